@@ -1,0 +1,130 @@
+#include "core/audit_log.h"
+
+#include "crypto/crypto.h"
+
+namespace cl {
+namespace {
+
+using nlohmann::json;
+
+json Digest(const json& state) {
+  if (state.is_null()) return nullptr;
+  return "sha256:" + crypto::ToHex(crypto::Sha256(CanonicalJson(state)));
+}
+
+// Field-by-field difference of two object states (shallow).
+json Diff(const json& before, const json& after) {
+  json changes = json::object();
+  const json empty = json::object();
+  const json& b = before.is_object() ? before : empty;
+  const json& a = after.is_object() ? after : empty;
+  for (const auto& [key, value] : b.items()) {
+    auto it = a.find(key);
+    if (it == a.end()) {
+      changes[key] = {{"from", value}, {"to", nullptr}};
+    } else if (*it != value) {
+      changes[key] = {{"from", value}, {"to", *it}};
+    }
+  }
+  for (const auto& [key, value] : a.items()) {
+    if (!b.contains(key)) changes[key] = {{"from", nullptr}, {"to", value}};
+  }
+  return changes;
+}
+
+}  // namespace
+
+std::string CanonicalJson(const json& value) {
+  // nlohmann's object type is a std::map, so keys come out sorted; dump()
+  // without indent has no whitespace; strings are UTF-8 with minimal escapes.
+  return value.dump(-1, ' ', false, json::error_handler_t::strict);
+}
+
+std::string KeyIdFor(const std::vector<uint8_t>& public_key) {
+  const auto digest = crypto::Sha256(std::span<const uint8_t>(public_key));
+  return "ed25519:" + crypto::ToBase64Url(std::span(digest.data(), 16));
+}
+
+std::string CheckpointMessage(const AuditCheckpoint& cp) {
+  return CanonicalJson({{"type", "changeledger.audit.checkpoint.v1"},
+                        {"seq", cp.seq},
+                        {"hash", crypto::ToHex(cp.hash)},
+                        {"signed_at", FormatRfc3339(cp.signed_at)},
+                        {"key_id", cp.key_id}});
+}
+
+AuditLog::AuditLog(const Clock& clock, const Signer* signer, int64_t checkpoint_interval)
+    : clock_(clock), signer_(signer), checkpoint_interval_(checkpoint_interval) {}
+
+Result<int64_t> AuditLog::Append(Tx& tx, const AuditContext& ctx, const AuditRecord& r) const {
+  CL_ASSIGN_OR_RETURN(AuditHead head, tx.Audit().Head());
+  StoredAuditEvent e;
+  e.seq = head.seq + 1;
+  const json body = {
+      {"v", 1},
+      {"seq", e.seq},
+      {"time", FormatRfc3339(clock_.Now())},
+      {"actor",
+       {{"id", ctx.actor.id},
+        {"name", ctx.actor.name},
+        {"via", ctx.actor.via},
+        {"credential_id", ctx.actor.credential_id}}},
+      {"request_id", ctx.request_id},
+      {"client_ip", ctx.client_ip},
+      {"action", r.action},
+      {"object", {{"type", r.object_type}, {"id", r.object_id}}},
+      {"before_digest", Digest(r.before)},
+      {"after_digest", Digest(r.after)},
+      {"changes", Diff(r.before, r.after)},
+      {"details", r.details},
+  };
+  try {
+    e.body = CanonicalJson(body);
+  } catch (const json::exception& ex) {
+    return Internal(std::string("audit event is not valid UTF-8 JSON: ") + ex.what());
+  }
+  crypto::Sha256Hasher hasher;
+  e.hash = hasher.Hash2(head.hash, e.body);
+  CL_RETURN_IF_ERROR(tx.Audit().Append(e));
+  if (signer_ != nullptr && checkpoint_interval_ > 0 && e.seq % checkpoint_interval_ == 0) {
+    CL_RETURN_IF_ERROR(WriteCheckpoint(tx, AuditHead{e.seq, e.hash}));
+  }
+  return e.seq;
+}
+
+Result<bool> AuditLog::Checkpoint(Tx& tx) const {
+  if (signer_ == nullptr) return false;
+  CL_ASSIGN_OR_RETURN(AuditHead head, tx.Audit().Head());
+  if (head.seq == 0) return false;
+  CL_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> latest, tx.Audit().LatestCheckpoint());
+  if (latest && latest->seq >= head.seq) return false;
+  CL_RETURN_IF_ERROR(WriteCheckpoint(tx, head));
+  return true;
+}
+
+Status AuditLog::WriteCheckpoint(Tx& tx, const AuditHead& head) const {
+  AuditCheckpoint cp;
+  cp.seq = head.seq;
+  cp.hash = head.hash;
+  cp.signed_at = clock_.Now();
+  cp.key_id = signer_->KeyId();
+  cp.signature = signer_->Sign(CheckpointMessage(cp));
+  return tx.Audit().InsertCheckpoint(cp);
+}
+
+Status AuditLog::RegisterSigningKey(Tx& tx, const AuditContext& ctx) const {
+  if (signer_ == nullptr) return Status::Ok();
+  CL_ASSIGN_OR_RETURN(std::vector<AuditKey> keys, tx.Audit().Keys());
+  for (const AuditKey& k : keys) {
+    if (k.key_id == signer_->KeyId()) return Status::Ok();
+  }
+  AuditKey key{signer_->KeyId(), signer_->PublicKey(), clock_.Now()};
+  CL_RETURN_IF_ERROR(tx.Audit().InsertKey(key));
+  AuditRecord rec{"audit.key.register", "audit_key", key.key_id};
+  rec.after = {{"key_id", key.key_id},
+               {"algorithm", "ed25519"},
+               {"public_key", crypto::ToBase64(key.public_key)}};
+  return Append(tx, ctx, rec).status();
+}
+
+}  // namespace cl

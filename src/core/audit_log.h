@@ -1,0 +1,89 @@
+// AuditLog appends events to the hash-chained audit log inside the caller's
+// write transaction (so an event exists iff its change was committed) and
+// writes Ed25519-signed checkpoints over the chain head. Stateless apart
+// from its injected clock and signer; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/audit_types.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "core/store.h"
+
+namespace cl {
+
+// Who did it and through what: via is "session", "token", "local" (CLI on
+// the database host) or "system" (the server itself, e.g. bootstrap).
+struct AuditActor {
+  std::string id;
+  std::string name;
+  std::string via;
+  std::string credential_id;  // session or token id, never a secret
+};
+
+// The request an event belongs to.
+struct AuditContext {
+  AuditActor actor;
+  std::string request_id;
+  std::string client_ip;
+};
+
+// What happened. before/after are the object's states (secrets removed) or
+// null; the event stores their digests and a field-by-field diff.
+struct AuditRecord {
+  std::string action;  // "user.create"
+  std::string object_type;
+  std::string object_id;
+  nlohmann::json before = nullptr;
+  nlohmann::json after = nullptr;
+  nlohmann::json details = nlohmann::json::object();
+};
+
+// Signs checkpoints. Implementations hold the private key; thread-safe.
+class Signer {
+ public:
+  virtual ~Signer() = default;
+  virtual const std::string& KeyId() const = 0;
+  virtual const std::vector<uint8_t>& PublicKey() const = 0;
+  virtual std::vector<uint8_t> Sign(std::string_view message) const = 0;
+};
+
+// "ed25519:" + first 16 bytes of SHA-256(public key), base64url.
+std::string KeyIdFor(const std::vector<uint8_t>& public_key);
+
+// The exact bytes a checkpoint signature covers (canonical JSON).
+std::string CheckpointMessage(const AuditCheckpoint& cp);
+
+// Canonical JSON: sorted keys, no whitespace, UTF-8, integers only.
+std::string CanonicalJson(const nlohmann::json& value);
+
+class AuditLog {
+ public:
+  // signer may be null (read-only tools); checkpoint_interval: sign at least
+  // every that many events.
+  AuditLog(const Clock& clock, const Signer* signer, int64_t checkpoint_interval = 1000);
+
+  // Appends one event; returns its sequence number.
+  Result<int64_t> Append(Tx& tx, const AuditContext& ctx, const AuditRecord& record) const;
+
+  // Signs the head if no checkpoint covers it yet; returns whether it did.
+  Result<bool> Checkpoint(Tx& tx) const;
+
+  // Records the signer's public key (once) so verifiers can find it.
+  Status RegisterSigningKey(Tx& tx, const AuditContext& ctx) const;
+
+  const Clock& clock() const { return clock_; }
+
+ private:
+  Status WriteCheckpoint(Tx& tx, const AuditHead& head) const;
+
+  const Clock& clock_;
+  const Signer* signer_;
+  int64_t checkpoint_interval_;
+};
+
+}  // namespace cl

@@ -1,0 +1,52 @@
+// The stored shape of the tamper-evident audit log: events chained by
+// SHA-256 and signed checkpoints over the chain head. See docs/audit.md for
+// the exact bytes hashed and signed. Plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "crypto/crypto.h"
+
+namespace cl {
+
+// One event as stored: its position, chain hash and the canonical JSON body
+// (hash_n = SHA-256(hash_{n-1} || body_n), hash_0 = 32 zero bytes).
+struct StoredAuditEvent {
+  int64_t seq = 0;
+  crypto::Sha256Digest hash{};
+  std::string body;
+};
+
+struct AuditHead {
+  int64_t seq = 0;  // 0 for an empty log
+  crypto::Sha256Digest hash{};
+};
+
+struct AuditCheckpoint {
+  int64_t seq = 0;  // the event whose hash is signed
+  crypto::Sha256Digest hash{};
+  Timestamp signed_at;
+  std::string key_id;
+  std::vector<uint8_t> signature;  // Ed25519 over CheckpointMessage()
+};
+
+struct AuditKey {
+  std::string key_id;
+  std::vector<uint8_t> public_key;  // Ed25519, 32 bytes
+  Timestamp created_at;
+};
+
+// Filter for listing events; all fields optional.
+struct AuditQuery {
+  int64_t after_seq = 0;
+  int64_t limit = 100;
+  std::string object_type;
+  std::string object_id;
+  std::string actor_id;
+  std::string action;
+};
+
+}  // namespace cl

@@ -1,0 +1,117 @@
+#include "core/audit_verify.h"
+
+#include <fmt/format.h>
+
+#include "core/audit_log.h"
+
+namespace cl {
+
+AuditVerifier::AuditVerifier(std::vector<AuditKey> keys,
+                             const std::vector<AuditCheckpoint>& checkpoints)
+    : keys_(std::move(keys)) {
+  for (const AuditCheckpoint& cp : checkpoints) checkpoints_[cp.seq] = cp;
+}
+
+bool AuditVerifier::Fail(int64_t seq, std::string problem) {
+  result_.ok = false;
+  result_.first_bad_seq = seq;
+  result_.problem = std::move(problem);
+  return false;
+}
+
+bool AuditVerifier::CheckCheckpoint(const AuditCheckpoint& cp, const crypto::Sha256Digest& hash) {
+  const AuditKey* key = nullptr;
+  for (const AuditKey& k : keys_) {
+    if (k.key_id == cp.key_id) key = &k;
+  }
+  if (key == nullptr) {
+    return Fail(cp.seq, fmt::format("checkpoint at seq {} is signed by key {}, which is not trusted",
+                                    cp.seq, cp.key_id));
+  }
+  if (!crypto::Ed25519Verify(key->public_key, CheckpointMessage(cp), cp.signature)) {
+    return Fail(cp.seq, fmt::format("checkpoint at seq {} has an invalid signature", cp.seq));
+  }
+  if (cp.hash != hash) {
+    // The chain is internally consistent but differs from what was signed:
+    // somebody rewrote events and recomputed the hashes after them.
+    return Fail(last_good_checkpoint_ + 1,
+                fmt::format("events between seq {} and {} were rewritten: the chain no longer "
+                            "matches the signed checkpoint at seq {}",
+                            last_good_checkpoint_ + 1, cp.seq, cp.seq));
+  }
+  last_good_checkpoint_ = cp.seq;
+  ++result_.checkpoints_verified;
+  return true;
+}
+
+bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash,
+                        std::string_view body) {
+  if (!result_.ok) return false;
+  const int64_t expected = prev_seq_ + 1;
+  if (seq > expected) {
+    return Fail(expected, seq == expected + 1
+                              ? fmt::format("event {} is missing (deleted)", expected)
+                              : fmt::format("events {} to {} are missing (deleted)", expected,
+                                            seq - 1));
+  }
+  if (seq < expected) {
+    return Fail(seq, fmt::format("event {} appears out of order after event {}", seq, prev_seq_));
+  }
+  const crypto::Sha256Digest computed = hasher_.Hash2(prev_, body);
+  if (computed != stored_hash) {
+    return Fail(seq, fmt::format("event {} does not match its hash (altered, or moved from "
+                                 "another position)",
+                                 seq));
+  }
+  if (auto it = checkpoints_.find(seq); it != checkpoints_.end()) {
+    if (!CheckCheckpoint(it->second, computed)) return false;
+  }
+  prev_ = computed;
+  prev_seq_ = seq;
+  ++result_.events_checked;
+  return true;
+}
+
+AuditVerifyResult AuditVerifier::Finish() {
+  if (result_.ok && !checkpoints_.empty() && checkpoints_.rbegin()->first > prev_seq_) {
+    Fail(prev_seq_ + 1,
+         fmt::format("the log ends at seq {} but a signed checkpoint covers seq {}: events were "
+                     "truncated",
+                     prev_seq_, checkpoints_.rbegin()->first));
+  }
+  result_.head_seq = prev_seq_;
+  result_.head_hash = prev_;
+  result_.last_signed_seq = last_good_checkpoint_;
+  return result_;
+}
+
+AuditVerifyResult VerifyAuditLog(Tx& tx, const std::vector<AuditKey>& extra_trusted_keys,
+                                 bool only_pinned) {
+  AuditVerifyResult failed;
+  failed.ok = false;
+  std::vector<AuditKey> keys = extra_trusted_keys;
+  if (!only_pinned) {
+    auto stored = tx.Audit().Keys();
+    if (!stored.ok()) {
+      failed.problem = "cannot read audit keys: " + stored.status().message();
+      return failed;
+    }
+    keys.insert(keys.end(), stored->begin(), stored->end());
+  }
+  auto checkpoints = tx.Audit().Checkpoints(0, 0);
+  if (!checkpoints.ok()) {
+    failed.problem = "cannot read audit checkpoints: " + checkpoints.status().message();
+    return failed;
+  }
+  AuditVerifier verifier(std::move(keys), *checkpoints);
+  Status scan = tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
+    return verifier.Add(e.seq, e.hash, e.body);
+  });
+  if (!scan.ok()) {
+    failed.problem = "cannot read audit events: " + scan.message();
+    return failed;
+  }
+  return verifier.Finish();
+}
+
+}  // namespace cl

@@ -1,0 +1,58 @@
+// AuditVerifier checks a stream of audit events against the hash chain and
+// the signed checkpoints, and names the first bad sequence number. It works
+// the same on a live database and on an offline export. Single-threaded:
+// feed events in stored order, then call Finish().
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/audit_types.h"
+#include "core/store.h"
+#include "crypto/crypto.h"
+
+namespace cl {
+
+struct AuditVerifyResult {
+  bool ok = true;
+  int64_t events_checked = 0;
+  int64_t checkpoints_verified = 0;
+  int64_t head_seq = 0;
+  crypto::Sha256Digest head_hash{};
+  int64_t last_signed_seq = 0;  // events after it are covered by the chain only
+  std::optional<int64_t> first_bad_seq;
+  std::string problem;  // one sentence when !ok
+};
+
+class AuditVerifier {
+ public:
+  // `keys` are the public keys trusted to sign checkpoints.
+  AuditVerifier(std::vector<AuditKey> keys, const std::vector<AuditCheckpoint>& checkpoints);
+
+  // Returns false once a problem has been found; further events are ignored.
+  bool Add(int64_t seq, const crypto::Sha256Digest& stored_hash, std::string_view body);
+  AuditVerifyResult Finish();
+
+ private:
+  bool Fail(int64_t seq, std::string problem);
+  bool CheckCheckpoint(const AuditCheckpoint& cp, const crypto::Sha256Digest& hash);
+
+  std::vector<AuditKey> keys_;
+  std::map<int64_t, AuditCheckpoint> checkpoints_;
+  crypto::Sha256Hasher hasher_;
+  crypto::Sha256Digest prev_{};
+  int64_t prev_seq_ = 0;
+  int64_t last_good_checkpoint_ = 0;
+  AuditVerifyResult result_;
+};
+
+// Verifies the whole log in `tx` (keys and checkpoints from the same store,
+// plus `extra_trusted_keys` pinned by the caller; when `only_pinned` is set,
+// keys from the store are ignored).
+AuditVerifyResult VerifyAuditLog(Tx& tx, const std::vector<AuditKey>& extra_trusted_keys = {},
+                                 bool only_pinned = false);
+
+}  // namespace cl

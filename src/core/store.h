@@ -1,0 +1,126 @@
+// Store: the persistence boundary of the domain. Core code reads and writes
+// through a Tx (one database transaction) handed out by Store::Read/Write;
+// the backends (SQLite now, PostgreSQL later) live in src/storage and run the
+// same storage test suite. A Store is thread-safe; a Tx belongs to the
+// thread running the callback and must not escape it.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/audit_types.h"
+#include "core/status.h"
+#include "core/user.h"
+
+namespace cl {
+
+struct UserListQuery {
+  bool include_disabled = true;
+  std::optional<Role> role;
+  std::string after_username;  // keyset paging
+  int64_t limit = 100;
+};
+
+class UserRepo {
+ public:
+  virtual ~UserRepo() = default;
+  virtual Result<std::optional<User>> FindById(std::string_view id) = 0;
+  virtual Result<std::optional<User>> FindByUsername(std::string_view username) = 0;
+  virtual Result<std::vector<User>> List(const UserListQuery& q) = 0;
+  virtual Result<int64_t> CountEnabledWithRole(Role role) = 0;
+  // kAlreadyExists if the username is taken.
+  virtual Status Insert(const User& user) = 0;
+  // Writes `user` if the stored version is still `user.version - 1`; else kConflict.
+  virtual Status Update(const User& user) = 0;
+};
+
+class TokenRepo {
+ public:
+  virtual ~TokenRepo() = default;
+  virtual Status Insert(const ApiToken& token) = 0;
+  virtual Result<std::optional<ApiToken>> FindById(std::string_view id) = 0;
+  virtual Result<std::optional<ApiToken>> FindBySecretHash(const SecretHash& hash) = 0;
+  // Tokens of one user, or of everyone when user_id is empty; newest first.
+  virtual Result<std::vector<ApiToken>> List(std::string_view user_id) = 0;
+  virtual Status Revoke(std::string_view id, Timestamp at) = 0;
+  virtual Status RevokeAllOfUser(std::string_view user_id, Timestamp at) = 0;
+  virtual Status TouchLastUsed(std::string_view id, Timestamp at) = 0;
+};
+
+class SessionRepo {
+ public:
+  virtual ~SessionRepo() = default;
+  virtual Status Insert(const Session& session) = 0;
+  virtual Result<std::optional<Session>> FindBySecretHash(const SecretHash& hash) = 0;
+  virtual Status Touch(std::string_view id, Timestamp at) = 0;
+  virtual Status Revoke(std::string_view id, Timestamp at) = 0;
+  virtual Status RevokeAllOfUser(std::string_view user_id, Timestamp at) = 0;
+  // Removes sessions that ended before `before`; returns how many.
+  virtual Result<int64_t> DeleteEnded(Timestamp before) = 0;
+};
+
+class AuditRepo {
+ public:
+  virtual ~AuditRepo() = default;
+  virtual Result<AuditHead> Head() = 0;
+  virtual Status Append(const StoredAuditEvent& event) = 0;
+  // Calls `fn` for each event with from <= seq (all when to == 0, else <= to),
+  // in seq order, until it returns false. The reference is valid only inside fn.
+  virtual Status Scan(int64_t from_seq, int64_t to_seq,
+                      const std::function<bool(const StoredAuditEvent&)>& fn) = 0;
+  virtual Result<std::vector<StoredAuditEvent>> List(const AuditQuery& q) = 0;
+  virtual Result<int64_t> Count() = 0;
+
+  virtual Status InsertCheckpoint(const AuditCheckpoint& cp) = 0;
+  virtual Result<std::optional<AuditCheckpoint>> LatestCheckpoint() = 0;
+  // limit 0 means all.
+  virtual Result<std::vector<AuditCheckpoint>> Checkpoints(int64_t after_seq, int64_t limit) = 0;
+
+  virtual Status InsertKey(const AuditKey& key) = 0;
+  virtual Result<std::vector<AuditKey>> Keys() = 0;
+};
+
+// One transaction. Repos share it; a failed callback rolls all of it back.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  virtual UserRepo& Users() = 0;
+  virtual TokenRepo& Tokens() = 0;
+  virtual SessionRepo& Sessions() = 0;
+  virtual AuditRepo& Audit() = 0;
+};
+
+using TxFn = std::function<Status(Tx&)>;
+
+// Receives database timings (for /metrics). Called from store threads, so
+// implementations must be thread-safe.
+class StoreObserver {
+ public:
+  virtual ~StoreObserver() = default;
+  virtual void OnRead(int64_t micros, bool ok) = 0;
+  virtual void OnCommit(size_t batch_size, int64_t micros, bool ok) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Runs fn in a read-only snapshot. Writes inside fail.
+  virtual Status Read(const TxFn& fn) = 0;
+  // Runs fn in a write transaction and returns once it is durable (or rolled
+  // back because fn or the commit failed). Concurrent writes are group-
+  // committed; each fn is still all-or-nothing on its own. fn runs on the
+  // store's writer thread.
+  virtual Status Write(const TxFn& fn) = 0;
+  // Queues a write that nobody waits for (e.g. "last used" stamps).
+  virtual void WriteInBackground(TxFn fn) = 0;
+  // Cheap reachability check for /readyz.
+  virtual Status Ping() = 0;
+  virtual std::string_view BackendName() const = 0;
+  // Set once before concurrent use; may be null.
+  virtual void SetObserver(StoreObserver* observer) = 0;
+};
+
+}  // namespace cl

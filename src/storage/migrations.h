@@ -1,0 +1,39 @@
+// Numbered schema migrations. Each backend has its own ordered list of SQL
+// scripts (src/storage/migrations/<backend>/NNNN_name.sql, embedded into the
+// binary at build time); applied versions are recorded in schema_version.
+// Functions here take a connection that no other thread is using.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "storage/sql/sql.h"
+
+namespace cl::sql {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+
+// Generated from the .sql files (see CMakeLists.txt).
+std::span<const Migration> SqliteMigrations();
+
+struct MigrationStatus {
+  int current_version = 0;  // 0: empty database
+  int latest_version = 0;   // newest this binary knows
+  std::vector<std::string> pending;
+};
+
+Result<MigrationStatus> GetMigrationStatus(Connection& conn, std::span<const Migration> all);
+
+// Applies every pending migration, each in its own transaction. Fails with a
+// clear message if the database is newer than this binary.
+Result<MigrationStatus> Migrate(Connection& conn, std::span<const Migration> all,
+                                int64_t now_micros);
+
+}  // namespace cl::sql

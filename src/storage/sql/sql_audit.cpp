@@ -1,0 +1,139 @@
+#include <fmt/format.h>
+
+#include <cstdint>
+
+#include "storage/sql/sql_tx.h"
+
+namespace cl::sql {
+namespace {
+
+Blob AsBlob(const crypto::Sha256Digest& h) { return Blob{std::span(h.data(), h.size())}; }
+Blob AsBlob(const std::vector<uint8_t>& v) { return Blob{std::span(v.data(), v.size())}; }
+
+AuditCheckpoint ReadCheckpoint(const Row& r) {
+  AuditCheckpoint cp;
+  cp.seq = r.Int(0);
+  ReadDigest(r, 1, cp.hash);
+  cp.signed_at = Timestamp{r.Int(2)};
+  cp.key_id = r.String(3);
+  const auto sig = r.Blob(4);
+  cp.signature.assign(sig.begin(), sig.end());
+  return cp;
+}
+
+}  // namespace
+
+Result<AuditHead> SqlAuditRepo::Head() {
+  AuditHead head;
+  CL_RETURN_IF_ERROR(c_.Query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", {},
+                              [&](const Row& r) {
+                                head.seq = r.Int(0);
+                                ReadDigest(r, 1, head.hash);
+                                return false;
+                              }));
+  return head;
+}
+
+Status SqlAuditRepo::Append(const StoredAuditEvent& e) {
+  return c_.Run("INSERT INTO audit_events (seq, hash, body) VALUES (?, ?, ?)",
+                {e.seq, AsBlob(e.hash), std::string_view(e.body)});
+}
+
+Status SqlAuditRepo::Scan(int64_t from_seq, int64_t to_seq,
+                          const std::function<bool(const StoredAuditEvent&)>& fn) {
+  StoredAuditEvent e;
+  const auto on_row = [&](const Row& r) {
+    e.seq = r.Int(0);
+    if (!ReadDigest(r, 1, e.hash)) e.hash = {};  // a damaged hash simply fails verification
+    e.body.assign(r.Text(2));
+    return fn(e);
+  };
+  if (to_seq > 0) {
+    return c_.Query(
+        "SELECT seq, hash, body FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq",
+        {from_seq, to_seq}, on_row);
+  }
+  return c_.Query("SELECT seq, hash, body FROM audit_events WHERE seq >= ? ORDER BY seq",
+                  {from_seq}, on_row);
+}
+
+Result<std::vector<StoredAuditEvent>> SqlAuditRepo::List(const AuditQuery& q) {
+  // Optional filters are written as "(? = '' OR column = ?)" so one prepared
+  // statement serves every combination.
+  std::vector<StoredAuditEvent> out;
+  CL_RETURN_IF_ERROR(c_.Query(
+      "SELECT seq, hash, body FROM audit_events WHERE seq > ? "
+      "AND (? = '' OR object_type = ?) AND (? = '' OR object_id = ?) "
+      "AND (? = '' OR actor_id = ?) AND (? = '' OR action = ?) ORDER BY seq LIMIT ?",
+      {q.after_seq, q.object_type, q.object_type, q.object_id, q.object_id, q.actor_id,
+       q.actor_id, q.action, q.action, q.limit},
+      [&](const Row& r) {
+        StoredAuditEvent e;
+        e.seq = r.Int(0);
+        ReadDigest(r, 1, e.hash);
+        e.body = r.String(2);
+        out.push_back(std::move(e));
+        return true;
+      }));
+  return out;
+}
+
+Result<int64_t> SqlAuditRepo::Count() {
+  int64_t n = 0;
+  CL_RETURN_IF_ERROR(c_.Query("SELECT COUNT(*) FROM audit_events", {}, [&](const Row& r) {
+    n = r.Int(0);
+    return false;
+  }));
+  return n;
+}
+
+Status SqlAuditRepo::InsertCheckpoint(const AuditCheckpoint& cp) {
+  return c_.Run(
+      "INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature) "
+      "VALUES (?, ?, ?, ?, ?)",
+      {cp.seq, AsBlob(cp.hash), cp.signed_at.micros, cp.key_id, AsBlob(cp.signature)});
+}
+
+Result<std::optional<AuditCheckpoint>> SqlAuditRepo::LatestCheckpoint() {
+  std::optional<AuditCheckpoint> out;
+  CL_RETURN_IF_ERROR(c_.Query(
+      "SELECT seq, hash, signed_at, key_id, signature FROM audit_checkpoints "
+      "ORDER BY seq DESC LIMIT 1",
+      {}, [&](const Row& r) {
+        out = ReadCheckpoint(r);
+        return false;
+      }));
+  return out;
+}
+
+Result<std::vector<AuditCheckpoint>> SqlAuditRepo::Checkpoints(int64_t after_seq, int64_t limit) {
+  std::vector<AuditCheckpoint> out;
+  CL_RETURN_IF_ERROR(c_.Query(
+      "SELECT seq, hash, signed_at, key_id, signature FROM audit_checkpoints WHERE seq > ? "
+      "ORDER BY seq LIMIT ?",
+      {after_seq, limit > 0 ? limit : INT64_MAX}, [&](const Row& r) {
+        out.push_back(ReadCheckpoint(r));
+        return true;
+      }));
+  return out;
+}
+
+Status SqlAuditRepo::InsertKey(const AuditKey& k) {
+  return c_.Run("INSERT INTO audit_keys (key_id, public_key, created_at) VALUES (?, ?, ?)",
+                {k.key_id, AsBlob(k.public_key), k.created_at.micros});
+}
+
+Result<std::vector<AuditKey>> SqlAuditRepo::Keys() {
+  std::vector<AuditKey> out;
+  CL_RETURN_IF_ERROR(c_.Query(
+      "SELECT key_id, public_key, created_at FROM audit_keys ORDER BY created_at, key_id", {},
+      [&](const Row& r) {
+        const auto pk = r.Blob(1);
+        out.push_back(AuditKey{r.String(0), std::vector<uint8_t>(pk.begin(), pk.end()),
+                               Timestamp{r.Int(2)}});
+        return true;
+      }));
+  return out;
+}
+
+}  // namespace cl::sql

@@ -1,0 +1,52 @@
+// One SQLite connection with a prepared-statement cache, configured for
+// durability (WAL, synchronous=FULL, foreign keys on, busy timeout).
+// Not thread-safe: one thread at a time (the store's pools enforce that).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "storage/sql/sql.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace cl::sql {
+
+struct SqliteOptions {
+  bool read_only = false;
+  int busy_timeout_ms = 10000;
+  int cache_kib = 16 * 1024;
+};
+
+class SqliteConnection final : public Connection {
+ public:
+  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
+                                                         const SqliteOptions& options);
+  ~SqliteConnection() override;
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  Status ExecScript(std::string_view sql) override;
+  Status Run(std::string_view sql, std::initializer_list<Value> params,
+             int64_t* changed = nullptr) override;
+  Status Query(std::string_view sql, std::initializer_list<Value> params,
+               const std::function<bool(const Row&)>& on_row) override;
+
+  sqlite3* raw() { return db_; }
+
+ private:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  Result<sqlite3_stmt*> Prepare(std::string_view sql);
+  Status Bind(sqlite3_stmt* stmt, std::initializer_list<Value> params);
+  Status Error(int rc, std::string_view what) const;
+
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> stmts_;
+};
+
+}  // namespace cl::sql

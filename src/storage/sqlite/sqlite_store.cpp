@@ -1,0 +1,207 @@
+#include "storage/sqlite/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <exception>
+#include <semaphore>
+
+#include "storage/sql/sql_tx.h"
+
+namespace cl::sql {
+namespace {
+
+int64_t MicrosSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               t0)
+      .count();
+}
+
+Status RunGuarded(const TxFn& fn, Tx& tx) {
+  try {
+    return fn(tx);
+  } catch (const std::exception& e) {
+    return Internal(std::string("unexpected exception in transaction: ") + e.what());
+  }
+}
+
+}  // namespace
+
+struct SqliteStore::Job {
+  const TxFn* fn = nullptr;  // for waited jobs: the caller's function
+  TxFn owned;                // for background jobs
+  Status result;
+  std::binary_semaphore done{0};
+  bool background = false;
+};
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options,
+                                                       const Clock& clock) {
+  SqliteOptions conn_opts;
+  conn_opts.busy_timeout_ms = options.busy_timeout_ms;
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> writer,
+                      SqliteConnection::Open(options.path, conn_opts));
+  if (options.migrate) {
+    CL_RETURN_IF_ERROR(Migrate(*writer, SqliteMigrations(), clock.Now().micros).status());
+  } else {
+    CL_ASSIGN_OR_RETURN(MigrationStatus st, GetMigrationStatus(*writer, SqliteMigrations()));
+    if (st.current_version != st.latest_version) {
+      return Status(ErrorCode::kConflict,
+                    fmt::format("database {} is at schema version {}, this binary needs {}; run "
+                                "`changeledger migrate --db {}`",
+                                options.path, st.current_version, st.latest_version,
+                                options.path));
+    }
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, clock, std::move(writer)));
+}
+
+SqliteStore::SqliteStore(SqliteStoreOptions options, const Clock& clock,
+                         std::unique_ptr<SqliteConnection> writer)
+    : options_(std::move(options)), clock_(clock), writer_conn_(std::move(writer)) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  writer_.join();
+}
+
+Status SqliteStore::Write(const TxFn& fn) {
+  Job job;
+  job.fn = &fn;
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) return Unavailable("the store is shutting down");
+    queue_.push_back(&job);
+  }
+  queue_cv_.notify_one();
+  job.done.acquire();
+  return job.result;
+}
+
+void SqliteStore::WriteInBackground(TxFn fn) {
+  auto* job = new Job;  // owned by the writer thread from here on
+  job->owned = std::move(fn);
+  job->fn = &job->owned;
+  job->background = true;
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) {
+      delete job;
+      return;
+    }
+    queue_.push_back(job);
+  }
+  queue_cv_.notify_one();
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<Job*> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < static_cast<size_t>(options_.max_batch)) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    for (Job* job : batch) {
+      if (job->background) {
+        delete job;
+      } else {
+        job->done.release();
+      }
+    }
+    batch.clear();
+  }
+}
+
+void SqliteStore::RunBatch(std::vector<Job*>& batch) {
+  const auto t0 = std::chrono::steady_clock::now();
+  SqliteConnection& c = *writer_conn_;
+  Status begin = c.Run("BEGIN IMMEDIATE", {});
+  if (!begin.ok()) {
+    for (Job* job : batch) job->result = begin;
+    if (observer_) observer_->OnCommit(batch.size(), MicrosSince(t0), false);
+    return;
+  }
+  size_t succeeded = 0;
+  for (Job* job : batch) {
+    Status s = c.Run("SAVEPOINT job", {});
+    if (s.ok()) {
+      SqlTx tx(c);
+      s = RunGuarded(*job->fn, tx);
+      if (s.ok()) {
+        s = c.Run("RELEASE job", {});
+      } else {
+        // Undo only this job; the rest of the batch stands.
+        c.Run("ROLLBACK TO job", {}).IgnoreError();
+        c.Run("RELEASE job", {}).IgnoreError();
+      }
+    }
+    job->result = s;
+    if (s.ok()) ++succeeded;
+  }
+  Status commit = c.Run("COMMIT", {});
+  if (!commit.ok()) {
+    c.ExecScript("ROLLBACK").IgnoreError();
+    for (Job* job : batch) {
+      if (job->result.ok()) job->result = commit;
+    }
+  }
+  if (observer_) observer_->OnCommit(batch.size(), MicrosSince(t0), commit.ok());
+}
+
+Result<std::unique_ptr<SqliteConnection>> SqliteStore::AcquireReader() {
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      auto conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return conn;
+    }
+  }
+  SqliteOptions o;
+  o.busy_timeout_ms = options_.busy_timeout_ms;
+  o.cache_kib = 4 * 1024;
+  CL_ASSIGN_OR_RETURN(auto conn, SqliteConnection::Open(options_.path, o));
+  CL_RETURN_IF_ERROR(conn->ExecScript("PRAGMA query_only = ON"));
+  return conn;
+}
+
+void SqliteStore::ReleaseReader(std::unique_ptr<SqliteConnection> conn) {
+  std::lock_guard lock(readers_mu_);
+  if (idle_readers_.size() < static_cast<size_t>(options_.max_readers)) {
+    idle_readers_.push_back(std::move(conn));
+  }
+}
+
+Status SqliteStore::Read(const TxFn& fn) {
+  const auto t0 = std::chrono::steady_clock::now();
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> conn, AcquireReader());
+  Status s = conn->Run("BEGIN", {});
+  if (s.ok()) {
+    SqlTx tx(*conn);
+    s = RunGuarded(fn, tx);
+    Status end = conn->Run(s.ok() ? "COMMIT" : "ROLLBACK", {});
+    if (s.ok()) s = end;
+  }
+  const bool healthy = s.ok() || s.code() != ErrorCode::kUnavailable;
+  if (healthy) ReleaseReader(std::move(conn));
+  if (observer_) observer_->OnRead(MicrosSince(t0), s.ok());
+  return s;
+}
+
+Status SqliteStore::Ping() {
+  return Read([](Tx& tx) { return tx.Audit().Head().status(); });
+}
+
+}  // namespace cl::sql
