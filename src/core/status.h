@@ -28,6 +28,7 @@ enum class ErrorCode {
   kAlreadyExists,
   kConflict,  // optimistic concurrency or state conflict
   kPayloadTooLarge,
+  kHeadersTooLarge,
   kUnsupportedMediaType,
   kNotAcceptable,
   kRateLimited,

@@ -37,6 +37,20 @@ class Sha256Hasher {
   void* ctx_;
 };
 
+// Incremental SHA-256 for data that arrives in pieces (files). Not thread-safe.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void Update(std::string_view data);
+  Sha256Digest Final();
+
+ private:
+  void* ctx_;
+};
+
 // Cryptographically secure random bytes.
 std::vector<uint8_t> RandomBytes(size_t n);
 

@@ -1,0 +1,232 @@
+// `changeledger audit verify|export`: check the hash chain and signed
+// checkpoints of a database, an export directory or a server; write an
+// offline export a third party can verify alone.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/api_client.h"
+#include "cli/audit_export.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/local_app.h"
+#include "crypto/crypto.h"
+
+namespace cl::cli {
+namespace {
+
+struct Source {
+  std::string db;
+  std::string export_dir;
+  ClientOptions client;
+  bool remote() const { return db.empty() && export_dir.empty(); }
+};
+
+Result<std::unique_ptr<LocalApp>> OpenExisting(const std::string& db) {
+  if (!std::filesystem::exists(db)) return NotFound("no database at " + db);
+  LocalAppOptions lo;
+  lo.db_path = db;
+  lo.migrate = false;
+  lo.need_signer = false;
+  return LocalApp::Open(lo);
+}
+
+Status ExportFromDb(const std::string& db, AuditExportWriter& w) {
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<LocalApp> app, OpenExisting(db));
+  return app->store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(std::vector<AuditKey> keys, tx.Audit().Keys());
+    for (const AuditKey& k : keys) w.AddKey(k);
+    CL_ASSIGN_OR_RETURN(std::vector<AuditCheckpoint> cps, tx.Audit().Checkpoints(0, 0));
+    for (const AuditCheckpoint& cp : cps) CL_RETURN_IF_ERROR(w.AddCheckpoint(cp));
+    Status write = Status::Ok();
+    CL_RETURN_IF_ERROR(tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
+      write = w.AddEvent(e);
+      return write.ok();
+    }));
+    return write;
+  });
+}
+
+Result<crypto::Sha256Digest> Digest(const nlohmann::json& hex) {
+  auto bytes = crypto::FromHex(hex.is_string() ? hex.get<std::string>() : "");
+  crypto::Sha256Digest d{};
+  if (!bytes || bytes->size() != d.size()) return Malformed("the server sent a malformed hash");
+  std::copy(bytes->begin(), bytes->end(), d.begin());
+  return d;
+}
+
+Status ExportFromServer(const ClientOptions& o, AuditExportWriter& w) {
+  CL_ASSIGN_OR_RETURN(ApiClient c, ApiClient::FromOptions(o));
+  CL_ASSIGN_OR_RETURN(nlohmann::json keys, c.Call("GET", "/api/v1/audit/keys"));
+  for (const auto& k : keys["items"]) {
+    auto pk = crypto::FromBase64(k.value("public_key", ""));
+    auto at = ParseRfc3339(k.value("created_at", ""));
+    if (!pk || !at) return Malformed("the server sent a malformed key");
+    w.AddKey({k.value("key_id", ""), *pk, *at});
+  }
+  for (int64_t after = 0;;) {
+    CL_ASSIGN_OR_RETURN(nlohmann::json page, c.Call("GET", fmt::format("/api/v1/audit/checkpoints?after={}&limit=10000", after)));
+    for (const auto& j : page["items"]) {
+      AuditCheckpoint cp;
+      cp.seq = j.value("seq", int64_t{0});
+      CL_ASSIGN_OR_RETURN(cp.hash, Digest(j["hash"]));
+      cp.signed_at = ParseRfc3339(j.value("signed_at", "")).value_or(Timestamp{});
+      cp.key_id = j.value("key_id", "");
+      cp.signature = crypto::FromBase64(j.value("signature", "")).value_or(std::vector<uint8_t>{});
+      CL_RETURN_IF_ERROR(w.AddCheckpoint(cp));
+    }
+    if (!page["next_after"].is_number_integer()) break;
+    after = page["next_after"].get<int64_t>();
+  }
+  for (int64_t after = 0;;) {
+    CL_ASSIGN_OR_RETURN(nlohmann::json page, c.Call("GET", fmt::format("/api/v1/audit/export?after={}&limit=10000", after)));
+    for (const auto& j : page["items"]) {
+      StoredAuditEvent e;
+      e.seq = j.value("seq", int64_t{0});
+      CL_ASSIGN_OR_RETURN(e.hash, Digest(j["hash"]));
+      e.body = j.value("body", "");
+      CL_RETURN_IF_ERROR(w.AddEvent(e));
+    }
+    if (!page["next_after"].is_number_integer()) break;
+    after = page["next_after"].get<int64_t>();
+  }
+  return Status::Ok();
+}
+
+nlohmann::json ResultJson(const AuditVerifyResult& r, double seconds) {
+  return {{"ok", r.ok},
+          {"events_checked", r.events_checked},
+          {"checkpoints_verified", r.checkpoints_verified},
+          {"head_seq", r.head_seq},
+          {"head_hash", crypto::ToHex(r.head_hash)},
+          {"last_signed_seq", r.last_signed_seq},
+          {"first_bad_seq", r.first_bad_seq ? nlohmann::json(*r.first_bad_seq) : nlohmann::json(nullptr)},
+          {"problem", r.ok ? nlohmann::json(nullptr) : nlohmann::json(r.problem)},
+          {"seconds", seconds}};
+}
+
+int Report(const AuditVerifyResult& r, double seconds, const std::string& format) {
+  if (format == "json") {
+    PrintJson(ResultJson(r, seconds));
+  } else if (r.ok) {
+    std::cout << fmt::format("OK: {} events and {} signed checkpoints verified in {:.2f}s ({:.0f} events/s)\n",
+                             r.events_checked, r.checkpoints_verified, seconds,
+                             seconds > 0 ? static_cast<double>(r.events_checked) / seconds : 0.0)
+              << fmt::format("head: seq {} hash {}\n", r.head_seq, crypto::ToHex(r.head_hash));
+    if (r.head_seq > r.last_signed_seq) {
+      std::cout << fmt::format("note: the newest {} event(s) after seq {} are protected by the hash "
+                               "chain only until the next checkpoint is signed\n",
+                               r.head_seq - r.last_signed_seq, r.last_signed_seq);
+    }
+  } else {
+    std::cout << "TAMPERED: ";
+    if (r.first_bad_seq) std::cout << "first bad sequence number " << *r.first_bad_seq << ": ";
+    std::cout << r.problem << "\n";
+  }
+  return r.ok ? kExitOk : kExitRefused;
+}
+
+}  // namespace
+
+void AddAuditCommand(CLI::App& app, int& exit) {
+  CLI::App* audit = app.add_subcommand("audit", "Verify and export the tamper-evident audit log");
+  audit->require_subcommand(1);
+
+  {
+    struct Opts {
+      Source src;
+      std::vector<std::string> trusted;
+      std::string output = "table";
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = audit->add_subcommand(
+        "verify",
+        "Check every event's hash chain and every signed checkpoint; exit 1 and name the first "
+        "bad sequence number if anything was altered, deleted, reordered or truncated");
+    auto* db = cmd->add_option("--db", o->src.db, "Verify this SQLite database");
+    auto* dir = cmd->add_option("--export", o->src.export_dir, "Verify an export directory (offline)");
+    db->excludes(dir);
+    AddClientOptions(cmd, o->src.client);
+    cmd->add_option("--trusted-key-id", o->trusted,
+                    "Trust only checkpoints signed by this key id (pin it out of band); repeat");
+    AddOutputOption(cmd, o->output);
+    cmd->callback([o, &exit] {
+      const auto t0 = std::chrono::steady_clock::now();
+      const VerifyOptions vo{o->trusted};
+      Result<AuditVerifyResult> result = Internal("unreachable");
+      std::string tmp;
+      if (!o->src.db.empty()) {
+        auto app = OpenExisting(o->src.db);
+        if (!app.ok()) {
+          exit = Fail(app.status());
+          return;
+        }
+        AuditVerifyResult r;
+        Status s = (*app)->store().Read([&](Tx& tx) -> Status {
+          CL_ASSIGN_OR_RETURN(std::vector<AuditKey> keys, tx.Audit().Keys());
+          r = VerifyAuditLog(tx, TrustedKeys(keys, vo), /*only_pinned=*/true);
+          return Status::Ok();
+        });
+        result = s.ok() ? Result<AuditVerifyResult>(r) : Result<AuditVerifyResult>(s);
+      } else if (!o->src.export_dir.empty()) {
+        result = VerifyExport(o->src.export_dir, vo);
+      } else {
+        // Fetch everything, then verify it here: the server is not trusted to verify itself.
+        tmp = (std::filesystem::temp_directory_path() / fmt::format("changeledger-verify-{}", ::getpid())).string();
+        std::filesystem::remove_all(tmp);
+        auto w = AuditExportWriter::Create(tmp);
+        Status s = w.ok() ? ExportFromServer(o->src.client, **w) : w.status();
+        if (s.ok()) s = (*w)->Finish("server").status();
+        result = s.ok() ? VerifyExport(tmp, vo) : Result<AuditVerifyResult>(s);
+      }
+      if (!tmp.empty()) std::filesystem::remove_all(tmp);
+      if (!result.ok()) {
+        exit = Fail(result.status());
+        return;
+      }
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      exit = Report(*result, secs, o->output);
+    });
+  }
+
+  {
+    struct Opts {
+      Source src;
+      std::string out, output = "table";
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = audit->add_subcommand(
+        "export", "Write events, checkpoints and public keys to a directory that a third party "
+                  "can verify offline (see VERIFY.md inside)");
+    cmd->add_option("--out", o->out, "New directory to write")->required();
+    cmd->add_option("--db", o->src.db, "Export from this SQLite database");
+    AddClientOptions(cmd, o->src.client);
+    AddOutputOption(cmd, o->output);
+    cmd->callback([o, &exit] {
+      auto w = AuditExportWriter::Create(o->out);
+      if (!w.ok()) {
+        exit = Fail(w.status());
+        return;
+      }
+      Status s = o->src.db.empty() ? ExportFromServer(o->src.client, **w) : ExportFromDb(o->src.db, **w);
+      auto manifest = s.ok() ? (*w)->Finish(o->src.db.empty() ? "server" : "database") : Result<nlohmann::json>(s);
+      if (!manifest.ok()) {
+        exit = Fail(manifest.status());
+        return;
+      }
+      if (o->output == "json") {
+        PrintJson(*manifest);
+      } else {
+        std::cout << fmt::format("Exported {} events and {} checkpoints to {} (head seq {})\n",
+                                 (*manifest)["events"].get<int64_t>(), (*manifest)["checkpoints"].get<int64_t>(),
+                                 o->out, (*manifest)["head_seq"].get<int64_t>());
+      }
+      exit = kExitOk;
+    });
+  }
+}
+
+}  // namespace cl::cli

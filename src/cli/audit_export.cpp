@@ -1,0 +1,248 @@
+#include "cli/audit_export.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/audit_log.h"
+#include "crypto/crypto.h"
+
+namespace cl::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::string_view kVerifyMd = R"(# Verifying this Changeledger audit export
+
+Everything needed is in this directory; no access to the Changeledger server
+or database is required.
+
+Files
+- events.jsonl: one JSON object per line: {"seq": n, "hash": "<hex>", "body": "<string>"}.
+  `body` is the event itself, as canonical JSON (sorted keys, no whitespace,
+  UTF-8), stored as a JSON string so its exact bytes survive.
+- checkpoints.jsonl: {"seq", "hash", "signed_at", "key_id", "signature"}:
+  Ed25519 signatures over the chain head at `seq`.
+- keys.json: the Ed25519 public keys (base64, raw 32 bytes); keys/*.pem hold
+  the same keys as PEM for `openssl`.
+- manifest.json: counts, the head, and the SHA-256 of every other file.
+
+Algorithm
+1. h_0 = 32 zero bytes. For each line of events.jsonl in order, seq must be
+   exactly one more than the previous seq (the first is 1), and
+   hash_n = SHA-256(h_{n-1} || UTF-8 bytes of body_n) must equal `hash`.
+2. For each checkpoint, the signed message is the canonical JSON
+   {"hash":"<hex>","key_id":"<id>","seq":<n>,"signed_at":"<RFC 3339>","type":"changeledger.audit.checkpoint.v1"}
+   (keys sorted, no spaces). The signature must verify with the key named by
+   key_id, and `hash` must equal the chain hash of event `seq`.
+3. A key's id is "ed25519:" + base64url (no padding) of the first 16 bytes of
+   SHA-256(public key). Check the key id against one you obtained out of band
+   (the server prints it at first start; GET /api/v1/audit/keys).
+4. No checkpoint may name a seq beyond the last event (that means events were
+   cut off the end).
+
+`changeledger audit verify --export <dir> [--trusted-key-id <id>]` does all of
+this and names the first bad sequence number.
+)";
+
+Status WriteFile(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.flush();
+  if (!out) return Unavailable("cannot write " + path.string());
+  return Status::Ok();
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("missing " + path.string());
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+Result<std::string> FileDigest(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("missing " + path.string());
+  crypto::Sha256Stream hash;
+  std::string chunk(1 << 20, '\0');
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    hash.Update(std::string_view(chunk.data(), static_cast<size_t>(in.gcount())));
+  }
+  return crypto::ToHex(hash.Final());
+}
+
+std::string SafeName(const std::string& key_id) {
+  std::string out = key_id;
+  for (char& c : out) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  }
+  return out;
+}
+
+bool ParseDigest(const json& j, crypto::Sha256Digest& out) {
+  if (!j.is_string()) return false;
+  auto bytes = crypto::FromHex(j.get<std::string>());
+  if (!bytes || bytes->size() != out.size()) return false;
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AuditExportWriter>> AuditExportWriter::Create(const std::string& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    return AlreadyExists(fmt::format("{} exists and is not empty; choose a new directory", dir));
+  }
+  fs::create_directories(fs::path(dir) / "keys", ec);
+  if (ec) return Unavailable(fmt::format("cannot create {}: {}", dir, ec.message()));
+  std::unique_ptr<AuditExportWriter> w(new AuditExportWriter(dir));
+  w->events_.open(fs::path(dir) / "events.jsonl", std::ios::binary);
+  w->checkpoints_.open(fs::path(dir) / "checkpoints.jsonl", std::ios::binary);
+  if (!w->events_ || !w->checkpoints_) return Unavailable("cannot write into " + dir);
+  return w;
+}
+
+Status AuditExportWriter::AddEvent(const StoredAuditEvent& e) {
+  events_ << json{{"seq", e.seq}, {"hash", crypto::ToHex(e.hash)}, {"body", e.body}}.dump(
+                 -1, ' ', false, json::error_handler_t::replace)
+          << '\n';
+  ++event_count_;
+  head_seq_ = e.seq;
+  head_hash_ = e.hash;
+  return events_ ? Status::Ok() : Unavailable("cannot write events.jsonl");
+}
+
+Status AuditExportWriter::AddCheckpoint(const AuditCheckpoint& cp) {
+  checkpoints_ << json{{"seq", cp.seq},
+                       {"hash", crypto::ToHex(cp.hash)},
+                       {"signed_at", FormatRfc3339(cp.signed_at)},
+                       {"key_id", cp.key_id},
+                       {"signature", crypto::ToBase64(cp.signature)}}
+                      .dump()
+               << '\n';
+  ++checkpoint_count_;
+  return checkpoints_ ? Status::Ok() : Unavailable("cannot write checkpoints.jsonl");
+}
+
+void AuditExportWriter::AddKey(const AuditKey& key) { keys_.push_back(key); }
+
+Result<json> AuditExportWriter::Finish(const std::string& source) {
+  events_.close();
+  checkpoints_.close();
+  const fs::path dir(dir_);
+  json keys = json::array();
+  std::vector<std::string> files = {"events.jsonl", "checkpoints.jsonl", "keys.json", "VERIFY.md"};
+  for (const AuditKey& k : keys_) {
+    keys.push_back({{"key_id", k.key_id},
+                    {"algorithm", "ed25519"},
+                    {"public_key", crypto::ToBase64(k.public_key)},
+                    {"created_at", FormatRfc3339(k.created_at)}});
+    const std::string pem_name = "keys/" + SafeName(k.key_id) + ".pem";
+    CL_RETURN_IF_ERROR(WriteFile(dir / pem_name, crypto::Ed25519PublicKeyPem(k.public_key)));
+    files.push_back(pem_name);
+  }
+  CL_RETURN_IF_ERROR(WriteFile(dir / "keys.json", keys.dump(2) + "\n"));
+  CL_RETURN_IF_ERROR(WriteFile(dir / "VERIFY.md", kVerifyMd));
+  json digests = json::object();
+  for (const std::string& f : files) {
+    CL_ASSIGN_OR_RETURN(digests[f], FileDigest(dir / f));
+  }
+  json manifest = {{"format", kExportFormat},
+                   {"source", source},
+                   {"events", event_count_},
+                   {"checkpoints", checkpoint_count_},
+                   {"head_seq", head_seq_},
+                   {"head_hash", crypto::ToHex(head_hash_)},
+                   {"sha256", digests}};
+  CL_RETURN_IF_ERROR(WriteFile(dir / "manifest.json", manifest.dump(2) + "\n"));
+  return manifest;
+}
+
+std::vector<AuditKey> TrustedKeys(const std::vector<AuditKey>& keys, const VerifyOptions& o) {
+  std::vector<AuditKey> out;
+  for (const AuditKey& k : keys) {
+    if (KeyIdFor(k.public_key) != k.key_id) continue;  // a key must match its id
+    if (!o.trusted_key_ids.empty() &&
+        std::find(o.trusted_key_ids.begin(), o.trusted_key_ids.end(), k.key_id) ==
+            o.trusted_key_ids.end()) {
+      continue;
+    }
+    out.push_back(k);
+  }
+  return out;
+}
+
+Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const VerifyOptions& o) {
+  const fs::path dir(dir_name);
+  CL_ASSIGN_OR_RETURN(std::string manifest_text, ReadFile(dir / "manifest.json"));
+  const json manifest = json::parse(manifest_text, nullptr, false);
+  if (!manifest.is_object() || manifest.value("format", "") != kExportFormat) {
+    return Malformed(dir_name + " is not a " + std::string(kExportFormat) + " export");
+  }
+  AuditVerifyResult failed;
+  failed.ok = false;
+  if (manifest.contains("sha256") && manifest["sha256"].is_object()) {
+    for (const auto& [file, digest] : manifest["sha256"].items()) {
+      if (file == "events.jsonl") continue;  // checked event by event below, with positions
+      auto actual = FileDigest(dir / file);
+      if (!actual.ok() || *actual != digest) {
+        failed.problem = fmt::format("{} does not match the manifest's digest", file);
+        return failed;
+      }
+    }
+  }
+  CL_ASSIGN_OR_RETURN(std::string keys_text, ReadFile(dir / "keys.json"));
+  const json keys_json = json::parse(keys_text, nullptr, false);
+  std::vector<AuditKey> keys;
+  for (const auto& k : keys_json.is_array() ? keys_json : json::array()) {
+    auto pk = crypto::FromBase64(k.value("public_key", ""));
+    if (pk) keys.push_back({k.value("key_id", ""), *pk, {}});
+  }
+  std::vector<AuditCheckpoint> checkpoints;
+  {
+    std::ifstream in(dir / "checkpoints.jsonl");
+    std::string line;
+    while (std::getline(in, line)) {
+      const json j = json::parse(line, nullptr, false);
+      AuditCheckpoint cp;
+      auto sig = j.is_object() ? crypto::FromBase64(j.value("signature", "")) : std::nullopt;
+      auto at = j.is_object() ? ParseRfc3339(j.value("signed_at", "")) : std::nullopt;
+      if (!j.is_object() || !j["seq"].is_number_integer() || !ParseDigest(j["hash"], cp.hash) || !sig || !at) {
+        failed.problem = "checkpoints.jsonl has a malformed line";
+        return failed;
+      }
+      cp.seq = j["seq"].get<int64_t>();
+      cp.signed_at = *at;
+      cp.key_id = j.value("key_id", "");
+      cp.signature = *sig;
+      checkpoints.push_back(std::move(cp));
+    }
+  }
+  AuditVerifier verifier(TrustedKeys(keys, o), checkpoints);
+  std::ifstream in(dir / "events.jsonl", std::ios::binary);
+  if (!in) return NotFound("missing events.jsonl");
+  std::string line;
+  int64_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    const json j = json::parse(line, nullptr, false);
+    crypto::Sha256Digest hash{};
+    if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_integer() ||
+        !j.contains("body") || !j["body"].is_string() || !ParseDigest(j["hash"], hash)) {
+      failed.problem = fmt::format("events.jsonl line {} is malformed", line_no);
+      failed.first_bad_seq = line_no;
+      return failed;
+    }
+    if (!verifier.Add(j["seq"].get<int64_t>(), hash, j["body"].get_ref<const std::string&>())) break;
+  }
+  return verifier.Finish();
+}
+
+}  // namespace cl::cli

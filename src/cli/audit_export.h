@@ -1,0 +1,50 @@
+// The offline audit export: a directory a third party can verify with
+// nothing but its contents (see VERIFY.md written into it, and
+// docs/audit.md). Writers stream events so a large log never sits in
+// memory. Single-threaded.
+#pragma once
+
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/audit_types.h"
+#include "core/audit_verify.h"
+#include "core/status.h"
+
+namespace cl::cli {
+
+inline constexpr std::string_view kExportFormat = "changeledger-audit-export/v1";
+
+class AuditExportWriter {
+ public:
+  // Creates `dir` (must not exist or be empty).
+  static Result<std::unique_ptr<AuditExportWriter>> Create(const std::string& dir);
+  Status AddEvent(const StoredAuditEvent& e);
+  Status AddCheckpoint(const AuditCheckpoint& cp);
+  void AddKey(const AuditKey& key);
+  // Writes keys, manifest and VERIFY.md; returns the manifest.
+  Result<nlohmann::json> Finish(const std::string& source);
+
+ private:
+  explicit AuditExportWriter(std::string dir) : dir_(std::move(dir)) {}
+  std::string dir_;
+  std::ofstream events_, checkpoints_;
+  std::vector<AuditKey> keys_;
+  int64_t event_count_ = 0, checkpoint_count_ = 0, head_seq_ = 0;
+  crypto::Sha256Digest head_hash_{};
+};
+
+struct VerifyOptions {
+  std::vector<std::string> trusted_key_ids;  // pin: trust only these
+};
+
+// Verifies an export directory: chain, checkpoints, keys and file digests.
+Result<AuditVerifyResult> VerifyExport(const std::string& dir, const VerifyOptions& options);
+
+// Keys whose id matches their public key, narrowed to the pinned ids if any.
+std::vector<AuditKey> TrustedKeys(const std::vector<AuditKey>& keys, const VerifyOptions& options);
+
+}  // namespace cl::cli

@@ -1,0 +1,19 @@
+// The `changeledger` subcommands. Each Add*Command registers one CLI11
+// subcommand (with --help) whose callback stores its exit code in `exit`:
+// 0 success, 1 refused or failed check (4xx, tampered log, bad input),
+// 2 could not run (usage, unreachable server, 5xx, database error).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace cl::cli {
+
+void AddServeCommand(CLI::App& app, int& exit);
+void AddMigrateCommand(CLI::App& app, int& exit);
+void AddLoginCommands(CLI::App& app, int& exit);
+void AddUserCommand(CLI::App& app, int& exit);
+void AddTokenCommand(CLI::App& app, int& exit);
+void AddAuditCommand(CLI::App& app, int& exit);
+void AddInfoCommands(CLI::App& app, int& exit);
+
+}  // namespace cl::cli

@@ -1,0 +1,110 @@
+#include "cli/common.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+namespace cl::cli {
+
+int ExitCodeFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return kExitOk;
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kMalformed:
+    case ErrorCode::kUnauthenticated:
+    case ErrorCode::kPermissionDenied:
+    case ErrorCode::kPasswordChangeRequired:
+    case ErrorCode::kCsrfFailed:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kMethodNotAllowed:
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kConflict:
+    case ErrorCode::kPayloadTooLarge:
+    case ErrorCode::kHeadersTooLarge:
+    case ErrorCode::kUnsupportedMediaType:
+    case ErrorCode::kNotAcceptable:
+    case ErrorCode::kRateLimited:
+    case ErrorCode::kDataLoss:
+      return kExitRefused;
+    default:
+      return kExitError;
+  }
+}
+
+int Fail(const Status& status) {
+  std::cerr << "error: " << status.message() << "\n";
+  for (const FieldError& e : status.field_errors()) {
+    std::cerr << "  " << (e.field.empty() ? "/" : e.field) << ": " << e.message << "\n";
+  }
+  return ExitCodeFor(status.code());
+}
+
+void AddOutputOption(CLI::App* cmd, std::string& format) {
+  cmd->add_option("-o,--output", format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+}
+
+void PrintJson(const nlohmann::json& value) {
+  std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+std::string Cell(const nlohmann::json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    std::string out;
+    for (const auto& item : v) {
+      if (!out.empty()) out += ",";
+      out += Cell(item);
+    }
+    return out.empty() ? "-" : out;
+  }
+  return v.dump();
+}
+
+void PrintTable(const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(headers.size());
+  for (size_t i = 0; i < headers.size(); ++i) width[i] = headers[i].size();
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  const auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      out += cells[i];
+      if (i + 1 < cells.size()) out += std::string(width[i] - cells[i].size() + 2, ' ');
+    }
+    std::cout << out << "\n";
+  };
+  line(headers);
+  for (const auto& row : rows) line(row);
+}
+
+Result<std::string> ReadSecret(const std::string& prompt, bool from_stdin) {
+  std::string value;
+  if (from_stdin) {
+    if (!std::getline(std::cin, value)) return InvalidArgument("nothing on standard input");
+    if (!value.empty() && value.back() == '\r') value.pop_back();
+    return value;
+  }
+  if (!::isatty(STDIN_FILENO)) {
+    return InvalidArgument("no terminal to ask for the secret on; pass it with --*-stdin");
+  }
+  std::cerr << prompt << std::flush;
+  termios old{};
+  ::tcgetattr(STDIN_FILENO, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  const bool ok = static_cast<bool>(std::getline(std::cin, value));
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  std::cerr << "\n";
+  if (!ok) return InvalidArgument("no input");
+  return value;
+}
+
+}  // namespace cl::cli

@@ -1,0 +1,35 @@
+// Shared CLI plumbing: exit codes, error printing, table/JSON output and
+// reading secrets without echo. Used by every subcommand; not thread-safe
+// (a CLI process is single-threaded).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace cl::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRefused = 1;  // the answer is no: 4xx, failed verification
+inline constexpr int kExitError = 2;    // could not run: usage, network, 5xx, database
+
+int ExitCodeFor(ErrorCode code);
+// Prints "error: ..." and any field errors to stderr; returns the exit code.
+int Fail(const Status& status);
+
+// -o/--output table|json
+void AddOutputOption(CLI::App* cmd, std::string& format);
+void PrintJson(const nlohmann::json& value);
+void PrintTable(const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows);
+// "-" for null, strings bare, everything else as JSON.
+std::string Cell(const nlohmann::json& value);
+
+// Reads a secret: one line from stdin when `from_stdin`, else a no-echo
+// prompt on the terminal. Fails if there is no terminal to prompt on.
+Result<std::string> ReadSecret(const std::string& prompt, bool from_stdin);
+
+}  // namespace cl::cli

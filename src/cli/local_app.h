@@ -1,0 +1,65 @@
+// LocalApp: everything a process needs to work on a database directly —
+// clock, IDs, the store, the audit signing key, password hashing and the
+// core services — wired once and shared by `serve` and the CLI commands that
+// take --db. Owns what it creates; the services are thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/audit_log.h"
+#include "core/login_throttle.h"
+#include "core/sessions.h"
+#include "core/tokens.h"
+#include "core/users.h"
+#include "platform/argon2_hasher.h"
+#include "platform/signing_key.h"
+#include "platform/system.h"
+#include "storage/sqlite/sqlite_store.h"
+
+namespace cl {
+
+struct LocalAppOptions {
+  std::string db_path;
+  std::string signing_key_path;  // empty: next to the database
+  bool migrate = true;
+  bool need_signer = true;  // false for read-only tools (verify)
+  int64_t checkpoint_interval = 1000;
+};
+
+class LocalApp {
+ public:
+  static Result<std::unique_ptr<LocalApp>> Open(const LocalAppOptions& options);
+  ~LocalApp();
+
+  Store& store() { return *store_; }
+  const Clock& clock() const { return clock_; }
+  const AuditLog& audit() const { return *audit_; }
+  const FileSigner* signer() const { return signer_.get(); }
+  UserService& users() { return *users_; }
+  TokenService& tokens() { return *tokens_; }
+  SessionService& sessions() { return *sessions_; }
+  bool created_signing_key() const { return created_key_; }
+  const std::string& signing_key_path() const { return key_path_; }
+
+ private:
+  LocalApp() = default;
+  SystemClock clock_;
+  std::unique_ptr<SecureIdGenerator> ids_;
+  std::unique_ptr<sql::SqliteStore> store_;
+  std::unique_ptr<FileSigner> signer_;
+  std::unique_ptr<AuditLog> audit_;
+  Argon2PasswordHasher hasher_;
+  std::unique_ptr<Deps> deps_;
+  std::unique_ptr<LoginThrottle> throttle_;
+  std::unique_ptr<UserService> users_;
+  std::unique_ptr<TokenService> tokens_;
+  std::unique_ptr<SessionService> sessions_;
+  bool created_key_ = false;
+  std::string key_path_;
+};
+
+// The OS user running this process (for "local:<user>" audit actors).
+std::string OsUserName();
+
+}  // namespace cl

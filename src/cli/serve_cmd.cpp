@@ -1,0 +1,234 @@
+// `changeledger serve`: the API server with first-start bootstrap, periodic
+// audit checkpoints and graceful shutdown on SIGTERM/SIGINT.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "app/version.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/local_app.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "platform/log.h"
+
+namespace cl::cli {
+namespace {
+
+struct ServeOptions {
+  std::string db = "var/changeledger.db";
+  std::string signing_key;
+  std::string listen = "127.0.0.1:8080";
+  int io_threads = 0;
+  int workers = 32;
+  bool trust_proxy = false;
+  std::string cookie_secure = "auto";
+  std::string log_level = "info";
+  std::string log_format = "json";
+  bool no_access_log = false;
+  bool no_bootstrap = false;
+  std::string public_url;
+  int drain_seconds = 30;
+};
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return InvalidArgument("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) port = -1;
+  } catch (const std::exception&) {
+  }
+  if (port < 0 || port > 65535) return InvalidArgument("--listen has an invalid port");
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+// Signs the audit tail every second and removes long-dead sessions hourly.
+class Housekeeping {
+ public:
+  explicit Housekeeping(LocalApp& app) : app_(app), thread_([this] { Run(); }) {}
+  ~Housekeeping() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    int ticks = 0;
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) {
+      lock.unlock();
+      Status s = app_.store().Write([&](Tx& tx) { return app_.audit().Checkpoint(tx).status(); });
+      if (!s.ok()) log::Warn("audit checkpoint failed", {{"error", s.message()}});
+      if (++ticks % 3600 == 0) {
+        const Timestamp cutoff = app_.clock().Now() + (-86400 * kMicrosPerSecond);
+        s = app_.store().Write([&](Tx& tx) { return tx.Sessions().DeleteEnded(cutoff).status(); });
+        if (!s.ok()) log::Warn("session cleanup failed", {{"error", s.message()}});
+      }
+      lock.lock();
+    }
+  }
+  LocalApp& app_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+void PrintBootstrap(const CreatedUser& admin, const std::string& base_url) {
+  std::cout << "\n"
+            << "  First start: created the administrator account.\n"
+            << "    username: " << admin.user.username << "\n"
+            << "    password: " << admin.one_time_password
+            << "   (one-time, shown only now; you must change it at first login)\n\n"
+            << "  Log in from this machine:\n"
+            << "    ./build/release/changeledger login --server " << base_url << " --username "
+            << admin.user.username << "\n"
+            << "  or with curl:\n"
+            << "    curl -i -c cookies.txt -H 'Content-Type: application/json' -d '{\"username\":\""
+            << admin.user.username << "\",\"password\":\"" << admin.one_time_password << "\"}' "
+            << base_url << "/api/v1/session\n\n"
+            << std::flush;
+}
+
+int RunServe(const ServeOptions& o) {
+  const log::Level level = o.log_level == "debug"  ? log::Level::kDebug
+                           : o.log_level == "warn" ? log::Level::kWarn
+                           : o.log_level == "error" ? log::Level::kError
+                                                   : log::Level::kInfo;
+  log::Init(level, o.log_format != "text");
+  auto listen = ParseListen(o.listen);
+  if (!listen.ok()) return Fail(listen.status());
+
+  // Signals go to the thread that waits for them, not to worker threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  LocalAppOptions lo;
+  lo.db_path = o.db;
+  lo.signing_key_path = o.signing_key;
+  auto app = LocalApp::Open(lo);
+  if (!app.ok()) return Fail(app.status());
+  LocalApp& a = **app;
+  if (a.created_signing_key()) {
+    log::Info("created audit signing key", {{"path", a.signing_key_path()}, {"key_id", a.signer()->KeyId()}});
+  }
+
+  http::ApiOptions ao;
+  ao.worker_threads = o.workers;
+  ao.access_log = !o.no_access_log;
+  ao.public_url = o.public_url;
+  ao.cookie_secure = o.cookie_secure == "always"  ? http::CookieSecure::kAlways
+                     : o.cookie_secure == "never" ? http::CookieSecure::kNever
+                                                  : http::CookieSecure::kAuto;
+  http::Api api(http::ApiServices{a.store(), a.clock(), a.audit(), a.signer(), a.users(),
+                                  a.tokens(), a.sessions()},
+                ao);
+  http::ServerOptions so;
+  so.address = listen->first;
+  so.port = listen->second;
+  so.io_threads = o.io_threads;
+  so.trust_proxy = o.trust_proxy;
+  so.drain_timeout = std::chrono::seconds(o.drain_seconds);
+  http::HttpServer server(so, api);
+  api.metrics().AddGauge("changeledger_http_open_connections", "Open client connections.",
+                         [&server] { return static_cast<double>(server.open_connections()); });
+  if (Status s = server.Start(); !s.ok()) return Fail(s);
+
+  const std::string host = so.address.find(':') != std::string::npos ? "[" + so.address + "]" : so.address;
+  const std::string base_url = fmt::format("http://{}:{}", host, server.port());
+  std::cout << "Changeledger " << kVersion << " serving " << base_url << " (database " << o.db
+            << ", audit key " << (a.signer() ? a.signer()->KeyId() : "none") << ")\n"
+            << std::flush;
+  log::Info("listening", {{"url", base_url}, {"database", o.db}, {"version", kVersion}});
+
+  if (!o.no_bootstrap) {
+    AuditContext ctx{SystemPrincipal().ToActor(), "bootstrap", ""};
+    auto admin = a.users().EnsureBootstrapAdmin(ctx);
+    if (!admin.ok()) {
+      log::Error("bootstrap failed", {{"error", admin.status().message()}});
+    } else if (admin->has_value()) {
+      log::Info("created bootstrap administrator (password printed to the terminal only)",
+                {{"username", (*admin)->user.username}});
+      PrintBootstrap(**admin, base_url);
+    }
+  }
+
+  {
+    Housekeeping housekeeping(a);
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log::Info("shutting down: draining in-flight requests",
+              {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+               {"open_connections", server.open_connections()}});
+    server.Stop();
+    server.Wait();
+    api.Shutdown();
+  }
+  log::Info("stopped");
+  log::Flush();
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand("serve", "Run the REST API server");
+  cmd->add_option("--db", o->db, "SQLite database file (created if missing)")
+      ->envname("CHANGELEDGER_DB")
+      ->capture_default_str();
+  cmd->add_option("--signing-key", o->signing_key,
+                  "Audit signing key file (default: <db>.signing-key, created if missing)");
+  cmd->add_option("--listen", o->listen, "Address and port; port 0 picks a free one")
+      ->envname("CHANGELEDGER_LISTEN")
+      ->capture_default_str();
+  cmd->add_option("--io-threads", o->io_threads, "HTTP I/O threads (0: one per core)");
+  cmd->add_option("--workers", o->workers, "Threads for slow requests (hashing, writes)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  cmd->add_flag("--trust-proxy", o->trust_proxy,
+                "Take the client address and https from X-Forwarded-For/-Proto (only behind "
+                "your own reverse proxy)");
+  cmd->add_option("--cookie-secure", o->cookie_secure,
+                  "Secure flag on the session cookie: auto (when the request came over https), "
+                  "always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  cmd->add_option("--public-url", o->public_url, "External base URL, for /openapi.json");
+  cmd->add_option("--log-level", o->log_level)
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  cmd->add_option("--log-format", o->log_format, "json (one object per line) or text")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  cmd->add_flag("--no-access-log", o->no_access_log, "Do not log one line per request");
+  cmd->add_flag("--no-bootstrap", o->no_bootstrap,
+                "Do not create an administrator when none exists");
+  cmd->add_option("--drain-seconds", o->drain_seconds,
+                  "On SIGTERM, how long in-flight requests may take to finish")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
+  cmd->callback([o, &exit] { exit = RunServe(*o); });
+}
+
+}  // namespace cl::cli

@@ -1,0 +1,294 @@
+#include "http/api.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "crypto/crypto.h"
+#include "http/problem.h"
+#include "platform/log.h"
+
+namespace cl::http {
+namespace {
+
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// application/json, optionally with charset=utf-8.
+bool IsJsonContentType(std::string_view ct) {
+  ct = TrimSpace(ct);
+  const size_t semi = ct.find(';');
+  const std::string_view type = TrimSpace(ct.substr(0, semi));
+  if (!StartsWithNoCase(type, "application/json") || type.size() != 16) return false;
+  if (semi == std::string_view::npos) return true;
+  const std::string_view param = TrimSpace(ct.substr(semi + 1));
+  return param.empty() || StartsWithNoCase(param, "charset=utf-8") ||
+         StartsWithNoCase(param, "charset=\"utf-8\"");
+}
+
+bool IsBlank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+}  // namespace
+
+Api::Api(ApiServices services, ApiOptions options)
+    : services_(services), options_(std::move(options)), pool_(options_.worker_threads) {
+  AddSystemRoutes(*this, router_);
+  AddSessionRoutes(*this, router_);
+  AddUserRoutes(*this, router_);
+  AddTokenRoutes(*this, router_);
+  AddAuditRoutes(*this, router_);
+  std::vector<std::pair<std::string, std::string>> labels;
+  for (const Route& r : router_.routes()) labels.emplace_back(r.method, r.pattern);
+  metrics_ = std::make_unique<Metrics>(std::move(labels));
+  services_.store.SetObserver(metrics_.get());
+  openapi_ = BuildOpenApi(router_, options_.public_url);
+}
+
+Api::~Api() {
+  Shutdown();
+  services_.store.SetObserver(nullptr);
+}
+
+void Api::Shutdown() { pool_.Shutdown(); }
+
+size_t Api::BodyLimit(std::string_view method, std::string_view path) {
+  const Match m = router_.Find(method, path);
+  return m.route ? m.route->body_limit : 64 * 1024;
+}
+
+std::string Api::SessionCookie(const Request& req, std::string_view value, int64_t max_age) const {
+  const bool secure = options_.cookie_secure == CookieSecure::kAlways ||
+                      (options_.cookie_secure == CookieSecure::kAuto && req.secure);
+  return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}", kSessionCookie,
+                     value, max_age, secure ? "; Secure" : "");
+}
+
+void Api::Handle(Request& req, std::function<void(Response)> respond) {
+  Match m = router_.Find(req.method, req.path);
+  if (!m.route) {
+    Response r;
+    if (m.bad_encoding) {
+      r = ProblemResponse(Malformed("the path has a malformed percent-escape"), req);
+    } else if (!m.allowed_methods.empty()) {
+      r = ProblemResponse(Status(ErrorCode::kMethodNotAllowed,
+                                 fmt::format("{} is not supported here; use {}", req.method,
+                                             fmt::join(m.allowed_methods, ", "))),
+                          req);
+      r.With("Allow", fmt::format("{}", fmt::join(m.allowed_methods, ", ")));
+    } else {
+      r = ProblemResponse(NotFound(fmt::format("no resource at {}", req.path)), req);
+    }
+    Finish(req, router_.routes().size(), "", r);
+    respond(std::move(r));
+    return;
+  }
+  const Route* route = m.route;
+  if (!route->offload) {
+    respond(Process(*route, std::move(m.params), req));
+    return;
+  }
+  auto shared_respond = std::make_shared<std::function<void(Response)>>(std::move(respond));
+  const bool queued = pool_.Submit([this, route, params = std::move(m.params), &req,
+                                    shared_respond]() mutable {
+    (*shared_respond)(Process(*route, std::move(params), req));
+  });
+  if (!queued) {
+    Response r = ProblemResponse(Unavailable("the server is shutting down"), req);
+    Finish(req, router_.IndexOf(route), "", r);
+    (*shared_respond)(std::move(r));
+  }
+}
+
+Status Api::Authenticate(const Route& route, const Request& req, Ctx& ctx, Principal& storage) {
+  const std::string_view authz = req.Header("Authorization");
+  if (!authz.empty()) {
+    if (!StartsWithNoCase(authz, "Bearer ")) {
+      return Unauthenticated("use 'Authorization: Bearer <API token>'");
+    }
+    CL_ASSIGN_OR_RETURN(storage, services_.tokens.Authenticate(TrimSpace(authz.substr(7))));
+  } else {
+    const std::string_view cookie = CookieValue(req.Header("Cookie"), kSessionCookie);
+    if (cookie.empty()) {
+      return Unauthenticated(
+          "authentication required: send 'Authorization: Bearer <API token>' or log in with "
+          "POST /api/v1/session");
+    }
+    CL_ASSIGN_OR_RETURN(SessionAuth auth, services_.sessions.Authenticate(cookie));
+    if (route.Unsafe() &&
+        !crypto::ConstantTimeEquals(req.Header(kCsrfHeader), auth.session.csrf_token)) {
+      return Status(ErrorCode::kCsrfFailed,
+                    "this request changes data: send the session's CSRF token in the "
+                    "X-CSRF-Token header");
+    }
+    storage = std::move(auth.principal);
+    ctx.session = std::move(auth.session);
+  }
+  ctx.principal = &storage;
+  if (storage.must_change_password && !route.allowed_before_password_change) {
+    return Status(ErrorCode::kPasswordChangeRequired,
+                  "change your one-time password first (POST /api/v1/me/password)");
+  }
+  if (route.access == Access::kPermission) CL_RETURN_IF_ERROR(Require(storage, route.permission));
+  return Status::Ok();
+}
+
+Status Api::ParseArgs(const Route& route, const Request& req, Ctx& ctx) {
+  auto query = ParseQuery(req.query);
+  if (!query) return Malformed("the query string has a malformed percent-escape or is not UTF-8");
+  std::vector<FieldError> errors;
+  for (const auto& [name, text] : *query) {
+    const QueryParam* spec = nullptr;
+    for (const QueryParam& q : route.query) {
+      if (q.name == name) spec = &q;
+    }
+    const std::string field = "?" + name;
+    if (spec == nullptr) {
+      errors.push_back({field, "is not a parameter of this endpoint"});
+      continue;
+    }
+    if (ctx.args.contains(name)) {
+      errors.push_back({field, "is given more than once"});
+      continue;
+    }
+    nlohmann::json value = text;
+    if (spec->schema.kind() == Schema::Kind::kInteger) {
+      int64_t n = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec != std::errc() || end != text.data() + text.size()) {
+        errors.push_back({field, "must be an integer"});
+        continue;
+      }
+      value = n;
+    } else if (spec->schema.kind() == Schema::Kind::kBoolean) {
+      if (text != "true" && text != "false") {
+        errors.push_back({field, "must be true or false"});
+        continue;
+      }
+      value = text == "true";
+    }
+    std::vector<FieldError> value_errors;
+    spec->schema.Validate(value, field, value_errors);
+    if (!value_errors.empty()) {
+      errors.insert(errors.end(), value_errors.begin(), value_errors.end());
+      continue;
+    }
+    ctx.args[name] = std::move(value);
+  }
+  if (!errors.empty()) return InvalidArgument("the query parameters are not valid", std::move(errors));
+  return Status::Ok();
+}
+
+Status Api::ParseBody(const Route& route, const Request& req, Ctx& ctx) {
+  if (!route.request) {
+    // Actions without input tolerate an empty body or "{}", nothing else.
+    if (IsBlank(req.body)) return Status::Ok();
+    auto parsed = nlohmann::json::parse(req.body, nullptr, false);
+    if (parsed.is_object() && parsed.empty()) return Status::Ok();
+    return Malformed("this endpoint takes no request body");
+  }
+  if (!IsJsonContentType(req.Header("Content-Type"))) {
+    return Status(ErrorCode::kUnsupportedMediaType,
+                  "send the body as 'Content-Type: application/json' (UTF-8)");
+  }
+  if (IsBlank(req.body)) return Malformed("a JSON body is required");
+  if (!IsValidUtf8(req.body)) return Malformed("the body is not valid UTF-8");
+  try {
+    ctx.body = nlohmann::json::parse(req.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Malformed(fmt::format("the body is not valid JSON (at byte {})", e.byte));
+  }
+  std::vector<FieldError> errors;
+  route.request->Validate(ctx.body, "", errors);
+  if (!errors.empty()) {
+    return InvalidArgument(fmt::format("{} field(s) are not valid", errors.size()),
+                           std::move(errors));
+  }
+  return Status::Ok();
+}
+
+Response Api::Process(const Route& route, std::map<std::string, std::string> params,
+                      const Request& req) {
+  Ctx ctx(req);
+  ctx.params = std::move(params);
+  Principal principal;
+  Response r;
+  Status s;
+  if (route.access != Access::kPublic) s = Authenticate(route, req, ctx, principal);
+  if (s.ok()) s = ParseArgs(route, req, ctx);
+  if (s.ok()) s = ParseBody(route, req, ctx);
+  if (s.ok()) {
+    try {
+      Result<Response> result = route.handler(ctx);
+      if (result.ok()) {
+        r = std::move(result).value();
+      } else {
+        s = result.status();
+      }
+    } catch (const std::exception& e) {
+      s = Internal(std::string("unhandled exception: ") + e.what());
+    }
+  }
+  if (!s.ok()) {
+    if (s.code() == ErrorCode::kInternal || s.code() == ErrorCode::kDataLoss ||
+        s.code() == ErrorCode::kUnavailable) {
+      log::Error("request failed", {{"request_id", req.request_id},
+                                    {"route", route.pattern},
+                                    {"code", ErrorCodeName(s.code())},
+                                    {"error", s.message()}});
+    }
+    r = ProblemResponse(s, req);
+  }
+  Finish(req, router_.IndexOf(&route), ctx.principal ? ctx.principal->username : "", r);
+  return r;
+}
+
+Response Api::Reject(int status, std::string_view detail, const Request& partial) {
+  const ProblemType* type = ProblemByStatus(status);
+  Response r = ProblemResponse(
+      Status(type ? type->code : ErrorCode::kMalformed, std::string(detail)), partial);
+  Finish(partial, router_.routes().size(), "", r);
+  return r;
+}
+
+void Api::Finish(const Request& req, size_t route_index, const std::string& actor, Response& r) {
+  // API responses are data, never pages: no caching, no sniffing, no framing.
+  r.With("Cache-Control", "no-store");
+  r.With("X-Content-Type-Options", "nosniff");
+  r.With("X-Frame-Options", "DENY");
+  r.With("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  r.With("Referrer-Policy", "no-referrer");
+  const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::steady_clock::now() - req.received_at)
+                             .count();
+  metrics_->ObserveRequest(route_index, r.status, micros);
+  if (options_.access_log && log::Enabled(log::Level::kInfo)) {
+    const bool matched = route_index < router_.routes().size();
+    log::Info("request", {{"request_id", req.request_id},
+                          {"method", req.method},
+                          {"path", req.path},
+                          {"route", matched ? router_.routes()[route_index].pattern : "unmatched"},
+                          {"status", r.status},
+                          {"duration_us", micros},
+                          {"bytes_out", r.body.size()},
+                          {"client_ip", req.client_ip},
+                          {"user", actor}});
+  }
+}
+
+}  // namespace cl::http

@@ -1,0 +1,210 @@
+// The audit log over HTTP: events for people, the raw export for offline
+// verification, checkpoints, signing keys, and a server-side verification.
+#include <fmt/format.h>
+
+#include "core/audit_verify.h"
+#include "http/api.h"
+#include "http/resources/representations.h"
+
+namespace cl::http {
+namespace {
+
+nlohmann::json CheckpointJson(const AuditCheckpoint& cp) {
+  return {{"seq", cp.seq},
+          {"hash", crypto::ToHex(cp.hash)},
+          {"signed_at", FormatRfc3339(cp.signed_at)},
+          {"key_id", cp.key_id},
+          {"signature", crypto::ToBase64(cp.signature)}};
+}
+
+Schema CheckpointSchema() {
+  return Schema::Object("A signed statement of the chain head at `seq`.")
+      .Field("seq", Schema::Integer(), true)
+      .Field("hash", Schema::String("Hex SHA-256 chain hash of event `seq`."), true)
+      .Field("signed_at", Schema::String().Format("date-time"), true)
+      .Field("key_id", Schema::String(), true)
+      .Field("signature", Schema::String("Base64 Ed25519 signature over the checkpoint message "
+                                         "(docs/audit.md)."),
+             true);
+}
+
+std::vector<QueryParam> PageParams(int64_t max_limit) {
+  return {{"after", Schema::Integer().Min(0), "Return entries with seq greater than this."},
+          {"limit", Schema::Integer().Min(1).Max(max_limit), "Page size."}};
+}
+
+nlohmann::json NextAfter(int64_t last_seq, size_t got, int64_t limit) {
+  return static_cast<int64_t>(got) == limit ? nlohmann::json(last_seq) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+void AddAuditRoutes(Api& api, Router& router) {
+  std::vector<QueryParam> event_params = PageParams(1000);
+  event_params.push_back({"object_type", Schema::String().Max(64), "e.g. user, api_token, change."});
+  event_params.push_back({"object_id", Schema::String().Max(128), ""});
+  event_params.push_back({"actor_id", Schema::String().Max(128), "User id of whoever acted."});
+  event_params.push_back({"action", Schema::String().Max(64), "e.g. user.create."});
+  router.Add(Route{
+      .method = "GET",
+      .pattern = "/api/v1/audit/events",
+      .permission = Permission::kAuditRead,
+      .operation_id = "listAuditEvents",
+      .tag = "audit",
+      .summary = "Audit events, oldest first, with filters",
+      .query = event_params,
+      .response = PageSchema(Schema::Object()
+                                 .Field("seq", Schema::Integer(), true)
+                                 .Field("hash", Schema::String(), true)
+                                 .Field("event", Schema::Object("The event (docs/audit.md).").Values(Schema::Any()), true),
+                             Schema::Integer()),
+      .handler = [&api](Ctx& ctx) -> Result<Response> {
+        AuditQuery q;
+        q.after_seq = ctx.IntArg("after", 0);
+        q.limit = ctx.IntArg("limit", 100);
+        q.object_type = ctx.Arg("object_type");
+        q.object_id = ctx.Arg("object_id");
+        q.actor_id = ctx.Arg("actor_id");
+        q.action = ctx.Arg("action");
+        std::vector<StoredAuditEvent> events;
+        CL_RETURN_IF_ERROR(api.services().store.Read([&](Tx& tx) -> Status {
+          CL_ASSIGN_OR_RETURN(events, tx.Audit().List(q));
+          return Status::Ok();
+        }));
+        nlohmann::json items = nlohmann::json::array();
+        for (const StoredAuditEvent& e : events) {
+          items.push_back({{"seq", e.seq},
+                           {"hash", crypto::ToHex(e.hash)},
+                           {"event", nlohmann::json::parse(e.body, nullptr, false)}});
+        }
+        return JsonResponse(200, {{"items", items},
+                                  {"next_after", NextAfter(events.empty() ? 0 : events.back().seq,
+                                                           events.size(), q.limit)}});
+      }});
+
+  router.Add(Route{
+      .method = "GET",
+      .pattern = "/api/v1/audit/export",
+      .permission = Permission::kAuditExport,
+      .offload = true,
+      .operation_id = "exportAuditEvents",
+      .tag = "audit",
+      .summary = "Raw audit events for offline verification",
+      .description = "Each event's body is returned as the exact string that was hashed, so a "
+                     "verifier can recompute hash_n = SHA-256(hash_{n-1} || body_n). "
+                     "`changeledger audit export --server` pages through this.",
+      .query = PageParams(10000),
+      .response = PageSchema(Schema::Object()
+                                 .Field("seq", Schema::Integer(), true)
+                                 .Field("hash", Schema::String(), true)
+                                 .Field("body", Schema::String("Canonical JSON, verbatim."), true),
+                             Schema::Integer()),
+      .handler = [&api](Ctx& ctx) -> Result<Response> {
+        const int64_t after = ctx.IntArg("after", 0);
+        const int64_t limit = ctx.IntArg("limit", 1000);
+        nlohmann::json items = nlohmann::json::array();
+        int64_t last = after;
+        CL_RETURN_IF_ERROR(api.services().store.Read([&](Tx& tx) {
+          return tx.Audit().Scan(after + 1, after + limit, [&](const StoredAuditEvent& e) {
+            items.push_back({{"seq", e.seq}, {"hash", crypto::ToHex(e.hash)}, {"body", e.body}});
+            last = e.seq;
+            return static_cast<int64_t>(items.size()) < limit;
+          });
+        }));
+        return JsonResponse(200, {{"items", items}, {"next_after", NextAfter(last, items.size(), limit)}});
+      }});
+
+  router.Add(Route{
+      .method = "GET",
+      .pattern = "/api/v1/audit/checkpoints",
+      .permission = Permission::kAuditRead,
+      .operation_id = "listAuditCheckpoints",
+      .tag = "audit",
+      .summary = "Signed checkpoints over the chain",
+      .query = PageParams(10000),
+      .response = PageSchema(CheckpointSchema(), Schema::Integer()),
+      .handler = [&api](Ctx& ctx) -> Result<Response> {
+        const int64_t limit = ctx.IntArg("limit", 1000);
+        std::vector<AuditCheckpoint> cps;
+        CL_RETURN_IF_ERROR(api.services().store.Read([&](Tx& tx) -> Status {
+          CL_ASSIGN_OR_RETURN(cps, tx.Audit().Checkpoints(ctx.IntArg("after", 0), limit));
+          return Status::Ok();
+        }));
+        nlohmann::json items = nlohmann::json::array();
+        for (const AuditCheckpoint& cp : cps) items.push_back(CheckpointJson(cp));
+        return JsonResponse(200, {{"items", items},
+                                  {"next_after", NextAfter(cps.empty() ? 0 : cps.back().seq, cps.size(), limit)}});
+      }});
+
+  router.Add(Route{
+      .method = "GET",
+      .pattern = "/api/v1/audit/keys",
+      .permission = Permission::kAuditRead,
+      .operation_id = "listAuditKeys",
+      .tag = "audit",
+      .summary = "Public keys that sign checkpoints",
+      .description = "Pin the key id out of band (it is printed at first start) so a verifier "
+                     "does not have to trust the server's list.",
+      .response = Schema::Object().Field(
+          "items",
+          Schema::Array(Schema::Object()
+                            .Field("key_id", Schema::String(), true)
+                            .Field("algorithm", Schema::String().Enum({"ed25519"}), true)
+                            .Field("public_key", Schema::String("Base64, 32 bytes."), true)
+                            .Field("public_key_pem", Schema::String("SubjectPublicKeyInfo PEM."), true)
+                            .Field("created_at", Schema::String().Format("date-time"), true)),
+          true),
+      .handler = [&api](Ctx&) -> Result<Response> {
+        std::vector<AuditKey> keys;
+        CL_RETURN_IF_ERROR(api.services().store.Read([&](Tx& tx) -> Status {
+          CL_ASSIGN_OR_RETURN(keys, tx.Audit().Keys());
+          return Status::Ok();
+        }));
+        nlohmann::json items = nlohmann::json::array();
+        for (const AuditKey& k : keys) {
+          items.push_back({{"key_id", k.key_id},
+                           {"algorithm", "ed25519"},
+                           {"public_key", crypto::ToBase64(k.public_key)},
+                           {"public_key_pem", crypto::Ed25519PublicKeyPem(k.public_key)},
+                           {"created_at", FormatRfc3339(k.created_at)}});
+        }
+        return JsonResponse(200, {{"items", items}});
+      }});
+
+  router.Add(Route{
+      .method = "GET",
+      .pattern = "/api/v1/audit/verification",
+      .permission = Permission::kAuditRead,
+      .offload = true,
+      .operation_id = "verifyAuditLog",
+      .tag = "audit",
+      .summary = "Verify the whole chain and every checkpoint now",
+      .description = "Same check as `changeledger audit verify`. 200 with ok=false names the "
+                     "first bad sequence number.",
+      .response = Schema::Object()
+                      .Field("ok", Schema::Boolean(), true)
+                      .Field("events_checked", Schema::Integer(), true)
+                      .Field("checkpoints_verified", Schema::Integer(), true)
+                      .Field("head_seq", Schema::Integer(), true)
+                      .Field("head_hash", Schema::String(), true)
+                      .Field("last_signed_seq", Schema::Integer(), true)
+                      .Field("first_bad_seq", Schema::Integer().Nullable(), true)
+                      .Field("problem", Schema::String().Nullable(), true),
+      .handler = [&api](Ctx&) -> Result<Response> {
+        AuditVerifyResult result;
+        CL_RETURN_IF_ERROR(api.services().store.Read([&](Tx& tx) {
+          result = VerifyAuditLog(tx);
+          return Status::Ok();
+        }));
+        return JsonResponse(200, {{"ok", result.ok},
+                                  {"events_checked", result.events_checked},
+                                  {"checkpoints_verified", result.checkpoints_verified},
+                                  {"head_seq", result.head_seq},
+                                  {"head_hash", crypto::ToHex(result.head_hash)},
+                                  {"last_signed_seq", result.last_signed_seq},
+                                  {"first_bad_seq", result.first_bad_seq ? nlohmann::json(*result.first_bad_seq) : nlohmann::json(nullptr)},
+                                  {"problem", result.ok ? nlohmann::json(nullptr) : nlohmann::json(result.problem)}});
+      }});
+}
+
+}  // namespace cl::http

@@ -1,0 +1,97 @@
+// A route: method + path pattern + who may call it + how its input and
+// output look + the handler. The route table is the single source for
+// dispatch, authorization, request validation and /openapi.json. Routes are
+// immutable after registration; handlers must be thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/authz.h"
+#include "core/principal.h"
+#include "core/user.h"
+#include "http/message.h"
+#include "http/schema.h"
+
+namespace cl::http {
+
+enum class Access {
+  kPublic,         // no credentials needed
+  kAuthenticated,  // any valid credential
+  kPermission,     // a credential granting `permission`
+};
+
+// Everything a handler gets: the parsed, authenticated, validated request.
+struct Ctx {
+  explicit Ctx(const Request& r) : req(r) {}
+  const Request& req;
+  const Principal* principal = nullptr;   // null on public routes
+  std::optional<Session> session;         // when authenticated by cookie
+  std::map<std::string, std::string> params;  // path parameters, decoded
+  nlohmann::json args = nlohmann::json::object();  // typed, validated query parameters
+  nlohmann::json body;  // validated against the route's request schema
+
+  AuditContext Audit() const;
+  const std::string& Param(const std::string& name) const;
+  // A validated query parameter, or the fallback when absent.
+  std::string Arg(const std::string& name, const std::string& fallback = "") const;
+  int64_t IntArg(const std::string& name, int64_t fallback) const;
+  bool BoolArg(const std::string& name, bool fallback) const;
+};
+
+using Handler = std::function<Result<Response>(Ctx&)>;
+
+struct QueryParam {
+  std::string name;
+  Schema schema;
+  std::string description{};
+};
+
+struct Route {
+  std::string method{};   // GET, POST, PUT, PATCH, DELETE
+  std::string pattern{};  // "/api/v1/users/{id}"
+  Access access = Access::kPermission;
+  Permission permission = Permission::kSelfManage;
+  bool allowed_before_password_change = false;
+  bool offload = false;  // run on the worker pool (hashing, waiting on commits)
+  size_t body_limit = 1 << 20;
+  std::string operation_id{};
+  std::string tag{};
+  std::string summary{};
+  std::string description{};
+  std::optional<Schema> request{};
+  std::vector<QueryParam> query{};
+  int success_status = 200;
+  std::optional<Schema> response{};  // JSON body of the success response
+  std::string response_content_type = "application/json";
+  std::vector<int> errors{};  // problem statuses worth documenting beyond the defaults
+  Handler handler{};
+
+  bool Unsafe() const { return method != "GET" && method != "HEAD"; }
+};
+
+// Result of matching a request line against the table.
+struct Match {
+  const Route* route = nullptr;
+  std::map<std::string, std::string> params;
+  std::vector<std::string> allowed_methods;  // when the path exists but not the method
+  bool bad_encoding = false;
+};
+
+class Router {
+ public:
+  // Fails (programming error) on a duplicate method+pattern.
+  void Add(Route route);
+  Match Find(std::string_view method, std::string_view path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+  size_t IndexOf(const Route* route) const { return static_cast<size_t>(route - routes_.data()); }
+
+ private:
+  std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> segments_;
+};
+
+}  // namespace cl::http
