@@ -130,7 +130,15 @@ Result<HttpReply> ApiClient::Send(const std::string& method, const std::string& 
   curl_slist* list = nullptr;
   if (!token_.empty()) list = curl_slist_append(list, ("Authorization: Bearer " + token_).c_str());
   if (!csrf_.empty() && method != "GET") list = curl_slist_append(list, ("X-CSRF-Token: " + csrf_).c_str());
-  if (!body.empty()) list = curl_slist_append(list, "Content-Type: application/json");
+  bool has_content_type = false;
+  for (const auto& [name, value] : headers) {
+    std::string lower = name;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    has_content_type = has_content_type || lower == "content-type";
+  }
+  if (!body.empty() && !has_content_type) {
+    list = curl_slist_append(list, "Content-Type: application/json");
+  }
   list = curl_slist_append(list, "Expect:");
   for (const auto& [name, value] : headers) list = curl_slist_append(list, (name + ": " + value).c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);

@@ -19,6 +19,7 @@ std::string OsUserName() {
 Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   if (!crypto::InitCrypto()) return Internal("libsodium could not be initialized");
   std::unique_ptr<LocalApp> app(new LocalApp());
+  if (o.clock != nullptr) app->clock_ = o.clock;
   const std::filesystem::path db(o.db_path);
   if (db.has_parent_path()) {
     std::error_code ec;
@@ -28,20 +29,20 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
                          ec.message());
     }
   }
-  app->ids_ = std::make_unique<SecureIdGenerator>(app->clock_);
+  app->ids_ = std::make_unique<SecureIdGenerator>(*app->clock_);
   sql::SqliteStoreOptions so;
   so.path = o.db_path;
   so.migrate = o.migrate;
-  CL_ASSIGN_OR_RETURN(app->store_, sql::SqliteStore::Open(so, app->clock_));
+  CL_ASSIGN_OR_RETURN(app->store_, sql::SqliteStore::Open(so, *app->clock_));
   app->key_path_ = o.signing_key_path.empty() ? DefaultSigningKeyPath(o.db_path)
                                               : o.signing_key_path;
   if (o.need_signer) {
     CL_ASSIGN_OR_RETURN(app->signer_, FileSigner::LoadOrCreate(app->key_path_, &app->created_key_));
   }
-  app->audit_ = std::make_unique<AuditLog>(app->clock_, app->signer_.get(), o.checkpoint_interval);
+  app->audit_ = std::make_unique<AuditLog>(*app->clock_, app->signer_.get(), o.checkpoint_interval);
   app->deps_ = std::unique_ptr<Deps>(
-      new Deps{*app->store_, app->clock_, *app->ids_, *app->audit_, app->hasher_});
-  app->throttle_ = std::make_unique<LoginThrottle>(app->clock_);
+      new Deps{*app->store_, *app->clock_, *app->ids_, *app->audit_, app->hasher_});
+  app->throttle_ = std::make_unique<LoginThrottle>(*app->clock_);
   app->users_ = std::make_unique<UserService>(*app->deps_);
   app->tokens_ = std::make_unique<TokenService>(*app->deps_);
   app->sessions_ = std::make_unique<SessionService>(*app->deps_, *app->throttle_);

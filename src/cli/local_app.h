@@ -25,6 +25,7 @@ struct LocalAppOptions {
   bool migrate = true;
   bool need_signer = true;  // false for read-only tools (verify)
   int64_t checkpoint_interval = 1000;
+  const Clock* clock = nullptr;  // tests inject a ManualClock; default: the system clock
 };
 
 class LocalApp {
@@ -33,7 +34,7 @@ class LocalApp {
   ~LocalApp();
 
   Store& store() { return *store_; }
-  const Clock& clock() const { return clock_; }
+  const Clock& clock() const { return *clock_; }
   const AuditLog& audit() const { return *audit_; }
   const FileSigner* signer() const { return signer_.get(); }
   UserService& users() { return *users_; }
@@ -44,7 +45,8 @@ class LocalApp {
 
  private:
   LocalApp() = default;
-  SystemClock clock_;
+  SystemClock system_clock_;
+  const Clock* clock_ = &system_clock_;
   std::unique_ptr<SecureIdGenerator> ids_;
   std::unique_ptr<sql::SqliteStore> store_;
   std::unique_ptr<FileSigner> signer_;

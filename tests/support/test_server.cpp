@@ -1,0 +1,112 @@
+#include "tests/support/test_server.h"
+
+#include <stdexcept>
+
+namespace cl::testing {
+
+TestServer::TestServer(TestServerOptions options) {
+  db_path_ = dir_.File("changeledger.db");
+  LocalAppOptions lo;
+  lo.db_path = db_path_;
+  lo.clock = options.clock;
+  lo.checkpoint_interval = options.checkpoint_interval;
+  auto app = LocalApp::Open(lo);
+  if (!app.ok()) throw std::runtime_error("LocalApp: " + app.status().message());
+  app_ = std::move(app).value();
+  http::ApiOptions ao;
+  ao.worker_threads = 8;
+  ao.access_log = false;
+  api_ = std::make_unique<http::Api>(
+      http::ApiServices{app_->store(), app_->clock(), app_->audit(), app_->signer(), app_->users(),
+                        app_->tokens(), app_->sessions()},
+      ao);
+  http::ServerOptions so;
+  so.port = 0;
+  so.io_threads = 2;
+  so.trust_proxy = options.trust_proxy;
+  so.drain_timeout = std::chrono::seconds(10);
+  so.header_timeout = std::chrono::seconds(2);
+  so.body_timeout = std::chrono::seconds(2);
+  server_ = std::make_unique<http::HttpServer>(so, *api_);
+  Status s = server_->Start();
+  if (!s.ok()) throw std::runtime_error("server: " + s.message());
+}
+
+TestServer::~TestServer() { Stop(); }
+
+void TestServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  server_->Stop();
+  server_->Wait();
+  api_->Shutdown();
+}
+
+TestUser TestServer::CreateUser(const std::string& username, std::vector<std::string> roles,
+                                UserKind kind) {
+  const Principal local = LocalPrincipal("test");
+  const AuditContext ctx{local.ToActor(), "test-setup", ""};
+  NewUser in;
+  in.username = username;
+  in.display_name = "Test " + username;
+  in.kind = kind;
+  in.roles = std::move(roles);
+  TestUser out;
+  if (kind == UserKind::kHuman) {
+    out.password = "pw-" + username + "-long-enough-1";
+    in.password = out.password;
+  }
+  auto created = app_->users().Create(local, ctx, in);
+  if (!created.ok()) throw std::runtime_error("create user: " + created.status().message());
+  out.user = created->user;
+  NewToken t;
+  t.name = "test token";
+  t.user_id = out.user.id;
+  for (const std::string& p : PermissionNames(PermissionsOf(out.user.roles))) t.scopes.push_back(p);
+  auto issued = app_->tokens().Create(local, ctx, t);
+  if (!issued.ok()) throw std::runtime_error("create token: " + issued.status().message());
+  out.token = issued->secret;
+  return out;
+}
+
+const TestUser& TestServer::Admin() {
+  if (!admin_) admin_ = std::make_unique<TestUser>(CreateUser("root-admin", {"admin"}));
+  return *admin_;
+}
+
+int64_t TestServer::AuditCount() {
+  int64_t n = 0;
+  Status s = app_->store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(n, tx.Audit().Count());
+    return Status::Ok();
+  });
+  if (!s.ok()) throw std::runtime_error(s.message());
+  return n;
+}
+
+int64_t TestServer::UserCount() {
+  int64_t n = 0;
+  Status s = app_->store().Read([&](Tx& tx) -> Status {
+    UserListQuery q;
+    q.limit = 100000;
+    CL_ASSIGN_OR_RETURN(auto users, tx.Users().List(q));
+    n = static_cast<int64_t>(users.size());
+    return Status::Ok();
+  });
+  if (!s.ok()) throw std::runtime_error(s.message());
+  return n;
+}
+
+std::vector<FieldError> ResponseSchemaErrors(const http::Api& api, const std::string& method,
+                                             const std::string& pattern, const nlohmann::json& body) {
+  for (const http::Route& r : api.router().routes()) {
+    if (r.method != method || r.pattern != pattern) continue;
+    if (!r.response) return {{"/", "the route documents no JSON response"}};
+    std::vector<FieldError> errors;
+    r.response->Validate(body, "", errors);
+    return errors;
+  }
+  return {{"/", "no such route " + method + " " + pattern}};
+}
+
+}  // namespace cl::testing

@@ -1,0 +1,71 @@
+// TestServer: the real API server, in this process, on an ephemeral port,
+// over a real SQLite file in a temp directory. Tests talk to it over TCP.
+// Helpers create users and tokens through the same services the API uses.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/local_app.h"
+#include "core/clock.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "tests/support/http.h"
+#include "tests/support/temp_dir.h"
+
+namespace cl::testing {
+
+struct TestServerOptions {
+  const Clock* clock = nullptr;  // default: system clock
+  bool trust_proxy = false;
+  int64_t checkpoint_interval = 1000;
+};
+
+struct TestUser {
+  User user;
+  std::string password;  // set for humans created with a known password
+  std::string token;     // API token with every permission of the user's roles
+};
+
+class TestServer {
+ public:
+  explicit TestServer(TestServerOptions options = {});
+  ~TestServer();
+
+  uint16_t port() const { return server_->port(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+  Http http() const { return Http(url()); }
+  LocalApp& app() { return *app_; }
+  http::Api& api() { return *api_; }
+  const std::string& db_path() const { return db_path_; }
+  const TempDir& dir() const { return dir_; }
+
+  // A user with the given roles, a known password (already changed, so no
+  // password change is pending) and an API token with all its permissions.
+  TestUser CreateUser(const std::string& username, std::vector<std::string> roles,
+                      UserKind kind = UserKind::kHuman);
+  // An admin created the same way (cached per server).
+  const TestUser& Admin();
+
+  // Number of audit events and users right now (to prove nothing was stored).
+  int64_t AuditCount();
+  int64_t UserCount();
+  void Stop();
+
+ private:
+  TempDir dir_;
+  std::string db_path_;
+  std::unique_ptr<LocalApp> app_;
+  std::unique_ptr<http::Api> api_;
+  std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<TestUser> admin_;
+  bool stopped_ = false;
+};
+
+// Problems with `body` against the documented response schema of a route
+// (empty when it conforms), so tests keep /openapi.json honest.
+std::vector<FieldError> ResponseSchemaErrors(const http::Api& api, const std::string& method,
+                                             const std::string& pattern, const nlohmann::json& body);
+
+}  // namespace cl::testing
