@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -90,6 +91,16 @@ class Housekeeping {
   std::thread thread_;
 };
 
+// How to run this same binary from the current directory, for the hint.
+std::string SelfCommand() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "changeledger";
+  const auto rel = std::filesystem::relative(exe, std::filesystem::current_path(ec), ec);
+  if (ec || rel.empty() || rel.native().starts_with("..")) return exe.string();
+  return "./" + rel.string();
+}
+
 void PrintBootstrap(const CreatedUser& admin, const std::string& base_url) {
   std::cout << "\n"
             << "  First start: created the administrator account.\n"
@@ -97,7 +108,7 @@ void PrintBootstrap(const CreatedUser& admin, const std::string& base_url) {
             << "    password: " << admin.one_time_password
             << "   (one-time, shown only now; you must change it at first login)\n\n"
             << "  Log in from this machine:\n"
-            << "    ./build/release/changeledger login --server " << base_url << " --username "
+            << "    " << SelfCommand() << " login --server " << base_url << " --username "
             << admin.user.username << "\n"
             << "  or with curl:\n"
             << "    curl -i -c cookies.txt -H 'Content-Type: application/json' -d '{\"username\":\""

@@ -1,0 +1,43 @@
+# Changeledger: `make run` and `make test` are the two entry points (see README).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := run
+
+BUILD   ?= build
+JOBS    ?= $(shell nproc)
+DB      ?= var/changeledger.db
+LISTEN  ?= 127.0.0.1:8080
+CMAKE_FLAGS ?=
+
+.PHONY: run test bench deps configure build build-all clean
+
+deps:
+	@scripts/install-deps.sh
+
+# Configures once; ninja re-runs CMake by itself when CMakeLists change.
+configure: deps
+	@if [[ ! -f $(BUILD)/build.ninja ]]; then \
+	  cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS); \
+	fi
+
+# The release binary only (what `make run` serves).
+build: configure
+	ninja -C $(BUILD) -j$(JOBS) changeledger
+
+# Everything: release + ASan/UBSan variants of the binary and every test suite.
+build-all: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCL_WITH_ASAN=ON $(CMAKE_FLAGS) >/dev/null
+	ninja -C $(BUILD) -j$(JOBS)
+
+run: build
+	@mkdir -p $(dir $(DB))
+	$(BUILD)/changeledger serve --db $(DB) --listen $(LISTEN)
+
+test: build-all
+	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 600
+
+bench: build-all
+	@benchmarks/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

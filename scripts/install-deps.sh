@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what Changeledger needs to build, test and benchmark on Debian
+# bookworm: Debian packages (only the missing ones; `apt-get update` runs
+# first whenever something has to be installed) and the npm dev tools pinned
+# in package-lock.json. Idempotent and non-interactive; safe to run on every
+# `make run` / `make test`.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build pkg-config ccache mold git ca-certificates
+  # libraries
+  libboost-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev
+  libspdlog-dev libfmt-dev libsodium-dev libargon2-dev libssl-dev
+  libsqlite3-dev libcurl4-openssl-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl python3 curl
+  wrk nginx-light procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+# Node and npm: any install that provides both commands will do (Debian's
+# nodejs+npm, or a nodejs package that bundles npm).
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
+if ((${#missing[@]})); then
+  SUDO=()
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then
+      SUDO=(sudo)
+    else
+      echo "install-deps: missing Debian packages and not root (no sudo): ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -q
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# npm dev tools (OpenAPI linter). `npm ci` only when the lock file changed
+# since the last install.
+stamp=node_modules/.changeledger-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  echo "install-deps: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+fi
