@@ -202,11 +202,11 @@ Status Api::ParseBody(const Route& route, const Request& req, Ctx& ctx) {
     if (parsed.is_object() && parsed.empty()) return Status::Ok();
     return Malformed("this endpoint takes no request body");
   }
+  if (IsBlank(req.body)) return Malformed("a JSON body is required");
   if (!IsJsonContentType(req.Header("Content-Type"))) {
     return Status(ErrorCode::kUnsupportedMediaType,
                   "send the body as 'Content-Type: application/json' (UTF-8)");
   }
-  if (IsBlank(req.body)) return Malformed("a JSON body is required");
   if (!IsValidUtf8(req.body)) return Malformed("the body is not valid UTF-8");
   try {
     ctx.body = nlohmann::json::parse(req.body);
@@ -216,8 +216,9 @@ Status Api::ParseBody(const Route& route, const Request& req, Ctx& ctx) {
   std::vector<FieldError> errors;
   route.request->Validate(ctx.body, "", errors);
   if (!errors.empty()) {
-    return InvalidArgument(fmt::format("{} field(s) are not valid", errors.size()),
-                           std::move(errors));
+    // Count before the vector is moved: argument evaluation order is unspecified.
+    std::string message = fmt::format("{} field(s) are not valid", errors.size());
+    return InvalidArgument(std::move(message), std::move(errors));
   }
   return Status::Ok();
 }

@@ -65,7 +65,16 @@ std::vector<std::string> PathParams(const std::string& pattern) {
 
 json Operation(const Route& r) {
   json op = {{"operationId", r.operation_id}, {"summary", r.summary}, {"tags", {r.tag}}};
-  if (!r.description.empty()) op["description"] = r.description;
+  // Every operation says who may call it, after what it does.
+  std::string access;
+  switch (r.access) {
+    case Access::kPublic: access = "Access: public (no credentials)."; break;
+    case Access::kAuthenticated: access = "Access: any authenticated user or token."; break;
+    case Access::kPermission:
+      access = fmt::format("Access: needs the `{}` permission.", PermissionName(r.permission));
+      break;
+  }
+  op["description"] = r.description.empty() ? access : r.description + "\n\n" + access;
   std::set<int> errors(r.errors.begin(), r.errors.end());
   if (r.access == Access::kPublic) {
     op["security"] = json::array();
@@ -143,6 +152,7 @@ json BuildOpenApi(const Router& router, const std::string& public_url) {
          "Authenticate with `Authorization: Bearer <API token>`, or with the session cookie "
          "from POST /api/v1/session plus the X-CSRF-Token header on requests that change data. "
          "Each operation names the permission it needs in `x-required-permission`."},
+        {"contact", {{"name", "Changeledger maintainers"}}},
         {"license", {{"name", "Proprietary"}, {"identifier", "LicenseRef-Changeledger"}}}}},
       {"servers", {{{"url", public_url.empty() ? "/" : public_url}, {"description", "This server"}}}},
       {"tags", tags},

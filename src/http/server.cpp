@@ -118,12 +118,16 @@ class Session : public std::enable_shared_from_this<Session>, public HeaderSourc
     idle_ = false;
     if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
         ec == asio::error::connection_reset || ec == asio::error::eof ||
-        (ec == beast::error::timeout && buffer_.size() == 0)) {
+        (ec == beast::error::timeout && buffer_.size() == 0 && !parser_->got_some())) {
       return Close();
     }
     if (ec == beast::error::timeout) return Reject(408, "the request headers took too long");
     if (ec == bhttp::error::header_limit) {
       return Reject(431, fmt::format("request headers exceed {} bytes", options_.header_limit));
+    }
+    if (ec == bhttp::error::body_limit) {
+      // Content-Length beyond the server-wide ceiling, seen while parsing headers.
+      return Reject(413, "the request body is larger than allowed here");
     }
     if (ec) return Reject(400, fmt::format("malformed HTTP request: {}", ec.message()));
     auto& msg = parser_->get();
@@ -202,10 +206,17 @@ class Session : public std::enable_shared_from_this<Session>, public HeaderSourc
     keep_alive_ = parser_->get().keep_alive();
     head_ = parser_->get().method() == bhttp::verb::head;
     version_ = parser_->get().version();
-    handler_.Handle(request_, [self = shared_from_this()](Response r) mutable {
+    // While the handler runs (possibly on the worker pool) this connection has
+    // no I/O pending; the work guard keeps the io_context running so the reply
+    // can still be written during a graceful drain.
+    auto work = asio::make_work_guard(stream_.get_executor());
+    handler_.Handle(request_, [self = shared_from_this(), work = std::move(work)](Response r) mutable {
       auto* session = self.get();
       asio::post(session->stream_.get_executor(),
-                 [self = std::move(self), r = std::move(r)]() mutable { self->Write(std::move(r)); });
+                 [self = std::move(self), r = std::move(r), work = std::move(work)]() mutable {
+                   self->Write(std::move(r));
+                   work.reset();
+                 });
     });
   }
 

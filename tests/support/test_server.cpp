@@ -53,11 +53,15 @@ TestUser TestServer::CreateUser(const std::string& username, std::vector<std::st
   in.roles = std::move(roles);
   TestUser out;
   if (kind == UserKind::kHuman) {
-    out.password = "pw-" + username + "-long-enough-1";
+    out.password = "s3cret-passphrase-" + std::to_string(UserCount()) + "-for-tests";
     in.password = out.password;
   }
   auto created = app_->users().Create(local, ctx, in);
-  if (!created.ok()) throw std::runtime_error("create user: " + created.status().message());
+  if (!created.ok()) {
+    std::string why = created.status().message();
+    for (const FieldError& e : created.status().field_errors()) why += "; " + e.field + ": " + e.message;
+    throw std::runtime_error("create user " + username + ": " + why);
+  }
   out.user = created->user;
   NewToken t;
   t.name = "test token";

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# `make bench`: Google Benchmark micro-benchmarks, then HTTP load with wrk
+# (64 connections, 2 threads) against `changeledger serve` beside nginx
+# `return 200` as the loopback ceiling measured in the same run. Prints a
+# table. Usage: benchmarks/run.sh BUILD_DIR [seconds-per-load-run]
+set -euo pipefail
+build=${1:-build}
+secs=${2:-10}
+bin=$build/changeledger
+out=$(mktemp -d)
+cleanup() {
+  [[ -n ${serve_pid:-} ]] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+  [[ -f $out/nginx.pid ]] && kill "$(cat "$out/nginx.pid")" 2>/dev/null
+  rm -rf "$out"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+echo "== micro-benchmarks (Google Benchmark) =="
+"$build/cl_micro_bench" --benchmark_out="$out/micro.json" --benchmark_out_format=json
+
+echo
+echo "== HTTP load: wrk -t2 -c64 -d${secs}s, loopback =="
+ngx_port=$(free_port)
+cat >"$out/nginx.conf" <<NGX
+worker_processes 2;
+pid $out/nginx.pid;
+error_log $out/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $out; proxy_temp_path $out; fastcgi_temp_path $out; uwsgi_temp_path $out; scgi_temp_path $out;
+  server { listen 127.0.0.1:$ngx_port; location / { return 200 "ok"; } }
+}
+NGX
+nginx -c "$out/nginx.conf"
+
+export CHANGELEDGER_CONFIG_DIR=$out/config
+db=$out/bench.db
+"$bin" migrate --db "$db" >/dev/null
+"$bin" user add bench-reader --service --role auditor --db "$db" >/dev/null
+token=$("$bin" token create --db "$db" --user bench-reader --name bench --scope users:read -o json |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+cl_port=$(free_port)
+"$bin" serve --db "$db" --listen "127.0.0.1:$cl_port" --no-access-log --log-level warn --no-bootstrap \
+  >"$out/serve.out" 2>"$out/serve.err" &
+serve_pid=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$cl_port/healthz" >/dev/null && break; sleep 0.1; done
+
+load() {  # name url [header]
+  local r
+  if [[ -n ${3:-} ]]; then
+    r=$(wrk -t2 -c64 -d"${secs}s" --latency -H "$3" "$2" 2>&1)
+  else
+    r=$(wrk -t2 -c64 -d"${secs}s" --latency "$2" 2>&1)
+  fi
+  local rps p50 p99 errs
+  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$r")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$r")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$r")
+  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$r" | tr '\n' ' ')
+  echo "$1|$rps|$p50|$p99|${errs:-none}" >>"$out/load.txt"
+}
+load "nginx return 200 (ceiling)" "http://127.0.0.1:$ngx_port/"
+load "GET /healthz" "http://127.0.0.1:$cl_port/healthz"
+load "GET /api/v1/me (bearer token)" "http://127.0.0.1:$cl_port/api/v1/me" "Authorization: Bearer $token"
+load "GET /api/v1/users?limit=10 (token)" "http://127.0.0.1:$cl_port/api/v1/users?limit=10" "Authorization: Bearer $token"
+
+ceiling=$(head -1 "$out/load.txt" | cut -d'|' -f2)
+echo
+printf '%-38s %10s %9s %9s %11s  %s\n' "HTTP (64 connections)" "req/s" "p50" "p99" "of ceiling" "errors"
+while IFS='|' read -r name rps p50 p99 errs; do
+  pct=$(python3 -c "print(f'{100*$rps/$ceiling:.0f}%')")
+  printf '%-38s %10s %9s %9s %11s  %s\n' "$name" "$rps" "$p50" "$p99" "$pct" "$errs"
+done <"$out/load.txt"
+
+echo
+python3 - "$out/micro.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(f"{'micro-benchmark':38s} {'items/s':>14s} {'time/iter':>14s}")
+for b in d["benchmarks"]:
+    ips = b.get("items_per_second")
+    print(f"{b['name']:38s} {ips and f'{ips:,.0f}' or '-':>14s} {b['real_time']:>11.3f} {b['time_unit']}")
+targets = {"BM_VerifySqlite1M": 1e6, "BM_VerifyChainInMemory1M": 1e6}
+for b in d["benchmarks"]:
+    for name, t in targets.items():
+        if b["name"].startswith(name):
+            ok = b.get("items_per_second", 0) >= t
+            print(f"target {name}: >= {t:,.0f} events/s: {'met' if ok else 'NOT met'}")
+PY

@@ -1,0 +1,293 @@
+// The changeledger binary as people and pipelines use it: a real `serve`
+// child process on an ephemeral port, and CLI commands run against it or
+// against the database file. Exit codes: 0 ok, 1 refused/verification
+// failed, 2 usage or other error.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "tests/support/http.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace cl::testing {
+namespace {
+
+std::string Capture(const std::string& text, const std::string& pattern) {
+  std::smatch m;
+  return std::regex_search(text, m, std::regex(pattern)) ? m[1].str() : "";
+}
+
+std::string ExecSql(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(db_path.c_str(), &db);
+  char* err = nullptr;
+  std::string out;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) out = err ? err : "error";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  return out;
+}
+
+// A served database with its admin logged in through `changeledger login`.
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_.File("cl.db");
+    env_ = {{"CHANGELEDGER_CONFIG_DIR", dir_.File("config")}};
+  }
+  void TearDown() override {
+    if (server_) {
+      server_->Signal(SIGTERM);
+      server_->Wait();
+    }
+  }
+
+  // Starts `serve`; on a new database it must print the bootstrap admin.
+  void Serve(bool first_start = true) {
+    server_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"serve", "--db", db_, "--listen", "127.0.0.1:0"},
+        dir_.path().string(), env_);
+    std::string out = server_->WaitForOutput(first_start ? "/api/v1/session\n" : " serving http://");
+    ASSERT_FALSE(out.empty()) << server_->Stdout() << server_->Stderr();
+    if (!first_start) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      out = server_->Stdout();
+    }
+    url_ = Capture(out, "serving (http://127\\.0\\.0\\.1:[0-9]+)");
+    admin_otp_ = Capture(out, "password: (\\S+)");
+    ASSERT_FALSE(url_.empty()) << out;
+    env_["CHANGELEDGER_SERVER"] = url_;
+  }
+
+  ProcessResult Run(std::vector<std::string> args, const std::string& input = "") {
+    return RunCli(args, input, env_);
+  }
+
+  void LoginAdmin() {
+    ASSERT_FALSE(admin_otp_.empty());
+    ProcessResult r = Run({"login", "--username", "admin", "--password-stdin"},
+                          admin_otp_ + "\n" + kAdminPassword + "\n");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("Logged in to " + url_ + " as admin"), std::string::npos) << r.out;
+  }
+
+  static constexpr const char* kAdminPassword = "correct-horse-battery-staple-7";
+  TempDir dir_;
+  std::string db_, url_, admin_otp_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<ChildProcess> server_;
+};
+
+TEST_F(CliTest, VersionAndHelpForEveryCommand) {
+  ProcessResult v = Run({"version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.out.find("changeledger"), std::string::npos) << v.out;
+  ProcessResult vj = Run({"version", "-o", "json"});
+  EXPECT_EQ(vj.exit_code, 0);
+  EXPECT_TRUE(nlohmann::json::parse(vj.out, nullptr, false).contains("version")) << vj.out;
+  for (const std::vector<std::string>& cmd :
+       std::vector<std::vector<std::string>>{{"serve"}, {"migrate"}, {"login"}, {"logout"}, {"whoami"},
+                                             {"user", "add"}, {"user", "list"}, {"user", "disable"},
+                                             {"token", "create"}, {"token", "list"}, {"token", "revoke"},
+                                             {"audit", "verify"}, {"audit", "export"}, {"version"}, {"openapi"}}) {
+    std::vector<std::string> args = cmd;
+    args.push_back("--help");
+    ProcessResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 0) << cmd[0];
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd[0] << ": " << r.out;
+  }
+}
+
+TEST_F(CliTest, UsageErrorsExitTwoWithAMessage) {
+  ProcessResult r = Run({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(r.err.empty());
+  ProcessResult missing = Run({"user", "add"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("username"), std::string::npos) << missing.err;
+}
+
+TEST_F(CliTest, MigrateCreatesAndReportsTheSchema) {
+  ProcessResult m = Run({"migrate", "--db", db_});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  ProcessResult again = Run({"migrate", "--db", db_, "--status", "-o", "json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto st = nlohmann::json::parse(again.out, nullptr, false);
+  ASSERT_TRUE(st.is_object()) << again.out;
+  EXPECT_EQ(st["version"], st["latest"]);
+  EXPECT_GE(st["version"].get<int>(), 1);
+  EXPECT_TRUE(st["pending"].empty());
+  ExecSql(db_, "INSERT INTO schema_version VALUES (999, 'future', 0)");
+  ProcessResult newer = Run({"migrate", "--db", db_});
+  EXPECT_NE(newer.exit_code, 0);
+  EXPECT_NE(newer.err.find("newer than this binary"), std::string::npos) << newer.err;
+}
+
+TEST_F(CliTest, ServePrintsOneTimeCredentialsThatLogIn) {
+  Serve();
+  ASSERT_EQ(admin_otp_.size(), 24u);
+  EXPECT_EQ(server_->Stderr().find(admin_otp_), std::string::npos) << "the password must not reach the log";
+  LoginAdmin();
+  ProcessResult who = Run({"whoami", "-o", "json"});
+  ASSERT_EQ(who.exit_code, 0) << who.err;
+  EXPECT_EQ(nlohmann::json::parse(who.out)["user"]["username"], "admin");
+  // A restart does not create a second admin or print a password again.
+  server_->Signal(SIGTERM);
+  EXPECT_EQ(server_->Wait(), 0);
+  server_.reset();
+  Serve(/*first_start=*/false);
+  EXPECT_TRUE(admin_otp_.empty()) << server_->Stdout();
+}
+
+TEST_F(CliTest, AccountsAndTokensThroughTheServer) {
+  Serve();
+  LoginAdmin();
+  ProcessResult add = Run({"user", "add", "alice", "--role", "approver", "--role", "auditor", "--display-name", "Alice A."});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_NE(add.out.find("One-time password"), std::string::npos);
+  ProcessResult dup = Run({"user", "add", "alice", "--role", "approver"});
+  EXPECT_EQ(dup.exit_code, 1) << dup.out << dup.err;
+  EXPECT_NE(dup.err.find("alice"), std::string::npos) << dup.err;
+  ProcessResult bad_role = Run({"user", "add", "bob", "--role", "superuser"});
+  EXPECT_NE(bad_role.exit_code, 0);
+  EXPECT_FALSE(bad_role.err.empty());
+
+  ProcessResult bot = Run({"user", "add", "deploy-bot", "--service", "--role", "ci"});
+  ASSERT_EQ(bot.exit_code, 0) << bot.err;
+  ProcessResult created = Run({"token", "create", "--name", "gha deploy gate", "--scope", "gate:check",
+                               "--user", "deploy-bot", "--expires-in-days", "30", "-o", "json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const auto tok = nlohmann::json::parse(created.out, nullptr, false);
+  ASSERT_TRUE(tok.contains("secret")) << created.out;
+  const std::string secret = tok["secret"], id = tok["token"]["id"];
+
+  ProcessResult list = Run({"token", "list", "--all", "-o", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find(id), std::string::npos);
+  EXPECT_EQ(list.out.find(secret), std::string::npos) << "secrets are never listed";
+
+  Http api(url_);
+  EXPECT_EQ(api.Get("/api/v1/me", secret).status, 200);
+  ProcessResult revoke = Run({"token", "revoke", id});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
+  EXPECT_EQ(api.Get("/api/v1/me", secret).status, 401);
+
+  ProcessResult users = Run({"user", "list", "-o", "json"});
+  ASSERT_EQ(users.exit_code, 0) << users.err;
+  EXPECT_NE(users.out.find("\"alice\""), std::string::npos);
+  ProcessResult disable = Run({"user", "disable", "alice"});
+  EXPECT_EQ(disable.exit_code, 0) << disable.err;
+  ProcessResult last_admin = Run({"user", "disable", "admin"});
+  EXPECT_EQ(last_admin.exit_code, 1) << last_admin.err;
+
+  // A token without the permission is refused with exit 1 and the reason.
+  std::map<std::string, std::string> as_bot = env_;
+  as_bot["CHANGELEDGER_CONFIG_DIR"] = dir_.File("nobody");
+  ProcessResult refused = RunCli({"user", "list", "--token", "clt_not-a-real-token"}, "", as_bot);
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_FALSE(refused.err.empty());
+}
+
+TEST_F(CliTest, UnreachableServerIsAClearError) {
+  env_["CHANGELEDGER_SERVER"] = "http://127.0.0.1:1";
+  ProcessResult r = Run({"user", "list", "--token", "clt_x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("127.0.0.1:1"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, AuditVerifyAndOfflineExportDetectTampering) {
+  Serve();
+  LoginAdmin();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(Run({"user", "add", "user" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
+  }
+  ProcessResult online = Run({"audit", "verify"});
+  EXPECT_EQ(online.exit_code, 0) << online.out << online.err;
+  EXPECT_NE(online.out.find("OK:"), std::string::npos) << online.out;
+
+  const std::string out_dir = dir_.File("export");
+  ProcessResult exp = Run({"audit", "export", "--out", out_dir});
+  ASSERT_EQ(exp.exit_code, 0) << exp.err;
+  ProcessResult offline = Run({"audit", "verify", "--export", out_dir});
+  EXPECT_EQ(offline.exit_code, 0) << offline.out << offline.err;
+
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(), 0);
+  server_.reset();
+  ProcessResult local = Run({"audit", "verify", "--db", db_});
+  EXPECT_EQ(local.exit_code, 0) << local.out << local.err;
+
+  ASSERT_EQ(ExecSql(db_, "DROP TRIGGER audit_events_append_only_update;"
+                         "UPDATE audit_events SET body = replace(body, 'user3', 'userX') WHERE seq = "
+                         "(SELECT MIN(seq) FROM audit_events WHERE body LIKE '%user3%')"),
+            "");
+  ProcessResult tampered = Run({"audit", "verify", "--db", db_});
+  EXPECT_EQ(tampered.exit_code, 1);
+  EXPECT_NE(tampered.out.find("TAMPERED: first bad sequence number "), std::string::npos) << tampered.out;
+
+  // The export is independent of the database: it still verifies, and
+  // editing a line of it is caught.
+  EXPECT_EQ(Run({"audit", "verify", "--export", out_dir}).exit_code, 0);
+  std::string events;
+  {
+    std::ifstream in(out_dir + "/events.jsonl");
+    events.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t at = events.find("user2");
+  ASSERT_NE(at, std::string::npos);
+  events.replace(at, 5, "userZ");
+  std::ofstream(out_dir + "/events.jsonl") << events;
+  ProcessResult bad_export = Run({"audit", "verify", "--export", out_dir});
+  EXPECT_EQ(bad_export.exit_code, 1) << bad_export.out << bad_export.err;
+}
+
+TEST_F(CliTest, SigtermDrainsInFlightRequests) {
+  Serve();
+  const uint16_t port = static_cast<uint16_t>(std::stoi(url_.substr(url_.rfind(':') + 1)));
+  // Start a request and stop half-way through its body, then ask the server to stop.
+  const std::string body = R"({"username":"admin","password":"wrong-password"})";
+  const std::string head = "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  int fd = -1;
+  {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const std::string first = head + body.substr(0, 10);
+    ASSERT_EQ(::send(fd, first.data(), first.size(), 0), static_cast<ssize_t>(first.size()));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  server_->Signal(SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // New connections are refused while draining...
+  EXPECT_EQ(Http(url_).Get("/healthz").status, -1);
+  // ...but the request in flight completes.
+  const std::string rest = body.substr(10);
+  ASSERT_EQ(::send(fd, rest.data(), rest.size(), 0), static_cast<ssize_t>(rest.size()));
+  std::string got;
+  char buf[4096];
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  EXPECT_EQ(got.rfind("HTTP/1.1 401", 0), 0u) << got;
+  EXPECT_EQ(server_->Wait(), 0) << server_->Stderr();
+  server_.reset();
+}
+
+}  // namespace
+}  // namespace cl::testing

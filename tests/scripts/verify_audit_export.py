@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Independent offline verifier for a `changeledger audit export` directory.
+
+Written from VERIFY.md alone (Python's hashlib and the `openssl` command, no
+Changeledger code), so a third party can check the format is sufficient.
+Exit 0: intact; 1: tampered (prints the first bad sequence number); 2: error.
+Usage: verify_audit_export.py EXPORT_DIR [TRUSTED_KEY_ID]
+"""
+import base64
+import binascii
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def canonical(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def key_id(raw):
+    return "ed25519:" + base64.urlsafe_b64encode(hashlib.sha256(raw).digest()[:16]).decode().rstrip("=")
+
+
+def decode_sig(text):
+    try:
+        if len(text) == 128:
+            return binascii.unhexlify(text)
+    except binascii.Error:
+        pass
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if ("-" in text or "_" in text) else None)
+
+
+def ed25519_verify(pem_path, message, signature):
+    with tempfile.TemporaryDirectory() as tmp:
+        msg, sig = os.path.join(tmp, "msg"), os.path.join(tmp, "sig")
+        open(msg, "wb").write(message)
+        open(sig, "wb").write(signature)
+        r = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pem_path, "-rawin",
+                            "-in", msg, "-sigfile", sig], capture_output=True)
+        return r.returncode == 0
+
+
+def bad(seq, why):
+    print(f"TAMPERED: first bad sequence number {seq}: {why}")
+    sys.exit(1)
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    d = sys.argv[1]
+    trusted = sys.argv[2] if len(sys.argv) > 2 else None
+    # Map each PEM file to the raw 32-byte key it holds (the last 32 bytes of its DER).
+    pems = {}
+    for name in sorted(os.listdir(os.path.join(d, "keys"))):
+        path = os.path.join(d, "keys", name)
+        der = subprocess.run(["openssl", "pkey", "-pubin", "-in", path, "-outform", "DER"],
+                             capture_output=True, check=True).stdout
+        pems[der[-32:]] = path
+    keys = {}
+    for k in json.load(open(os.path.join(d, "keys.json"))):
+        raw = base64.b64decode(k["public_key"])
+        if key_id(raw) != k["key_id"] or raw not in pems:
+            print(f"key {k['key_id']} does not match its public key or has no PEM file")
+            sys.exit(1)
+        keys[k["key_id"]] = pems[raw]
+    if trusted is not None:
+        keys = {kid: p for kid, p in keys.items() if kid == trusted}
+
+    checkpoints = {}
+    with open(os.path.join(d, "checkpoints.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                cp = json.loads(line)
+                checkpoints[cp["seq"]] = cp
+
+    prev, prev_seq, count, verified = bytes(32), 0, 0, 0
+    with open(os.path.join(d, "events.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            e = json.loads(line)
+            seq = e["seq"]
+            if seq != prev_seq + 1:
+                bad(prev_seq + 1 if seq > prev_seq else seq, "sequence gap or reorder")
+            h = hashlib.sha256(prev + e["body"].encode("utf-8")).digest()
+            if h.hex() != e["hash"].lower():
+                bad(seq, "hash mismatch")
+            json.loads(e["body"])  # the body is itself JSON
+            cp = checkpoints.get(seq)
+            if cp is not None:
+                if cp["key_id"] not in keys:
+                    bad(seq, f"checkpoint signed by untrusted key {cp['key_id']}")
+                msg = canonical({"type": "changeledger.audit.checkpoint.v1", "seq": cp["seq"],
+                                 "hash": cp["hash"], "signed_at": cp["signed_at"], "key_id": cp["key_id"]})
+                if not ed25519_verify(keys[cp["key_id"]], msg, decode_sig(cp["signature"])):
+                    bad(seq, "checkpoint signature does not verify")
+                if cp["hash"].lower() != h.hex():
+                    bad(seq, "chain differs from the signed checkpoint")
+                verified += 1
+            prev, prev_seq, count = h, seq, count + 1
+    if checkpoints and max(checkpoints) > prev_seq:
+        bad(prev_seq + 1, "truncated: a checkpoint covers events that are missing")
+    print(f"OK: {count} events, {verified} checkpoints verified independently; head {prev_seq} {prev.hex()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+// Storage backends under test. The storage suite is written once against
+// Store and runs for every backend listed in AllBackends(); a PostgreSQL
+// backend joins by adding a StoreHarness here. Each harness owns a fresh,
+// empty database on real storage.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/store.h"
+#include "tests/support/temp_dir.h"
+
+namespace cl::testing {
+
+class StoreHarness {
+ public:
+  virtual ~StoreHarness() = default;
+  virtual Store& store() = 0;
+  // Closes the store (finishing queued writes) and opens the same database.
+  virtual void Reopen() = 0;
+  // Runs SQL straight on the database, outside the store: what an attacker
+  // with file or superuser access could do. Returns the error text, "" on success.
+  virtual std::string ExecRaw(const std::string& sql) = 0;
+  // Schema version recorded in schema_version.
+  virtual int SchemaVersion() = 0;
+  // Opens a second store on the same database expecting failure; returns its message.
+  virtual std::string OpenFailure() = 0;
+  const Clock& clock() const { return clock_; }
+  ManualClock& manual_clock() { return clock_; }
+  const TempDir& dir() const { return dir_; }
+
+ protected:
+  ManualClock clock_{Timestamp{1'767'225'600'000'000}};  // 2026-01-01T00:00:00Z
+  TempDir dir_;
+};
+
+struct BackendFactory {
+  std::string name;
+  std::function<std::unique_ptr<StoreHarness>()> make;
+};
+
+std::vector<BackendFactory> AllBackends();
+
+}  // namespace cl::testing

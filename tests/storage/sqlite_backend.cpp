@@ -1,0 +1,78 @@
+// The SQLite harness: a real database file in a temp directory.
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+#include "storage/sqlite/sqlite_store.h"
+#include "tests/storage/backends.h"
+
+namespace cl::testing {
+namespace {
+
+class SqliteHarness final : public StoreHarness {
+ public:
+  SqliteHarness() : path_(dir_.File("store.db")) { Open(); }
+
+  Store& store() override { return *store_; }
+
+  void Reopen() override {
+    store_.reset();
+    Open();
+  }
+
+  std::string ExecRaw(const std::string& sql) override {
+    sqlite3* db = nullptr;
+    if (sqlite3_open(path_.c_str(), &db) != SQLITE_OK) throw std::runtime_error("open");
+    sqlite3_busy_timeout(db, 10000);
+    char* err = nullptr;
+    std::string out;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      out = err != nullptr ? err : "error";
+      sqlite3_free(err);
+    }
+    sqlite3_close(db);
+    return out;
+  }
+
+  int SchemaVersion() override {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "SELECT MAX(version) FROM schema_version", -1, &st, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      v = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+  }
+
+  std::string OpenFailure() override {
+    sql::SqliteStoreOptions o;
+    o.path = path_;
+    auto s = sql::SqliteStore::Open(o, clock_);
+    return s.ok() ? "" : s.status().message();
+  }
+
+ private:
+  void Open() {
+    sql::SqliteStoreOptions o;
+    o.path = path_;
+    auto s = sql::SqliteStore::Open(o, clock_);
+    if (!s.ok()) throw std::runtime_error("open store: " + s.status().message());
+    store_ = std::move(s).value();
+  }
+
+  std::string path_;
+  std::unique_ptr<sql::SqliteStore> store_;
+};
+
+}  // namespace
+
+std::vector<BackendFactory> AllBackends() {
+  return {{"sqlite", [] { return std::unique_ptr<StoreHarness>(new SqliteHarness()); }}};
+}
+
+}  // namespace cl::testing
