@@ -36,7 +36,8 @@ run: build
 test: build-all
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 600
 
-bench: build-all
+bench: configure
+	ninja -C $(BUILD) -j$(JOBS) changeledger cl_micro_bench
 	@benchmarks/run.sh $(BUILD)
 
 clean:

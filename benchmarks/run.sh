@@ -15,6 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+source "$(dirname "$0")/nginx_ceiling.sh"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 echo "== micro-benchmarks (Google Benchmark) =="
@@ -23,18 +24,7 @@ echo "== micro-benchmarks (Google Benchmark) =="
 echo
 echo "== HTTP load: wrk -t2 -c64 -d${secs}s, loopback =="
 ngx_port=$(free_port)
-cat >"$out/nginx.conf" <<NGX
-worker_processes 2;
-pid $out/nginx.pid;
-error_log $out/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $out; proxy_temp_path $out; fastcgi_temp_path $out; uwsgi_temp_path $out; scgi_temp_path $out;
-  server { listen 127.0.0.1:$ngx_port; location / { return 200 "ok"; } }
-}
-NGX
-nginx -c "$out/nginx.conf"
+start_nginx_ceiling "$out" "$ngx_port"
 
 export CHANGELEDGER_CONFIG_DIR=$out/config
 db=$out/bench.db

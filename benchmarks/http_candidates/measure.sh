@@ -14,18 +14,8 @@ $cxx "$here/beast_pt.cpp" -o "$out/beast_pt"
 $cxx "$here/httplib_min.cpp" -o "$out/httplib_min" -lcpp-httplib
 $cxx -DRESTINIO_USE_BOOST_ASIO "$here/restinio_min.cpp" -o "$out/restinio_min" -lfmt -lhttp_parser
 
-cat > "$out/nginx.conf" <<NGX
-worker_processes 2;
-pid $out/nginx.pid;
-error_log $out/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $out; proxy_temp_path $out; fastcgi_temp_path $out; uwsgi_temp_path $out; scgi_temp_path $out;
-  server { listen 127.0.0.1:18080; location / { return 200 "ok"; } }
-}
-NGX
-nginx -c "$out/nginx.conf"
+source "$here/../nginx_ceiling.sh"
+start_nginx_ceiling "$out" 18080
 "$out/beast_min" 18081 2 & "$out/httplib_min" 18082 1 & "$out/restinio_min" 18083 2 &
 "$out/httplib_min" 18084 0 & "$out/beast_pt" 18085 2 &
 sleep 1

@@ -42,6 +42,9 @@ class ApiTest : public ::testing::Test {
     return *server_;
   }
   Http http() { return server().http(); }
+  // Tests that need to move time set options_.clock = &manual_clock_ before
+  // the first server() call; the clock outlives the server.
+  ManualClock manual_clock_{Timestamp{1'790'000'000'000'000}};
   TestServerOptions options_;
 
  private:

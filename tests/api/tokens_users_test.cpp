@@ -52,7 +52,7 @@ TEST_F(ApiTest, TokensCannotEscalateBeyondTheirOwner) {
 }
 
 TEST_F(ApiTest, TokensExpireRevokeAndRecordLastUse) {
-  ManualClock clock(Timestamp{1'790'000'000'000'000});
+  ManualClock& clock = manual_clock_;
   options_.clock = &clock;
   TestUser kate = server().CreateUser("kate", {"auditor"});
   Reply created = http().Json("POST", "/api/v1/tokens",
@@ -93,7 +93,9 @@ TEST_F(ApiTest, UsersSeeOnlyTheirOwnTokensUnlessTokensAdmin) {
   TestUser mia = server().CreateUser("mia", {"approver"});
   Reply mine = http().Get("/api/v1/tokens", leo.token);
   ASSERT_EQ(mine.status, 200);
-  for (const auto& t : mine.json()["items"]) EXPECT_EQ(t["user_id"], leo.user.id);
+  const nlohmann::json page = mine.json();
+  ASSERT_FALSE(page["items"].empty());
+  for (const auto& t : page["items"]) EXPECT_EQ(t["user_id"], leo.user.id);
   EXPECT_EQ(http().Get("/api/v1/tokens?all=true", leo.token).status, 403);
   Reply theirs = http().Get("/api/v1/tokens?user_id=" + mia.user.id, leo.token);
   EXPECT_EQ(theirs.status, 403) << theirs.body;

@@ -14,7 +14,6 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "tests/support/http.h"
 #include "tests/support/process.h"
@@ -23,9 +22,13 @@
 namespace cl::testing {
 namespace {
 
-std::string Capture(const std::string& text, const std::string& pattern) {
-  std::smatch m;
-  return std::regex_search(text, m, std::regex(pattern)) ? m[1].str() : "";
+// The whitespace-delimited word after the first `prefix` in `text`, or "".
+std::string WordAfter(const std::string& text, const std::string& prefix) {
+  const size_t at = text.find(prefix);
+  if (at == std::string::npos) return "";
+  const size_t start = at + prefix.size();
+  const size_t end = text.find_first_of(" \t\r\n", start);
+  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
 std::string ExecSql(const std::string& db_path, const std::string& sql) {
@@ -64,8 +67,8 @@ class CliTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
       out = server_->Stdout();
     }
-    url_ = Capture(out, "serving (http://127\\.0\\.0\\.1:[0-9]+)");
-    admin_otp_ = Capture(out, "password: (\\S+)");
+    url_ = WordAfter(out, " serving ");
+    admin_otp_ = WordAfter(out, "password: ");
     ASSERT_FALSE(url_.empty()) << out;
     env_["CHANGELEDGER_SERVER"] = url_;
   }

@@ -51,11 +51,7 @@ TEST_P(StoreTest, DuplicateUsernameIsAlreadyExistsAndKeepsTheFirst) {
   User second = MakeUser("bob", {Role::kAdmin});
   Status s = store().Write([&](Tx& tx) { return tx.Users().Insert(second); });
   EXPECT_EQ(s.code(), ErrorCode::kAlreadyExists) << s.message();
-  std::optional<User> stored;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(stored, tx.Users().FindByUsername("bob"));
-    return Status::Ok();
-  }).ok());
+  const std::optional<User> stored = FindUser("bob");
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->id, first.id);
   EXPECT_FALSE(stored->HasRole(Role::kAdmin));
@@ -76,11 +72,7 @@ TEST_P(StoreTest, UpdateNeedsTheCurrentVersion) {
   Status s = store().Write([&](Tx& tx) { return tx.Users().Update(stale); });
   EXPECT_EQ(s.code(), ErrorCode::kConflict);
 
-  std::optional<User> now;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(now, tx.Users().FindById(u.id));
-    return Status::Ok();
-  }).ok());
+  const std::optional<User> now = FindUserById(u.id);
   EXPECT_EQ(now->display_name, "Carol C.");
   EXPECT_EQ(now->version, 2);
   EXPECT_TRUE(now->HasRole(Role::kChangeManager));
@@ -126,22 +118,14 @@ TEST_P(StoreTest, AFailedCallbackRollsBackEverythingItWrote) {
     return InvalidArgument("changed my mind");
   });
   EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
-  std::optional<User> found;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(found, tx.Users().FindByUsername("ivan"));
-    return Status::Ok();
-  }).ok());
+  const std::optional<User> found = FindUser("ivan");
   EXPECT_FALSE(found.has_value());
 }
 
 TEST_P(StoreTest, ReadTransactionsCannotWrite) {
   const Status s = store().Read([&](Tx& tx) { return tx.Users().Insert(MakeUser("judy")); });
   EXPECT_FALSE(s.ok());
-  std::optional<User> found;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(found, tx.Users().FindByUsername("judy"));
-    return Status::Ok();
-  }).ok());
+  const std::optional<User> found = FindUser("judy");
   EXPECT_FALSE(found.has_value());
 }
 
@@ -189,11 +173,7 @@ TEST_P(StoreTest, GroupCommitIsolatesAFailingWrite) {
 TEST_P(StoreTest, WritesSurviveReopeningTheDatabase) {
   InsertUser(MakeUser("kate", {Role::kAdmin}));
   harness().Reopen();
-  std::optional<User> found;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(found, tx.Users().FindByUsername("kate"));
-    return Status::Ok();
-  }).ok());
+  const std::optional<User> found = FindUser("kate");
   ASSERT_TRUE(found.has_value());
   EXPECT_TRUE(found->HasRole(Role::kAdmin));
 }

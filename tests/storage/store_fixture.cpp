@@ -55,6 +55,26 @@ void StoreTest::InsertUser(const User& user) {
   ASSERT_TRUE(s.ok()) << s.message();
 }
 
+std::optional<User> StoreTest::FindUser(const std::string& username) {
+  std::optional<User> found;
+  Status s = store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(found, tx.Users().FindByUsername(username));
+    return Status::Ok();
+  });
+  EXPECT_TRUE(s.ok()) << s.message();
+  return found;
+}
+
+std::optional<User> StoreTest::FindUserById(const std::string& id) {
+  std::optional<User> found;
+  Status s = store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(found, tx.Users().FindById(id));
+    return Status::Ok();
+  });
+  EXPECT_TRUE(s.ok()) << s.message();
+  return found;
+}
+
 const AuditLog& StoreTest::Audit(int64_t interval) {
   if (!audit_) {
     auto signer = FileSigner::LoadOrCreate(harness_->dir().File("audit.key"));

@@ -31,6 +31,10 @@ class StoreTest : public ::testing::TestWithParam<BackendFactory> {
   ApiToken MakeToken(const std::string& user_id, const std::string& name, uint8_t fill);
   Session MakeSession(const std::string& user_id, uint8_t fill);
 
+  // Reads one user in its own read transaction; fails the test on error.
+  std::optional<User> FindUser(const std::string& username);
+  std::optional<User> FindUserById(const std::string& id);
+
   // Stores `user` in its own transaction; fails the test on error.
   void InsertUser(const User& user);
 

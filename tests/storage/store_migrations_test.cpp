@@ -18,11 +18,7 @@ TEST_P(StoreTest, ReopeningAppliesNothingTwiceAndKeepsData) {
   harness().Reopen();
   harness().Reopen();
   EXPECT_EQ(harness().SchemaVersion(), LatestKnownVersion());
-  std::optional<User> found;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(found, tx.Users().FindByUsername("pat"));
-    return Status::Ok();
-  }).ok());
+  const std::optional<User> found = FindUser("pat");
   EXPECT_TRUE(found.has_value());
 }
 
