@@ -34,7 +34,7 @@ run: build
 	$(BUILD)/changeledger serve --db $(DB) --listen $(LISTEN)
 
 test: build-all
-	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 600
+	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --no-label-summary --timeout 600
 
 bench: configure
 	ninja -C $(BUILD) -j$(JOBS) changeledger cl_micro_bench

@@ -41,7 +41,7 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   }
   app->audit_ = std::make_unique<AuditLog>(*app->clock_, app->signer_.get(), o.checkpoint_interval);
   app->deps_ = std::unique_ptr<Deps>(
-      new Deps{*app->store_, *app->clock_, *app->ids_, *app->audit_, app->hasher_});
+      new Deps{*app->store_, *app->clock_, *app->ids_, *app->audit_, app->hasher_, &app->credentials_});
   app->throttle_ = std::make_unique<LoginThrottle>(*app->clock_);
   app->users_ = std::make_unique<UserService>(*app->deps_);
   app->tokens_ = std::make_unique<TokenService>(*app->deps_);

@@ -52,6 +52,7 @@ class LocalApp {
   std::unique_ptr<FileSigner> signer_;
   std::unique_ptr<AuditLog> audit_;
   Argon2PasswordHasher hasher_;
+  CredentialCache credentials_;
   std::unique_ptr<Deps> deps_;
   std::unique_ptr<LoginThrottle> throttle_;
   std::unique_ptr<UserService> users_;

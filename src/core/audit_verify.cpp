@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <future>
+
 #include "core/audit_log.h"
 
 namespace cl {
@@ -104,9 +106,38 @@ AuditVerifyResult VerifyAuditLog(Tx& tx, const std::vector<AuditKey>& extra_trus
     return failed;
   }
   AuditVerifier verifier(std::move(keys), *checkpoints);
+  // Reading rows and hashing them take about the same time, so they overlap:
+  // this thread fills one batch while a helper thread feeds the previous one
+  // to the (sequential) verifier. Only one batch is verified at a time.
+  // Batches keep their strings between rounds, so rows are copied without allocating.
+  constexpr size_t kBatch = 4096;
+  std::vector<StoredAuditEvent> filling(kBatch), verifying(kBatch);
+  size_t filled = 0, to_verify = 0;
+  std::future<bool> pending;
+  bool still_ok = true;
+  const auto hand_over = [&] {
+    if (pending.valid()) still_ok = pending.get();
+    std::swap(filling, verifying);
+    to_verify = filled;
+    filled = 0;
+    pending = std::async(std::launch::async, [&verifier, &verifying, &to_verify] {
+      for (size_t i = 0; i < to_verify; ++i) {
+        const StoredAuditEvent& e = verifying[i];
+        if (!verifier.Add(e.seq, e.hash, e.body)) return false;
+      }
+      return true;
+    });
+  };
   Status scan = tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
-    return verifier.Add(e.seq, e.hash, e.body);
+    StoredAuditEvent& slot = filling[filled++];
+    slot.seq = e.seq;
+    slot.hash = e.hash;
+    slot.body.assign(e.body);
+    if (filled == kBatch) hand_over();
+    return still_ok;  // stop reading once a problem was found
   });
+  if (scan.ok() && still_ok && filled > 0) hand_over();
+  if (pending.valid()) pending.get();
   if (!scan.ok()) {
     failed.problem = "cannot read audit events: " + scan.message();
     return failed;

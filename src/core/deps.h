@@ -9,6 +9,7 @@
 
 #include "core/audit_log.h"
 #include "core/clock.h"
+#include "core/credential_cache.h"
 #include "core/ids.h"
 #include "core/store.h"
 
@@ -28,7 +29,16 @@ struct Deps {
   IdGenerator& ids;
   const AuditLog& audit;
   const PasswordHasher& passwords;
+  CredentialCache* credentials;  // may be null (no caching)
 };
+
+// A write that changes users or credentials: runs it, then clears the
+// credential cache so the change counts from the next request on.
+inline Status WriteCredentials(const Deps& d, const TxFn& fn) {
+  Status s = d.store.Write(fn);
+  if (d.credentials != nullptr) d.credentials->Invalidate();
+  return s;
+}
 
 // A random secret with a readable type prefix: "<prefix>_<base64url>".
 std::string NewSecret(IdGenerator& ids, std::string_view prefix, size_t bytes = 32);

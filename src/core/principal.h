@@ -3,12 +3,15 @@
 // the rules are checked in core as well as at the route. Plain value.
 #pragma once
 
+#include <memory>
+
 #include <string>
 #include <vector>
 
 #include "core/audit_log.h"
 #include "core/authz.h"
 #include "core/status.h"
+#include "core/user.h"
 
 namespace cl {
 
@@ -23,6 +26,9 @@ struct Principal {
   AuthVia via = AuthVia::kSystem;
   std::string credential_id;  // session or token id
   bool must_change_password = false;
+  // The account as authentication read it (may be up to the credential cache's
+  // TTL old); null when authentication did not load it.
+  std::shared_ptr<const User> user;
 
   bool Can(Permission p) const { return Has(permissions, p); }
   AuditActor ToActor() const;

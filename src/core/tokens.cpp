@@ -67,7 +67,7 @@ Result<IssuedToken> TokenService::Create(const Principal& who, const AuditContex
   t.created_by = who.user_id;
   t.expires_at = expires;
 
-  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+  CL_RETURN_IF_ERROR(WriteCredentials(d_, [&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(std::optional<User> owner, tx.Users().FindById(owner_id));
     if (!owner) {
       return InvalidArgument("no such user", {{"/user_id", fmt::format("no user {}", owner_id)}});
@@ -134,7 +134,7 @@ Result<ApiToken> TokenService::Get(const Principal& who, std::string_view id) {
 Result<ApiToken> TokenService::Revoke(const Principal& who, const AuditContext& ctx,
                                       std::string_view id) {
   ApiToken result;
-  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+  CL_RETURN_IF_ERROR(WriteCredentials(d_, [&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(std::optional<ApiToken> found, tx.Tokens().FindById(id));
     if (!found) return NotFound(fmt::format("no token {}", id));
     CL_RETURN_IF_ERROR(CheckAccess(who, *found));
@@ -154,16 +154,25 @@ Result<Principal> TokenService::Authenticate(std::string_view secret) {
   const Status denied = Unauthenticated("the API token is not valid (unknown, expired or revoked)");
   if (secret.rfind("clt_", 0) != 0 || secret.size() > 100) return denied;
   const SecretHash hash = HashSecret(secret);
-  std::optional<ApiToken> token;
-  std::optional<User> owner;
-  CL_RETURN_IF_ERROR(d_.store.Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(token, tx.Tokens().FindBySecretHash(hash));
-    if (token) {
-      CL_ASSIGN_OR_RETURN(owner, tx.Users().FindById(token->user_id));
-    }
-    return Status::Ok();
-  }));
   const Timestamp now = d_.clock.Now();
+  std::optional<ApiToken> token;
+  std::shared_ptr<const User> owner;
+  if (auto cached = d_.credentials ? d_.credentials->Find(hash, now) : std::nullopt) {
+    token = std::move(cached->token);
+    owner = std::move(cached->owner);
+  } else {
+    const uint64_t epoch = d_.credentials ? d_.credentials->Epoch() : 0;
+    std::optional<User> stored_owner;
+    CL_RETURN_IF_ERROR(d_.store.Read([&](Tx& tx) -> Status {
+      CL_ASSIGN_OR_RETURN(token, tx.Tokens().FindBySecretHash(hash));
+      if (token) {
+        CL_ASSIGN_OR_RETURN(stored_owner, tx.Users().FindById(token->user_id));
+      }
+      return Status::Ok();
+    }));
+    if (stored_owner) owner = std::make_shared<const User>(std::move(*stored_owner));
+    if (token && owner && d_.credentials) d_.credentials->Put(hash, {*token, owner}, now, epoch);
+  }
   // The lookup is by hash; compare again in constant time all the same.
   if (!token || !crypto::ConstantTimeEquals(token->secret_hash, hash) || !token->ActiveAt(now) ||
       !owner || owner->disabled()) {
@@ -174,6 +183,12 @@ Result<Principal> TokenService::Authenticate(std::string_view secret) {
     d_.store.WriteInBackground([id = token->id, now](Tx& tx) {
       return tx.Tokens().TouchLastUsed(id, now);
     });
+    // Stamp the cached copy too, so the next minute's requests do not write again.
+    if (d_.credentials) {
+      ApiToken touched = *token;
+      touched.last_used_at = now;
+      d_.credentials->Put(hash, {std::move(touched), owner}, now, d_.credentials->Epoch());
+    }
   }
   Principal p;
   p.user_id = owner->id;
@@ -186,6 +201,7 @@ Result<Principal> TokenService::Authenticate(std::string_view secret) {
   p.via = AuthVia::kToken;
   p.credential_id = token->id;
   p.must_change_password = false;  // tokens are issued after the password was set
+  p.user = owner;
   return p;
 }
 

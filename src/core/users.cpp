@@ -117,7 +117,7 @@ Result<CreatedUser> UserService::Create(const Principal& who, const AuditContext
     u.must_change_password = !in.password.has_value();
     if (!in.password) out.one_time_password = password;
   }
-  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+  CL_RETURN_IF_ERROR(WriteCredentials(d_, [&](Tx& tx) -> Status {
     CL_RETURN_IF_ERROR(tx.Users().Insert(u));
     AuditRecord rec{"user.create", "user", u.id};
     rec.after = UserState(u);
@@ -135,7 +135,7 @@ Result<User> UserService::Update(const Principal& who, const AuditContext& ctx,
   if (!errors.empty()) return InvalidArgument("the change is not valid", std::move(errors));
 
   User updated;
-  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+  CL_RETURN_IF_ERROR(WriteCredentials(d_, [&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(std::optional<User> found, tx.Users().FindById(id));
     if (!found) return NotFound(fmt::format("no user with id {}", id));
     const User before = *found;
@@ -182,7 +182,7 @@ Result<std::string> UserService::ResetPassword(const Principal& who, const Audit
   const std::string password = NewOneTimePassword();
   auto hash = d_.passwords.Hash(password);
   if (!hash) return Internal("password hashing failed");
-  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+  CL_RETURN_IF_ERROR(WriteCredentials(d_, [&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(std::optional<User> found, tx.Users().FindById(id));
     if (!found) return NotFound(fmt::format("no user with id {}", id));
     if (found->kind == UserKind::kService) {
@@ -220,7 +220,7 @@ Status UserService::ChangeOwnPassword(const Principal& who, const AuditContext& 
   if (!errors.empty()) return InvalidArgument("the new password is not acceptable", errors);
   auto hash = d_.passwords.Hash(next);
   if (!hash) return Internal("password hashing failed");
-  return d_.store.Write([&](Tx& tx) -> Status {
+  return WriteCredentials(d_, [&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(std::optional<User> found, tx.Users().FindById(who.user_id));
     if (!found) return NotFound("your account no longer exists");
     User u = *found;

@@ -88,6 +88,26 @@ TEST_F(ApiTest, TokensExpireRevokeAndRecordLastUse) {
   EXPECT_TRUE(IsProblem(too_long, 422, "validation-failed"));
 }
 
+// Authentication results are cached briefly; changes must still count from
+// the very next request.
+TEST_F(ApiTest, RevokingOrDisablingStopsATokenThatWasJustUsed) {
+  TestUser sam = server().CreateUser("sam", {"auditor"});
+  Reply t = http().Json("POST", "/api/v1/tokens", {{"name", "hot"}, {"scopes", {"audit:read"}}}, sam.token);
+  const std::string secret = t.json()["secret"], id = t.json()["token"]["id"];
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(http().Get("/api/v1/audit/keys", secret).status, 200);
+  ASSERT_EQ(http().Send("DELETE", "/api/v1/tokens/" + id, "", {{"Authorization", "Bearer " + sam.token}}).status, 200);
+  EXPECT_EQ(http().Get("/api/v1/audit/keys", secret).status, 401);
+
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(http().Get("/api/v1/me", sam.token).status, 200);
+  ASSERT_EQ(http().Json("PATCH", "/api/v1/users/sam", {{"roles", {"approver"}}}, server().Admin().token).status, 200);
+  Reply me = http().Get("/api/v1/me", sam.token);
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(me.json()["user"]["roles"], nlohmann::json::array({"approver"})) << "role change visible at once";
+  EXPECT_EQ(http().Get("/api/v1/audit/keys", sam.token).status, 403) << "auditor rights gone with the role";
+  ASSERT_EQ(http().Json("PATCH", "/api/v1/users/sam", {{"disabled", true}}, server().Admin().token).status, 200);
+  EXPECT_EQ(http().Get("/api/v1/me", sam.token).status, 401);
+}
+
 TEST_F(ApiTest, UsersSeeOnlyTheirOwnTokensUnlessTokensAdmin) {
   TestUser leo = server().CreateUser("leo", {"approver"});
   TestUser mia = server().CreateUser("mia", {"approver"});

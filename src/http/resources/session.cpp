@@ -113,7 +113,12 @@ void AddSessionRoutes(Api& api, Router& router) {
                              true),
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         const Principal& p = *ctx.principal;
-        CL_ASSIGN_OR_RETURN(User me, api.services().users.Get(p, p.user_id));
+        std::optional<User> loaded;
+        if (p.user) loaded = *p.user;  // read moments ago by authentication
+        if (!loaded) {
+          CL_ASSIGN_OR_RETURN(loaded, api.services().users.Get(p, p.user_id));
+        }
+        const User& me = *loaded;
         return JsonResponse(200, {{"user", UserJson(me)},
                                   {"authenticated_via", p.via == AuthVia::kToken ? "token" : "session"},
                                   {"credential_id", p.credential_id},
