@@ -56,19 +56,18 @@ void StoreTest::InsertUser(const User& user) {
 }
 
 std::optional<User> StoreTest::FindUser(const std::string& username) {
-  std::optional<User> found;
-  Status s = store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(found, tx.Users().FindByUsername(username));
-    return Status::Ok();
-  });
-  EXPECT_TRUE(s.ok()) << s.message();
-  return found;
+  return FindUserWith([&](UserRepo& users) { return users.FindByUsername(username); });
 }
 
 std::optional<User> StoreTest::FindUserById(const std::string& id) {
+  return FindUserWith([&](UserRepo& users) { return users.FindById(id); });
+}
+
+std::optional<User> StoreTest::FindUserWith(
+    const std::function<Result<std::optional<User>>(UserRepo&)>& lookup) {
   std::optional<User> found;
   Status s = store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(found, tx.Users().FindById(id));
+    CL_ASSIGN_OR_RETURN(found, lookup(tx.Users()));
     return Status::Ok();
   });
   EXPECT_TRUE(s.ok()) << s.message();

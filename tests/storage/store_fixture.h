@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,7 @@ class StoreTest : public ::testing::TestWithParam<BackendFactory> {
   AuditVerifyResult Verify();
 
  private:
+  std::optional<User> FindUserWith(const std::function<Result<std::optional<User>>(UserRepo&)>& lookup);
   std::unique_ptr<StoreHarness> harness_;
   std::unique_ptr<FileSigner> signer_;
   std::unique_ptr<AuditLog> audit_;
