@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -43,5 +44,8 @@ struct BackendFactory {
 };
 
 std::vector<BackendFactory> AllBackends();
+
+// How gtest (and so ctest's test list) shows a backend parameter.
+inline void PrintTo(const BackendFactory& backend, std::ostream* os) { *os << backend.name; }
 
 }  // namespace cl::testing
