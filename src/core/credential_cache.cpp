@@ -27,6 +27,11 @@ void CredentialCache::Put(const SecretHash& hash, CachedCredential credential, T
   entries_[hash] = Entry{std::move(credential), now};
 }
 
+void CredentialCache::NoteUse(const SecretHash& hash, Timestamp at) {
+  std::lock_guard lock(mu_);
+  if (auto it = entries_.find(hash); it != entries_.end()) it->second.credential.token.last_used_at = at;
+}
+
 uint64_t CredentialCache::Epoch() const {
   std::lock_guard lock(mu_);
   return epoch_;

@@ -31,6 +31,8 @@ class CredentialCache {
   // lands during the lookup keeps the stale result out of the cache.
   void Put(const SecretHash& hash, CachedCredential credential, Timestamp now, uint64_t epoch);
   uint64_t Epoch() const;
+  // Records a use on the cached token (if any) without extending its life.
+  void NoteUse(const SecretHash& hash, Timestamp at);
   // Drops everything; call after any change to users or tokens.
   void Invalidate();
 

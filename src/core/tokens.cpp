@@ -184,11 +184,7 @@ Result<Principal> TokenService::Authenticate(std::string_view secret) {
       return tx.Tokens().TouchLastUsed(id, now);
     });
     // Stamp the cached copy too, so the next minute's requests do not write again.
-    if (d_.credentials) {
-      ApiToken touched = *token;
-      touched.last_used_at = now;
-      d_.credentials->Put(hash, {std::move(touched), owner}, now, d_.credentials->Epoch());
-    }
+    if (d_.credentials) d_.credentials->NoteUse(hash, now);
   }
   Principal p;
   p.user_id = owner->id;

@@ -50,6 +50,21 @@ TEST(CredentialCacheTest, ResultsReadBeforeAChangeAreNotCached) {
   EXPECT_FALSE(cache.Find(Key(1), t0));
 }
 
+// Recording a use updates the cached token but never makes an entry live
+// longer, and never brings back one a change has dropped.
+TEST(CredentialCacheTest, NotingAUseKeepsTheOriginalLifetime) {
+  CredentialCache cache(2 * kMicrosPerSecond);
+  const Timestamp t0{1'000'000'000};
+  cache.Put(Key(1), Cred("tok_a"), t0, cache.Epoch());
+  cache.NoteUse(Key(1), t0 + kMicrosPerSecond);
+  ASSERT_TRUE(cache.Find(Key(1), t0 + kMicrosPerSecond));
+  EXPECT_EQ(cache.Find(Key(1), t0 + kMicrosPerSecond)->token.last_used_at, t0 + kMicrosPerSecond);
+  EXPECT_FALSE(cache.Find(Key(1), t0 + 2 * kMicrosPerSecond));
+  cache.Invalidate();
+  cache.NoteUse(Key(1), t0);
+  EXPECT_FALSE(cache.Find(Key(1), t0));
+}
+
 TEST(CredentialCacheTest, StaysBounded) {
   CredentialCache cache(kMicrosPerSecond, 3);
   const Timestamp t0{1'000'000'000};
