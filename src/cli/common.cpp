@@ -3,7 +3,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 
 namespace cl::cli {
@@ -27,6 +31,8 @@ int ExitCodeFor(ErrorCode code) {
     case ErrorCode::kNotAcceptable:
     case ErrorCode::kRateLimited:
     case ErrorCode::kDataLoss:
+    case ErrorCode::kFailedPrecondition:
+    case ErrorCode::kSodViolation:
       return kExitRefused;
     default:
       return kExitError;
@@ -105,6 +111,20 @@ Result<std::string> ReadSecret(const std::string& prompt, bool from_stdin) {
   std::cerr << "\n";
   if (!ok) return InvalidArgument("no input");
   return value;
+}
+
+Result<std::string> ReadTextFile(const std::string& path, size_t max_bytes) {
+  std::ostringstream buf;
+  if (path == "-") {
+    buf << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return InvalidArgument("cannot read " + path + ": " + std::strerror(errno));
+    buf << in.rdbuf();
+  }
+  std::string text = buf.str();
+  if (text.size() > max_bytes) return InvalidArgument(path + " is larger than " + std::to_string(max_bytes) + " bytes");
+  return text;
 }
 
 }  // namespace cl::cli

@@ -28,6 +28,9 @@ void PrintTable(const std::vector<std::string>& headers,
 // "-" for null, strings bare, everything else as JSON.
 std::string Cell(const nlohmann::json& value);
 
+// Reads a whole file ("-" reads stdin); a clear error naming the path if it cannot.
+Result<std::string> ReadTextFile(const std::string& path, size_t max_bytes = 16 << 20);
+
 // Reads a secret: one line from stdin when `from_stdin`, else a no-echo
 // prompt on the terminal. Fails if there is no terminal to prompt on.
 Result<std::string> ReadSecret(const std::string& prompt, bool from_stdin);

@@ -72,8 +72,7 @@ int PrintOpenApi() {
       code = Fail(app.status());
     } else {
       LocalApp& a = **app;
-      http::Api api(http::ApiServices{a.store(), a.clock(), a.audit(), a.signer(), a.users(), a.tokens(),
-                                      a.sessions()},
+      http::Api api(ApiServicesOf(a),
                     http::ApiOptions{.worker_threads = 1});
       std::cout << api.OpenApi().dump(2) << "\n";
     }

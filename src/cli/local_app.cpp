@@ -46,12 +46,27 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   app->users_ = std::make_unique<UserService>(*app->deps_);
   app->tokens_ = std::make_unique<TokenService>(*app->deps_);
   app->sessions_ = std::make_unique<SessionService>(*app->deps_, *app->throttle_);
+  app->policies_ = std::make_unique<PolicyService>(*app->deps_);
+  app->changes_ = std::make_unique<ChangeService>(*app->deps_, *app->policies_);
   if (app->signer_) {
     AuditContext ctx{SystemPrincipal().ToActor(), "startup", ""};
     CL_RETURN_IF_ERROR(app->store_->Write(
         [&](Tx& tx) { return app->audit_->RegisterSigningKey(tx, ctx); }));
+    const bool given = !o.policy_yaml.empty();
+    Status s = app->policies_->Initialize(ctx, given ? std::string_view(o.policy_yaml) : DefaultPolicyYaml(),
+                                          given ? o.policy_origin : "default", given);
+    if (!s.ok()) {
+      std::string detail;
+      for (const FieldError& e : s.field_errors()) detail += "\n  " + e.field + ": " + e.message;
+      return Status(s.code(), "change policy: " + s.message() + detail, s.field_errors());
+    }
   }
   return app;
+}
+
+http::ApiServices ApiServicesOf(LocalApp& a) {
+  return http::ApiServices{a.store(),  a.clock(),    a.audit(),    a.signer(),  a.users(),
+                           a.tokens(), a.sessions(), a.policies(), a.changes()};
 }
 
 LocalApp::~LocalApp() {

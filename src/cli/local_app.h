@@ -8,10 +8,13 @@
 #include <string>
 
 #include "core/audit_log.h"
+#include "core/changes.h"
+#include "core/policy_service.h"
 #include "core/login_throttle.h"
 #include "core/sessions.h"
 #include "core/tokens.h"
 #include "core/users.h"
+#include "http/api.h"
 #include "platform/argon2_hasher.h"
 #include "platform/signing_key.h"
 #include "platform/system.h"
@@ -26,7 +29,14 @@ struct LocalAppOptions {
   bool need_signer = true;  // false for read-only tools (verify)
   int64_t checkpoint_interval = 1000;
   const Clock* clock = nullptr;  // tests inject a ManualClock; default: the system clock
+  // Change policy YAML to load (becomes a new version if it differs from the
+  // newest); empty: the built-in default, only if the database has none.
+  std::string policy_yaml;
+  std::string policy_origin;
 };
+
+// The built-in default change policy (policy/default-policy.yaml).
+std::string_view DefaultPolicyYaml();
 
 class LocalApp {
  public:
@@ -40,6 +50,8 @@ class LocalApp {
   UserService& users() { return *users_; }
   TokenService& tokens() { return *tokens_; }
   SessionService& sessions() { return *sessions_; }
+  PolicyService& policies() { return *policies_; }
+  ChangeService& changes() { return *changes_; }
   bool created_signing_key() const { return created_key_; }
   const std::string& signing_key_path() const { return key_path_; }
 
@@ -58,9 +70,14 @@ class LocalApp {
   std::unique_ptr<UserService> users_;
   std::unique_ptr<TokenService> tokens_;
   std::unique_ptr<SessionService> sessions_;
+  std::unique_ptr<PolicyService> policies_;
+  std::unique_ptr<ChangeService> changes_;
   bool created_key_ = false;
   std::string key_path_;
 };
+
+// The services the HTTP API uses, all from this app.
+http::ApiServices ApiServicesOf(LocalApp& app);
 
 // The OS user running this process (for "local:<user>" audit actors).
 std::string OsUserName();

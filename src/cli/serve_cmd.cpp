@@ -24,6 +24,7 @@ namespace {
 struct ServeOptions {
   std::string db = "var/changeledger.db";
   std::string signing_key;
+  std::string policy;
   std::string listen = "127.0.0.1:8080";
   int io_threads = 0;
   int workers = 32;
@@ -76,7 +77,13 @@ class Housekeeping {
       lock.unlock();
       Status s = app_.store().Write([&](Tx& tx) { return app_.audit().Checkpoint(tx).status(); });
       if (!s.ok()) log::Warn("audit checkpoint failed", {{"error", s.message()}});
-      if (++ticks % 3600 == 0) {
+      if (++ticks % 60 == 0) {
+        AuditContext ctx{SystemPrincipal().ToActor(), "housekeeping", ""};
+        auto raised = app_.changes().RaiseOverdueFindings(ctx);
+        if (!raised.ok()) log::Warn("overdue sweep failed", {{"error", raised.status().message()}});
+        if (raised.ok() && *raised > 0) log::Info("raised findings for overdue emergency changes", {{"count", *raised}});
+      }
+      if (ticks % 3600 == 0) {
         const Timestamp cutoff = app_.clock().Now() + (-86400 * kMicrosPerSecond);
         s = app_.store().Write([&](Tx& tx) { return tx.Sessions().DeleteEnded(cutoff).status(); });
         if (!s.ok()) log::Warn("session cleanup failed", {{"error", s.message()}});
@@ -137,6 +144,12 @@ int RunServe(const ServeOptions& o) {
   LocalAppOptions lo;
   lo.db_path = o.db;
   lo.signing_key_path = o.signing_key;
+  if (!o.policy.empty()) {
+    auto text = ReadTextFile(o.policy);
+    if (!text.ok()) return Fail(text.status());
+    lo.policy_yaml = std::move(*text);
+    lo.policy_origin = "file:" + o.policy;
+  }
   auto app = LocalApp::Open(lo);
   if (!app.ok()) return Fail(app.status());
   LocalApp& a = **app;
@@ -151,8 +164,7 @@ int RunServe(const ServeOptions& o) {
   ao.cookie_secure = o.cookie_secure == "always"  ? http::CookieSecure::kAlways
                      : o.cookie_secure == "never" ? http::CookieSecure::kNever
                                                   : http::CookieSecure::kAuto;
-  http::Api api(http::ApiServices{a.store(), a.clock(), a.audit(), a.signer(), a.users(),
-                                  a.tokens(), a.sessions()},
+  http::Api api(ApiServicesOf(a),
                 ao);
   http::ServerOptions so;
   so.address = listen->first;
@@ -208,6 +220,10 @@ void AddServeCommand(CLI::App& app, int& exit) {
   cmd->add_option("--db", o->db, "SQLite database file (created if missing)")
       ->envname("CHANGELEDGER_DB")
       ->capture_default_str();
+  cmd->add_option("--policy", o->policy,
+                  "Change policy YAML to load; stored as a new policy version if it differs "
+                  "(default: the stored policy, or the built-in one on first start)")
+      ->envname("CHANGELEDGER_POLICY");
   cmd->add_option("--signing-key", o->signing_key,
                   "Audit signing key file (default: <db>.signing-key, created if missing)");
   cmd->add_option("--listen", o->listen, "Address and port; port 0 picks a free one")

@@ -24,6 +24,8 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kDataLoss: return "data_loss";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kFailedPrecondition: return "failed_precondition";
+    case ErrorCode::kSodViolation: return "sod_violation";
   }
   return "internal";
 }

@@ -36,6 +36,8 @@ enum class ErrorCode {
   kUnavailable,  // dependency (database) not reachable; retry later
   kDataLoss,     // stored data failed an integrity check (audit chain)
   kInternal,
+  kFailedPrecondition,  // a state or evidence rule refuses the action now (lists what is missing)
+  kSodViolation,        // segregation of duties forbids this person doing this
 };
 
 // One problem with one input field; `field` is a JSON pointer ("/roles/0").
@@ -94,6 +96,10 @@ inline Status Unauthenticated(std::string m) {
 inline Status Internal(std::string m) { return Status(ErrorCode::kInternal, std::move(m)); }
 inline Status Unavailable(std::string m) { return Status(ErrorCode::kUnavailable, std::move(m)); }
 inline Status Malformed(std::string m) { return Status(ErrorCode::kMalformed, std::move(m)); }
+inline Status FailedPrecondition(std::string m, std::vector<FieldError> e = {}) {
+  return Status(ErrorCode::kFailedPrecondition, std::move(m), std::move(e));
+}
+inline Status SodViolation(std::string m) { return Status(ErrorCode::kSodViolation, std::move(m)); }
 
 // Stable lower_snake name of a code ("invalid_argument"); used in logs and the CLI.
 const char* ErrorCodeName(ErrorCode code);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/audit_types.h"
+#include "core/change.h"
 #include "core/status.h"
 #include "core/user.h"
 
@@ -83,6 +84,102 @@ class AuditRepo {
   virtual Result<std::vector<AuditKey>> Keys() = 0;
 };
 
+enum class ChangeSort { kNumber, kPlannedStart, kUpdatedAt };
+
+struct ChangeListQuery {
+  std::optional<ChangeState> state;
+  std::optional<ChangeType> type;
+  std::optional<Risk> risk;
+  std::string service;
+  std::string environment;
+  std::string category;
+  std::string requestor;  // username
+  std::optional<Timestamp> created_from;  // inclusive
+  std::optional<Timestamp> created_to;    // exclusive
+  ChangeSort sort = ChangeSort::kNumber;
+  bool descending = true;
+  // Keyset cursor: the sort value and number of the last row of the previous page.
+  std::optional<int64_t> after_value;
+  std::optional<int64_t> after_number;
+  int64_t limit = 50;
+};
+
+struct EmergencyPattern {
+  std::string service;
+  std::string category;
+  int64_t count = 0;
+  std::vector<int64_t> numbers;
+  Timestamp first, last;
+};
+
+class ChangeRepo {
+ public:
+  virtual ~ChangeRepo() = default;
+  // Allocates the next CHG number (inside the write transaction).
+  virtual Result<int64_t> NextNumber() = 0;
+  virtual Status Insert(const Change& change) = 0;
+  // Writes `change` if the stored row_version is change.row_version - 1; else kConflict.
+  virtual Status Update(const Change& change) = 0;
+  virtual Result<std::optional<Change>> FindByNumber(int64_t number) = 0;
+  virtual Result<std::vector<Change>> List(const ChangeListQuery& q) = 0;
+  // Emergencies past their review deadline still missing approvals or the retrospective.
+  virtual Result<std::vector<Change>> OverdueEmergencies(Timestamp now) = 0;
+  virtual Result<std::vector<EmergencyPattern>> EmergencyPatterns(Timestamp since, int64_t min_count) = 0;
+
+  virtual Status InsertVersion(const ChangeVersion& v) = 0;
+  virtual Result<std::vector<ChangeVersion>> Versions(std::string_view change_id) = 0;
+  virtual Status InsertTransition(const Transition& t) = 0;
+  virtual Result<std::vector<Transition>> Transitions(std::string_view change_id) = 0;
+  virtual Status InsertApproval(const Approval& a) = 0;
+  virtual Result<std::vector<Approval>> Approvals(std::string_view change_id) = 0;
+  virtual Status VoidApproval(std::string_view id, Timestamp at, std::string_view reason) = 0;
+  virtual Status InsertEvidence(const Evidence& e) = 0;
+  virtual Result<std::vector<Evidence>> EvidenceOf(std::string_view change_id) = 0;
+  virtual Status SetEvidenceStatus(std::string_view id, EvidenceStatus status, std::string_view reason) = 0;
+  virtual Status InsertReview(const Review& r) = 0;
+  virtual Result<std::vector<Review>> Reviews(std::string_view change_id) = 0;
+  // Content-addressed: storing the same bytes twice is a no-op.
+  virtual Status PutBlob(const FileBlob& blob) = 0;
+  virtual Result<std::optional<FileBlob>> GetBlob(std::string_view sha256) = 0;
+};
+
+struct PolicyVersion {
+  int64_t version = 0;
+  std::string sha256;  // of the YAML text, hex
+  std::string name;
+  std::string source;  // the YAML text
+  std::string origin;  // "default", "file:<path>", "api"
+  std::string created_by;
+  Timestamp created_at;
+};
+
+class PolicyRepo {
+ public:
+  virtual ~PolicyRepo() = default;
+  virtual Result<std::optional<PolicyVersion>> Latest() = 0;
+  virtual Result<int64_t> LatestNumber() = 0;  // 0: none yet
+  virtual Result<std::optional<PolicyVersion>> Get(int64_t version) = 0;
+  // Without the source text, newest first.
+  virtual Result<std::vector<PolicyVersion>> List() = 0;
+  // Assigns the next version number and returns it.
+  virtual Result<int64_t> Insert(const PolicyVersion& v) = 0;
+};
+
+struct FindingQuery {
+  std::string status;  // empty: any
+  std::string kind;
+  std::string object_id;
+  int64_t limit = 100;
+};
+
+class FindingRepo {
+ public:
+  virtual ~FindingRepo() = default;
+  // Returns false if an open finding of this kind already exists for the object.
+  virtual Result<bool> InsertIfNew(const Finding& f) = 0;
+  virtual Result<std::vector<Finding>> List(const FindingQuery& q) = 0;
+};
+
 // One transaction. Repos share it; a failed callback rolls all of it back.
 class Tx {
  public:
@@ -91,6 +188,9 @@ class Tx {
   virtual TokenRepo& Tokens() = 0;
   virtual SessionRepo& Sessions() = 0;
   virtual AuditRepo& Audit() = 0;
+  virtual ChangeRepo& Changes() = 0;
+  virtual PolicyRepo& Policies() = 0;
+  virtual FindingRepo& Findings() = 0;
 };
 
 using TxFn = std::function<Status(Tx&)>;

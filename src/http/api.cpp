@@ -53,6 +53,9 @@ Api::Api(ApiServices services, ApiOptions options)
   AddUserRoutes(*this, router_);
   AddTokenRoutes(*this, router_);
   AddAuditRoutes(*this, router_);
+  AddChangeRoutes(*this, router_);
+  AddChangeActionRoutes(*this, router_);
+  AddPolicyRoutes(*this, router_);
   std::vector<std::pair<std::string, std::string>> labels;
   for (const Route& r : router_.routes()) labels.emplace_back(r.method, r.pattern);
   metrics_ = std::make_unique<Metrics>(std::move(labels));

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "core/audit_log.h"
+#include "core/changes.h"
+#include "core/policy_service.h"
 #include "core/sessions.h"
 #include "core/store.h"
 #include "core/tokens.h"
@@ -30,6 +32,8 @@ struct ApiServices {
   UserService& users;
   TokenService& tokens;
   SessionService& sessions;
+  PolicyService& policies;
+  ChangeService& changes;
 };
 
 enum class CookieSecure { kAuto, kAlways, kNever };
@@ -88,6 +92,9 @@ void AddSessionRoutes(Api& api, Router& router);
 void AddUserRoutes(Api& api, Router& router);
 void AddTokenRoutes(Api& api, Router& router);
 void AddAuditRoutes(Api& api, Router& router);
+void AddChangeRoutes(Api& api, Router& router);
+void AddChangeActionRoutes(Api& api, Router& router);
+void AddPolicyRoutes(Api& api, Router& router);
 
 // Builds the OpenAPI 3.1 document from the route table.
 nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url);

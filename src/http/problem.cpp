@@ -34,6 +34,14 @@ const std::vector<ProblemType>& ProblemTypes() {
        "The server cannot produce a representation the client accepts."},
       {ErrorCode::kTimeout, 408, "request-timeout", "The request took too long",
        "The client did not send the complete request in time."},
+      {ErrorCode::kFailedPrecondition, 409, "requirements-not-met",
+       "The change does not meet the rules for this action yet",
+       "The action is valid in general but the change lacks something the policy requires "
+       "first: fields, evidence, approvals, reviews or a permitted window. `errors` lists every "
+       "missing item with a pointer into the change."},
+      {ErrorCode::kSodViolation, 403, "segregation-of-duties", "Segregation of duties",
+       "The policy does not let this person take this action on this change, e.g. approving a "
+       "change they requested or will implement when no independent approver has approved."},
       {ErrorCode::kAlreadyExists, 409, "already-exists", "Already exists",
        "A resource with the same unique name already exists."},
       {ErrorCode::kConflict, 409, "conflict", "Conflict with the current state",

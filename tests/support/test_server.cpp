@@ -10,6 +10,8 @@ TestServer::TestServer(TestServerOptions options) {
   lo.db_path = db_path_;
   lo.clock = options.clock;
   lo.checkpoint_interval = options.checkpoint_interval;
+  lo.policy_yaml = options.policy_yaml;
+  lo.policy_origin = "test";
   auto app = LocalApp::Open(lo);
   if (!app.ok()) throw std::runtime_error("LocalApp: " + app.status().message());
   app_ = std::move(app).value();
@@ -17,8 +19,7 @@ TestServer::TestServer(TestServerOptions options) {
   ao.worker_threads = 8;
   ao.access_log = false;
   api_ = std::make_unique<http::Api>(
-      http::ApiServices{app_->store(), app_->clock(), app_->audit(), app_->signer(), app_->users(),
-                        app_->tokens(), app_->sessions()},
+      ApiServicesOf(*app_),
       ao);
   http::ServerOptions so;
   so.port = 0;

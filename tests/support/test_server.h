@@ -20,6 +20,7 @@ struct TestServerOptions {
   const Clock* clock = nullptr;  // default: system clock
   bool trust_proxy = false;
   int64_t checkpoint_interval = 1000;
+  std::string policy_yaml;  // empty: the built-in default policy
 };
 
 struct TestUser {

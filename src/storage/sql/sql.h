@@ -48,11 +48,19 @@ class Connection {
   // Runs one or more statements without parameters (migrations, BEGIN).
   virtual Status ExecScript(std::string_view sql) = 0;
   // Runs one statement; `changed` receives the number of affected rows.
-  virtual Status Run(std::string_view sql, std::initializer_list<Value> params,
-                     int64_t* changed = nullptr) = 0;
+  virtual Status RunV(std::string_view sql, std::span<const Value> params,
+                      int64_t* changed = nullptr) = 0;
   // Runs one query, calling on_row per row until it returns false.
-  virtual Status Query(std::string_view sql, std::initializer_list<Value> params,
-                       const std::function<bool(const Row&)>& on_row) = 0;
+  virtual Status QueryV(std::string_view sql, std::span<const Value> params,
+                        const std::function<bool(const Row&)>& on_row) = 0;
+
+  Status Run(std::string_view sql, std::initializer_list<Value> params, int64_t* changed = nullptr) {
+    return RunV(sql, std::span<const Value>(params.begin(), params.size()), changed);
+  }
+  Status Query(std::string_view sql, std::initializer_list<Value> params,
+               const std::function<bool(const Row&)>& on_row) {
+    return QueryV(sql, std::span<const Value>(params.begin(), params.size()), on_row);
+  }
 };
 
 }  // namespace cl::sql

@@ -72,19 +72,80 @@ class SqlAuditRepo final : public AuditRepo {
   Connection& c_;
 };
 
+class SqlChangeRepo final : public ChangeRepo {
+ public:
+  explicit SqlChangeRepo(Connection& c) : c_(c) {}
+  Result<int64_t> NextNumber() override;
+  Status Insert(const Change& change) override;
+  Status Update(const Change& change) override;
+  Result<std::optional<Change>> FindByNumber(int64_t number) override;
+  Result<std::vector<Change>> List(const ChangeListQuery& q) override;
+  Result<std::vector<Change>> OverdueEmergencies(Timestamp now) override;
+  Result<std::vector<EmergencyPattern>> EmergencyPatterns(Timestamp since, int64_t min_count) override;
+  Status InsertVersion(const ChangeVersion& v) override;
+  Result<std::vector<ChangeVersion>> Versions(std::string_view change_id) override;
+  Status InsertTransition(const Transition& t) override;
+  Result<std::vector<Transition>> Transitions(std::string_view change_id) override;
+  Status InsertApproval(const Approval& a) override;
+  Result<std::vector<Approval>> Approvals(std::string_view change_id) override;
+  Status VoidApproval(std::string_view id, Timestamp at, std::string_view reason) override;
+  Status InsertEvidence(const Evidence& e) override;
+  Result<std::vector<Evidence>> EvidenceOf(std::string_view change_id) override;
+  Status SetEvidenceStatus(std::string_view id, EvidenceStatus status, std::string_view reason) override;
+  Status InsertReview(const Review& r) override;
+  Result<std::vector<Review>> Reviews(std::string_view change_id) override;
+  Status PutBlob(const FileBlob& blob) override;
+  Result<std::optional<FileBlob>> GetBlob(std::string_view sha256) override;
+
+ private:
+  Result<std::vector<Change>> Select(const std::string& where_and_order,
+                                     std::initializer_list<Value> params);
+  Connection& c_;
+};
+
+class SqlPolicyRepo final : public PolicyRepo {
+ public:
+  explicit SqlPolicyRepo(Connection& c) : c_(c) {}
+  Result<std::optional<PolicyVersion>> Latest() override;
+  Result<int64_t> LatestNumber() override;
+  Result<std::optional<PolicyVersion>> Get(int64_t version) override;
+  Result<std::vector<PolicyVersion>> List() override;
+  Result<int64_t> Insert(const PolicyVersion& v) override;
+
+ private:
+  Connection& c_;
+};
+
+class SqlFindingRepo final : public FindingRepo {
+ public:
+  explicit SqlFindingRepo(Connection& c) : c_(c) {}
+  Result<bool> InsertIfNew(const Finding& f) override;
+  Result<std::vector<Finding>> List(const FindingQuery& q) override;
+
+ private:
+  Connection& c_;
+};
+
 class SqlTx final : public Tx {
  public:
-  explicit SqlTx(Connection& c) : users_(c), tokens_(c), sessions_(c), audit_(c) {}
+  explicit SqlTx(Connection& c)
+      : users_(c), tokens_(c), sessions_(c), audit_(c), changes_(c), policies_(c), findings_(c) {}
   UserRepo& Users() override { return users_; }
   TokenRepo& Tokens() override { return tokens_; }
   SessionRepo& Sessions() override { return sessions_; }
   AuditRepo& Audit() override { return audit_; }
+  ChangeRepo& Changes() override { return changes_; }
+  PolicyRepo& Policies() override { return policies_; }
+  FindingRepo& Findings() override { return findings_; }
 
  private:
   SqlUserRepo users_;
   SqlTokenRepo tokens_;
   SqlSessionRepo sessions_;
   SqlAuditRepo audit_;
+  SqlChangeRepo changes_;
+  SqlPolicyRepo policies_;
+  SqlFindingRepo findings_;
 };
 
 // Copies a 32-byte hash column; false if the stored value has another size.

@@ -113,7 +113,7 @@ Result<sqlite3_stmt*> SqliteConnection::Prepare(std::string_view sql) {
   return stmt;
 }
 
-Status SqliteConnection::Bind(sqlite3_stmt* stmt, std::initializer_list<Value> params) {
+Status SqliteConnection::Bind(sqlite3_stmt* stmt, std::span<const Value> params) {
   int i = 1;
   for (const Value& v : params) {
     int rc = SQLITE_OK;
@@ -132,8 +132,8 @@ Status SqliteConnection::Bind(sqlite3_stmt* stmt, std::initializer_list<Value> p
   return Status::Ok();
 }
 
-Status SqliteConnection::Run(std::string_view sql, std::initializer_list<Value> params,
-                             int64_t* changed) {
+Status SqliteConnection::RunV(std::string_view sql, std::span<const Value> params,
+                              int64_t* changed) {
   CL_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
   StmtReset reset{stmt};
   CL_RETURN_IF_ERROR(Bind(stmt, params));
@@ -145,8 +145,8 @@ Status SqliteConnection::Run(std::string_view sql, std::initializer_list<Value> 
   return Status::Ok();
 }
 
-Status SqliteConnection::Query(std::string_view sql, std::initializer_list<Value> params,
-                               const std::function<bool(const Row&)>& on_row) {
+Status SqliteConnection::QueryV(std::string_view sql, std::span<const Value> params,
+                                const std::function<bool(const Row&)>& on_row) {
   CL_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
   StmtReset reset{stmt};
   CL_RETURN_IF_ERROR(Bind(stmt, params));

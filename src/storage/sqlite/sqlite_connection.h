@@ -28,17 +28,17 @@ class SqliteConnection final : public Connection {
 
   Dialect dialect() const override { return Dialect::kSqlite; }
   Status ExecScript(std::string_view sql) override;
-  Status Run(std::string_view sql, std::initializer_list<Value> params,
-             int64_t* changed = nullptr) override;
-  Status Query(std::string_view sql, std::initializer_list<Value> params,
-               const std::function<bool(const Row&)>& on_row) override;
+  Status RunV(std::string_view sql, std::span<const Value> params,
+              int64_t* changed = nullptr) override;
+  Status QueryV(std::string_view sql, std::span<const Value> params,
+                const std::function<bool(const Row&)>& on_row) override;
 
   sqlite3* raw() { return db_; }
 
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   Result<sqlite3_stmt*> Prepare(std::string_view sql);
-  Status Bind(sqlite3_stmt* stmt, std::initializer_list<Value> params);
+  Status Bind(sqlite3_stmt* stmt, std::span<const Value> params);
   Status Error(int rc, std::string_view what) const;
 
   struct Hash {

@@ -1,0 +1,517 @@
+// The lifecycle actions (no skipping: each action names the states it may
+// start from), approvals with segregation of duties, evidence and reviews.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/changes.h"
+#include "crypto/crypto.h"
+
+namespace cl {
+namespace {
+
+bool In(ChangeState s, std::initializer_list<ChangeState> states) {
+  return std::find(states.begin(), states.end(), s) != states.end();
+}
+
+Status WrongState(const Change& c, ChangeAction a, std::string_view allowed) {
+  return Conflict(fmt::format("{} is {}; {} is possible only from {}", c.Key(), Name(c.state), Name(a), allowed));
+}
+
+bool Owns(const Principal& who, const Change& c) {
+  return who.user_id == c.requestor_id || who.Can(Permission::kChangesManage);
+}
+
+std::vector<FieldError> FreezeErrors(const Policy& p, const Change& c, Timestamp start, Timestamp end) {
+  std::vector<FieldError> out;
+  for (const FreezeWindow* f : FreezesHit(p, c.content.environment, c.content.type, start, end)) {
+    out.push_back({"/planned_window", fmt::format("{} is frozen by '{}' from {} to {}{}", c.content.environment,
+                                                  f->id, FormatRfc3339(f->start), FormatRfc3339(f->end),
+                                                  f->description.empty() ? "" : " (" + f->description + ")")});
+  }
+  return out;
+}
+
+// Content types accepted for uploaded evidence, with a check of the bytes.
+bool ContentMatches(const std::string& type, const std::string& data) {
+  auto starts = [&](std::string_view magic) { return data.compare(0, magic.size(), magic) == 0; };
+  if (type == "application/pdf") return starts("%PDF-");
+  if (type == "image/png") return starts("\x89PNG\r\n\x1a\n");
+  if (type == "image/jpeg") return starts("\xff\xd8\xff");
+  if (type == "application/json") return !nlohmann::json::parse(data, nullptr, false).is_discarded();
+  const bool text = type == "text/plain" || type == "text/markdown" || type == "text/csv" ||
+                    type == "text/x-diff" || type == "application/yaml";
+  return text && data.find('\0') == std::string::npos;
+}
+constexpr std::string_view kFileTypes =
+    "text/plain, text/markdown, text/csv, text/x-diff, application/yaml, application/json, "
+    "application/pdf, image/png, image/jpeg";
+
+}  // namespace
+
+Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx, int64_t number,
+                                  ChangeAction action, const ActionInput& in) {
+  switch (action) {
+    case ChangeAction::kStart:
+    case ChangeAction::kComplete:
+    case ChangeAction::kFail:
+    case ChangeAction::kRollback:
+      CL_RETURN_IF_ERROR(Require(who, Permission::kChangesImplement));
+      break;
+    default:
+      CL_RETURN_IF_ERROR(Require(who, Permission::kChangesWrite));
+  }
+  if (action == ChangeAction::kVerify) {
+    std::vector<FieldError> errs = CheckVerification(in.checklist);
+    if (!errs.empty()) return InvalidArgument("the verification checklist is not complete", std::move(errs));
+  }
+  if ((action == ChangeAction::kFail || action == ChangeAction::kRollback || action == ChangeAction::kCancel) &&
+      in.note.empty()) {
+    return InvalidArgument(fmt::format("say why ({})", Name(action)), {{"/note", "required"}});
+  }
+  Change out;
+  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
+    const Change before = c;
+    const Timestamp now = d_.clock.Now();
+    const bool emergency = c.content.type == ChangeType::kEmergency;
+    std::string note = in.note;
+    using S = ChangeState;
+    switch (action) {
+      case ChangeAction::kSubmit: {
+        if (c.state != S::kDraft) return WrongState(c, action, "draft");
+        if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may submit");
+        CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+        const Assessment a = Evaluate(*active.policy, c.content);
+        if (!a.missing_fields.empty() || !a.problems.empty()) {
+          std::vector<FieldError> errs = a.missing_fields;
+          errs.insert(errs.end(), a.problems.begin(), a.problems.end());
+          return InvalidArgument(fmt::format("{} cannot be submitted: {} item(s) missing or invalid under policy "
+                                             "version {}",
+                                             c.Key(), errs.size(), active.version),
+                                 std::move(errs));
+        }
+        if (!a.freezes.empty() && !emergency) {
+          return FailedPrecondition("the planned window falls in a change freeze",
+                                    FreezeErrors(*active.policy, c, *c.content.planned_start, *c.content.planned_end));
+        }
+        c.assessment = a.ToJson(c.content.type);
+        c.risk = a.risk;
+        c.policy_version = active.version;
+        c.submitted_at = now;
+        c.state = S::kSubmitted;
+        if (a.pre_approved) {
+          c.state = S::kApproved;
+          c.approved_at = now;
+          if (note.empty()) note = fmt::format("pre-approved by standard template {}", c.content.template_id);
+        }
+        break;
+      }
+      case ChangeAction::kSchedule: {
+        if (c.state != S::kApproved) return WrongState(c, action, "approved");
+        if (!Owns(who, c) && who.username != c.content.implementer) {
+          return PermissionDenied("only the requestor, the implementer or a change manager may schedule");
+        }
+        if (!c.content.planned_start || !c.content.planned_end) {
+          return FailedPrecondition("set the planned window first", {{"/planned_window", "required to schedule"}});
+        }
+        CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+        auto errs = FreezeErrors(*active.policy, c, *c.content.planned_start, *c.content.planned_end);
+        if (!errs.empty()) return FailedPrecondition("the planned window falls in a change freeze", std::move(errs));
+        c.state = S::kScheduled;
+        c.scheduled_at = now;
+        break;
+      }
+      case ChangeAction::kStart: {
+        const bool ok = emergency ? In(c.state, {S::kSubmitted, S::kApproved, S::kScheduled}) : c.state == S::kScheduled;
+        if (!ok) return WrongState(c, action, emergency ? "submitted, approved or scheduled" : "scheduled");
+        if (!c.content.implementer.empty() && c.content.implementer != who.username) {
+          return PermissionDenied(fmt::format("{} is assigned to {}", c.Key(), c.content.implementer));
+        }
+        CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
+        bool other = false, mine = false, compensating = false;
+        for (const Approval& a : approvals) {
+          if (!a.valid() || !a.approve) continue;
+          (a.approver == who.username ? mine : other) = true;
+          compensating = compensating || a.compensating;
+        }
+        if (mine && !other && !compensating) {
+          return SodViolation(fmt::format("you are the only approver of {}; someone else must approve it before you "
+                                          "implement it (segregation of duties)",
+                                          c.Key()));
+        }
+        CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+        auto errs = FreezeErrors(*active.policy, c, now, now + 1);
+        if (!errs.empty()) return FailedPrecondition("the environment is in a change freeze now", std::move(errs));
+        if (c.assessment.value("snapshots_required", false)) {
+          CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
+          if (!HasValidEvidence(ev, EvidenceKind::kBeforeSnapshot)) {
+            return FailedPrecondition(
+                fmt::format("{} is a {} change: attach a before_snapshot of the configuration before starting",
+                            c.Key(), c.content.category),
+                {{"/evidence/before_snapshot", "required before implementation (R001-09)"}});
+          }
+        }
+        if (c.content.planned_start && c.content.planned_end &&
+            (now < *c.content.planned_start || now > *c.content.planned_end)) {
+          note += (note.empty() ? "" : "; ") + std::string("started outside the planned window");
+        }
+        c.state = S::kInProgress;
+        c.started_at = now;
+        c.implementer_id = who.user_id;
+        c.implementer = who.username;
+        if (emergency) {
+          c.review_deadline = now + int64_t{active.policy->emergency.review_deadline_hours} * 3600 * kMicrosPerSecond;
+        }
+        break;
+      }
+      case ChangeAction::kComplete: {
+        if (c.state != S::kInProgress) return WrongState(c, action, "in_progress");
+        if (c.assessment.value("snapshots_required", false)) {
+          CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
+          if (!HasValidEvidence(ev, EvidenceKind::kAfterSnapshot)) {
+            return FailedPrecondition(fmt::format("{} is a {} change: attach an after_snapshot first", c.Key(),
+                                                  c.content.category),
+                                      {{"/evidence/after_snapshot", "required to complete (R001-09)"}});
+          }
+        }
+        c.state = S::kImplemented;
+        c.implemented_at = now;
+        break;
+      }
+      case ChangeAction::kFail:
+        if (c.state != S::kInProgress) return WrongState(c, action, "in_progress");
+        c.state = S::kFailed;
+        break;
+      case ChangeAction::kRollback:
+        if (!In(c.state, {S::kInProgress, S::kFailed, S::kImplemented})) {
+          return WrongState(c, action, "in_progress, failed or implemented");
+        }
+        c.state = S::kRolledBack;
+        break;
+      case ChangeAction::kVerify: {
+        if (c.state != S::kImplemented) return WrongState(c, action, "implemented");
+        if (!Owns(who, c) && who.user_id != c.implementer_id) {
+          return PermissionDenied("only the requestor, the implementer or a change manager may verify");
+        }
+        c.state = S::kVerified;
+        c.verified_at = now;
+        c.verification = {{"checklist", in.checklist}, {"by", who.username}, {"at", FormatRfc3339(now)}};
+        break;
+      }
+      case ChangeAction::kClose: {
+        if (c.state != S::kVerified) return WrongState(c, action, "verified");
+        if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may close");
+        ChangeRepo& r = tx.Changes();
+        CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, r.Approvals(c.id));
+        CL_ASSIGN_OR_RETURN(std::vector<Evidence> evidence, r.EvidenceOf(c.id));
+        CL_ASSIGN_OR_RETURN(std::vector<Review> reviews, r.Reviews(c.id));
+        std::vector<FieldError> missing = ClosureMissing(c, approvals, evidence, reviews);
+        if (!missing.empty()) {
+          return FailedPrecondition(fmt::format("{} cannot close yet: {} item(s) missing", c.Key(), missing.size()),
+                                    std::move(missing));
+        }
+        c.state = S::kClosed;
+        c.closed_at = now;
+        break;
+      }
+      case ChangeAction::kCancel:
+        if (!In(c.state, {S::kDraft, S::kSubmitted, S::kApproved, S::kScheduled})) {
+          return WrongState(c, action, "draft, submitted, approved or scheduled");
+        }
+        if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may cancel");
+        c.state = S::kCancelled;
+        break;
+    }
+    c.updated_at = now;
+    c.row_version = before.row_version + 1;
+    CL_RETURN_IF_ERROR(tx.Changes().Update(c));
+    CL_RETURN_IF_ERROR(Record(tx, ctx, before, c, Name(action), note));
+    out = std::move(c);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext& ctx, int64_t number,
+                                       const DecisionInput& in) {
+  CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
+  Approval out;
+  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
+    const Change before = c;
+    const bool emergency = c.content.type == ChangeType::kEmergency;
+    if (c.state == ChangeState::kDraft) return FailedPrecondition(fmt::format("{} is a draft; submit it first", c.Key()));
+    if (IsTerminal(c.state) || c.state == ChangeState::kFailed) {
+      return Conflict(fmt::format("{} is {}; it takes no more decisions", c.Key(), Name(c.state)));
+    }
+    if (!emergency && c.state != ChangeState::kSubmitted) {
+      if (ImplementationStarted(c.state)) {
+        return Conflict(fmt::format("{} is {}: approvals after implementation started are not possible for {} "
+                                    "changes",
+                                    c.Key(), Name(c.state), Name(c.content.type)));
+      }
+      return Conflict(fmt::format("{} is {}; approvals are given while it is submitted", c.Key(), Name(c.state)));
+    }
+    if (c.assessment.value("pre_approved", false)) {
+      return Conflict(fmt::format("{} is pre-approved by standard template {}", c.Key(), c.content.template_id));
+    }
+    CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+    const Policy& policy = *active.policy;
+    CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
+    for (const Approval& a : approvals) {
+      if (a.valid() && a.approver == who.username) {
+        return Conflict(fmt::format("you already {} {} (content version {})", a.approve ? "approved" : "rejected",
+                                    c.Key(), a.content_version));
+      }
+    }
+    // Which approver role this decision is given under.
+    std::vector<std::string> required;
+    for (const auto& r : c.assessment.value("required_roles", nlohmann::json::array())) required.push_back(r);
+    const ApprovalProgress progress = ComputeApprovalProgress(c, approvals);
+    auto qualifies = [&](const std::string& role) {
+      const ApproverRole* r = policy.FindRole(role);
+      return r != nullptr && QualifiesAs(policy, *r, who.username, who.roles, c.content.service);
+    };
+    std::string role = in.role;
+    if (!role.empty()) {
+      if (std::find(required.begin(), required.end(), role) == required.end()) {
+        return InvalidArgument(fmt::format("{} does not need a {} approval", c.Key(), role),
+                               {{"/role", fmt::format("one of {}", fmt::join(required, ", "))}});
+      }
+      if (!qualifies(role)) {
+        return PermissionDenied(fmt::format("you are not a {} for {} under policy version {}", role,
+                                            c.content.service, active.version));
+      }
+    } else {
+      for (const RoleProgress& rp : progress.roles) {
+        if (rp.approved_by.empty() && qualifies(rp.role)) {
+          role = rp.role;
+          break;
+        }
+      }
+      for (size_t i = 0; role.empty() && i < required.size(); ++i) {
+        if (qualifies(required[i])) role = required[i];
+      }
+      if (role.empty()) {
+        return PermissionDenied(fmt::format("you do not qualify for any approver role {} needs ({}) under policy "
+                                            "version {}",
+                                            c.Key(), fmt::join(required, ", "), active.version));
+      }
+    }
+    bool compensating = false;
+    if (in.approve && IsInvolved(c, who.username)) {
+      const bool independent = progress.independent;
+      if (policy.sod.self_approval == SelfApproval::kRefuse || !independent) {
+        if (in.compensating && policy.sod.compensating_control) {
+          compensating = true;
+          c.needs_independent_review = true;
+        } else {
+          return SodViolation(fmt::format(
+              "you {} {}; the policy does not let you be its only approver. {}",
+              who.username == c.requestor ? "requested" : "are the implementer of", c.Key(),
+              policy.sod.self_approval == SelfApproval::kRefuse
+                  ? "Requestors and implementers may not approve their own changes."
+                  : "An independent approver must approve first."));
+        }
+      }
+    }
+    const Timestamp now = d_.clock.Now();
+    Approval a;
+    a.id = d_.ids.NewId("apr");
+    a.change_id = c.id;
+    a.approver_id = who.user_id;
+    a.approver = who.username;
+    a.role = role;
+    a.approve = in.approve;
+    a.comment = in.comment;
+    a.content_version = c.content_version;
+    a.material_hash = c.material_hash;
+    a.retrospective = ImplementationStarted(c.state);
+    a.compensating = compensating;
+    a.created_at = now;
+    CL_RETURN_IF_ERROR(tx.Changes().InsertApproval(a));
+    AuditRecord rec{in.approve ? "approval.approve" : "approval.reject", "approval", a.id};
+    rec.after = {{"change", c.Key()},           {"approver", a.approver},
+                 {"role", a.role},              {"content_version", a.content_version},
+                 {"material_sha256", a.material_hash}, {"retrospective", a.retrospective},
+                 {"compensating", a.compensating},     {"comment", a.comment}};
+    CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
+    approvals.push_back(a);
+    std::string action = "approve";
+    if (!in.approve && !ImplementationStarted(c.state)) {
+      c.state = ChangeState::kRejected;
+      action = "reject";
+    } else if (in.approve && ComputeApprovalProgress(c, approvals).complete && !c.approved_at) {
+      c.approved_at = now;
+      if (c.state == ChangeState::kSubmitted) c.state = ChangeState::kApproved;
+    }
+    if (c.state != before.state || c.approved_at != before.approved_at ||
+        c.needs_independent_review != before.needs_independent_review) {
+      c.updated_at = now;
+      c.row_version = before.row_version + 1;
+      CL_RETURN_IF_ERROR(tx.Changes().Update(c));
+      CL_RETURN_IF_ERROR(Record(tx, ctx, before, c, action, in.comment));
+    }
+    out = std::move(a);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Evidence> ChangeService::AddEvidence(const Principal& who, const AuditContext& ctx, int64_t number,
+                                            const NewEvidence& in) {
+  CL_RETURN_IF_ERROR(Require(who, Permission::kEvidenceWrite));
+  std::vector<FieldError> errors;
+  if (in.url.empty() && !in.content) errors.push_back({"/url", "give a URL, a file, or both"});
+  if (!in.url.empty() && in.url.rfind("https://", 0) != 0 && in.url.rfind("http://", 0) != 0) {
+    errors.push_back({"/url", "must be an http(s) URL"});
+  }
+  if (in.content) {
+    if (in.content->empty()) errors.push_back({"/content_base64", "the file is empty"});
+    if (in.content->size() > kMaxFileBytes) {
+      errors.push_back({"/content_base64", fmt::format("files are limited to {} bytes", kMaxFileBytes)});
+    }
+    if (!ContentMatches(in.content_type, *in.content)) {
+      errors.push_back({"/content_type", fmt::format("'{}' is not accepted or does not match the file's bytes; "
+                                                     "accepted: {}",
+                                                     in.content_type, kFileTypes)});
+    }
+    if (in.filename.find_first_of("/\\") != std::string::npos) {
+      errors.push_back({"/filename", "a file name, not a path"});
+    }
+  }
+  if (!errors.empty()) return InvalidArgument("the evidence is not valid", std::move(errors));
+  Evidence e;
+  e.id = d_.ids.NewId("evd");
+  e.kind = in.kind;
+  e.url = in.url;
+  e.note = in.note;
+  e.added_by_id = who.user_id;
+  e.added_by = who.username;
+  e.created_at = d_.clock.Now();
+  if (in.content) {
+    e.sha256 = crypto::ToHex(crypto::Sha256(*in.content));
+    e.filename = in.filename;
+    e.content_type = in.content_type;
+    e.size = static_cast<int64_t>(in.content->size());
+  }
+  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
+    if (c.state == ChangeState::kClosed || c.state == ChangeState::kCancelled) {
+      return Conflict(fmt::format("{} is {}; its evidence is final", c.Key(), Name(c.state)));
+    }
+    e.change_id = c.id;
+    if (in.content) CL_RETURN_IF_ERROR(tx.Changes().PutBlob({e.sha256, e.content_type, *in.content, e.created_at}));
+    CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(e));
+    AuditRecord rec{"evidence.add", "evidence", e.id};
+    rec.after = {{"change", c.Key()}, {"kind", Name(e.kind)}, {"url", e.url},     {"sha256", e.sha256},
+                 {"size", e.size},    {"filename", e.filename}, {"note", e.note}};
+    return d_.audit.Append(tx, ctx, rec).status();
+  }));
+  return e;
+}
+
+Result<Evidence> ChangeService::SetEvidenceStatus(const Principal& who, const AuditContext& ctx, int64_t number,
+                                                  std::string_view evidence_id, EvidenceStatus status,
+                                                  const std::string& reason) {
+  if (!who.Can(Permission::kChangesApprove) && !who.Can(Permission::kChangesManage)) {
+    return PermissionDenied("judging evidence needs changes:approve or changes:manage");
+  }
+  if (reason.empty()) return InvalidArgument("say why", {{"/reason", "required"}});
+  Evidence out;
+  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
+    CL_ASSIGN_OR_RETURN(std::vector<Evidence> all, tx.Changes().EvidenceOf(c.id));
+    auto it = std::find_if(all.begin(), all.end(), [&](const Evidence& e) { return e.id == evidence_id; });
+    if (it == all.end()) return NotFound(fmt::format("{} has no evidence {}", c.Key(), evidence_id));
+    if (c.state == ChangeState::kClosed) return Conflict(fmt::format("{} is closed; its evidence is final", c.Key()));
+    const EvidenceStatus was = it->status;
+    CL_RETURN_IF_ERROR(tx.Changes().SetEvidenceStatus(it->id, status, reason));
+    it->status = status;
+    it->status_reason = reason;
+    AuditRecord rec{"evidence.status", "evidence", it->id};
+    rec.before = {{"status", Name(was)}};
+    rec.after = {{"status", Name(status)}, {"reason", reason}, {"change", c.Key()}};
+    CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
+    out = *it;
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Review> ChangeService::AddReview(const Principal& who, const AuditContext& ctx, int64_t number,
+                                        ReviewKind kind, const std::string& outcome, const std::string& notes) {
+  CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
+  if (outcome != "accepted" && outcome != "concerns") {
+    return InvalidArgument("the outcome is accepted or concerns", {{"/outcome", "accepted | concerns"}});
+  }
+  if (notes.empty()) return InvalidArgument("write what was reviewed", {{"/notes", "required"}});
+  Review out;
+  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
+    const Change before = c;
+    const Timestamp now = d_.clock.Now();
+    if (IsInvolved(c, who.username)) {
+      return SodViolation(fmt::format("you requested or implemented {}; reviews must be independent", c.Key()));
+    }
+    const bool after_impl = In(c.state, {ChangeState::kImplemented, ChangeState::kVerified});
+    switch (kind) {
+      case ReviewKind::kRetrospective: {
+        if (c.content.type != ChangeType::kEmergency) {
+          return InvalidArgument("retrospective reviews are for emergency changes", {{"/kind", "emergency only"}});
+        }
+        if (!ImplementationStarted(c.state) || c.state == ChangeState::kClosed) {
+          return Conflict(fmt::format("{} is {}; the retrospective follows implementation", c.Key(), Name(c.state)));
+        }
+        CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+        const auto& roles = active.policy->emergency.retrospective_roles;
+        bool ok = roles.empty();
+        for (const std::string& r : roles) {
+          const ApproverRole* role = active.policy->FindRole(r);
+          ok = ok || (role && QualifiesAs(*active.policy, *role, who.username, who.roles, c.content.service));
+        }
+        if (!ok) return PermissionDenied(fmt::format("retrospectives are held by {}", fmt::join(roles, ", ")));
+        if (!c.retrospective_at) c.retrospective_at = now;
+        break;
+      }
+      case ReviewKind::kPostImplementation: {
+        if (!after_impl) return Conflict(fmt::format("{} is {}; review it once implemented", c.Key(), Name(c.state)));
+        CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
+        for (const Approval& a : approvals) {
+          if (a.valid() && a.approver == who.username) {
+            return SodViolation("the post-implementation review must come from someone who did not approve");
+          }
+        }
+        break;
+      }
+      case ReviewKind::kConsoleSignoff: {
+        if (!c.assessment.value("snapshots_required", false)) {
+          return InvalidArgument(fmt::format("{} changes do not take a console sign-off", c.content.category),
+                                 {{"/kind", "console/admin categories only"}});
+        }
+        if (!after_impl) return Conflict(fmt::format("{} is {}; sign off once implemented", c.Key(), Name(c.state)));
+        CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
+        if (!HasValidEvidence(ev, EvidenceKind::kBeforeSnapshot) || !HasValidEvidence(ev, EvidenceKind::kAfterSnapshot)) {
+          return FailedPrecondition("sign-off needs both snapshots", {{"/evidence", "before_snapshot and after_snapshot"}});
+        }
+        break;
+      }
+    }
+    Review r{d_.ids.NewId("rev"), c.id, kind, who.user_id, who.username, outcome, notes, now};
+    CL_RETURN_IF_ERROR(tx.Changes().InsertReview(r));
+    AuditRecord rec{"review.add", "review", r.id};
+    rec.after = {{"change", c.Key()}, {"kind", Name(kind)}, {"outcome", outcome}, {"reviewer", r.reviewer}};
+    CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
+    if (c.retrospective_at != before.retrospective_at) {
+      c.updated_at = now;
+      c.row_version = before.row_version + 1;
+      CL_RETURN_IF_ERROR(tx.Changes().Update(c));
+    }
+    out = std::move(r);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace cl

@@ -1,0 +1,157 @@
+#include "core/change_rules.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace cl {
+
+nlohmann::json ApprovalProgress::ToJson() const {
+  nlohmann::json r = nlohmann::json::array();
+  for (const RoleProgress& p : roles) {
+    r.push_back({{"role", p.role},
+                 {"approved_by", p.approved_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.approved_by)}});
+  }
+  return {{"required", required},
+          {"roles", r},
+          {"distinct_approvers", distinct_approvers},
+          {"min_distinct_approvers", min_distinct_approvers},
+          {"independent_approver", independent},
+          {"compensating_control", compensating},
+          {"rejected", rejected},
+          {"complete", complete},
+          {"outstanding", outstanding}};
+}
+
+bool IsInvolved(const Change& c, std::string_view username) {
+  return username == c.requestor || username == c.content.implementer ||
+         (!c.implementer.empty() && username == c.implementer);
+}
+
+ApprovalProgress ComputeApprovalProgress(const Change& c, const std::vector<Approval>& approvals) {
+  ApprovalProgress p;
+  const nlohmann::json& a = c.assessment;
+  if (!a.is_object()) {
+    p.outstanding.push_back("the change has not been submitted");
+    return p;
+  }
+  if (a.value("pre_approved", false)) {
+    p.required = false;
+    p.complete = true;
+    return p;
+  }
+  p.min_distinct_approvers = a.value("min_distinct_approvers", 1);
+  std::set<std::string> approvers;
+  for (const Approval& ap : approvals) {
+    if (!ap.valid()) continue;
+    if (!ap.approve) {
+      p.rejected = true;
+      continue;
+    }
+    approvers.insert(ap.approver);
+    if (!IsInvolved(c, ap.approver)) p.independent = true;
+    if (ap.compensating) p.compensating = true;
+  }
+  p.distinct_approvers = static_cast<int>(approvers.size());
+  for (const auto& role : a.value("required_roles", nlohmann::json::array())) {
+    RoleProgress rp{role.get<std::string>(), ""};
+    for (const Approval& ap : approvals) {
+      if (ap.valid() && ap.approve && ap.role == rp.role) {
+        rp.approved_by = ap.approver;
+        break;
+      }
+    }
+    if (rp.approved_by.empty()) p.outstanding.push_back(fmt::format("an approval as {}", rp.role));
+    p.roles.push_back(std::move(rp));
+  }
+  if (p.distinct_approvers < p.min_distinct_approvers) {
+    p.outstanding.push_back(fmt::format("{} distinct approvers ({} so far)", p.min_distinct_approvers,
+                                        p.distinct_approvers));
+  }
+  if (p.distinct_approvers > 0 && !p.independent && !p.compensating) {
+    p.outstanding.push_back("an approver who is neither the requestor nor the implementer");
+  }
+  if (p.rejected) p.outstanding.push_back("the change was rejected");
+  p.complete = p.outstanding.empty();
+  return p;
+}
+
+std::vector<EvidenceKind> ValidEvidenceKinds(const std::vector<Evidence>& evidence) {
+  std::vector<EvidenceKind> out;
+  for (const Evidence& e : evidence) {
+    if (e.status == EvidenceStatus::kValid && std::find(out.begin(), out.end(), e.kind) == out.end()) {
+      out.push_back(e.kind);
+    }
+  }
+  return out;
+}
+
+bool HasValidEvidence(const std::vector<Evidence>& evidence, EvidenceKind kind) {
+  return std::any_of(evidence.begin(), evidence.end(),
+                     [&](const Evidence& e) { return e.kind == kind && e.status == EvidenceStatus::kValid; });
+}
+
+bool HasReview(const std::vector<Review>& reviews, ReviewKind kind) {
+  return std::any_of(reviews.begin(), reviews.end(), [&](const Review& r) { return r.kind == kind; });
+}
+
+std::vector<FieldError> ClosureMissing(const Change& c, const std::vector<Approval>& approvals,
+                                       const std::vector<Evidence>& evidence,
+                                       const std::vector<Review>& reviews) {
+  std::vector<FieldError> out;
+  if (!c.assessment.is_object()) {
+    out.push_back({"/state", "the change has not been submitted"});
+    return out;
+  }
+  for (const auto& k : c.assessment.value("closure_evidence", nlohmann::json::array())) {
+    const std::string kind = k.get<std::string>();
+    auto parsed = ParseEvidenceKind(kind);
+    if (parsed && !HasValidEvidence(evidence, *parsed)) {
+      out.push_back({"/evidence/" + kind, fmt::format("no valid {} evidence; the policy requires it to close", kind)});
+    }
+  }
+  const ApprovalProgress progress = ComputeApprovalProgress(c, approvals);
+  if (!progress.complete) {
+    for (const std::string& o : progress.outstanding) out.push_back({"/approvals", "missing " + o});
+  }
+  if (c.content.type == ChangeType::kEmergency && !HasReview(reviews, ReviewKind::kRetrospective)) {
+    out.push_back({"/reviews/retrospective", "emergency changes need a retrospective (CAB) review"});
+  }
+  if (c.needs_independent_review && !HasReview(reviews, ReviewKind::kPostImplementation)) {
+    out.push_back({"/reviews/post_implementation",
+                   "the approval used the compensating control; an independent post-implementation "
+                   "review is required"});
+  }
+  if (c.assessment.value("snapshots_required", false) && !HasReview(reviews, ReviewKind::kConsoleSignoff)) {
+    out.push_back({"/reviews/console_signoff", "console changes need a reviewer's sign-off of the snapshots"});
+  }
+  if (c.verification.is_null() && c.assessment.is_object()) {
+    out.push_back({"/verification", "record the post-change verification first"});
+  }
+  return out;
+}
+
+std::vector<FieldError> CheckVerification(const nlohmann::json& v) {
+  std::vector<FieldError> e;
+  if (!v.is_object()) {
+    e.push_back({"/checklist", "give the post-change verification checklist"});
+    return e;
+  }
+  if (v.value("implemented_as_approved", false) != true) {
+    e.push_back({"/checklist/implemented_as_approved",
+                 "must be true; if the change went beyond what was approved, record it as failed or "
+                 "raise a new change for the extra scope"});
+  }
+  if (v.value("security_controls_verified", false) != true) {
+    e.push_back({"/checklist/security_controls_verified", "must be true: confirm the security controls still work"});
+  }
+  for (const char* k : {"incidents", "lessons_learned"}) {
+    if (!v.contains(k) || !v[k].is_string() || v[k].get<std::string>().empty()) {
+      e.push_back({fmt::format("/checklist/{}", k), "required (write \"none\" if there were none)"});
+    }
+  }
+  return e;
+}
+
+}  // namespace cl

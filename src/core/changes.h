@@ -1,0 +1,109 @@
+// ChangeService: the change control engine (C1). Creates and edits change
+// records (each edit a new content version), moves them through the
+// lifecycle with explicit actions, records approvals bound to the content
+// hash (voided by material edits), evidence and reviews, and enforces the
+// active policy: required fields, segregation of duties, freeze windows,
+// snapshots for console changes, closure evidence and emergency deadlines.
+// Every mutation is authorized, validated and audit-logged in the same
+// transaction. Thread-safe (state lives in the store).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/change_rules.h"
+#include "core/deps.h"
+#include "core/policy_service.h"
+#include "core/principal.h"
+
+namespace cl {
+
+enum class ChangeAction { kSubmit, kSchedule, kStart, kComplete, kFail, kRollback, kVerify, kClose, kCancel };
+std::string_view Name(ChangeAction a);
+std::optional<ChangeAction> ParseChangeAction(std::string_view s);
+extern const std::array<ChangeAction, 9> kAllChangeActions;
+
+struct ActionInput {
+  std::string note;
+  std::optional<Timestamp> planned_start;  // schedule: override the window
+  std::optional<Timestamp> planned_end;
+  nlohmann::json checklist = nullptr;  // verify: the post-change checklist
+};
+
+struct DecisionInput {
+  bool approve = true;
+  std::string role;  // empty: the first outstanding role the approver qualifies for
+  std::string comment;
+  bool compensating = false;  // ask for the small-team compensating control
+};
+
+struct NewEvidence {
+  EvidenceKind kind = EvidenceKind::kOther;
+  std::string url;
+  std::string note;
+  std::string filename;
+  std::string content_type;
+  std::optional<std::string> content;  // uploaded bytes
+};
+
+// A change with everything hanging off it and the rules' current verdicts.
+struct ChangeDetail {
+  Change change;
+  std::vector<Approval> approvals;
+  std::vector<Evidence> evidence;
+  std::vector<Review> reviews;
+  std::vector<Transition> transitions;
+  std::vector<ChangeVersion> versions;
+  ApprovalProgress approval;
+  bool overdue = false;
+  std::vector<FieldError> closure_missing;  // what close would refuse for now
+};
+
+class ChangeService {
+ public:
+  ChangeService(const Deps& deps, PolicyService& policies) : d_(deps), policies_(policies) {}
+
+  Result<Change> Create(const Principal& who, const AuditContext& ctx, const nlohmann::json& fields);
+  Result<Change> Edit(const Principal& who, const AuditContext& ctx, int64_t number,
+                      const nlohmann::json& patch, std::optional<int64_t> expected_row_version);
+  Result<Change> Act(const Principal& who, const AuditContext& ctx, int64_t number, ChangeAction action,
+                     const ActionInput& in);
+  Result<Approval> Decide(const Principal& who, const AuditContext& ctx, int64_t number,
+                          const DecisionInput& in);
+  Result<Evidence> AddEvidence(const Principal& who, const AuditContext& ctx, int64_t number,
+                               const NewEvidence& in);
+  Result<Evidence> SetEvidenceStatus(const Principal& who, const AuditContext& ctx, int64_t number,
+                                     std::string_view evidence_id, EvidenceStatus status,
+                                     const std::string& reason);
+  Result<Review> AddReview(const Principal& who, const AuditContext& ctx, int64_t number, ReviewKind kind,
+                           const std::string& outcome, const std::string& notes);
+
+  Result<ChangeDetail> Get(const Principal& who, int64_t number);
+  Result<std::vector<Change>> List(const Principal& who, const ChangeListQuery& q);
+  Result<FileBlob> GetFile(const Principal& who, std::string_view sha256);
+
+  // Raises a finding for every emergency change past its review deadline
+  // without approvals or retrospective; returns how many were new.
+  Result<int64_t> RaiseOverdueFindings(const AuditContext& ctx);
+  Result<std::vector<Finding>> Findings(const Principal& who, const FindingQuery& q);
+  // Repeat emergencies on one service and category within the policy's
+  // window: candidates for a standard template (R001-15).
+  Result<std::vector<EmergencyPattern>> EmergencyPatterns(const Principal& who);
+
+  // Files attached as evidence: at most this many bytes.
+  static constexpr size_t kMaxFileBytes = 5 << 20;
+
+ private:
+  Result<Change> Load(Tx& tx, int64_t number);
+  Status Record(Tx& tx, const AuditContext& ctx, const Change& before, const Change& after,
+                std::string_view action, const std::string& note);
+
+  const Deps& d_;
+  PolicyService& policies_;
+};
+
+// Reads "CHG-42" or "42".
+std::optional<int64_t> ParseChangeKey(std::string_view key);
+
+}  // namespace cl

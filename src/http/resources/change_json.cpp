@@ -1,0 +1,274 @@
+#include "http/resources/change_json.h"
+
+namespace cl::http {
+namespace {
+
+nlohmann::json OptTime(const std::optional<Timestamp>& t) {
+  return t ? nlohmann::json(FormatRfc3339(*t)) : nlohmann::json(nullptr);
+}
+Schema Time(std::string d = "") { return Schema::String(std::move(d)).Format("date-time"); }
+Schema Text(int64_t max, std::string d = "") { return Schema::String(std::move(d)).Max(max).Nullable(); }
+
+Schema ImpactSchema() {
+  Schema s = Schema::Object(
+      "Security impact assessment (R001-05): each question yes, no or unknown, with a note. "
+      "'unknown' counts as yes for risk.");
+  for (ImpactArea a : kAllImpactAreas) {
+    s.Field(std::string(Name(a)), Schema::Object()
+                                      .Field("answer", Schema::String().Enum({"yes", "no", "unknown"}), true)
+                                      .Field("note", Schema::String().Max(20000))
+                                      .Nullable());
+  }
+  return s.Nullable();
+}
+
+}  // namespace
+
+Schema ChangeInputSchema(bool create) {
+  Schema s = Schema::Object(create ? "A new change record. Which fields are required depends on the type and "
+                                     "category and is checked on submit, under the active policy."
+                                   : "Fields to change; absent fields stay, null clears. Editing a material "
+                                     "field voids existing approvals.");
+  s.Field("title", create ? Schema::String().Min(1).Max(200) : Text(200), create)
+      .Field("type", Schema::String("standard (from a template), normal or emergency.").Enum(Names(kAllChangeTypes)))
+      .Field("service", Text(200, "The system or service changed (a configuration item name)."))
+      .Field("environment", Text(64, "One of the policy's environments."))
+      .Field("category", Text(64, "One of the policy's categories (technical, console_admin, iac, ...)."))
+      .Field("justification", Text(20000))
+      .Field("description", Text(20000, "Not material: editing it does not void approvals."))
+      .Field("security_impact", ImpactSchema())
+      .Field("test_plan", Text(20000))
+      .Field("implementation_plan", Text(20000))
+      .Field("rollback_plan", Text(20000))
+      .Field("failure_conditions", Text(20000, "When to roll back."))
+      .Field("success_criteria", Text(20000))
+      .Field("monitoring_plan", Text(20000))
+      .Field("planned_window", Schema::Object("Times with an offset; stored in UTC.")
+                                   .Field("start", Time().Nullable())
+                                   .Field("end", Time().Nullable())
+                                   .Field("timezone", Schema::String("IANA zone for display.").Max(64))
+                                   .Nullable())
+      .Field("responsibility", Schema::Object("Shared-responsibility owner (R001-04).")
+                                   .Field("owner", Schema::String().Enum({"csp", "customer", "shared"}))
+                                   .Field("contact", Schema::String("A named contact.").Max(200))
+                                   .Nullable())
+      .Field("stakeholders", Schema::Array(Schema::String().Max(200)).Max(100).Nullable())
+      .Field("implementer", Text(64, "Username of who will implement it; empty: whoever starts it."))
+      .Field("template", Schema::Object("Standard changes: the pre-approved template and its parameters.")
+                             .Field("id", Schema::String().Max(64), true)
+                             .Field("parameters", Schema::Object().Values(Schema::Any()))
+                             .Nullable())
+      .Field("plan_digest", Text(80, "sha256:<hex> of an attached IaC plan; part of the approved content."));
+  return s;
+}
+
+nlohmann::json ChangeJson(const Change& c) {
+  return {{"key", c.Key()},
+          {"id", c.id},
+          {"number", c.number},
+          {"state", Name(c.state)},
+          {"type", Name(c.content.type)},
+          {"risk", c.assessment.is_null() ? nlohmann::json(nullptr) : nlohmann::json(Name(c.risk))},
+          {"title", c.content.title},
+          {"service", c.content.service},
+          {"environment", c.content.environment},
+          {"category", c.content.category},
+          {"requestor", c.requestor},
+          {"implementer", c.implementer.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.implementer)},
+          {"policy_version", c.policy_version == 0 ? nlohmann::json(nullptr) : nlohmann::json(c.policy_version)},
+          {"content_version", c.content_version},
+          {"material_sha256", c.material_hash},
+          {"content", ContentToJson(c.content)},
+          {"assessment", c.assessment},
+          {"verification", c.verification},
+          {"needs_independent_review", c.needs_independent_review},
+          {"review_deadline", OptTime(c.review_deadline)},
+          {"created_at", FormatRfc3339(c.created_at)},
+          {"updated_at", FormatRfc3339(c.updated_at)},
+          {"submitted_at", OptTime(c.submitted_at)},
+          {"approved_at", OptTime(c.approved_at)},
+          {"scheduled_at", OptTime(c.scheduled_at)},
+          {"started_at", OptTime(c.started_at)},
+          {"implemented_at", OptTime(c.implemented_at)},
+          {"verified_at", OptTime(c.verified_at)},
+          {"closed_at", OptTime(c.closed_at)},
+          {"retrospective_at", OptTime(c.retrospective_at)},
+          {"row_version", c.row_version}};
+}
+
+nlohmann::json ApprovalJson(const Approval& a) {
+  return {{"id", a.id},
+          {"approver", a.approver},
+          {"role", a.role},
+          {"decision", a.approve ? "approve" : "reject"},
+          {"comment", a.comment},
+          {"content_version", a.content_version},
+          {"material_sha256", a.material_hash},
+          {"retrospective", a.retrospective},
+          {"compensating_control", a.compensating},
+          {"created_at", FormatRfc3339(a.created_at)},
+          {"status", a.valid() ? "valid" : "void"},
+          {"voided_at", OptTime(a.voided_at)},
+          {"voided_reason", a.voided_reason}};
+}
+
+nlohmann::json EvidenceJson(const Evidence& e) {
+  return {{"id", e.id},
+          {"kind", Name(e.kind)},
+          {"url", e.url.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.url)},
+          {"sha256", e.sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.sha256)},
+          {"file_url", e.sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json("/api/v1/files/" + e.sha256)},
+          {"filename", e.filename},
+          {"content_type", e.content_type},
+          {"size", e.size},
+          {"note", e.note},
+          {"added_by", e.added_by},
+          {"created_at", FormatRfc3339(e.created_at)},
+          {"status", Name(e.status)},
+          {"status_reason", e.status_reason}};
+}
+
+nlohmann::json ReviewJson(const Review& r) {
+  return {{"id", r.id},          {"kind", Name(r.kind)}, {"reviewer", r.reviewer},
+          {"outcome", r.outcome}, {"notes", r.notes},     {"created_at", FormatRfc3339(r.created_at)}};
+}
+
+nlohmann::json FindingJson(const Finding& f) {
+  return {{"id", f.id},           {"kind", f.kind},       {"severity", f.severity},
+          {"object_type", f.object_type}, {"object_id", f.object_id}, {"controls", f.controls},
+          {"summary", f.summary}, {"details", f.details}, {"status", f.status},
+          {"created_at", FormatRfc3339(f.created_at)}};
+}
+
+nlohmann::json ChangeDetailJson(const ChangeDetail& d) {
+  nlohmann::json j = ChangeJson(d.change);
+  auto list = [](const auto& items, auto fn) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& x : items) out.push_back(fn(x));
+    return out;
+  };
+  j["approval"] = d.approval.ToJson();
+  j["approvals"] = list(d.approvals, ApprovalJson);
+  j["evidence"] = list(d.evidence, EvidenceJson);
+  j["reviews"] = list(d.reviews, ReviewJson);
+  j["transitions"] = list(d.transitions, [](const Transition& t) {
+    return nlohmann::json{{"from", Name(t.from)}, {"to", Name(t.to)}, {"action", t.action},
+                          {"actor", t.actor},     {"at", FormatRfc3339(t.at)}, {"note", t.note}};
+  });
+  j["versions"] = list(d.versions, [](const ChangeVersion& v) {
+    return nlohmann::json{{"version", v.version}, {"material_sha256", v.material_hash},
+                          {"author", v.author},   {"created_at", FormatRfc3339(v.created_at)}};
+  });
+  j["overdue"] = d.overdue;
+  j["closure_missing"] = list(d.closure_missing, [](const FieldError& e) {
+    return nlohmann::json{{"pointer", e.field}, {"detail", e.message}};
+  });
+  return j;
+}
+
+Schema ApprovalSchema() {
+  return Schema::Object("A decision bound to the SHA-256 of the content it approved.")
+      .Field("id", Schema::String(), true)
+      .Field("approver", Schema::String(), true)
+      .Field("role", Schema::String("The policy's approver role it was given under."), true)
+      .Field("decision", Schema::String().Enum({"approve", "reject"}), true)
+      .Field("comment", Schema::String(), true)
+      .Field("content_version", Schema::Integer(), true)
+      .Field("material_sha256", Schema::String(), true)
+      .Field("retrospective", Schema::Boolean("Given after implementation started (emergency)."), true)
+      .Field("compensating_control", Schema::Boolean(), true)
+      .Field("created_at", Time(), true)
+      .Field("status", Schema::String("void once a material edit changed the content.").Enum({"valid", "void"}), true)
+      .Field("voided_at", Time().Nullable(), true)
+      .Field("voided_reason", Schema::String(), true);
+}
+
+Schema EvidenceSchema() {
+  return Schema::Object("Evidence that a step happened; files are content-addressed by SHA-256.")
+      .Field("id", Schema::String(), true)
+      .Field("kind", Schema::String().Enum(Names(kAllEvidenceKinds)), true)
+      .Field("url", Schema::String().Nullable(), true)
+      .Field("sha256", Schema::String().Nullable(), true)
+      .Field("file_url", Schema::String().Nullable(), true)
+      .Field("filename", Schema::String(), true)
+      .Field("content_type", Schema::String(), true)
+      .Field("size", Schema::Integer(), true)
+      .Field("note", Schema::String(), true)
+      .Field("added_by", Schema::String(), true)
+      .Field("created_at", Time(), true)
+      .Field("status", Schema::String().Enum({"valid", "not_verifiable", "superseded"}), true)
+      .Field("status_reason", Schema::String(), true);
+}
+
+Schema ReviewSchema() {
+  return Schema::Object()
+      .Field("id", Schema::String(), true)
+      .Field("kind", Schema::String().Enum(Names(kAllReviewKinds)), true)
+      .Field("reviewer", Schema::String(), true)
+      .Field("outcome", Schema::String().Enum({"accepted", "concerns"}), true)
+      .Field("notes", Schema::String(), true)
+      .Field("created_at", Time(), true);
+}
+
+Schema FindingSchema() {
+  return Schema::Object("A detected control failure.")
+      .Field("id", Schema::String(), true)
+      .Field("kind", Schema::String("e.g. emergency_review_overdue"), true)
+      .Field("severity", Schema::String(), true)
+      .Field("object_type", Schema::String(), true)
+      .Field("object_id", Schema::String(), true)
+      .Field("controls", Schema::Array(Schema::String()), true)
+      .Field("summary", Schema::String(), true)
+      .Field("details", Schema::Any(), true)
+      .Field("status", Schema::String(), true)
+      .Field("created_at", Time(), true);
+}
+
+Schema ChangeSchema(bool detail) {
+  Schema s = Schema::Object(detail ? "A change record with its approvals, evidence, reviews, transitions and "
+                                     "content versions, and the rules' current verdicts."
+                                   : "A change record.");
+  s.Field("key", Schema::String("CHG-<number>"), true)
+      .Field("id", Schema::String(), true)
+      .Field("number", Schema::Integer(), true)
+      .Field("state", Schema::String().Enum(Names(kAllChangeStates)), true)
+      .Field("type", Schema::String().Enum(Names(kAllChangeTypes)), true)
+      .Field("risk", Schema::String("Computed by the policy on submit.").Enum(Names(kAllRisks)).Nullable(), true)
+      .Field("title", Schema::String(), true)
+      .Field("service", Schema::String(), true)
+      .Field("environment", Schema::String(), true)
+      .Field("category", Schema::String(), true)
+      .Field("requestor", Schema::String(), true)
+      .Field("implementer", Schema::String().Nullable(), true)
+      .Field("policy_version", Schema::Integer("The policy version it was evaluated under.").Nullable(), true)
+      .Field("content_version", Schema::Integer(), true)
+      .Field("material_sha256", Schema::String("SHA-256 of the canonical material content; approvals bind to it."), true)
+      .Field("content", Schema::Any("The change's fields (see the create request)."), true)
+      .Field("assessment", Schema::Any("Risk with the rules that fired, required approver roles, minimum "
+                                       "distinct approvers, evidence required to close; null until submitted."),
+             true)
+      .Field("verification", Schema::Any("The post-change verification checklist, once verified."), true)
+      .Field("needs_independent_review", Schema::Boolean(), true)
+      .Field("review_deadline", Time("Emergency: approvals and retrospective due.").Nullable(), true)
+      .Field("row_version", Schema::Integer("Send as If-Match when editing."), true);
+  for (const char* t : {"created_at", "updated_at"}) s.Field(t, Time(), true);
+  for (const char* t : {"submitted_at", "approved_at", "scheduled_at", "started_at", "implemented_at", "verified_at",
+                        "closed_at", "retrospective_at"}) {
+    s.Field(t, Time().Nullable(), true);
+  }
+  if (detail) {
+    s.Field("approval", Schema::Any("Progress: roles satisfied, distinct and independent approvers, what is "
+                                    "outstanding."),
+            true)
+        .Field("approvals", Schema::Array(ApprovalSchema()), true)
+        .Field("evidence", Schema::Array(EvidenceSchema()), true)
+        .Field("reviews", Schema::Array(ReviewSchema()), true)
+        .Field("transitions", Schema::Array(Schema::Any()), true)
+        .Field("versions", Schema::Array(Schema::Any()), true)
+        .Field("overdue", Schema::Boolean("Emergency past its review deadline."), true)
+        .Field("closure_missing", Schema::Array(Schema::Any("{pointer, detail}")), true);
+  }
+  return s;
+}
+
+}  // namespace cl::http
