@@ -279,10 +279,10 @@ Result<ChangeContent> ApplyTemplate(const Policy& p, const ChangeContent& in) {
   }
   if (!errors.empty()) return InvalidArgument("the standard change does not fit its template", std::move(errors));
   nlohmann::json fixed = t->defaults;
+  if (!fixed.contains("title") && in.title.empty()) fixed["title"] = t->title;
   Substitute(fixed, params, in);
   fixed["type"] = "standard";
   fixed["category"] = t->category;
-  if (!fixed.contains("title") && in.title.empty()) fixed["title"] = t->title;
   return MergeContent(in, fixed);
 }
 
