@@ -415,9 +415,7 @@ Result<Evidence> ChangeService::AddEvidence(const Principal& who, const AuditCon
 Result<Evidence> ChangeService::SetEvidenceStatus(const Principal& who, const AuditContext& ctx, int64_t number,
                                                   std::string_view evidence_id, EvidenceStatus status,
                                                   const std::string& reason) {
-  if (!who.Can(Permission::kChangesApprove) && !who.Can(Permission::kChangesManage)) {
-    return PermissionDenied("judging evidence needs changes:approve or changes:manage");
-  }
+  CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
   if (reason.empty()) return InvalidArgument("say why", {{"/reason", "required"}});
   Evidence out;
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {

@@ -44,6 +44,32 @@ constexpr Row kTable[] = {
     {"GET", "/api/v1/audit/checkpoints", "-YY--Y-"},
     {"GET", "/api/v1/audit/keys", "-YY--Y-"},
     {"GET", "/api/v1/audit/verification", "-YY--Y-"},
+    {"GET", "/api/v1/changes", "-YYYYY-"},
+    {"POST", "/api/v1/changes", "-YY-Y--"},
+    {"GET", "/api/v1/changes/{key}", "-YYYYY-"},
+    {"PATCH", "/api/v1/changes/{key}", "-YY-Y--"},
+    {"POST", "/api/v1/changes/{key}/submit", "-YY-Y--"},
+    {"POST", "/api/v1/changes/{key}/schedule", "-YY-Y--"},
+    {"POST", "/api/v1/changes/{key}/start", "-Y--Y--"},
+    {"POST", "/api/v1/changes/{key}/complete", "-Y--Y--"},
+    {"POST", "/api/v1/changes/{key}/fail", "-Y--Y--"},
+    {"POST", "/api/v1/changes/{key}/rollback", "-Y--Y--"},
+    {"POST", "/api/v1/changes/{key}/verify", "-YY-Y--"},
+    {"POST", "/api/v1/changes/{key}/close", "-YY-Y--"},
+    {"POST", "/api/v1/changes/{key}/cancel", "-YY-Y--"},
+    {"POST", "/api/v1/changes/{key}/approvals", "-Y-Y---"},
+    {"POST", "/api/v1/changes/{key}/evidence", "-Y--Y-Y"},
+    {"PATCH", "/api/v1/changes/{key}/evidence/{id}", "-Y-Y---"},
+    {"POST", "/api/v1/changes/{key}/reviews", "-Y-Y---"},
+    {"GET", "/api/v1/files/{sha256}", "-YYYYY-"},
+    {"GET", "/api/v1/findings", "-YYYYY-"},
+    {"GET", "/api/v1/reports/emergency-patterns", "-YYYYY-"},
+    {"GET", "/api/v1/policy", "-YYYYY-"},
+    {"PUT", "/api/v1/policy", "-YY----"},
+    {"GET", "/api/v1/policy/versions", "-YYYYY-"},
+    {"GET", "/api/v1/policy/versions/{version}", "-YYYYY-"},
+    {"POST", "/api/v1/policy/evaluate", "-YYYYY-"},
+    {"GET", "/api/v1/templates", "-YYYYY-"},
 };
 
 constexpr const char* kRoles[] = {"admin", "change_manager", "approver", "implementer", "auditor", "ci"};
@@ -54,6 +80,9 @@ std::string Concrete(std::string pattern, const std::string& user_id) {
   };
   replace("{id}", pattern.starts_with("/api/v1/users") ? user_id : "tok_00000000000000000000000000");
   replace("{slug}", "not-found");
+  replace("{key}", "CHG-999999");
+  replace("{sha256}", std::string(64, '0'));
+  replace("{version}", "1");
   return pattern;
 }
 
