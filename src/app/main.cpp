@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   cl::cli::AddTokenCommand(app, exit);
   cl::cli::AddAuditCommand(app, exit);
   cl::cli::AddInfoCommands(app, exit);
+  cl::cli::AddChangeCommand(app, exit);
+  cl::cli::AddEvidenceCommand(app, exit);
+  cl::cli::AddPolicyCommand(app, exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

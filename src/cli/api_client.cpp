@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/common.h"
 #include "cli/credentials.h"
 #include "http/problem.h"
 
@@ -198,6 +199,13 @@ std::string UrlEncode(const std::string& s) {
     }
   }
   return out;
+}
+
+int WithClient(const ClientOptions& options, const std::function<Status(ApiClient&)>& fn) {
+  auto client = ApiClient::FromOptions(options);
+  if (!client.ok()) return Fail(client.status());
+  Status s = fn(*client);
+  return s.ok() ? kExitOk : Fail(s);
 }
 
 }  // namespace cl::cli

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -66,5 +67,8 @@ class ApiClient {
 Status StatusFromReply(const HttpReply& reply);
 // URL-encodes one path segment or query value.
 std::string UrlEncode(const std::string& s);
+
+// Builds a client from the options, runs fn(client) and returns the exit code.
+int WithClient(const ClientOptions& options, const std::function<Status(ApiClient&)>& fn);
 
 }  // namespace cl::cli

@@ -15,5 +15,8 @@ void AddUserCommand(CLI::App& app, int& exit);
 void AddTokenCommand(CLI::App& app, int& exit);
 void AddAuditCommand(CLI::App& app, int& exit);
 void AddInfoCommands(CLI::App& app, int& exit);
+void AddChangeCommand(CLI::App& app, int& exit);
+void AddEvidenceCommand(CLI::App& app, int& exit);
+void AddPolicyCommand(CLI::App& app, int& exit);
 
 }  // namespace cl::cli

@@ -479,7 +479,8 @@ Result<std::shared_ptr<const Policy>> ParsePolicy(std::string_view yaml) {
     l.errors.push_back({"", fmt::format("line {}: {}", e.mark.line + 1, e.msg)});
   }
   if (!l.errors.empty()) {
-    return InvalidArgument(fmt::format("the policy has {} problem(s)", l.errors.size()), std::move(l.errors));
+    std::string message = fmt::format("the policy has {} problem(s)", l.errors.size());
+    return InvalidArgument(std::move(message), std::move(l.errors));
   }
   return std::shared_ptr<const Policy>(std::make_shared<Policy>(std::move(l.p)));
 }

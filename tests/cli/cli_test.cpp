@@ -103,7 +103,10 @@ TEST_F(CliTest, VersionAndHelpForEveryCommand) {
        std::vector<std::vector<std::string>>{{"serve"}, {"migrate"}, {"login"}, {"logout"}, {"whoami"},
                                              {"user", "add"}, {"user", "list"}, {"user", "disable"},
                                              {"token", "create"}, {"token", "list"}, {"token", "revoke"},
-                                             {"audit", "verify"}, {"audit", "export"}, {"version"}, {"openapi"}}) {
+                                             {"audit", "verify"}, {"audit", "export"}, {"version"}, {"openapi"},
+                                             {"change", "create"}, {"change", "approve"}, {"change", "verify"},
+                                             {"change", "list"}, {"evidence", "add"}, {"policy", "check"},
+                                             {"policy", "test"}, {"policy", "publish"}}) {
     std::vector<std::string> args = cmd;
     args.push_back("--help");
     ProcessResult r = Run(args);
@@ -290,6 +293,106 @@ TEST_F(CliTest, SigtermDrainsInFlightRequests) {
   EXPECT_EQ(got.rfind("HTTP/1.1 401", 0), 0u) << got;
   EXPECT_EQ(server_->Wait(), 0) << server_->Stderr();
   server_.reset();
+}
+
+}  // namespace
+}  // namespace cl::testing
+
+namespace cl::testing {
+namespace {
+
+TEST_F(CliTest, PolicyCheckAndTestWorkWithoutAServer) {
+  const std::string policy = std::string(CL_SOURCE_DIR) + "/policy/default-policy.yaml";
+  ProcessResult ok = Run({"policy", "check", policy});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("valid"), std::string::npos) << ok.out;
+  ProcessResult cases = Run({"policy", "test", policy, std::string(CL_SOURCE_DIR) + "/policy/default-policy.test.yaml"});
+  EXPECT_EQ(cases.exit_code, 0) << cases.out << cases.err;
+  EXPECT_NE(cases.out.find("7 passed, 0 failed"), std::string::npos) << cases.out;
+
+  const std::string bad = dir_.File("bad.yaml");
+  std::ofstream(bad) << "format: 1\nname: x\nenvironments: [prod]\ncategories: {t: {}}\nrisk: {default: severe}\n";
+  ProcessResult broken = Run({"policy", "check", bad});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.err.find("line 5, column 17: 'severe' is not one of"), std::string::npos) << broken.err;
+
+  const std::string wrong = dir_.File("wrong.yaml");
+  std::ofstream(wrong) << "cases:\n  - name: prod is low?\n    change: {type: normal, environment: production, "
+                          "category: technical}\n    expect: {risk: low}\n";
+  ProcessResult failing = Run({"policy", "test", policy, wrong});
+  EXPECT_EQ(failing.exit_code, 1);
+  EXPECT_NE(failing.out.find("FAIL prod is low?"), std::string::npos) << failing.out;
+  EXPECT_NE(failing.out.find("risk: expected \"low\", got \"medium\""), std::string::npos) << failing.out;
+}
+
+TEST_F(CliTest, ChangeLifecycleFromTheCommandLine) {
+  Serve();
+  LoginAdmin();
+  ASSERT_EQ(Run({"user", "add", "bob", "--role", "approver"}).exit_code, 0);
+  ProcessResult tok = Run({"token", "create", "--user", "bob", "--name", "bob cli", "--scope", "changes:approve",
+                           "--scope", "changes:read", "-o", "json"});
+  ASSERT_EQ(tok.exit_code, 0) << tok.err;
+  const std::string bob = nlohmann::json::parse(tok.out)["secret"];
+
+  const std::string file = dir_.File("change.yaml");
+  std::ofstream(file) << R"(title: Raise worker pool to 12
+type: normal
+service: payments
+environment: staging
+category: technical
+justification: Latency at peak
+security_impact:
+  identity_access: no
+  network_exposure: no
+  internet_exposure: no
+  data_protection: no
+  encryption_secrets: no
+  logging_monitoring: no
+  availability: {answer: yes, note: Rolling restart}
+  sensitive_data: no
+test_plan: Load test
+implementation_plan: Change the pool size and roll
+rollback_plan: Set it back
+failure_conditions: Error rate above 1%
+success_criteria: p99 under 300 ms
+monitoring_plan: Watch the checkout dashboard for an hour
+planned_window: {start: "2026-12-01T22:00:00+01:00", end: "2026-12-01T23:00:00+01:00", timezone: Europe/Berlin}
+responsibility: {owner: customer, contact: payments-oncall@example.com}
+)";
+  ProcessResult created = Run({"change", "create", "-f", file, "-o", "json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string key = nlohmann::json::parse(created.out)["key"];
+  EXPECT_EQ(key, "CHG-1");
+  ProcessResult submitted = Run({"change", "submit", key});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+  EXPECT_NE(submitted.out.find("CHG-1 is now submitted"), std::string::npos) << submitted.out;
+  ProcessResult self = Run({"change", "approve", key});
+  EXPECT_EQ(self.exit_code, 1) << "admin is no service owner in the default policy";
+  ProcessResult approved = Run({"change", "approve", key, "--token", bob, "--comment", "ok"});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_NE(approved.out.find("as service_owner"), std::string::npos) << approved.out;
+  for (const char* action : {"schedule", "start", "complete"}) {
+    ProcessResult r = Run({"change", action, key});
+    ASSERT_EQ(r.exit_code, 0) << action << ": " << r.err;
+  }
+  ProcessResult verify = Run({"change", "verify", key, "--implemented-as-approved", "--security-controls-verified",
+                              "--incidents", "none", "--lessons", "none"});
+  ASSERT_EQ(verify.exit_code, 0) << verify.err;
+  ProcessResult early = Run({"change", "close", key});
+  EXPECT_EQ(early.exit_code, 1);
+  EXPECT_NE(early.err.find("/evidence/test_result"), std::string::npos) << early.err;
+  const std::string results = dir_.File("results.txt");
+  std::ofstream(results) << "42 tests passed\n";
+  ProcessResult ev = Run({"evidence", "add", key, "--kind", "test_result", "--file", results});
+  ASSERT_EQ(ev.exit_code, 0) << ev.err;
+  EXPECT_NE(ev.out.find("sha256 "), std::string::npos) << ev.out;
+  ASSERT_EQ(Run({"change", "close", key}).exit_code, 0);
+  ProcessResult show = Run({"change", "show", key, "-o", "json"});
+  ASSERT_EQ(show.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(show.out)["state"], "closed");
+  ProcessResult list = Run({"change", "list", "--state", "closed"});
+  EXPECT_NE(list.out.find("CHG-1"), std::string::npos) << list.out;
+  EXPECT_EQ(Run({"audit", "verify"}).exit_code, 0);
 }
 
 }  // namespace

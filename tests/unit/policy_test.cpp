@@ -76,6 +76,7 @@ TEST(PolicyTest, BrokenPolicyListsEveryProblemWithLineAndColumn) {
   EXPECT_TRUE(HasError(s, "/approvals/0/require/0", "'nobody' is not listed under approver_roles"));
   EXPECT_TRUE(HasError(s, "/surprise", "line 14"));
   EXPECT_EQ(s.field_errors().size(), 5u);
+  EXPECT_EQ(s.message(), "the policy has 5 problem(s)");
 }
 
 TEST(PolicyTest, YamlSyntaxErrorNamesTheLine) {
