@@ -32,6 +32,9 @@ db=$out/bench.db
 "$bin" user add bench-reader --service --role auditor --db "$db" >/dev/null
 token=$("$bin" token create --db "$db" --user bench-reader --name bench --scope users:read -o json |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+"$bin" user add bench-writer --service --role implementer --db "$db" >/dev/null
+wtoken=$("$bin" token create --db "$db" --user bench-writer --name bench-w --scope changes:write -o json |
+         python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
 cl_port=$(free_port)
 "$bin" serve --db "$db" --listen "127.0.0.1:$cl_port" --no-access-log --log-level warn --no-bootstrap \
   >"$out/serve.out" 2>"$out/serve.err" &
@@ -57,6 +60,23 @@ load "GET /healthz" "http://127.0.0.1:$cl_port/healthz"
 load "GET /api/v1/me (bearer token)" "http://127.0.0.1:$cl_port/api/v1/me" "Authorization: Bearer $token"
 load "GET /api/v1/users?limit=10 (token)" "http://127.0.0.1:$cl_port/api/v1/users?limit=10" "Authorization: Bearer $token"
 
+# Durable change creation (change row + content version + audit event, one
+# transaction each; concurrent creates are group-committed).
+post() {  # name threads connections
+  local r
+  r=$(CL_TOKEN=$wtoken CL_BODY=$(dirname "$0")/change.json \
+      wrk -t"$2" -c"$3" -d"${secs}s" --latency -s "$(dirname "$0")/post.lua" "http://127.0.0.1:$cl_port/api/v1/changes" 2>&1)
+  local rps p50 p99 errs
+  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$r")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$r")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$r")
+  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$r" | tr '\n' ' ')
+  echo "$1|$rps|$p50|$p99|${errs:-none}" >>"$out/load.txt"
+  echo "$rps" >"$out/$4.rps"
+}
+post "POST /api/v1/changes, 1 client" 1 1 create1
+post "POST /api/v1/changes, 16 clients" 2 16 create16
+
 ceiling=$(head -1 "$out/load.txt" | cut -d'|' -f2)
 echo
 printf '%-38s %10s %9s %9s %11s  %s\n' "HTTP (64 connections)" "req/s" "p50" "p99" "of ceiling" "errors"
@@ -64,6 +84,30 @@ while IFS='|' read -r name rps p50 p99 errs; do
   pct=$(python3 -c "print(f'{100*$rps/$ceiling:.0f}%')")
   printf '%-38s %10s %9s %9s %11s  %s\n' "$name" "$rps" "$p50" "$p99" "$pct" "$errs"
 done <"$out/load.txt"
+
+# The raw durable SQLite insert rate for the same bytes per create.
+kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
+serve_pid=
+row_bytes=$(sqlite3 "$db" "SELECT CAST((SELECT avg(length(content) + length(title) + 300) FROM changes)
+  + (SELECT avg(length(content) + 100) FROM change_versions)
+  + (SELECT avg(length(body) + 32) FROM audit_events WHERE action = 'change.create') AS INTEGER)")
+creates=$(sqlite3 "$db" "SELECT count(*) FROM changes")
+CL_ROW_BYTES=$row_bytes "$build/cl_micro_bench" --benchmark_filter=RawSqlite \
+  --benchmark_out="$out/raw.json" --benchmark_out_format=json >/dev/null
+echo
+python3 - "$out/raw.json" "$out/create1.rps" "$out/create16.rps" "$row_bytes" "$creates" <<'PY'
+import json, sys
+raw = {b["name"]: b["items_per_second"] for b in json.load(open(sys.argv[1]))["benchmarks"]}
+one = float(open(sys.argv[2]).read()); sixteen = float(open(sys.argv[3]).read())
+single = next(v for k, v in raw.items() if k.startswith("BM_RawSqliteDurableInsert/1/"))
+batched = next(v for k, v in raw.items() if k.startswith("BM_RawSqliteDurableInsert/100/"))
+print(f"Durable change create ({sys.argv[4]} bytes written per create; {sys.argv[5]} changes stored)")
+print(f"  raw SQLite insert, 1 row per durable commit:    {single:>10,.0f} rows/s")
+print(f"  raw SQLite insert, 100 rows per durable commit: {batched:>10,.0f} rows/s")
+print(f"  REST create, 1 client:   {one:>10,.0f}/s = {100*one/single:.0f}% of the 1-row raw rate (target >= 50%)")
+print(f"  REST create, 16 clients: {sixteen:>10,.0f}/s = {100*sixteen/single:.0f}% of the 1-row raw rate, "
+      f"{100*sixteen/batched:.0f}% of the batched rate")
+PY
 
 echo
 python3 - "$out/micro.json" <<'PY'
@@ -73,7 +117,7 @@ print(f"{'micro-benchmark':38s} {'items/s':>14s} {'time/iter':>14s}")
 for b in d["benchmarks"]:
     ips = b.get("items_per_second")
     print(f"{b['name']:38s} {ips and f'{ips:,.0f}' or '-':>14s} {b['real_time']:>11.3f} {b['time_unit']}")
-targets = {"BM_VerifySqlite1M": 1e6, "BM_VerifyChainInMemory1M": 1e6}
+targets = {"BM_VerifySqlite1M": 1e6, "BM_VerifyChainInMemory1M": 1e6, "BM_PolicyEvaluate": 1e5}
 for b in d["benchmarks"]:
     for name, t in targets.items():
         if b["name"].startswith(name):

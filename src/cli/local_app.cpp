@@ -48,6 +48,7 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   app->sessions_ = std::make_unique<SessionService>(*app->deps_, *app->throttle_);
   app->policies_ = std::make_unique<PolicyService>(*app->deps_);
   app->changes_ = std::make_unique<ChangeService>(*app->deps_, *app->policies_);
+  app->webhooks_ = std::make_unique<WebhookService>(*app->deps_);
   if (app->signer_) {
     AuditContext ctx{SystemPrincipal().ToActor(), "startup", ""};
     CL_RETURN_IF_ERROR(app->store_->Write(
@@ -66,7 +67,7 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
 
 http::ApiServices ApiServicesOf(LocalApp& a) {
   return http::ApiServices{a.store(),  a.clock(),    a.audit(),    a.signer(),  a.users(),
-                           a.tokens(), a.sessions(), a.policies(), a.changes()};
+                           a.tokens(), a.sessions(), a.policies(), a.changes(), a.webhooks()};
 }
 
 LocalApp::~LocalApp() {

@@ -9,6 +9,7 @@
 
 #include "core/audit_log.h"
 #include "core/changes.h"
+#include "core/notifications.h"
 #include "core/policy_service.h"
 #include "core/login_throttle.h"
 #include "core/sessions.h"
@@ -52,6 +53,7 @@ class LocalApp {
   SessionService& sessions() { return *sessions_; }
   PolicyService& policies() { return *policies_; }
   ChangeService& changes() { return *changes_; }
+  WebhookService& webhooks() { return *webhooks_; }
   bool created_signing_key() const { return created_key_; }
   const std::string& signing_key_path() const { return key_path_; }
 
@@ -72,6 +74,7 @@ class LocalApp {
   std::unique_ptr<SessionService> sessions_;
   std::unique_ptr<PolicyService> policies_;
   std::unique_ptr<ChangeService> changes_;
+  std::unique_ptr<WebhookService> webhooks_;
   bool created_key_ = false;
   std::string key_path_;
 };

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/local_app.h"
+#include "cli/webhook_dispatcher.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "platform/log.h"
@@ -198,6 +199,8 @@ int RunServe(const ServeOptions& o) {
 
   {
     Housekeeping housekeeping(a);
+    WebhookDispatcher webhooks(a.store(), a.clock(), std::chrono::seconds(1));
+    webhooks.Start();
     int sig = 0;
     sigwait(&signals, &sig);
     log::Info("shutting down: draining in-flight requests",

@@ -7,6 +7,8 @@
 
 #include <charconv>
 
+#include "core/notifications.h"
+
 namespace cl {
 
 const std::array<ChangeAction, 9> kAllChangeActions = {
@@ -73,6 +75,7 @@ Status ChangeService::Record(Tx& tx, const AuditContext& ctx, const Change& befo
     t.at = after.updated_at;
     t.note = note;
     CL_RETURN_IF_ERROR(tx.Changes().InsertTransition(t));
+    CL_RETURN_IF_ERROR(QueueChangeEvent(tx, d_.ids, after.updated_at, after, fmt::format("change.{}", Name(after.state))));
   }
   AuditRecord rec{fmt::format("change.{}", action), "change", after.Key()};
   rec.before = AuditState(before);

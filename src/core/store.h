@@ -180,6 +180,46 @@ class FindingRepo {
   virtual Result<std::vector<Finding>> List(const FindingQuery& q) = 0;
 };
 
+// An outbound notification endpoint (stakeholder communication, R000-06).
+struct Webhook {
+  std::string id;
+  std::string url;
+  std::string secret;  // HMAC key; returned once at creation, never logged
+  std::vector<std::string> events;  // "change.approved", "change.*", "*"
+  std::string description;
+  bool active = true;
+  std::string created_by;
+  Timestamp created_at;
+};
+
+struct WebhookDelivery {
+  std::string id;
+  std::string webhook_id;
+  std::string event;
+  std::string object_id;  // CHG-12
+  std::string payload;    // the JSON body sent
+  std::string status = "pending";  // pending | delivered | failed
+  int64_t attempts = 0;
+  Timestamp next_attempt_at;
+  int64_t last_status = 0;  // HTTP status of the last attempt, 0 if none
+  std::string last_error;
+  Timestamp created_at;
+  std::optional<Timestamp> delivered_at;
+};
+
+class WebhookRepo {
+ public:
+  virtual ~WebhookRepo() = default;
+  virtual Status Insert(const Webhook& w) = 0;
+  virtual Result<std::vector<Webhook>> List(bool active_only) = 0;
+  virtual Status Deactivate(std::string_view id) = 0;
+  virtual Status InsertDelivery(const WebhookDelivery& d) = 0;
+  virtual Status UpdateDelivery(const WebhookDelivery& d) = 0;
+  // Pending deliveries due at `now`, oldest first.
+  virtual Result<std::vector<WebhookDelivery>> Due(Timestamp now, int64_t limit) = 0;
+  virtual Result<std::vector<WebhookDelivery>> Deliveries(std::string_view webhook_id, int64_t limit) = 0;
+};
+
 // One transaction. Repos share it; a failed callback rolls all of it back.
 class Tx {
  public:
@@ -191,6 +231,7 @@ class Tx {
   virtual ChangeRepo& Changes() = 0;
   virtual PolicyRepo& Policies() = 0;
   virtual FindingRepo& Findings() = 0;
+  virtual WebhookRepo& Webhooks() = 0;
 };
 
 using TxFn = std::function<Status(Tx&)>;

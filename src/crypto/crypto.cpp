@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include <stdexcept>
@@ -176,6 +177,14 @@ std::string Ed25519PublicKeyPem(std::span<const uint8_t> public_key) {
   std::vector<uint8_t> der(std::begin(kPrefix), std::end(kPrefix));
   der.insert(der.end(), public_key.begin(), public_key.end());
   return "-----BEGIN PUBLIC KEY-----\n" + ToBase64(der) + "\n-----END PUBLIC KEY-----\n";
+}
+
+Sha256Digest HmacSha256(std::string_view key, std::string_view message) {
+  Sha256Digest out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(), &len);
+  return out;
 }
 
 }  // namespace cl::crypto

@@ -54,6 +54,9 @@ class Sha256Stream {
 // Cryptographically secure random bytes.
 std::vector<uint8_t> RandomBytes(size_t n);
 
+// HMAC-SHA256 (OpenSSL) of `message` under `key`.
+Sha256Digest HmacSha256(std::string_view key, std::string_view message);
+
 // Zeroes memory in a way the compiler may not optimize away.
 void SecureZero(std::span<uint8_t> bytes);
 

@@ -11,6 +11,7 @@
 
 #include "core/audit_log.h"
 #include "core/changes.h"
+#include "core/notifications.h"
 #include "core/policy_service.h"
 #include "core/sessions.h"
 #include "core/store.h"
@@ -34,6 +35,7 @@ struct ApiServices {
   SessionService& sessions;
   PolicyService& policies;
   ChangeService& changes;
+  WebhookService& webhooks;
 };
 
 enum class CookieSecure { kAuto, kAlways, kNever };
@@ -95,6 +97,7 @@ void AddAuditRoutes(Api& api, Router& router);
 void AddChangeRoutes(Api& api, Router& router);
 void AddChangeActionRoutes(Api& api, Router& router);
 void AddPolicyRoutes(Api& api, Router& router);
+void AddWebhookRoutes(Api& api, Router& router);
 
 // Builds the OpenAPI 3.1 document from the route table.
 nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url);

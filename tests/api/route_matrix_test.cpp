@@ -70,6 +70,10 @@ constexpr Row kTable[] = {
     {"GET", "/api/v1/policy/versions/{version}", "-YYYYY-"},
     {"POST", "/api/v1/policy/evaluate", "-YYYYY-"},
     {"GET", "/api/v1/templates", "-YYYYY-"},
+    {"POST", "/api/v1/webhooks", "-YY----"},
+    {"GET", "/api/v1/webhooks", "-YYYYY-"},
+    {"DELETE", "/api/v1/webhooks/{id}", "-YY----"},
+    {"GET", "/api/v1/webhooks/{id}/deliveries", "-YYYYY-"},
 };
 
 constexpr const char* kRoles[] = {"admin", "change_manager", "approver", "implementer", "auditor", "ci"};

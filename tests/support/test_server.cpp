@@ -31,6 +31,10 @@ TestServer::TestServer(TestServerOptions options) {
   server_ = std::make_unique<http::HttpServer>(so, *api_);
   Status s = server_->Start();
   if (!s.ok()) throw std::runtime_error("server: " + s.message());
+  if (options.dispatch_webhooks) {
+    dispatcher_ = std::make_unique<cli::WebhookDispatcher>(app_->store(), app_->clock(), std::chrono::milliseconds(20));
+    dispatcher_->Start();
+  }
 }
 
 TestServer::~TestServer() { Stop(); }
@@ -38,6 +42,7 @@ TestServer::~TestServer() { Stop(); }
 void TestServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (dispatcher_) dispatcher_->Stop();
   server_->Stop();
   server_->Wait();
   api_->Shutdown();

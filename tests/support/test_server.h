@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/local_app.h"
+#include "cli/webhook_dispatcher.h"
 #include "core/clock.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -21,6 +22,7 @@ struct TestServerOptions {
   bool trust_proxy = false;
   int64_t checkpoint_interval = 1000;
   std::string policy_yaml;  // empty: the built-in default policy
+  bool dispatch_webhooks = false;  // run the webhook dispatcher (polls every 20 ms)
 };
 
 struct TestUser {
@@ -60,6 +62,7 @@ class TestServer {
   std::unique_ptr<LocalApp> app_;
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<cli::WebhookDispatcher> dispatcher_;
   std::unique_ptr<TestUser> admin_;
   bool stopped_ = false;
 };

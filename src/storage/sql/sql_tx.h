@@ -126,10 +126,25 @@ class SqlFindingRepo final : public FindingRepo {
   Connection& c_;
 };
 
+class SqlWebhookRepo final : public WebhookRepo {
+ public:
+  explicit SqlWebhookRepo(Connection& c) : c_(c) {}
+  Status Insert(const Webhook& w) override;
+  Result<std::vector<Webhook>> List(bool active_only) override;
+  Status Deactivate(std::string_view id) override;
+  Status InsertDelivery(const WebhookDelivery& d) override;
+  Status UpdateDelivery(const WebhookDelivery& d) override;
+  Result<std::vector<WebhookDelivery>> Due(Timestamp now, int64_t limit) override;
+  Result<std::vector<WebhookDelivery>> Deliveries(std::string_view webhook_id, int64_t limit) override;
+
+ private:
+  Connection& c_;
+};
+
 class SqlTx final : public Tx {
  public:
   explicit SqlTx(Connection& c)
-      : users_(c), tokens_(c), sessions_(c), audit_(c), changes_(c), policies_(c), findings_(c) {}
+      : users_(c), tokens_(c), sessions_(c), audit_(c), changes_(c), policies_(c), findings_(c), webhooks_(c) {}
   UserRepo& Users() override { return users_; }
   TokenRepo& Tokens() override { return tokens_; }
   SessionRepo& Sessions() override { return sessions_; }
@@ -137,6 +152,7 @@ class SqlTx final : public Tx {
   ChangeRepo& Changes() override { return changes_; }
   PolicyRepo& Policies() override { return policies_; }
   FindingRepo& Findings() override { return findings_; }
+  WebhookRepo& Webhooks() override { return webhooks_; }
 
  private:
   SqlUserRepo users_;
@@ -146,6 +162,7 @@ class SqlTx final : public Tx {
   SqlChangeRepo changes_;
   SqlPolicyRepo policies_;
   SqlFindingRepo findings_;
+  SqlWebhookRepo webhooks_;
 };
 
 // Copies a 32-byte hash column; false if the stored value has another size.

@@ -1,0 +1,36 @@
+// WebhookDispatcher: the server's background sender of queued webhook
+// deliveries. Polls the store, POSTs each due delivery (signed, 10 s
+// timeout, no redirects), and records the outcome: delivered on 2xx, else
+// retried with backoff until it gives up. Owns one thread; Stop() joins it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/store.h"
+
+namespace cl::cli {
+
+class WebhookDispatcher {
+ public:
+  WebhookDispatcher(Store& store, const Clock& clock, std::chrono::milliseconds poll);
+  ~WebhookDispatcher();
+  void Start();
+  void Stop();
+  // Sends every delivery due now; returns how many attempts it made.
+  int RunOnce();
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+  std::chrono::milliseconds poll_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace cl::cli

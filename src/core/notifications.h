@@ -1,0 +1,43 @@
+// Stakeholder notification (R000-06, R001-10): webhook endpoints that
+// receive change events (JSON, HMAC-SHA256 signed), queued in the same
+// transaction as the change so none is lost, delivered with retries by the
+// server's dispatcher, and logged per attempt. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/deps.h"
+#include "core/principal.h"
+
+namespace cl {
+
+class WebhookService {
+ public:
+  explicit WebhookService(const Deps& deps) : d_(deps) {}
+
+  // Returns the webhook with its secret (shown once).
+  Result<Webhook> Create(const Principal& who, const AuditContext& ctx, const std::string& url,
+                         const std::vector<std::string>& events, const std::string& description);
+  Result<std::vector<Webhook>> List(const Principal& who);
+  Status Deactivate(const Principal& who, const AuditContext& ctx, std::string_view id);
+  Result<std::vector<WebhookDelivery>> Deliveries(const Principal& who, std::string_view id, int64_t limit);
+
+ private:
+  const Deps& d_;
+};
+
+// Events a webhook may subscribe to: "change.<state>", "change.*" or "*".
+bool Subscribed(const Webhook& w, std::string_view event);
+
+// Queues one delivery per active webhook subscribed to `event`.
+Status QueueChangeEvent(Tx& tx, IdGenerator& ids, Timestamp now, const Change& c, std::string_view event);
+
+// Wait before the next attempt after `attempts` failed ones; nullopt: give up.
+std::optional<int64_t> RetryDelayMicros(int64_t attempts);
+
+// "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>".
+std::string WebhookSignature(std::string_view secret, int64_t unix_seconds, std::string_view body);
+
+}  // namespace cl

@@ -1,0 +1,114 @@
+// SQL for webhook endpoints and their delivery log.
+#include <fmt/format.h>
+
+#include "storage/sql/sql_tx.h"
+
+namespace cl::sql {
+namespace {
+
+constexpr std::string_view kDeliveryColumns =
+    "id, webhook_id, event, object_id, payload, status, attempts, next_attempt_at, last_status, "
+    "last_error, created_at, delivered_at";
+
+WebhookDelivery ReadDelivery(const Row& r) {
+  WebhookDelivery d;
+  d.id = r.String(0);
+  d.webhook_id = r.String(1);
+  d.event = r.String(2);
+  d.object_id = r.String(3);
+  d.payload = r.String(4);
+  d.status = r.String(5);
+  d.attempts = r.Int(6);
+  d.next_attempt_at = Timestamp{r.Int(7)};
+  d.last_status = r.Int(8);
+  d.last_error = r.String(9);
+  d.created_at = Timestamp{r.Int(10)};
+  if (!r.IsNull(11)) d.delivered_at = Timestamp{r.Int(11)};
+  return d;
+}
+
+}  // namespace
+
+Status SqlWebhookRepo::Insert(const Webhook& w) {
+  const std::string events = nlohmann::json(w.events).dump();
+  return c_.Run(
+      "INSERT INTO webhooks (id, url, secret, events, description, active, created_by, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {w.id, w.url, w.secret, events, w.description, int64_t{w.active}, w.created_by, w.created_at.micros});
+}
+
+Result<std::vector<Webhook>> SqlWebhookRepo::List(bool active_only) {
+  std::vector<Webhook> out;
+  CL_RETURN_IF_ERROR(c_.Query(
+      "SELECT id, url, secret, events, description, active, created_by, created_at FROM webhooks "
+      "WHERE active = 1 OR ? = 0 ORDER BY created_at, id",
+      {int64_t{active_only}}, [&](const Row& r) {
+        Webhook w;
+        w.id = r.String(0);
+        w.url = r.String(1);
+        w.secret = r.String(2);
+        auto events = nlohmann::json::parse(r.Text(3), nullptr, false);
+        if (events.is_array()) {
+          for (const auto& e : events) w.events.push_back(e.get<std::string>());
+        }
+        w.description = r.String(4);
+        w.active = r.Int(5) != 0;
+        w.created_by = r.String(6);
+        w.created_at = Timestamp{r.Int(7)};
+        out.push_back(std::move(w));
+        return true;
+      }));
+  return out;
+}
+
+Status SqlWebhookRepo::Deactivate(std::string_view id) {
+  int64_t changed = 0;
+  CL_RETURN_IF_ERROR(c_.Run("UPDATE webhooks SET active = 0 WHERE id = ?", {id}, &changed));
+  if (changed == 0) return NotFound(fmt::format("no webhook {}", id));
+  return c_.Run("UPDATE webhook_deliveries SET status = 'failed', last_error = 'webhook deactivated' "
+                "WHERE webhook_id = ? AND status = 'pending'",
+                {id});
+}
+
+Status SqlWebhookRepo::InsertDelivery(const WebhookDelivery& d) {
+  return c_.Run(fmt::format("INSERT INTO webhook_deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            kDeliveryColumns),
+                {d.id, d.webhook_id, d.event, d.object_id, d.payload, d.status, d.attempts,
+                 d.next_attempt_at.micros, d.last_status, d.last_error, d.created_at.micros,
+                 d.delivered_at ? Value(d.delivered_at->micros) : Value(Null{})});
+}
+
+Status SqlWebhookRepo::UpdateDelivery(const WebhookDelivery& d) {
+  return c_.Run(
+      "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status = ?, "
+      "last_error = ?, delivered_at = ? WHERE id = ?",
+      {d.status, d.attempts, d.next_attempt_at.micros, d.last_status, d.last_error,
+       d.delivered_at ? Value(d.delivered_at->micros) : Value(Null{}), d.id});
+}
+
+Result<std::vector<WebhookDelivery>> SqlWebhookRepo::Due(Timestamp now, int64_t limit) {
+  std::vector<WebhookDelivery> out;
+  CL_RETURN_IF_ERROR(c_.Query(
+      fmt::format("SELECT {} FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
+                  "ORDER BY next_attempt_at, id LIMIT ?",
+                  kDeliveryColumns),
+      {now.micros, limit}, [&](const Row& r) {
+        out.push_back(ReadDelivery(r));
+        return true;
+      }));
+  return out;
+}
+
+Result<std::vector<WebhookDelivery>> SqlWebhookRepo::Deliveries(std::string_view webhook_id, int64_t limit) {
+  std::vector<WebhookDelivery> out;
+  CL_RETURN_IF_ERROR(c_.Query(
+      fmt::format("SELECT {} FROM webhook_deliveries WHERE webhook_id = ? ORDER BY created_at DESC, id LIMIT ?",
+                  kDeliveryColumns),
+      {webhook_id, limit}, [&](const Row& r) {
+        out.push_back(ReadDelivery(r));
+        return true;
+      }));
+  return out;
+}
+
+}  // namespace cl::sql

@@ -1,0 +1,141 @@
+// Stakeholder notification: change events reach a real HTTP receiver,
+// signed with HMAC-SHA256, retried after a failure, and logged.
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "core/notifications.h"
+#include "http/server.h"
+#include "tests/api/api_fixture.h"
+#include "tests/support/change_fixture.h"
+
+namespace cl::testing {
+namespace {
+
+// A webhook receiver: records every request; answers 500 to the first
+// `fail_first` requests, then 204.
+class Receiver final : public http::HttpHandler {
+ public:
+  struct Received {
+    std::string event, signature, body;
+  };
+  explicit Receiver(int fail_first) : fail_first_(fail_first) {
+    http::ServerOptions o;
+    o.port = 0;
+    o.io_threads = 1;
+    server_ = std::make_unique<http::HttpServer>(o, *this);
+    EXPECT_TRUE(server_->Start().ok());
+  }
+  ~Receiver() override {
+    server_->Stop();
+    server_->Wait();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/hook"; }
+  size_t BodyLimit(std::string_view, std::string_view) override { return 1 << 20; }
+  void Handle(http::Request& r, std::function<void(http::Response)> respond) override {
+    int n;
+    {
+      std::lock_guard lock(mu_);
+      got_.push_back({std::string(r.Header("X-Changeledger-Event")), std::string(r.Header("X-Changeledger-Signature")),
+                      r.body});
+      n = static_cast<int>(got_.size());
+    }
+    cv_.notify_all();
+    http::Response resp;
+    resp.status = n <= fail_first_ ? 500 : 204;
+    respond(std::move(resp));
+  }
+  http::Response Reject(int status, std::string_view, const http::Request&) override {
+    http::Response r;
+    r.status = status;
+    return r;
+  }
+  // Waits until `n` requests arrived; returns them.
+  std::vector<Received> WaitFor(size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return got_.size() >= n; });
+    return got_;
+  }
+
+ private:
+  int fail_first_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Received> got_;
+  std::unique_ptr<http::HttpServer> server_;
+};
+
+TEST_F(ApiTest, ChangeEventsAreSignedDeliveredRetriedAndLogged) {
+  options_.clock = &manual_clock_;
+  options_.policy_yaml = kScenarioPolicy;
+  options_.dispatch_webhooks = true;
+  ChangePeople p(server());
+  Receiver receiver(/*fail_first=*/1);
+
+  Reply bad = http().Json("POST", "/api/v1/webhooks", {{"url", "ftp://x"}, {"events", {"change.approvd"}}}, p.admin.token);
+  EXPECT_TRUE(IsProblem(bad, 422, "validation-failed")) << bad.body;
+  EXPECT_TRUE(IsProblem(http().Json("POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"events", {"*"}}}, p.alice.token),
+                        403, "forbidden"));
+  Reply hook = http().Json("POST", "/api/v1/webhooks",
+                           {{"url", receiver.url()}, {"events", {"change.approved", "change.in_progress"}},
+                            {"description", "payments stakeholders"}},
+                           p.admin.token);
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  const std::string secret = hook.json()["secret"];
+  const std::string id = hook.json()["webhook"]["id"];
+  EXPECT_EQ(secret.rfind("whsec_", 0), 0u);
+  EXPECT_FALSE(Has(http().Get("/api/v1/webhooks", p.admin.token).body, secret)) << "the secret is shown once";
+
+  Reply created = http().Json("POST", "/api/v1/changes", NormalChange("staging", false), p.alice.token);
+  const std::string key = created.json()["key"];
+  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/submit", nlohmann::json::object(), p.alice.token).status, 200);
+  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/approvals", {{"decision", "approve"}}, p.bob.token).status, 201);
+
+  // The first attempt fails (500); the retry waits for the backoff.
+  auto got = receiver.WaitFor(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].event, "change.approved");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(receiver.WaitFor(1).size(), 1u) << "no retry before the backoff";
+  manual_clock_.Advance(11 * kMicrosPerSecond);
+  got = receiver.WaitFor(2);
+  ASSERT_EQ(got.size(), 2u);
+
+  // The signature verifies with the secret over "<t>.<body>".
+  const std::string sig = got[1].signature;
+  const size_t comma = sig.find(",v1=");
+  ASSERT_EQ(sig.rfind("t=", 0), 0u) << sig;
+  ASSERT_NE(comma, std::string::npos);
+  const int64_t t = std::stoll(sig.substr(2, comma - 2));
+  EXPECT_EQ(WebhookSignature(secret, t, got[1].body), sig);
+  EXPECT_NE(WebhookSignature("whsec_wrong", t, got[1].body), sig);
+  const nlohmann::json payload = nlohmann::json::parse(got[1].body);
+  EXPECT_EQ(payload["change"]["key"], key);
+  EXPECT_EQ(payload["change"]["state"], "approved");
+
+  // Scheduling is not subscribed; starting is.
+  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/schedule", nlohmann::json::object(), p.alice.token).status, 200);
+  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/start", nlohmann::json::object(), p.ivan.token).status, 200);
+  got = receiver.WaitFor(3);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[2].event, "change.in_progress");
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Reply log = http().Get("/api/v1/webhooks/" + id + "/deliveries", p.alice.token);
+  ASSERT_EQ(log.status, 200) << log.body;
+  const nlohmann::json items = log.json()["items"];
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_TRUE(ResponseSchemaErrors(server().api(), "GET", "/api/v1/webhooks/{id}/deliveries", log.json()).empty());
+  EXPECT_EQ(items[1]["event"], "change.approved");
+  EXPECT_EQ(items[1]["status"], "delivered");
+  EXPECT_EQ(items[1]["attempts"], 2);
+  EXPECT_EQ(items[0]["status"], "delivered");
+
+  ASSERT_EQ(http().Send("DELETE", "/api/v1/webhooks/" + id, "", {{"Authorization", "Bearer " + p.admin.token}}).status, 204);
+  EXPECT_FALSE(http().Get("/api/v1/webhooks", p.admin.token).json()["items"][0]["active"].get<bool>());
+  EXPECT_TRUE(Has(AuditActions(server()), "webhook.create"));
+  ExpectAuditIntact(server());
+}
+
+}  // namespace
+}  // namespace cl::testing
