@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/local_app.h"
 #include "core/policy_yaml.h"
 #include "tests/support/temp_dir.h"
 
@@ -64,6 +65,25 @@ void BM_MaterialHash(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_MaterialHash);
+
+// ChangeService::Create on a real SQLite file, one caller: the durable
+// create (change row, content version, audit event) without HTTP.
+void BM_ChangeCreateService(benchmark::State& state) {
+  testing::TempDir dir;
+  LocalAppOptions o;
+  o.db_path = dir.File("svc.db");
+  auto app = LocalApp::Open(o);
+  if (!app.ok()) return state.SkipWithError(app.status().message().c_str());
+  const Principal who = LocalPrincipal("bench");
+  const AuditContext ctx{who.ToActor(), "bench", ""};
+  const nlohmann::json fields = ContentToJson(SampleChange());
+  for (auto _ : state) {
+    auto c = (*app)->changes().Create(who, ctx, fields);
+    if (!c.ok()) return state.SkipWithError(c.status().message().c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ChangeCreateService)->UseRealTime();
 
 // One durable transaction per row (WAL, synchronous=FULL: the pragmas of the
 // SQLite store), single writer: what a client waiting for its commit gets
