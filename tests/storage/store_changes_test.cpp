@@ -1,0 +1,232 @@
+// Change control storage, on every backend: numbering, optimistic updates,
+// keyset listing, voided approvals, evidence status, content-addressed
+// files, findings raised once, policy versions and the webhook outbox.
+#include "tests/storage/store_fixture.h"
+
+namespace cl::testing {
+namespace {
+
+Change MakeChange(int64_t number, const std::string& service, Timestamp at) {
+  Change c;
+  c.id = "chg_" + std::to_string(number);
+  c.number = number;
+  c.content.title = "Change " + std::to_string(number);
+  c.content.service = service;
+  c.content.environment = number % 2 ? "production" : "staging";
+  c.content.category = "technical";
+  c.content.planned_start = Timestamp{at.micros + (10 - number) * kMicrosPerSecond};
+  c.content.planned_end = Timestamp{c.content.planned_start->micros + 3600 * kMicrosPerSecond};
+  c.material_hash = MaterialHash(c.content);
+  c.requestor_id = "usr_1";
+  c.requestor = "alice";
+  c.created_at = c.updated_at = at;
+  return c;
+}
+
+// Inserts a change under the next number; returns it.
+Change Insert(Store& store, const std::string& service, Timestamp at) {
+  Change c;
+  Status s = store.Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(int64_t n, tx.Changes().NextNumber());
+    c = MakeChange(n, service, at);
+    return tx.Changes().Insert(c);
+  });
+  EXPECT_TRUE(s.ok()) << s.message();
+  return c;
+}
+
+TEST_P(StoreTest, ChangeNumbersAreGaplessAndUpdatesNeedTheCurrentRowVersion) {
+  Change first = Insert(store(), "payments", Now());
+  EXPECT_EQ(first.number, 1);
+  // A failed transaction gives its number back.
+  Status failed = store().Write([&](Tx& tx) -> Status {
+    CL_RETURN_IF_ERROR(tx.Changes().NextNumber().status());
+    return Conflict("rolled back");
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(Insert(store(), "payments", Now()).number, 2);
+
+  Change edited = first;
+  edited.state = ChangeState::kSubmitted;
+  edited.content.rollback_plan = "revert";
+  edited.row_version = 2;
+  ASSERT_TRUE(store().Write([&](Tx& tx) { return tx.Changes().Update(edited); }).ok());
+  Status stale = store().Write([&](Tx& tx) { return tx.Changes().Update(edited); });
+  EXPECT_EQ(stale.code(), ErrorCode::kConflict);
+  std::optional<Change> read;
+  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(read, tx.Changes().FindByNumber(1));
+    return Status::Ok();
+  }).ok());
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->state, ChangeState::kSubmitted);
+  EXPECT_EQ(read->content.rollback_plan, "revert");
+  EXPECT_EQ(read->content.planned_start, first.content.planned_start);
+  EXPECT_EQ(read->row_version, 2);
+}
+
+TEST_P(StoreTest, ChangeListFiltersAndPagesByKeyset) {
+  for (int i = 0; i < 7; ++i) Insert(store(), i < 4 ? "payments" : "edge", Now());
+  auto list = [&](ChangeListQuery q) {
+    std::vector<int64_t> numbers;
+    Status s = store().Read([&](Tx& tx) -> Status {
+      CL_ASSIGN_OR_RETURN(std::vector<Change> got, tx.Changes().List(q));
+      for (const Change& c : got) numbers.push_back(c.number);
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.ok()) << s.message();
+    return numbers;
+  };
+  ChangeListQuery q;
+  q.service = "payments";
+  EXPECT_EQ(list(q), (std::vector<int64_t>{4, 3, 2, 1}));
+  q.environment = "production";
+  EXPECT_EQ(list(q), (std::vector<int64_t>{3, 1}));
+
+  // planned_start ascending runs opposite to numbers here (start = 10 - n).
+  ChangeListQuery by_start;
+  by_start.sort = ChangeSort::kPlannedStart;
+  by_start.descending = false;
+  by_start.limit = 3;
+  EXPECT_EQ(list(by_start), (std::vector<int64_t>{7, 6, 5}));
+  by_start.after_number = 5;
+  by_start.after_value = Now().micros + 5 * kMicrosPerSecond;
+  EXPECT_EQ(list(by_start), (std::vector<int64_t>{4, 3, 2}));
+}
+
+TEST_P(StoreTest, ApprovalsVoidOnceEvidenceStatusChangesAndFilesAreStoredOnce) {
+  Change c = Insert(store(), "payments", Now());
+  Approval a;
+  a.id = "apr_1";
+  a.change_id = c.id;
+  a.approver = "bob";
+  a.role = "service_owner";
+  a.material_hash = c.material_hash;
+  a.created_at = Now();
+  Evidence e;
+  e.id = "evd_1";
+  e.change_id = c.id;
+  e.kind = EvidenceKind::kTestResult;
+  e.sha256 = std::string(64, 'a');
+  e.created_at = Now();
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    CL_RETURN_IF_ERROR(tx.Changes().InsertApproval(a));
+    CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(e));
+    CL_RETURN_IF_ERROR(tx.Changes().PutBlob({e.sha256, "text/plain", "hello", Now()}));
+    CL_RETURN_IF_ERROR(tx.Changes().PutBlob({e.sha256, "text/plain", "hello", Now()}));
+    CL_RETURN_IF_ERROR(tx.Changes().VoidApproval(a.id, Timestamp{Now().micros + 1}, "content changed"));
+    CL_RETURN_IF_ERROR(tx.Changes().VoidApproval(a.id, Timestamp{Now().micros + 99}, "again"));
+    return tx.Changes().SetEvidenceStatus(e.id, EvidenceStatus::kSuperseded, "newer run");
+  }).ok());
+  std::vector<Approval> approvals;
+  std::vector<Evidence> evidence;
+  std::optional<FileBlob> blob;
+  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(approvals, tx.Changes().Approvals(c.id));
+    CL_ASSIGN_OR_RETURN(evidence, tx.Changes().EvidenceOf(c.id));
+    CL_ASSIGN_OR_RETURN(blob, tx.Changes().GetBlob(e.sha256));
+    return Status::Ok();
+  }).ok());
+  ASSERT_EQ(approvals.size(), 1u);
+  EXPECT_FALSE(approvals[0].valid());
+  EXPECT_EQ(approvals[0].voided_reason, "content changed") << "the first void stands";
+  ASSERT_EQ(evidence.size(), 1u);
+  EXPECT_EQ(evidence[0].status, EvidenceStatus::kSuperseded);
+  ASSERT_TRUE(blob);
+  EXPECT_EQ(blob->data, "hello");
+  EXPECT_EQ(harness().ExecRaw("SELECT 1"), "");
+}
+
+TEST_P(StoreTest, FindingsAreRaisedOncePerObjectAndPolicyVersionsNumberUp) {
+  Finding f;
+  f.id = "fnd_1";
+  f.kind = "emergency_review_overdue";
+  f.severity = "high";
+  f.object_type = "change";
+  f.object_id = "CHG-1";
+  f.controls = {"CM-3"};
+  f.summary = "overdue";
+  f.created_at = Now();
+  bool first = false, second = true;
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(first, tx.Findings().InsertIfNew(f));
+    f.id = "fnd_2";
+    CL_ASSIGN_OR_RETURN(second, tx.Findings().InsertIfNew(f));
+    return Status::Ok();
+  }).ok());
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(second);
+
+  int64_t v1 = 0, v2 = 0;
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    PolicyVersion v{0, "aa", "p", "format: 1", "default", "system", Now()};
+    CL_ASSIGN_OR_RETURN(v1, tx.Policies().Insert(v));
+    v.source = "format: 1\n";
+    CL_ASSIGN_OR_RETURN(v2, tx.Policies().Insert(v));
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(v1, 1);
+  EXPECT_EQ(v2, 2);
+  std::optional<PolicyVersion> latest;
+  std::vector<Finding> findings;
+  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(latest, tx.Policies().Latest());
+    CL_ASSIGN_OR_RETURN(findings, tx.Findings().List({}));
+    return Status::Ok();
+  }).ok());
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(latest->version, 2);
+  EXPECT_EQ(latest->source, "format: 1\n");
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].controls, std::vector<std::string>{"CM-3"});
+}
+
+TEST_P(StoreTest, WebhookOutboxHandsOutDueDeliveriesOldestFirst) {
+  Webhook w{"whk_1", "http://127.0.0.1:9/hook", "whsec_x", {"change.*"}, "", true, "admin", Now()};
+  auto delivery = [&](const std::string& id, int64_t due_in_s) {
+    WebhookDelivery d;
+    d.id = id;
+    d.webhook_id = w.id;
+    d.event = "change.approved";
+    d.object_id = "CHG-1";
+    d.payload = "{}";
+    d.next_attempt_at = Timestamp{Now().micros + due_in_s * kMicrosPerSecond};
+    d.created_at = Now();
+    return d;
+  };
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    CL_RETURN_IF_ERROR(tx.Webhooks().Insert(w));
+    CL_RETURN_IF_ERROR(tx.Webhooks().InsertDelivery(delivery("whd_b", 0)));
+    CL_RETURN_IF_ERROR(tx.Webhooks().InsertDelivery(delivery("whd_a", -5)));
+    return tx.Webhooks().InsertDelivery(delivery("whd_later", 60));
+  }).ok());
+  std::vector<WebhookDelivery> due;
+  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(due, tx.Webhooks().Due(Now(), 10));
+    return Status::Ok();
+  }).ok());
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].id, "whd_a");
+  due[0].status = "delivered";
+  due[0].attempts = 1;
+  due[0].delivered_at = Now();
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    CL_RETURN_IF_ERROR(tx.Webhooks().UpdateDelivery(due[0]));
+    return tx.Webhooks().Deactivate(w.id);
+  }).ok());
+  std::vector<WebhookDelivery> log;
+  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(due, tx.Webhooks().Due(Timestamp{Now().micros + 3600 * kMicrosPerSecond}, 10));
+    CL_ASSIGN_OR_RETURN(log, tx.Webhooks().Deliveries(w.id, 10));
+    return Status::Ok();
+  }).ok());
+  EXPECT_TRUE(due.empty()) << "deactivating fails what was pending";
+  ASSERT_EQ(log.size(), 3u);
+  int delivered = 0, failed = 0;
+  for (const auto& d : log) (d.status == "delivered" ? delivered : failed) += 1;
+  EXPECT_EQ(delivered, 1);
+  EXPECT_EQ(failed, 2);
+}
+
+}  // namespace
+}  // namespace cl::testing
