@@ -253,7 +253,7 @@ class Store {
   // Runs fn in a write transaction and returns once it is durable (or rolled
   // back because fn or the commit failed). Concurrent writes are group-
   // committed; each fn is still all-or-nothing on its own. fn runs on the
-  // store's writer thread.
+  // store's writer thread or, when no other write is in flight, the caller's.
   virtual Status Write(const TxFn& fn) = 0;
   // Queues a write that nobody waits for (e.g. "last used" stamps).
   virtual void WriteInBackground(TxFn fn) = 0;

@@ -1,7 +1,8 @@
-// SqliteStore: the embedded default backend. One writer thread owns the only
-// write connection and group-commits queued writes (each in its own
-// SAVEPOINT, one durable COMMIT per batch); reads run on a pool of
-// query-only connections in WAL snapshots. Thread-safe.
+// SqliteStore: the embedded default backend. One write connection: a lone
+// writer commits on its own thread; concurrent writes queue and the writer
+// thread group-commits them (each in its own SAVEPOINT, one durable COMMIT
+// per batch). Reads run on a pool of query-only connections in WAL
+// snapshots. Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -54,6 +55,7 @@ class SqliteStore final : public Store {
   StoreObserver* observer_ = nullptr;
 
   std::unique_ptr<SqliteConnection> writer_conn_;
+  std::mutex conn_mu_;  // whoever runs a batch on writer_conn_ holds it
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<Job*> queue_;

@@ -3,12 +3,6 @@
 -- content-addressed files, reviews, the versioned change policy and
 -- findings. JSON columns hold documents the API returns as they are.
 
-CREATE TABLE counters (
-  name  TEXT PRIMARY KEY,
-  value INTEGER NOT NULL
-) STRICT;
-INSERT INTO counters (name, value) VALUES ('change', 0);
-
 CREATE TABLE policy_versions (
   version    INTEGER PRIMARY KEY,
   sha256     TEXT NOT NULL,
@@ -19,9 +13,11 @@ CREATE TABLE policy_versions (
   created_at INTEGER NOT NULL
 ) STRICT;
 
+-- number is the rowid: CHG-<number>, allocated as MAX + 1 by the single
+-- writer (no counter row, so a create writes fewer pages).
 CREATE TABLE changes (
-  id                TEXT PRIMARY KEY,
-  number            INTEGER NOT NULL UNIQUE,
+  number            INTEGER PRIMARY KEY,
+  id                TEXT NOT NULL UNIQUE,
   type              TEXT NOT NULL,
   state             TEXT NOT NULL,
   risk              TEXT NOT NULL,
@@ -55,9 +51,9 @@ CREATE TABLE changes (
   updated_at        INTEGER NOT NULL,
   row_version       INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX changes_state ON changes (state, number);
-CREATE INDEX changes_service ON changes (service, number);
-CREATE INDEX changes_requestor ON changes (requestor, number);
+CREATE INDEX changes_state ON changes (state);
+CREATE INDEX changes_service ON changes (service);
+CREATE INDEX changes_requestor ON changes (requestor);
 CREATE INDEX changes_created ON changes (created_at);
 CREATE INDEX changes_planned ON changes (planned_start);
 CREATE INDEX changes_emergency_due ON changes (review_deadline) WHERE review_deadline IS NOT NULL;
