@@ -20,6 +20,14 @@ const std::map<std::string, std::string>& TagDescriptions() {
       {"users", "User accounts and their roles (administrators)."},
       {"tokens", "API tokens for pipelines, scripts and service accounts."},
       {"audit", "The tamper-evident audit log: events, signed checkpoints, keys, verification."},
+      {"changes", "Change records and their lifecycle actions (submit, schedule, start, complete, verify, "
+                  "close, ...)."},
+      {"approvals", "Approvals bound to the content hash, and independent reviews."},
+      {"evidence", "Evidence items and content-addressed files."},
+      {"findings", "Detected control failures, such as overdue emergency reviews."},
+      {"reports", "Reports over the change population."},
+      {"policy", "The change policy as code: versions, dry-run evaluation, standard templates."},
+      {"notifications", "Webhooks that tell stakeholders about change events, and their delivery log."},
   };
   return kTags;
 }

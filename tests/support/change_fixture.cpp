@@ -91,6 +91,12 @@ nlohmann::json NormalChange(const std::string& environment, bool iam) {
           {"implementer", "ivan"}};
 }
 
+nlohmann::json VerificationChecklist() {
+  return {{"checklist",
+           {{"implemented_as_approved", true}, {"security_controls_verified", true},
+            {"incidents", "none"}, {"lessons_learned", "none"}}}};
+}
+
 std::string AuditActions(TestServer& server) {
   std::string out;
   Status s = server.app().store().Read([&](Tx& tx) {

@@ -27,6 +27,9 @@ struct ChangePeople {
 // requires, implemented by ivan; `iam` answers identity_access yes.
 nlohmann::json NormalChange(const std::string& environment, bool iam);
 
+// A verify action body with every checklist item confirmed.
+nlohmann::json VerificationChecklist();
+
 // Every audit action so far, space-separated, in order.
 std::string AuditActions(TestServer& server);
 // Fails the test unless the server's audit verification passes.
