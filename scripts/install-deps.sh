@@ -14,7 +14,7 @@ PACKAGES=(
   # libraries
   libboost-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libsodium-dev libargon2-dev libssl-dev
-  libsqlite3-dev libcurl4-openssl-dev
+  libsqlite3-dev libcurl4-openssl-dev libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl python3 curl
   wrk nginx-light procps
