@@ -107,12 +107,25 @@ void Api::Handle(Request& req, std::function<void(Response)> respond) {
     respond(Process(*route, std::move(m.params), req));
     return;
   }
+  if (route->inline_when_idle) {
+    int idle = 0;
+    if (offloaded_in_flight_.compare_exchange_strong(idle, 1)) {
+      Response r = Process(*route, std::move(m.params), req);
+      offloaded_in_flight_.fetch_sub(1);
+      respond(std::move(r));
+      return;
+    }
+  }
+  offloaded_in_flight_.fetch_add(1);
   auto shared_respond = std::make_shared<std::function<void(Response)>>(std::move(respond));
   const bool queued = pool_.Submit([this, route, params = std::move(m.params), &req,
                                     shared_respond]() mutable {
-    (*shared_respond)(Process(*route, std::move(params), req));
+    Response r = Process(*route, std::move(params), req);
+    offloaded_in_flight_.fetch_sub(1);
+    (*shared_respond)(std::move(r));
   });
   if (!queued) {
+    offloaded_in_flight_.fetch_sub(1);
     Response r = ProblemResponse(Unavailable("the server is shutting down"), req);
     Finish(req, router_.IndexOf(route), "", r);
     (*shared_respond)(std::move(r));

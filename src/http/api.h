@@ -6,6 +6,7 @@
 // Thread-safe; routes are fixed at construction.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -86,6 +87,7 @@ class Api final : public HttpHandler {
   std::unique_ptr<Metrics> metrics_;
   nlohmann::json openapi_;
   WorkerPool pool_;
+  std::atomic<int> offloaded_in_flight_{0};
 };
 
 // Route registration, one function per resource (src/http/resources/).

@@ -57,6 +57,11 @@ struct Route {
   Permission permission = Permission::kSelfManage;
   bool allowed_before_password_change = false;
   bool offload = false;  // run on the worker pool (hashing, waiting on commits)
+  // An offloaded route whose work is short apart from one durable commit: when
+  // no other offloaded request is in flight it runs on the I/O thread, saving
+  // two thread wake-ups (about 0.5 ms here). Never for password hashing or
+  // large uploads.
+  bool inline_when_idle = false;
   size_t body_limit = 1 << 20;
   std::string operation_id{};
   std::string tag{};
