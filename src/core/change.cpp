@@ -169,7 +169,13 @@ void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, Chang
       for (const auto& [k, x] : v.items()) {
         if (k == "start") r.Time(x, f + "/start", c.planned_start);
         else if (k == "end") r.Time(x, f + "/end", c.planned_end);
-        else if (k == "timezone") r.Text(x, f + "/timezone", c.timezone, 64);
+        else if (k == "timezone") {
+          if (r.Text(x, f + "/timezone", c.timezone, 64) &&
+              c.timezone.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/") !=
+                  std::string::npos) {
+            r.Error(f + "/timezone", "must be an IANA time zone name such as Europe/Berlin or UTC");
+          }
+        }
         else r.Error(f + "/" + k, "unknown field");
       }
     }

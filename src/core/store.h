@@ -122,7 +122,8 @@ class ChangeRepo {
   virtual Status Update(const Change& change) = 0;
   virtual Result<std::optional<Change>> FindByNumber(int64_t number) = 0;
   virtual Result<std::vector<Change>> List(const ChangeListQuery& q) = 0;
-  // Emergencies past their review deadline still missing approvals or the retrospective.
+  // Emergencies past their review deadline still missing approvals or the
+  // retrospective, and without an open overdue finding yet.
   virtual Result<std::vector<Change>> OverdueEmergencies(Timestamp now) = 0;
   virtual Result<std::vector<EmergencyPattern>> EmergencyPatterns(Timestamp since, int64_t min_count) = 0;
 

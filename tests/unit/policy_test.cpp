@@ -167,13 +167,15 @@ TEST(ChangeContentTest, StrictInputReportsEveryBadField) {
   auto c = ContentFromJson({{"type", "urgent"},
                             {"colour", "red"},
                             {"security_impact", {{"identity_access", {{"answer", "maybe"}}}, {"weather", "no"}}},
-                            {"planned_window", {{"start", "2026-12-01T10:00:00+01:00"}, {"end", "2026-12-01T08:00:00Z"}}}});
+                            {"planned_window", {{"start", "2026-12-01T10:00:00+01:00"}, {"end", "2026-12-01T08:00:00Z"},
+                                                {"timezone", "Europe/Berlin; DROP"}}}});
   ASSERT_FALSE(c.ok());
   EXPECT_TRUE(HasError(c.status(), "/type", "'urgent' is not one of standard, normal, emergency"));
   EXPECT_TRUE(HasError(c.status(), "/colour", "unknown field"));
   EXPECT_TRUE(HasError(c.status(), "/security_impact/identity_access/answer", "'maybe'"));
   EXPECT_TRUE(HasError(c.status(), "/security_impact/weather", "unknown question"));
   EXPECT_TRUE(HasError(c.status(), "/planned_window/end", "after the start"));
+  EXPECT_TRUE(HasError(c.status(), "/planned_window/timezone", "IANA time zone name"));
   // The offset is applied: 10:00+01:00 is 09:00Z.
   auto ok = ContentFromJson({{"planned_window", {{"start", "2026-12-01T10:00:00+01:00"}}}});
   ASSERT_TRUE(ok.ok());

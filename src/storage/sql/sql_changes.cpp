@@ -196,7 +196,10 @@ Result<std::vector<Change>> SqlChangeRepo::List(const ChangeListQuery& q) {
 Result<std::vector<Change>> SqlChangeRepo::OverdueEmergencies(Timestamp now) {
   return Select(
       "WHERE review_deadline IS NOT NULL AND review_deadline < ? AND state <> 'cancelled' "
-      "AND (approved_at IS NULL OR retrospective_at IS NULL) ORDER BY number",
+      "AND (approved_at IS NULL OR retrospective_at IS NULL) "
+      "AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.kind = 'emergency_review_overdue' "
+      "AND f.object_type = 'change' AND f.object_id = 'CHG-' || changes.number AND f.status = 'open') "
+      "ORDER BY number",
       {now.micros});
 }
 
