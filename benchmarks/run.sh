@@ -41,6 +41,15 @@ cl_port=$(free_port)
 serve_pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$cl_port/healthz" >/dev/null && break; sleep 0.1; done
 
+record() {  # name wrk-output: appends "name|req/s|p50|p99|errors" to load.txt, prints req/s
+  local rps p50 p99 errs
+  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$2")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$2")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$2")
+  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$2" | tr '\n' ' ')
+  echo "$1|$rps|$p50|$p99|${errs:-none}" >>"$out/load.txt"
+  echo "$rps"
+}
 load() {  # name url [header]
   local r
   if [[ -n ${3:-} ]]; then
@@ -48,12 +57,7 @@ load() {  # name url [header]
   else
     r=$(wrk -t2 -c64 -d"${secs}s" --latency "$2" 2>&1)
   fi
-  local rps p50 p99 errs
-  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$r")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$r")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$r")
-  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$r" | tr '\n' ' ')
-  echo "$1|$rps|$p50|$p99|${errs:-none}" >>"$out/load.txt"
+  record "$1" "$r" >/dev/null
 }
 load "nginx return 200 (ceiling)" "http://127.0.0.1:$ngx_port/"
 load "GET /healthz" "http://127.0.0.1:$cl_port/healthz"
@@ -62,17 +66,11 @@ load "GET /api/v1/users?limit=10 (token)" "http://127.0.0.1:$cl_port/api/v1/user
 
 # Durable change creation (change row + content version + audit event, one
 # transaction each; concurrent creates are group-committed).
-post() {  # name threads connections
+post() {  # name threads connections result-file
   local r
   r=$(CL_TOKEN=$wtoken CL_BODY=$(dirname "$0")/change.json \
       wrk -t"$2" -c"$3" -d"${secs}s" --latency -s "$(dirname "$0")/post.lua" "http://127.0.0.1:$cl_port/api/v1/changes" 2>&1)
-  local rps p50 p99 errs
-  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$r")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$r")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$r")
-  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$r" | tr '\n' ' ')
-  echo "$1|$rps|$p50|$p99|${errs:-none}" >>"$out/load.txt"
-  echo "$rps" >"$out/$4.rps"
+  record "$1" "$r" >"$out/$4.rps"
 }
 post "POST /api/v1/changes, 1 client" 1 1 create1
 post "POST /api/v1/changes, 16 clients" 2 16 create16

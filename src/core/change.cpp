@@ -224,11 +224,11 @@ void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, Chang
   }
 }
 
-nlohmann::json OptTime(const std::optional<Timestamp>& t) {
+}  // namespace
+
+nlohmann::json TimeOrNull(const std::optional<Timestamp>& t) {
   return t ? nlohmann::json(FormatRfc3339(*t)) : nlohmann::json(nullptr);
 }
-
-}  // namespace
 
 std::string_view Name(ChangeType v) {
   static constexpr std::string_view k[] = {"standard", "normal", "emergency"};
@@ -364,8 +364,8 @@ nlohmann::json ContentToJson(const ChangeContent& c) {
   }
   nlohmann::json window = nullptr;
   if (c.planned_start || c.planned_end || !c.timezone.empty()) {
-    window = {{"start", OptTime(c.planned_start)},
-              {"end", OptTime(c.planned_end)},
+    window = {{"start", TimeOrNull(c.planned_start)},
+              {"end", TimeOrNull(c.planned_end)},
               {"timezone", c.timezone}};
   }
   nlohmann::json tmpl = nullptr;
@@ -407,15 +407,20 @@ Result<ChangeContent> MergeContent(const ChangeContent& base, const nlohmann::js
 
 Result<ChangeContent> ContentFromJson(const nlohmann::json& j) { return MergeContent({}, j); }
 
-nlohmann::json MaterialJson(const ChangeContent& c) {
-  nlohmann::json j = ContentToJson(c);
+namespace {
+nlohmann::json WithoutImmaterial(nlohmann::json j) {
   j.erase("stakeholders");
   j.erase("description");
   return j;
 }
+}  // namespace
 
-std::string MaterialHash(const ChangeContent& c) {
-  return "sha256:" + crypto::ToHex(crypto::Sha256(CanonicalJson(MaterialJson(c))));
+nlohmann::json MaterialJson(const ChangeContent& c) { return WithoutImmaterial(ContentToJson(c)); }
+
+std::string MaterialHashOf(const nlohmann::json& content_json) {
+  return "sha256:" + crypto::ToHex(crypto::Sha256(CanonicalJson(WithoutImmaterial(content_json))));
 }
+
+std::string MaterialHash(const ChangeContent& c) { return MaterialHashOf(ContentToJson(c)); }
 
 }  // namespace cl

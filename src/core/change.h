@@ -124,6 +124,9 @@ bool IsContentField(std::string_view name);
 // Whether the named field has a value (security_impact: every area answered).
 bool HasField(const ChangeContent& c, std::string_view name);
 
+// An RFC 3339 string, or null when unset (how every API shows optional times).
+nlohmann::json TimeOrNull(const std::optional<Timestamp>& t);
+
 nlohmann::json ContentToJson(const ChangeContent& c);
 // Strict: unknown keys, wrong types and bad enum values are field errors.
 Result<ChangeContent> ContentFromJson(const nlohmann::json& j);
@@ -132,6 +135,8 @@ Result<ChangeContent> MergeContent(const ChangeContent& base, const nlohmann::js
 // The material part, canonicalised, and its SHA-256 ("sha256:<hex>").
 nlohmann::json MaterialJson(const ChangeContent& c);
 std::string MaterialHash(const ChangeContent& c);
+// The same hash from ContentToJson(c), for callers that already built it.
+std::string MaterialHashOf(const nlohmann::json& content_json);
 
 struct Change {
   std::string id;

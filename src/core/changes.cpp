@@ -39,7 +39,8 @@ std::optional<int64_t> ParseChangeKey(std::string_view key) {
 
 namespace {
 
-nlohmann::json AuditState(const Change& c) {
+// `content` is ContentToJson(c.content), passed in where it is already built.
+nlohmann::json AuditState(const Change& c, nlohmann::json content) {
   return {{"key", c.Key()},
           {"state", Name(c.state)},
           {"type", Name(c.content.type)},
@@ -47,8 +48,10 @@ nlohmann::json AuditState(const Change& c) {
           {"content_version", c.content_version},
           {"material_sha256", c.material_hash},
           {"policy_version", c.policy_version},
-          {"content", ContentToJson(c.content)}};
+          {"content", std::move(content)}};
 }
+
+nlohmann::json AuditState(const Change& c) { return AuditState(c, ContentToJson(c.content)); }
 
 bool MayEdit(const Principal& who, const Change& c) {
   return who.user_id == c.requestor_id || who.Can(Permission::kChangesManage);
@@ -100,7 +103,8 @@ Result<Change> ChangeService::Create(const Principal& who, const AuditContext& c
   Change c;
   c.id = d_.ids.NewId("chg");
   c.content = std::move(content);
-  c.material_hash = MaterialHash(c.content);
+  const nlohmann::json content_json = ContentToJson(c.content);
+  c.material_hash = MaterialHashOf(content_json);
   c.requestor_id = who.user_id;
   c.requestor = who.username;
   c.created_at = c.updated_at = d_.clock.Now();
@@ -108,9 +112,9 @@ Result<Change> ChangeService::Create(const Principal& who, const AuditContext& c
     CL_ASSIGN_OR_RETURN(c.number, tx.Changes().NextNumber());
     CL_RETURN_IF_ERROR(tx.Changes().Insert(c));
     CL_RETURN_IF_ERROR(tx.Changes().InsertVersion(
-        {c.id, 1, c.material_hash, ContentToJson(c.content), who.user_id, who.username, c.created_at}));
+        {c.id, 1, c.material_hash, content_json, who.user_id, who.username, c.created_at}));
     AuditRecord rec{"change.create", "change", c.Key()};
-    rec.after = AuditState(c);
+    rec.after = AuditState(c, content_json);
     return d_.audit.Append(tx, ctx, rec).status();
   }));
   return c;
@@ -148,7 +152,8 @@ Result<Change> ChangeService::Edit(const Principal& who, const AuditContext& ctx
     }
     Change c = before;
     c.content = std::move(content);
-    c.material_hash = MaterialHash(c.content);
+    const nlohmann::json content_json = ContentToJson(c.content);
+    c.material_hash = MaterialHashOf(content_json);
     const bool material = c.material_hash != before.material_hash;
     c.updated_at = d_.clock.Now();
     c.row_version = before.row_version + 1;
@@ -187,7 +192,7 @@ Result<Change> ChangeService::Edit(const Principal& who, const AuditContext& ctx
     }
     CL_RETURN_IF_ERROR(tx.Changes().Update(c));
     CL_RETURN_IF_ERROR(tx.Changes().InsertVersion(
-        {c.id, c.content_version, c.material_hash, ContentToJson(c.content), who.user_id, who.username, c.updated_at}));
+        {c.id, c.content_version, c.material_hash, content_json, who.user_id, who.username, c.updated_at}));
     const std::string note = voided > 0 ? fmt::format("{} approval(s) voided by a material edit", voided) : "";
     CL_RETURN_IF_ERROR(Record(tx, ctx, before, c, "update", note));
     out = std::move(c);

@@ -48,9 +48,6 @@ Status QueueChangeEvent(Tx& tx, IdGenerator& ids, Timestamp now, const Change& c
     d.webhook_id = w.id;
     d.event = std::string(event);
     d.object_id = c.Key();
-    auto opt = [](const std::optional<Timestamp>& t) {
-      return t ? nlohmann::json(FormatRfc3339(*t)) : nlohmann::json(nullptr);
-    };
     d.payload = nlohmann::json{
         {"event", event},
         {"delivery_id", d.id},
@@ -65,8 +62,8 @@ Status QueueChangeEvent(Tx& tx, IdGenerator& ids, Timestamp now, const Change& c
           {"environment", c.content.environment},
           {"requestor", c.requestor},
           {"implementer", c.implementer.empty() ? c.content.implementer : c.implementer},
-          {"planned_start", opt(c.content.planned_start)},
-          {"planned_end", opt(c.content.planned_end)},
+          {"planned_start", TimeOrNull(c.content.planned_start)},
+          {"planned_end", TimeOrNull(c.content.planned_end)},
           {"stakeholders", c.content.stakeholders},
           {"material_sha256", c.material_hash},
           {"url", "/api/v1/changes/" + c.Key()}}}}

@@ -6,6 +6,7 @@
 #include "crypto/crypto.h"
 #include "http/api.h"
 #include "http/resources/change_json.h"
+#include "http/resources/representations.h"
 
 namespace cl::http {
 namespace {
@@ -79,7 +80,7 @@ void AddChangeActionRoutes(Api& api, Router& router) {
           in.note = ctx.body.value("note", "");
           if (ctx.body.contains("checklist")) in.checklist = ctx.body["checklist"];
           CL_ASSIGN_OR_RETURN(Change c, api.services().changes.Act(*ctx.principal, ctx.Audit(), number, action, in));
-          return ChangeResponse(200, ChangeJson(c), c.row_version);
+          return VersionedJsonResponse(200, ChangeJson(c), c.row_version);
         }});
   }
 

@@ -1,12 +1,10 @@
 #include "http/resources/change_json.h"
 
+#include "http/resources/representations.h"
+
 namespace cl::http {
 namespace {
 
-nlohmann::json OptTime(const std::optional<Timestamp>& t) {
-  return t ? nlohmann::json(FormatRfc3339(*t)) : nlohmann::json(nullptr);
-}
-Schema Time(std::string d = "") { return Schema::String(std::move(d)).Format("date-time"); }
 Schema Text(int64_t max, std::string d = "") { return Schema::String(std::move(d)).Max(max).Nullable(); }
 
 Schema ImpactSchema() {
@@ -44,8 +42,8 @@ Schema ChangeInputSchema(bool create) {
       .Field("success_criteria", Text(20000))
       .Field("monitoring_plan", Text(20000))
       .Field("planned_window", Schema::Object("Times with an offset; stored in UTC.")
-                                   .Field("start", Time().Nullable())
-                                   .Field("end", Time().Nullable())
+                                   .Field("start", TimeSchema().Nullable())
+                                   .Field("end", TimeSchema().Nullable())
                                    .Field("timezone", Schema::String("IANA zone for display.").Max(64))
                                    .Nullable())
       .Field("responsibility", Schema::Object("Shared-responsibility owner (R001-04).")
@@ -82,17 +80,17 @@ nlohmann::json ChangeJson(const Change& c) {
           {"assessment", c.assessment},
           {"verification", c.verification},
           {"needs_independent_review", c.needs_independent_review},
-          {"review_deadline", OptTime(c.review_deadline)},
+          {"review_deadline", TimeOrNull(c.review_deadline)},
           {"created_at", FormatRfc3339(c.created_at)},
           {"updated_at", FormatRfc3339(c.updated_at)},
-          {"submitted_at", OptTime(c.submitted_at)},
-          {"approved_at", OptTime(c.approved_at)},
-          {"scheduled_at", OptTime(c.scheduled_at)},
-          {"started_at", OptTime(c.started_at)},
-          {"implemented_at", OptTime(c.implemented_at)},
-          {"verified_at", OptTime(c.verified_at)},
-          {"closed_at", OptTime(c.closed_at)},
-          {"retrospective_at", OptTime(c.retrospective_at)},
+          {"submitted_at", TimeOrNull(c.submitted_at)},
+          {"approved_at", TimeOrNull(c.approved_at)},
+          {"scheduled_at", TimeOrNull(c.scheduled_at)},
+          {"started_at", TimeOrNull(c.started_at)},
+          {"implemented_at", TimeOrNull(c.implemented_at)},
+          {"verified_at", TimeOrNull(c.verified_at)},
+          {"closed_at", TimeOrNull(c.closed_at)},
+          {"retrospective_at", TimeOrNull(c.retrospective_at)},
           {"row_version", c.row_version}};
 }
 
@@ -108,7 +106,7 @@ nlohmann::json ApprovalJson(const Approval& a) {
           {"compensating_control", a.compensating},
           {"created_at", FormatRfc3339(a.created_at)},
           {"status", a.valid() ? "valid" : "void"},
-          {"voided_at", OptTime(a.voided_at)},
+          {"voided_at", TimeOrNull(a.voided_at)},
           {"voided_reason", a.voided_reason}};
 }
 
@@ -177,9 +175,9 @@ Schema ApprovalSchema() {
       .Field("material_sha256", Schema::String(), true)
       .Field("retrospective", Schema::Boolean("Given after implementation started (emergency)."), true)
       .Field("compensating_control", Schema::Boolean(), true)
-      .Field("created_at", Time(), true)
+      .Field("created_at", TimeSchema(), true)
       .Field("status", Schema::String("void once a material edit changed the content.").Enum({"valid", "void"}), true)
-      .Field("voided_at", Time().Nullable(), true)
+      .Field("voided_at", TimeSchema().Nullable(), true)
       .Field("voided_reason", Schema::String(), true);
 }
 
@@ -195,7 +193,7 @@ Schema EvidenceSchema() {
       .Field("size", Schema::Integer(), true)
       .Field("note", Schema::String(), true)
       .Field("added_by", Schema::String(), true)
-      .Field("created_at", Time(), true)
+      .Field("created_at", TimeSchema(), true)
       .Field("status", Schema::String().Enum({"valid", "not_verifiable", "superseded"}), true)
       .Field("status_reason", Schema::String(), true);
 }
@@ -207,7 +205,7 @@ Schema ReviewSchema() {
       .Field("reviewer", Schema::String(), true)
       .Field("outcome", Schema::String().Enum({"accepted", "concerns"}), true)
       .Field("notes", Schema::String(), true)
-      .Field("created_at", Time(), true);
+      .Field("created_at", TimeSchema(), true);
 }
 
 Schema FindingSchema() {
@@ -221,7 +219,7 @@ Schema FindingSchema() {
       .Field("summary", Schema::String(), true)
       .Field("details", Schema::Any(), true)
       .Field("status", Schema::String(), true)
-      .Field("created_at", Time(), true);
+      .Field("created_at", TimeSchema(), true);
 }
 
 Schema ChangeSchema(bool detail) {
@@ -249,12 +247,12 @@ Schema ChangeSchema(bool detail) {
              true)
       .Field("verification", Schema::Any("The post-change verification checklist, once verified."), true)
       .Field("needs_independent_review", Schema::Boolean(), true)
-      .Field("review_deadline", Time("Emergency: approvals and retrospective due.").Nullable(), true)
+      .Field("review_deadline", TimeSchema("Emergency: approvals and retrospective due.").Nullable(), true)
       .Field("row_version", Schema::Integer("Send as If-Match when editing."), true);
-  for (const char* t : {"created_at", "updated_at"}) s.Field(t, Time(), true);
+  for (const char* t : {"created_at", "updated_at"}) s.Field(t, TimeSchema(), true);
   for (const char* t : {"submitted_at", "approved_at", "scheduled_at", "started_at", "implemented_at", "verified_at",
                         "closed_at", "retrospective_at"}) {
-    s.Field(t, Time().Nullable(), true);
+    s.Field(t, TimeSchema().Nullable(), true);
   }
   if (detail) {
     s.Field("approval", Schema::Any("Progress: roles satisfied, distinct and independent approvers, what is "

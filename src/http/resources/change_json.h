@@ -23,8 +23,7 @@ nlohmann::json FindingJson(const Finding& f);
 Schema ChangeSchema(bool detail);
 // The {key} path parameter ("CHG-42" or "42") as a change number.
 Result<int64_t> ChangeNumber(const Ctx& ctx);
-// JSON with the change's row_version as ETag.
-Response ChangeResponse(int status, const nlohmann::json& body, int64_t row_version);
+
 Schema ApprovalSchema();
 Schema EvidenceSchema();
 Schema ReviewSchema();

@@ -7,6 +7,7 @@
 
 #include "http/api.h"
 #include "http/resources/change_json.h"
+#include "http/resources/representations.h"
 
 namespace cl::http {
 
@@ -16,25 +17,8 @@ Result<int64_t> ChangeNumber(const Ctx& ctx) {
   return *n;
 }
 
-Response ChangeResponse(int status, const nlohmann::json& body, int64_t row_version) {
-  Response r = JsonResponse(status, body);
-  r.With("ETag", fmt::format("\"{}\"", row_version));
-  return r;
-}
 
 namespace {
-
-Result<std::optional<int64_t>> IfMatch(const Request& req) {
-  std::string_view v = req.Header("If-Match");
-  if (v.empty()) return std::optional<int64_t>();
-  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-  int64_t n = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || end != v.data() + v.size()) {
-    return Malformed("If-Match must be the change's row_version as returned in its ETag");
-  }
-  return std::optional<int64_t>(n);
-}
 
 // "<number>" or "<sort value>.<number>": the last row of the previous page.
 Status ParseCursor(const std::string& s, ChangeListQuery& q) {
@@ -141,7 +125,7 @@ void AddChangeRoutes(Api& api, Router& router) {
       .response = ChangeSchema(false),
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         CL_ASSIGN_OR_RETURN(Change c, api.services().changes.Create(*ctx.principal, ctx.Audit(), ctx.body));
-        Response r = ChangeResponse(201, ChangeJson(c), c.row_version);
+        Response r = VersionedJsonResponse(201, ChangeJson(c), c.row_version);
         r.With("Location", "/api/v1/changes/" + c.Key());
         return r;
       }});
@@ -158,7 +142,7 @@ void AddChangeRoutes(Api& api, Router& router) {
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         CL_ASSIGN_OR_RETURN(int64_t number, ChangeNumber(ctx));
         CL_ASSIGN_OR_RETURN(ChangeDetail d, api.services().changes.Get(*ctx.principal, number));
-        return ChangeResponse(200, ChangeDetailJson(d), d.change.row_version);
+        return VersionedJsonResponse(200, ChangeDetailJson(d), d.change.row_version);
       }});
 
   router.Add(Route{
@@ -180,10 +164,10 @@ void AddChangeRoutes(Api& api, Router& router) {
       .errors = {404, 409},
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         CL_ASSIGN_OR_RETURN(int64_t number, ChangeNumber(ctx));
-        CL_ASSIGN_OR_RETURN(std::optional<int64_t> expected, IfMatch(ctx.req));
+        CL_ASSIGN_OR_RETURN(std::optional<int64_t> expected, IfMatchVersion(ctx.req, "the change's row_version"));
         CL_ASSIGN_OR_RETURN(Change c,
                             api.services().changes.Edit(*ctx.principal, ctx.Audit(), number, ctx.body, expected));
-        return ChangeResponse(200, ChangeJson(c), c.row_version);
+        return VersionedJsonResponse(200, ChangeJson(c), c.row_version);
       }});
 }
 

@@ -1,14 +1,34 @@
 #include "http/resources/representations.h"
 
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "core/change.h"
 #include "core/users.h"
 
 namespace cl::http {
-namespace {
-nlohmann::json OptTime(const std::optional<Timestamp>& t) {
-  return t ? nlohmann::json(FormatRfc3339(*t)) : nlohmann::json(nullptr);
+Schema TimeSchema(std::string description) {
+  return Schema::String(std::move(description)).Format("date-time");
 }
-Schema Time(std::string d) { return Schema::String(std::move(d)).Format("date-time"); }
-}  // namespace
+
+Response VersionedJsonResponse(int status, const nlohmann::json& body, int64_t version) {
+  Response r = JsonResponse(status, body);
+  r.With("ETag", fmt::format("\"{}\"", version));
+  return r;
+}
+
+Result<std::optional<int64_t>> IfMatchVersion(const Request& req, std::string_view what) {
+  std::string_view v = req.Header("If-Match");
+  if (v.empty()) return std::optional<int64_t>();
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  int64_t n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size()) {
+    return Malformed(fmt::format("If-Match must be {} as returned in its ETag", what));
+  }
+  return std::optional<int64_t>(n);
+}
 
 std::vector<std::string> RoleNames() {
   std::vector<std::string> out;
@@ -26,7 +46,7 @@ nlohmann::json UserJson(const User& u) {
   nlohmann::json j = UserState(u);
   j["created_at"] = FormatRfc3339(u.created_at);
   j["updated_at"] = FormatRfc3339(u.updated_at);
-  j["disabled_at"] = OptTime(u.disabled_at);
+  j["disabled_at"] = TimeOrNull(u.disabled_at);
   return j;
 }
 
@@ -44,9 +64,9 @@ Schema UserSchema() {
       .Field("must_change_password", Schema::Boolean("The one-time password is still in use."),
              true)
       .Field("version", Schema::Integer("Bumped on every change; send as If-Match."), true)
-      .Field("created_at", Time(""), true)
-      .Field("updated_at", Time(""), true)
-      .Field("disabled_at", Time("").Nullable(), true);
+      .Field("created_at", TimeSchema(""), true)
+      .Field("updated_at", TimeSchema(""), true)
+      .Field("disabled_at", TimeSchema("").Nullable(), true);
 }
 
 nlohmann::json TokenJson(const ApiToken& t, Timestamp now) {
@@ -61,8 +81,8 @@ nlohmann::json TokenJson(const ApiToken& t, Timestamp now) {
           {"created_at", FormatRfc3339(t.created_at)},
           {"created_by", t.created_by},
           {"expires_at", FormatRfc3339(t.expires_at)},
-          {"revoked_at", OptTime(t.revoked_at)},
-          {"last_used_at", OptTime(t.last_used_at)}};
+          {"revoked_at", TimeOrNull(t.revoked_at)},
+          {"last_used_at", TimeOrNull(t.last_used_at)}};
 }
 
 Schema TokenSchema() {
@@ -72,11 +92,11 @@ Schema TokenSchema() {
       .Field("user_id", Schema::String("The owner; the token acts as this user."), true)
       .Field("scopes", Schema::Array(Schema::String().Enum(PermissionNameList())), true)
       .Field("status", Schema::String().Enum({"active", "expired", "revoked"}), true)
-      .Field("created_at", Time(""), true)
+      .Field("created_at", TimeSchema(""), true)
       .Field("created_by", Schema::String("User id of the issuer."), true)
-      .Field("expires_at", Time(""), true)
-      .Field("revoked_at", Time("").Nullable(), true)
-      .Field("last_used_at", Time("Updated at most once a minute.").Nullable(), true);
+      .Field("expires_at", TimeSchema(""), true)
+      .Field("revoked_at", TimeSchema("").Nullable(), true)
+      .Field("last_used_at", TimeSchema("Updated at most once a minute.").Nullable(), true);
 }
 
 Schema PageSchema(Schema item, Schema cursor) {

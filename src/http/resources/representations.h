@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/user.h"
+#include "http/message.h"
 #include "http/schema.h"
 
 namespace cl::http {
@@ -18,6 +19,15 @@ Schema TokenSchema();
 
 // {"items": [...], "next_after": cursor or null}
 Schema PageSchema(Schema item, Schema cursor);
+
+// A date-time string in the OpenAPI document.
+Schema TimeSchema(std::string description = "");
+
+// JSON with the object's version as ETag ("<version>").
+Response VersionedJsonResponse(int status, const nlohmann::json& body, int64_t version);
+// If-Match: "<version>" (quotes optional, as sent in our ETags), or nullopt
+// when absent; `what` names the version in the error ("the user's version").
+Result<std::optional<int64_t>> IfMatchVersion(const Request& req, std::string_view what);
 
 std::vector<std::string> RoleNames();
 std::vector<std::string> PermissionNameList();

@@ -1,8 +1,6 @@
 // User administration: list, create, read, change, disable, reset password.
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "http/api.h"
 #include "http/resources/representations.h"
 
@@ -15,24 +13,7 @@ std::vector<std::string> Strings(const nlohmann::json& array) {
   return out;
 }
 
-// If-Match: "<version>" (quotes optional, as sent by our ETag).
-Result<std::optional<int64_t>> IfMatchVersion(const Request& req) {
-  std::string_view v = req.Header("If-Match");
-  if (v.empty()) return std::optional<int64_t>();
-  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-  int64_t n = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || end != v.data() + v.size()) {
-    return Malformed("If-Match must be the user's version as returned in its ETag");
-  }
-  return std::optional<int64_t>(n);
-}
-
-Response UserResponse(int status, const User& u) {
-  Response r = JsonResponse(status, UserJson(u));
-  r.With("ETag", fmt::format("\"{}\"", u.version));
-  return r;
-}
+Response UserResponse(int status, const User& u) { return VersionedJsonResponse(status, UserJson(u), u.version); }
 
 }  // namespace
 
@@ -144,7 +125,7 @@ void AddUserRoutes(Api& api, Router& router) {
         if (ctx.body.contains("email")) patch.email = ctx.body["email"].get<std::string>();
         if (ctx.body.contains("roles")) patch.roles = Strings(ctx.body["roles"]);
         if (ctx.body.contains("disabled")) patch.disabled = ctx.body["disabled"].get<bool>();
-        CL_ASSIGN_OR_RETURN(patch.expected_version, IfMatchVersion(ctx.req));
+        CL_ASSIGN_OR_RETURN(patch.expected_version, IfMatchVersion(ctx.req, "the user's version"));
         CL_ASSIGN_OR_RETURN(User target, api.services().users.Get(*ctx.principal, ctx.Param("id")));
         CL_ASSIGN_OR_RETURN(User u, api.services().users.Update(*ctx.principal, ctx.Audit(), target.id, patch));
         return UserResponse(200, u);

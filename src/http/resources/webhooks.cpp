@@ -127,7 +127,7 @@ void AddWebhookRoutes(Api& api, Router& router) {
                            {"last_status", d.last_status},
                            {"last_error", d.last_error},
                            {"created_at", FormatRfc3339(d.created_at)},
-                           {"delivered_at", d.delivered_at ? nlohmann::json(FormatRfc3339(*d.delivered_at)) : nlohmann::json()}});
+                           {"delivered_at", TimeOrNull(d.delivered_at)}});
         }
         return JsonResponse(200, {{"items", items}});
       }});

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <initializer_list>
 #include <span>
@@ -37,6 +38,32 @@ class Row {
   virtual std::string_view Text(int col) const = 0;
   virtual std::span<const uint8_t> Blob(int col) const = 0;
   std::string String(int col) const { return std::string(Text(col)); }
+};
+
+// A WHERE clause built from optional filters, with the parameters it binds.
+// Owns the text it binds, so values may be temporaries.
+class Filters {
+ public:
+  // Appends `clause` (" AND x = ?") and binds `value` to its placeholder.
+  void Text(std::string_view clause, std::string value) {
+    where_ += clause;
+    owned_.push_back(std::move(value));
+    params_.emplace_back(std::string_view(owned_.back()));
+  }
+  // Appends `clause` and binds one integer per placeholder, in order.
+  void Ints(std::string_view clause, std::initializer_list<int64_t> values) {
+    where_ += clause;
+    for (int64_t v : values) params_.emplace_back(v);
+  }
+  // Binds a parameter that follows the WHERE clause (e.g. LIMIT ?).
+  void Bind(int64_t value) { params_.emplace_back(value); }
+  const std::string& where() const { return where_; }
+  std::span<const Value> params() const { return params_; }
+
+ private:
+  std::string where_ = "WHERE 1 = 1";
+  std::vector<Value> params_;
+  std::deque<std::string> owned_;  // stable addresses for the bound views
 };
 
 enum class Dialect { kSqlite, kPostgres };

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <deque>
 
 #include "storage/sql/sql_tx.h"
 
@@ -145,48 +144,32 @@ Result<std::optional<Change>> SqlChangeRepo::FindByNumber(int64_t number) {
 }
 
 Result<std::vector<Change>> SqlChangeRepo::List(const ChangeListQuery& q) {
-  std::string where = "WHERE 1 = 1";
-  std::vector<Value> params;
-  std::deque<std::string> keep;  // owns text bound by view (stable addresses)
-  auto text = [&](const char* clause, std::string value) {
-    where += clause;
-    keep.push_back(std::move(value));
-    params.emplace_back(std::string_view(keep.back()));
-  };
-  if (q.state) text(" AND state = ?", std::string(Name(*q.state)));
-  if (q.type) text(" AND type = ?", std::string(Name(*q.type)));
-  if (q.risk) text(" AND risk = ?", std::string(Name(*q.risk)));
-  if (!q.service.empty()) text(" AND service = ?", q.service);
-  if (!q.environment.empty()) text(" AND environment = ?", q.environment);
-  if (!q.category.empty()) text(" AND category = ?", q.category);
-  if (!q.requestor.empty()) text(" AND requestor = ?", q.requestor);
-  if (q.created_from) {
-    where += " AND created_at >= ?";
-    params.emplace_back(q.created_from->micros);
-  }
-  if (q.created_to) {
-    where += " AND created_at < ?";
-    params.emplace_back(q.created_to->micros);
-  }
+  Filters f;
+  if (q.state) f.Text(" AND state = ?", std::string(Name(*q.state)));
+  if (q.type) f.Text(" AND type = ?", std::string(Name(*q.type)));
+  if (q.risk) f.Text(" AND risk = ?", std::string(Name(*q.risk)));
+  if (!q.service.empty()) f.Text(" AND service = ?", q.service);
+  if (!q.environment.empty()) f.Text(" AND environment = ?", q.environment);
+  if (!q.category.empty()) f.Text(" AND category = ?", q.category);
+  if (!q.requestor.empty()) f.Text(" AND requestor = ?", q.requestor);
+  if (q.created_from) f.Ints(" AND created_at >= ?", {q.created_from->micros});
+  if (q.created_to) f.Ints(" AND created_at < ?", {q.created_to->micros});
   const std::string col = SortColumn(q.sort);
   const char* dir = q.descending ? "DESC" : "ASC";
   const char* cmp = q.descending ? "<" : ">";
   if (q.after_number) {
     if (q.sort == ChangeSort::kNumber) {
-      where += fmt::format(" AND number {} ?", cmp);
-      params.emplace_back(*q.after_number);
+      f.Ints(fmt::format(" AND number {} ?", cmp), {*q.after_number});
     } else {
-      where += fmt::format(" AND ({0} {1} ? OR ({0} = ? AND number {1} ?))", col, cmp);
-      params.emplace_back(q.after_value.value_or(0));
-      params.emplace_back(q.after_value.value_or(0));
-      params.emplace_back(*q.after_number);
+      const int64_t v = q.after_value.value_or(0);
+      f.Ints(fmt::format(" AND ({0} {1} ? OR ({0} = ? AND number {1} ?))", col, cmp), {v, v, *q.after_number});
     }
   }
-  params.emplace_back(q.limit);
+  f.Bind(q.limit);
   const std::string sql = fmt::format("SELECT {} FROM changes {} ORDER BY {} {}, number {} LIMIT ?",
-                                      kChangeColumns, where, col, dir, dir);
+                                      kChangeColumns, f.where(), col, dir, dir);
   std::vector<Change> out;
-  CL_RETURN_IF_ERROR(c_.QueryV(sql, params, [&](const Row& r) {
+  CL_RETURN_IF_ERROR(c_.QueryV(sql, f.params(), [&](const Row& r) {
     out.push_back(ReadChange(r));
     return true;
   }));

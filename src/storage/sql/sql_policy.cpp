@@ -1,8 +1,6 @@
 // SQL for policy versions (append-only) and findings.
 #include <fmt/format.h>
 
-#include <deque>
-
 #include "storage/sql/sql_tx.h"
 
 namespace cl::sql {
@@ -95,24 +93,17 @@ Result<bool> SqlFindingRepo::InsertIfNew(const Finding& f) {
 }
 
 Result<std::vector<Finding>> SqlFindingRepo::List(const FindingQuery& q) {
-  std::string where = "WHERE 1 = 1";
-  std::vector<Value> params;
-  std::deque<std::string> keep;
-  auto text = [&](const char* clause, const std::string& value) {
-    where += clause;
-    keep.push_back(value);
-    params.emplace_back(std::string_view(keep.back()));
-  };
-  if (!q.status.empty()) text(" AND status = ?", q.status);
-  if (!q.kind.empty()) text(" AND kind = ?", q.kind);
-  if (!q.object_id.empty()) text(" AND object_id = ?", q.object_id);
-  params.emplace_back(q.limit);
+  Filters f;
+  if (!q.status.empty()) f.Text(" AND status = ?", q.status);
+  if (!q.kind.empty()) f.Text(" AND kind = ?", q.kind);
+  if (!q.object_id.empty()) f.Text(" AND object_id = ?", q.object_id);
+  f.Bind(q.limit);
   std::vector<Finding> out;
   CL_RETURN_IF_ERROR(c_.QueryV(
       fmt::format("SELECT id, kind, severity, object_type, object_id, controls, summary, details, "
                   "status, created_at FROM findings {} ORDER BY created_at DESC, id LIMIT ?",
-                  where),
-      params, [&](const Row& r) {
+                  f.where()),
+      f.params(), [&](const Row& r) {
         Finding f;
         f.id = r.String(0);
         f.kind = r.String(1);
