@@ -16,6 +16,7 @@ int ExitCodeFor(ErrorCode code) {
   switch (code) {
     case ErrorCode::kOk: return kExitOk;
     case ErrorCode::kInvalidArgument:
+    case ErrorCode::kInvalidDocument:
     case ErrorCode::kMalformed:
     case ErrorCode::kUnauthenticated:
     case ErrorCode::kPermissionDenied:

@@ -26,6 +26,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kInternal: return "internal";
     case ErrorCode::kFailedPrecondition: return "failed_precondition";
     case ErrorCode::kSodViolation: return "sod_violation";
+    case ErrorCode::kInvalidDocument: return "invalid_document";
   }
   return "internal";
 }

@@ -38,6 +38,7 @@ enum class ErrorCode {
   kInternal,
   kFailedPrecondition,  // a state or evidence rule refuses the action now (lists what is missing)
   kSodViolation,        // segregation of duties forbids this person doing this
+  kInvalidDocument,     // an uploaded document (plan, manifest) cannot be used; message names why
 };
 
 // One problem with one input field; `field` is a JSON pointer ("/roles/0").
@@ -100,6 +101,7 @@ inline Status FailedPrecondition(std::string m, std::vector<FieldError> e = {}) 
   return Status(ErrorCode::kFailedPrecondition, std::move(m), std::move(e));
 }
 inline Status SodViolation(std::string m) { return Status(ErrorCode::kSodViolation, std::move(m)); }
+inline Status InvalidDocument(std::string m) { return Status(ErrorCode::kInvalidDocument, std::move(m)); }
 
 // Stable lower_snake name of a code ("invalid_argument"); used in logs and the CLI.
 const char* ErrorCodeName(ErrorCode code);

@@ -42,6 +42,10 @@ const std::vector<ProblemType>& ProblemTypes() {
       {ErrorCode::kSodViolation, 403, "segregation-of-duties", "Segregation of duties",
        "The policy does not let this person take this action on this change, e.g. approving a "
        "change they requested or will implement when no independent approver has approved."},
+      {ErrorCode::kInvalidDocument, 422, "invalid-document", "The uploaded document cannot be used",
+       "A Terraform plan, Kubernetes manifest or similar upload is not what it claims to be: "
+       "not valid JSON or YAML (with line and column), not a plan, or missing a required part. "
+       "`detail` names the problem; nothing was stored."},
       {ErrorCode::kAlreadyExists, 409, "already-exists", "Already exists",
        "A resource with the same unique name already exists."},
       {ErrorCode::kConflict, 409, "conflict", "Conflict with the current state",
