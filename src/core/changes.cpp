@@ -53,11 +53,11 @@ nlohmann::json AuditState(const Change& c, nlohmann::json content) {
 
 nlohmann::json AuditState(const Change& c) { return AuditState(c, ContentToJson(c.content)); }
 
+}  // namespace
+
 bool MayEdit(const Principal& who, const Change& c) {
   return who.user_id == c.requestor_id || who.Can(Permission::kChangesManage);
 }
-
-}  // namespace
 
 Result<Change> ChangeService::Load(Tx& tx, int64_t number) {
   CL_ASSIGN_OR_RETURN(std::optional<Change> found, tx.Changes().FindByNumber(number));
@@ -134,71 +134,76 @@ Result<Change> ChangeService::Edit(const Principal& who, const AuditContext& ctx
       return Conflict(fmt::format("{} is at version {}, not {}; reload and retry", before.Key(),
                                   before.row_version, *expected));
     }
-    const ChangeState s = before.state;
-    const bool emergency = before.content.type == ChangeType::kEmergency;
-    if (IsTerminal(s) || s == ChangeState::kImplemented || s == ChangeState::kVerified ||
-        s == ChangeState::kFailed || (s == ChangeState::kInProgress && !emergency)) {
-      return Conflict(fmt::format("{} is {}; its content is locked. Record what happened as evidence, or "
-                                  "raise a new change",
-                                  before.Key(), Name(s)));
-    }
-    CL_ASSIGN_OR_RETURN(ChangeContent content, MergeContent(before.content, patch));
-    if (s != ChangeState::kDraft && content.type != before.content.type) {
-      return InvalidArgument("the type cannot change after submission",
-                             {{"/type", "cancel this change and raise a new one"}});
-    }
-    if (content.type == ChangeType::kStandard && s != ChangeState::kDraft) {
-      return Conflict("standard changes are fixed by their template after submission; cancel and raise a new one");
-    }
-    Change c = before;
-    c.content = std::move(content);
-    const nlohmann::json content_json = ContentToJson(c.content);
-    c.material_hash = MaterialHashOf(content_json);
-    const bool material = c.material_hash != before.material_hash;
-    c.updated_at = d_.clock.Now();
-    c.row_version = before.row_version + 1;
-    c.content_version = before.content_version + 1;
-    int voided = 0;
-    if (s != ChangeState::kDraft) {
-      CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
-      const Assessment a = Evaluate(*active.policy, c.content);
-      if (!a.missing_fields.empty() || !a.problems.empty()) {
-        std::vector<FieldError> errs = a.missing_fields;
-        errs.insert(errs.end(), a.problems.begin(), a.problems.end());
-        return InvalidArgument("the edit would leave a submitted change incomplete", std::move(errs));
-      }
-      c.assessment = a.ToJson(c.content.type);
-      c.risk = a.risk;
-      c.policy_version = active.version;
-    }
-    if (material) {
-      CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
-      for (const Approval& ap : approvals) {
-        if (!ap.valid()) continue;
-        const std::string reason = fmt::format("content changed in version {} ({})", c.content_version, c.material_hash);
-        CL_RETURN_IF_ERROR(tx.Changes().VoidApproval(ap.id, c.updated_at, reason));
-        AuditRecord rec{"approval.void", "approval", ap.id};
-        rec.details = {{"change", c.Key()}, {"approver", ap.approver}, {"role", ap.role}, {"reason", reason},
-                       {"approved_sha256", ap.material_hash}};
-        CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
-        ++voided;
-      }
-      if (voided > 0 && (s == ChangeState::kApproved || s == ChangeState::kScheduled)) {
-        c.state = ChangeState::kSubmitted;
-        c.approved_at.reset();
-        c.scheduled_at.reset();
-      }
-      if (voided > 0 && emergency) c.approved_at.reset();
-    }
-    CL_RETURN_IF_ERROR(tx.Changes().Update(c));
-    CL_RETURN_IF_ERROR(tx.Changes().InsertVersion(
-        {c.id, c.content_version, c.material_hash, content_json, who.user_id, who.username, c.updated_at}));
-    const std::string note = voided > 0 ? fmt::format("{} approval(s) voided by a material edit", voided) : "";
-    CL_RETURN_IF_ERROR(Record(tx, ctx, before, c, "update", note));
-    out = std::move(c);
+    CL_ASSIGN_OR_RETURN(out, ApplyEdit(tx, who, ctx, before, patch, "update"));
     return Status::Ok();
   }));
   return out;
+}
+
+Result<Change> ChangeService::ApplyEdit(Tx& tx, const Principal& who, const AuditContext& ctx, const Change& before,
+                                        const nlohmann::json& patch, std::string_view action) {
+  const ChangeState s = before.state;
+  const bool emergency = before.content.type == ChangeType::kEmergency;
+  if (IsTerminal(s) || s == ChangeState::kImplemented || s == ChangeState::kVerified ||
+      s == ChangeState::kFailed || (s == ChangeState::kInProgress && !emergency)) {
+    return Conflict(fmt::format("{} is {}; its content is locked. Record what happened as evidence, or "
+                                "raise a new change",
+                                before.Key(), Name(s)));
+  }
+  CL_ASSIGN_OR_RETURN(ChangeContent content, MergeContent(before.content, patch));
+  if (s != ChangeState::kDraft && content.type != before.content.type) {
+    return InvalidArgument("the type cannot change after submission",
+                           {{"/type", "cancel this change and raise a new one"}});
+  }
+  if (content.type == ChangeType::kStandard && s != ChangeState::kDraft) {
+    return Conflict("standard changes are fixed by their template after submission; cancel and raise a new one");
+  }
+  Change c = before;
+  c.content = std::move(content);
+  const nlohmann::json content_json = ContentToJson(c.content);
+  c.material_hash = MaterialHashOf(content_json);
+  const bool material = c.material_hash != before.material_hash;
+  c.updated_at = d_.clock.Now();
+  c.row_version = before.row_version + 1;
+  c.content_version = before.content_version + 1;
+  int voided = 0;
+  if (s != ChangeState::kDraft) {
+    CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+    const Assessment a = Evaluate(*active.policy, c.content);
+    if (!a.missing_fields.empty() || !a.problems.empty()) {
+      std::vector<FieldError> errs = a.missing_fields;
+      errs.insert(errs.end(), a.problems.begin(), a.problems.end());
+      return InvalidArgument("the edit would leave a submitted change incomplete", std::move(errs));
+    }
+    c.assessment = a.ToJson(c.content.type);
+    c.risk = a.risk;
+    c.policy_version = active.version;
+  }
+  if (material) {
+    CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
+    for (const Approval& ap : approvals) {
+      if (!ap.valid()) continue;
+      const std::string reason = fmt::format("content changed in version {} ({})", c.content_version, c.material_hash);
+      CL_RETURN_IF_ERROR(tx.Changes().VoidApproval(ap.id, c.updated_at, reason));
+      AuditRecord rec{"approval.void", "approval", ap.id};
+      rec.details = {{"change", c.Key()}, {"approver", ap.approver}, {"role", ap.role}, {"reason", reason},
+                     {"approved_sha256", ap.material_hash}};
+      CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
+      ++voided;
+    }
+    if (voided > 0 && (s == ChangeState::kApproved || s == ChangeState::kScheduled)) {
+      c.state = ChangeState::kSubmitted;
+      c.approved_at.reset();
+      c.scheduled_at.reset();
+    }
+    if (voided > 0 && emergency) c.approved_at.reset();
+  }
+  CL_RETURN_IF_ERROR(tx.Changes().Update(c));
+  CL_RETURN_IF_ERROR(tx.Changes().InsertVersion(
+      {c.id, c.content_version, c.material_hash, content_json, who.user_id, who.username, c.updated_at}));
+  const std::string note = voided > 0 ? fmt::format("{} approval(s) voided by a material edit", voided) : "";
+  CL_RETURN_IF_ERROR(Record(tx, ctx, before, c, action, note));
+  return c;
 }
 
 Result<ChangeDetail> ChangeService::Get(const Principal& who, int64_t number) {
@@ -212,6 +217,13 @@ Result<ChangeDetail> ChangeService::Get(const Principal& who, int64_t number) {
     CL_ASSIGN_OR_RETURN(d.reviews, r.Reviews(d.change.id));
     CL_ASSIGN_OR_RETURN(d.transitions, r.Transitions(d.change.id));
     CL_ASSIGN_OR_RETURN(d.versions, r.Versions(d.change.id));
+    PipelineRepo& p = tx.Pipeline();
+    CL_ASSIGN_OR_RETURN(d.iac, p.IacOf(d.change.id));
+    DeploymentQuery dq;
+    dq.change_id = d.change.id;
+    dq.limit = 200;
+    CL_ASSIGN_OR_RETURN(d.deployments, p.Deployments(dq));
+    CL_ASSIGN_OR_RETURN(d.artifacts, p.ArtifactsOf(d.change.id));
     return Status::Ok();
   }));
   const Change& c = d.change;

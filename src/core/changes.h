@@ -58,6 +58,9 @@ struct ChangeDetail {
   ApprovalProgress approval;
   bool overdue = false;
   std::vector<FieldError> closure_missing;  // what close would refuse for now
+  std::vector<IacAttachment> iac;
+  std::vector<Deployment> deployments;
+  std::vector<ArtifactLink> artifacts;
 };
 
 class ChangeService {
@@ -79,6 +82,14 @@ class ChangeService {
   Result<Review> AddReview(const Principal& who, const AuditContext& ctx, int64_t number, ReviewKind kind,
                            const std::string& outcome, const std::string& notes);
 
+  // Binds a classified Terraform plan or Kubernetes manifest to the change:
+  // its digest becomes part of the approved content, the classification
+  // raises (never lowers) the security impact answers, and the bytes are kept
+  // as config_diff evidence. The requestor, a change manager or a pipeline
+  // (evidence:write) may attach.
+  Result<IacAttachment> AttachIac(const Principal& who, const AuditContext& ctx, int64_t number,
+                                  const IacUpload& upload);
+
   Result<ChangeDetail> Get(const Principal& who, int64_t number);
   Result<std::vector<Change>> List(const Principal& who, const ChangeListQuery& q);
   Result<FileBlob> GetFile(const Principal& who, std::string_view sha256);
@@ -96,12 +107,19 @@ class ChangeService {
 
  private:
   Result<Change> Load(Tx& tx, int64_t number);
+  // A content edit inside `tx`: new version, re-assessment, approvals voided
+  // by a material change. The caller has checked who may edit.
+  Result<Change> ApplyEdit(Tx& tx, const Principal& who, const AuditContext& ctx, const Change& before,
+                           const nlohmann::json& patch, std::string_view action);
   Status Record(Tx& tx, const AuditContext& ctx, const Change& before, const Change& after,
                 std::string_view action, const std::string& note);
 
   const Deps& d_;
   PolicyService& policies_;
 };
+
+// The requestor or a change manager may edit a change's content.
+bool MayEdit(const Principal& who, const Change& c);
 
 // Reads "CHG-42" or "42".
 std::optional<int64_t> ParseChangeKey(std::string_view key);

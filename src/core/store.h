@@ -13,6 +13,7 @@
 
 #include "core/audit_types.h"
 #include "core/change.h"
+#include "core/pipeline.h"
 #include "core/status.h"
 #include "core/user.h"
 
@@ -125,6 +126,9 @@ class ChangeRepo {
   // Emergencies past their review deadline still missing approvals or the
   // retrospective, and without an open overdue finding yet.
   virtual Result<std::vector<Change>> OverdueEmergencies(Timestamp now) = 0;
+  // Changes for a service and environment that a deployment could belong to
+  // (submitted through implemented), newest first.
+  virtual Result<std::vector<Change>> DeployCandidates(std::string_view service, std::string_view environment) = 0;
   virtual Result<std::vector<EmergencyPattern>> EmergencyPatterns(Timestamp since, int64_t min_count) = 0;
 
   virtual Status InsertVersion(const ChangeVersion& v) = 0;
@@ -222,6 +226,28 @@ class WebhookRepo {
 };
 
 // One transaction. Repos share it; a failed callback rolls all of it back.
+// IaC attachments, deployments, freezes and inbound webhook deliveries (G1).
+class PipelineRepo {
+ public:
+  virtual ~PipelineRepo() = default;
+  virtual Status InsertIac(const IacAttachment& a) = 0;
+  virtual Result<std::vector<IacAttachment>> IacOf(std::string_view change_id) = 0;
+  virtual Status InsertDeployment(const Deployment& d) = 0;
+  virtual Result<std::vector<Deployment>> Deployments(const DeploymentQuery& q) = 0;
+  virtual Status InsertFreeze(const Freeze& f) = 0;
+  // Freezes not lifted that end after `after` (all when nullopt, newest first).
+  virtual Result<std::vector<Freeze>> Freezes(std::optional<Timestamp> ending_after) = 0;
+  virtual Status LiftFreeze(std::string_view id, Timestamp at, std::string_view by) = 0;
+  virtual Status LinkArtifact(const ArtifactLink& link) = 0;  // no-op if already linked
+  virtual Result<std::vector<ArtifactLink>> ArtifactsOf(std::string_view change_id) = 0;
+  // Changes (ids) linked to this artifact.
+  virtual Result<std::vector<std::string>> ChangesWithArtifact(std::string_view kind, std::string_view value) = 0;
+  // False if this (source, delivery_id) was already received.
+  virtual Result<bool> InsertDeliveryIfNew(const InboundDelivery& d) = 0;
+  virtual Result<std::optional<InboundDelivery>> FindDelivery(std::string_view source,
+                                                              std::string_view delivery_id) = 0;
+};
+
 class Tx {
  public:
   virtual ~Tx() = default;
@@ -233,6 +259,7 @@ class Tx {
   virtual PolicyRepo& Policies() = 0;
   virtual FindingRepo& Findings() = 0;
   virtual WebhookRepo& Webhooks() = 0;
+  virtual PipelineRepo& Pipeline() = 0;
 };
 
 using TxFn = std::function<Status(Tx&)>;

@@ -57,6 +57,7 @@ Api::Api(ApiServices services, ApiOptions options)
   AddChangeActionRoutes(*this, router_);
   AddPolicyRoutes(*this, router_);
   AddWebhookRoutes(*this, router_);
+  AddPipelineRoutes(*this, router_);
   std::vector<std::pair<std::string, std::string>> labels;
   for (const Route& r : router_.routes()) labels.emplace_back(r.method, r.pattern);
   metrics_ = std::make_unique<Metrics>(std::move(labels));
@@ -212,6 +213,16 @@ Status Api::ParseArgs(const Route& route, const Request& req, Ctx& ctx) {
 }
 
 Status Api::ParseBody(const Route& route, const Request& req, Ctx& ctx) {
+  if (!route.raw_body_types.empty()) {
+    if (req.body.empty()) return Malformed("the request body is empty");
+    const std::string_view type = req.Header("Content-Type");
+    const std::string_view bare = type.substr(0, std::min(type.find(';'), type.size()));
+    for (const std::string& accepted : route.raw_body_types) {
+      if (bare.size() == accepted.size() && StartsWithNoCase(bare, accepted)) return Status::Ok();
+    }
+    return Status(ErrorCode::kUnsupportedMediaType,
+                  fmt::format("send the body as one of: {}", fmt::join(route.raw_body_types, ", ")));
+  }
   if (!route.request) {
     // Actions without input tolerate an empty body or "{}", nothing else.
     if (IsBlank(req.body)) return Status::Ok();

@@ -12,6 +12,7 @@
 
 #include "core/audit_log.h"
 #include "core/changes.h"
+#include "core/deploy_gate.h"
 #include "core/notifications.h"
 #include "core/policy_service.h"
 #include "core/sessions.h"
@@ -37,6 +38,7 @@ struct ApiServices {
   PolicyService& policies;
   ChangeService& changes;
   WebhookService& webhooks;
+  DeployGate& gate;
 };
 
 enum class CookieSecure { kAuto, kAlways, kNever };
@@ -100,6 +102,7 @@ void AddChangeRoutes(Api& api, Router& router);
 void AddChangeActionRoutes(Api& api, Router& router);
 void AddPolicyRoutes(Api& api, Router& router);
 void AddWebhookRoutes(Api& api, Router& router);
+void AddPipelineRoutes(Api& api, Router& router);
 
 // Builds the OpenAPI 3.1 document from the route table.
 nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url);

@@ -28,6 +28,10 @@ const std::map<std::string, std::string>& TagDescriptions() {
       {"reports", "Reports over the change population."},
       {"policy", "The change policy as code: versions, dry-run evaluation, standard templates."},
       {"notifications", "Webhooks that tell stakeholders about change events, and their delivery log."},
+      {"pipeline", "The deploy gate for CI/CD, deployments, the freeze calendar, and Terraform plans and "
+                   "Kubernetes manifests classified and bound to changes."},
+      {"integrations", "Signed webhooks from GitHub and GitLab that link pull/merge requests, pipelines and "
+                       "deployments to changes as evidence."},
   };
   return kTags;
 }
@@ -114,6 +118,12 @@ json Operation(const Route& r) {
     op["requestBody"] = {{"required", true},
                          {"content", {{"application/json", {{"schema", r.request->ToJsonSchema()}}}}}};
     errors.insert({400, 413, 415, 422});
+  }
+  if (!r.raw_body_types.empty()) {
+    json content = json::object();
+    for (const std::string& t : r.raw_body_types) content[t] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+    op["requestBody"] = {{"required", true}, {"content", content}};
+    errors.insert({400, 413, 415});
   }
   json responses = json::object();
   json ok = {{"description", r.summary}};

@@ -68,6 +68,9 @@ struct Route {
   std::string summary{};
   std::string description{};
   std::optional<Schema> request{};
+  // A route that takes the body as it is (a plan file, a signed webhook
+  // payload) lists the media types it accepts; the handler reads ctx.req.body.
+  std::vector<std::string> raw_body_types{};
   std::vector<QueryParam> query{};
   int success_status = 200;
   std::optional<Schema> response{};  // JSON body of the success response

@@ -6,6 +6,8 @@
 #include <boost/beast/http.hpp>
 
 #include <fmt/format.h>
+
+#include <limits>
 #include <sys/socket.h>
 
 #include <optional>
@@ -106,6 +108,9 @@ class Session : public std::enable_shared_from_this<Session>, public HeaderSourc
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
+    // The route's own limit is applied once the request line is known
+    // (OnHeader); Beast's default (1 MB) must not refuse first.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     idle_ = true;
     stream_.expires_after(served_ == 0 ? options_.header_timeout : options_.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,

@@ -78,6 +78,44 @@ void AddToReport(IacReport& report, const ClassificationRules& rules,
   report.resources.push_back(std::move(resource));
 }
 
+IacUpload ToUpload(const IacReport& report, const ClassificationRules& rules, std::string content,
+                   std::string filename) {
+  IacUpload u;
+  u.format = report.format;
+  u.digest = report.digest;
+  u.filename = std::move(filename);
+  u.content = std::move(content);
+  u.impact = report.impact;
+  u.categories = report.CategoryIds(rules);
+  u.report = report.ToJson(rules);
+  const std::vector<ClassificationRule>& list =
+      report.format == "kubernetes-manifest" ? rules.kubernetes : rules.terraform;
+  for (ImpactArea area : kAllImpactAreas) {
+    std::string& text = u.reasons[static_cast<size_t>(area)];
+    int shown = 0, more = 0;
+    for (const ClassifiedResource& r : report.resources) {
+      if (!(r.impact & Bit(area))) continue;
+      if (shown == 5) {
+        ++more;
+        continue;
+      }
+      // The first rule that contributes this area explains it.
+      std::string why;
+      for (int idx : r.rules) {
+        const ClassificationRule& rule = list[static_cast<size_t>(idx)];
+        if ((rule.impact | rules.categories[static_cast<size_t>(rule.category)].impact) & Bit(area)) {
+          why = rule.reason;
+          if (rule.impact & Bit(area)) break;  // a sharper reason (e.g. open to the internet) wins
+        }
+      }
+      text += (shown ? "; " : "") + r.address + " (" + r.action + ": " + why + ")";
+      ++shown;
+    }
+    if (more > 0) text += "; and " + std::to_string(more) + " more";
+  }
+  return u;
+}
+
 std::string DocumentDigest(std::string_view bytes) {
   return "sha256:" + crypto::ToHex(crypto::Sha256(bytes));
 }

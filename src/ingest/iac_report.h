@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/pipeline.h"
 #include "ingest/iac_rules.h"
 
 namespace cl::ingest {
@@ -46,6 +47,11 @@ struct IacReport {
 // Adds one resource's matches to the report (skips it if nothing matched).
 void AddToReport(IacReport& report, const ClassificationRules& rules,
                  const std::vector<ClassificationRule>& list, ClassifiedResource resource);
+
+// What core needs to bind the report to a change: digest, impact areas with
+// the resources behind each (for the assessment's notes), and the report.
+IacUpload ToUpload(const IacReport& report, const ClassificationRules& rules, std::string content,
+                   std::string filename);
 
 // "sha256:<hex>" of raw bytes: how plans and manifests are identified.
 std::string DocumentDigest(std::string_view bytes);

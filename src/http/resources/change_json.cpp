@@ -1,5 +1,6 @@
 #include "http/resources/change_json.h"
 
+#include "http/resources/pipeline_json.h"
 #include "http/resources/representations.h"
 
 namespace cl::http {
@@ -157,6 +158,9 @@ nlohmann::json ChangeDetailJson(const ChangeDetail& d) {
     return nlohmann::json{{"version", v.version}, {"material_sha256", v.material_hash},
                           {"author", v.author},   {"created_at", FormatRfc3339(v.created_at)}};
   });
+  j["iac"] = list(d.iac, [](const IacAttachment& a) { return IacJson(a, /*with_report=*/true); });
+  j["deployments"] = list(d.deployments, DeploymentJson);
+  j["artifacts"] = list(d.artifacts, ArtifactLinkJson);
   j["overdue"] = d.overdue;
   j["closure_missing"] = list(d.closure_missing, [](const FieldError& e) {
     return nlohmann::json{{"pointer", e.field}, {"detail", e.message}};
@@ -263,6 +267,11 @@ Schema ChangeSchema(bool detail) {
         .Field("reviews", Schema::Array(ReviewSchema()), true)
         .Field("transitions", Schema::Array(Schema::Any()), true)
         .Field("versions", Schema::Array(Schema::Any()), true)
+        .Field("iac", Schema::Array(IacSchema(), "Attached plans and manifests with their classification."), true)
+        .Field("deployments", Schema::Array(DeploymentSchema(), "Gate decisions and reported deployments, newest "
+                                                                "first."),
+               true)
+        .Field("artifacts", Schema::Array(ArtifactLinkSchema()), true)
         .Field("overdue", Schema::Boolean("Emergency past its review deadline."), true)
         .Field("closure_missing", Schema::Array(Schema::Any("{pointer, detail}")), true);
   }

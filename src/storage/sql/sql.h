@@ -40,6 +40,9 @@ class Row {
   std::string String(int col) const { return std::string(Text(col)); }
 };
 
+// A JSON array of strings stored in a TEXT column (anything else reads as empty).
+std::vector<std::string> JsonStrings(std::string_view text);
+
 // A WHERE clause built from optional filters, with the parameters it binds.
 // Owns the text it binds, so values may be temporaries.
 class Filters {

@@ -186,6 +186,14 @@ Result<std::vector<Change>> SqlChangeRepo::OverdueEmergencies(Timestamp now) {
       {now.micros});
 }
 
+Result<std::vector<Change>> SqlChangeRepo::DeployCandidates(std::string_view service, std::string_view environment) {
+  return Select(
+      "WHERE service = ? AND environment = ? "
+      "AND state IN ('submitted', 'approved', 'scheduled', 'in_progress', 'implemented') "
+      "ORDER BY number DESC LIMIT 50",
+      {service, environment});
+}
+
 Result<std::vector<EmergencyPattern>> SqlChangeRepo::EmergencyPatterns(Timestamp since, int64_t min_count) {
   std::vector<EmergencyPattern> out;
   CL_RETURN_IF_ERROR(c_.Query(

@@ -110,10 +110,7 @@ Result<std::vector<Finding>> SqlFindingRepo::List(const FindingQuery& q) {
         f.severity = r.String(2);
         f.object_type = r.String(3);
         f.object_id = r.String(4);
-        auto controls = nlohmann::json::parse(r.Text(5), nullptr, false);
-        if (controls.is_array()) {
-          for (const auto& c : controls) f.controls.push_back(c.get<std::string>());
-        }
+        f.controls = JsonStrings(r.Text(5));
         f.summary = r.String(6);
         f.details = nlohmann::json::parse(r.Text(7), nullptr, false);
         f.status = r.String(8);

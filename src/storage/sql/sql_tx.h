@@ -81,6 +81,7 @@ class SqlChangeRepo final : public ChangeRepo {
   Result<std::optional<Change>> FindByNumber(int64_t number) override;
   Result<std::vector<Change>> List(const ChangeListQuery& q) override;
   Result<std::vector<Change>> OverdueEmergencies(Timestamp now) override;
+  Result<std::vector<Change>> DeployCandidates(std::string_view service, std::string_view environment) override;
   Result<std::vector<EmergencyPattern>> EmergencyPatterns(Timestamp since, int64_t min_count) override;
   Status InsertVersion(const ChangeVersion& v) override;
   Result<std::vector<ChangeVersion>> Versions(std::string_view change_id) override;
@@ -141,10 +142,31 @@ class SqlWebhookRepo final : public WebhookRepo {
   Connection& c_;
 };
 
+class SqlPipelineRepo final : public PipelineRepo {
+ public:
+  explicit SqlPipelineRepo(Connection& c) : c_(c) {}
+  Status InsertIac(const IacAttachment& a) override;
+  Result<std::vector<IacAttachment>> IacOf(std::string_view change_id) override;
+  Status InsertDeployment(const Deployment& d) override;
+  Result<std::vector<Deployment>> Deployments(const DeploymentQuery& q) override;
+  Status InsertFreeze(const Freeze& f) override;
+  Result<std::vector<Freeze>> Freezes(std::optional<Timestamp> ending_after) override;
+  Status LiftFreeze(std::string_view id, Timestamp at, std::string_view by) override;
+  Status LinkArtifact(const ArtifactLink& link) override;
+  Result<std::vector<ArtifactLink>> ArtifactsOf(std::string_view change_id) override;
+  Result<std::vector<std::string>> ChangesWithArtifact(std::string_view kind, std::string_view value) override;
+  Result<bool> InsertDeliveryIfNew(const InboundDelivery& d) override;
+  Result<std::optional<InboundDelivery>> FindDelivery(std::string_view source,
+                                                      std::string_view delivery_id) override;
+
+ private:
+  Connection& c_;
+};
+
 class SqlTx final : public Tx {
  public:
   explicit SqlTx(Connection& c)
-      : users_(c), tokens_(c), sessions_(c), audit_(c), changes_(c), policies_(c), findings_(c), webhooks_(c) {}
+      : users_(c), tokens_(c), sessions_(c), audit_(c), changes_(c), policies_(c), findings_(c), webhooks_(c), pipeline_(c) {}
   UserRepo& Users() override { return users_; }
   TokenRepo& Tokens() override { return tokens_; }
   SessionRepo& Sessions() override { return sessions_; }
@@ -153,6 +175,7 @@ class SqlTx final : public Tx {
   PolicyRepo& Policies() override { return policies_; }
   FindingRepo& Findings() override { return findings_; }
   WebhookRepo& Webhooks() override { return webhooks_; }
+  PipelineRepo& Pipeline() override { return pipeline_; }
 
  private:
   SqlUserRepo users_;
@@ -163,6 +186,7 @@ class SqlTx final : public Tx {
   SqlPolicyRepo policies_;
   SqlFindingRepo findings_;
   SqlWebhookRepo webhooks_;
+  SqlPipelineRepo pipeline_;
 };
 
 // Copies a 32-byte hash column; false if the stored value has another size.

@@ -47,10 +47,7 @@ Result<std::vector<Webhook>> SqlWebhookRepo::List(bool active_only) {
         w.id = r.String(0);
         w.url = r.String(1);
         w.secret = r.String(2);
-        auto events = nlohmann::json::parse(r.Text(3), nullptr, false);
-        if (events.is_array()) {
-          for (const auto& e : events) w.events.push_back(e.get<std::string>());
-        }
+        w.events = JsonStrings(r.Text(3));
         w.description = r.String(4);
         w.active = r.Int(5) != 0;
         w.created_by = r.String(6);

@@ -1,0 +1,88 @@
+// DeployGate: the CI/CD gate (G1, R001-01, B-04). A pipeline asks whether
+// it may deploy an artifact (commit, image, plan) of a service to an
+// environment; the answer is allow or deny with machine-readable reasons
+// (no approved change covers it, outside the window, freeze, approvals
+// voided, segregation of duties, evidence missing, a different plan). Every
+// decision is a deployment event on the change and an audit event.
+// Deployments reported after the fact that match no approved change raise
+// an unauthorized_change finding. Also owns the ad-hoc freeze calendar.
+// Thread-safe (state lives in the store).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/changes.h"
+
+namespace cl {
+
+struct GateRequest {
+  std::string service;
+  std::string environment;
+  Artifact artifact;
+  std::optional<int64_t> change_number;  // optional: the pipeline names the change
+  std::string url;                       // the pipeline run, for the record
+  std::string source = "api";            // api | cli | github | gitlab
+};
+
+struct GateReason {
+  std::string code;  // stable, for machines: no_change, outside_window, freeze, ...
+  std::string message;
+};
+
+struct GateResult {
+  bool allow = false;
+  std::vector<GateReason> reasons;  // why not (empty when allowed)
+  std::vector<std::string> flags;   // allowed, but worth a look: emergency_in_freeze, ...
+  std::optional<Change> change;     // the change the decision is about
+  Deployment deployment;            // the recorded event
+};
+
+struct ReportedDeployment {
+  std::string service;
+  std::string environment;
+  Artifact artifact;
+  std::optional<int64_t> change_number;
+  std::string status = "success";  // success | failure | in_progress | ...
+  std::string url;
+  std::string source = "api";
+};
+
+struct ReportResult {
+  Deployment deployment;
+  std::optional<Change> change;     // matched change (authorized)
+  std::optional<Finding> finding;   // raised when unauthorized
+  std::optional<Evidence> evidence; // attached to the matched change
+};
+
+// Severity of an unauthorized change by environment: production high,
+// staging-like medium, others low.
+std::string SeverityForEnvironment(std::string_view environment);
+
+class DeployGate {
+ public:
+  DeployGate(const Deps& deps, PolicyService& policies) : d_(deps), policies_(policies) {}
+
+  Result<GateResult> Check(const Principal& who, const AuditContext& ctx, const GateRequest& req);
+  Result<ReportResult> Report(const Principal& who, const AuditContext& ctx, const ReportedDeployment& in);
+  Result<std::vector<Deployment>> Deployments(const Principal& who, const DeploymentQuery& q);
+
+  Result<Freeze> AddFreeze(const Principal& who, const AuditContext& ctx, Freeze in);
+  Result<Freeze> LiftFreeze(const Principal& who, const AuditContext& ctx, std::string_view id);
+  // Active and upcoming ad-hoc freezes (all, including lifted, when `all`).
+  Result<std::vector<Freeze>> Freezes(const Principal& who, bool all);
+
+  // Links a commit/image/plan to a change (webhooks, API); audited.
+  Status LinkArtifact(Tx& tx, const AuditContext& ctx, const Change& c, std::string_view kind,
+                      std::string_view value, std::string_view source);
+
+ private:
+  const Deps& d_;
+  PolicyService& policies_;
+};
+
+// Checks the shape of an artifact: commit 7-64 hex, digests "sha256:<64 hex>".
+std::vector<FieldError> CheckArtifact(const Artifact& a, bool required);
+
+}  // namespace cl
