@@ -127,7 +127,7 @@ class ChangeRepo {
   // retrospective, and without an open overdue finding yet.
   virtual Result<std::vector<Change>> OverdueEmergencies(Timestamp now) = 0;
   // Changes for a service and environment that a deployment could belong to
-  // (submitted through implemented), newest first.
+  // (draft through implemented), newest first.
   virtual Result<std::vector<Change>> DeployCandidates(std::string_view service, std::string_view environment) = 0;
   virtual Result<std::vector<EmergencyPattern>> EmergencyPatterns(Timestamp since, int64_t min_count) = 0;
 

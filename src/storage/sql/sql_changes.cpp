@@ -189,7 +189,7 @@ Result<std::vector<Change>> SqlChangeRepo::OverdueEmergencies(Timestamp now) {
 Result<std::vector<Change>> SqlChangeRepo::DeployCandidates(std::string_view service, std::string_view environment) {
   return Select(
       "WHERE service = ? AND environment = ? "
-      "AND state IN ('submitted', 'approved', 'scheduled', 'in_progress', 'implemented') "
+      "AND state IN ('draft', 'submitted', 'approved', 'scheduled', 'in_progress', 'implemented') "
       "ORDER BY number DESC LIMIT 50",
       {service, environment});
 }
