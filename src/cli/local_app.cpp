@@ -50,6 +50,7 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   app->changes_ = std::make_unique<ChangeService>(*app->deps_, *app->policies_);
   app->webhooks_ = std::make_unique<WebhookService>(*app->deps_);
   app->gate_ = std::make_unique<DeployGate>(*app->deps_, *app->policies_);
+  app->integrations_ = std::make_unique<IntegrationService>(*app->deps_, *app->gate_);
   if (app->signer_) {
     AuditContext ctx{SystemPrincipal().ToActor(), "startup", ""};
     CL_RETURN_IF_ERROR(app->store_->Write(
@@ -68,7 +69,7 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
 
 http::ApiServices ApiServicesOf(LocalApp& a) {
   return http::ApiServices{a.store(),  a.clock(),    a.audit(),    a.signer(),  a.users(),
-                           a.tokens(), a.sessions(), a.policies(), a.changes(), a.webhooks(), a.gate()};
+                           a.tokens(), a.sessions(), a.policies(), a.changes(), a.webhooks(), a.gate(), a.integrations()};
 }
 
 LocalApp::~LocalApp() {

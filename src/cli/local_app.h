@@ -10,6 +10,7 @@
 #include "core/audit_log.h"
 #include "core/changes.h"
 #include "core/deploy_gate.h"
+#include "core/integrations.h"
 #include "core/notifications.h"
 #include "core/policy_service.h"
 #include "core/login_throttle.h"
@@ -56,6 +57,7 @@ class LocalApp {
   ChangeService& changes() { return *changes_; }
   WebhookService& webhooks() { return *webhooks_; }
   DeployGate& gate() { return *gate_; }
+  IntegrationService& integrations() { return *integrations_; }
   bool created_signing_key() const { return created_key_; }
   const std::string& signing_key_path() const { return key_path_; }
 
@@ -78,6 +80,7 @@ class LocalApp {
   std::unique_ptr<ChangeService> changes_;
   std::unique_ptr<WebhookService> webhooks_;
   std::unique_ptr<DeployGate> gate_;
+  std::unique_ptr<IntegrationService> integrations_;
   bool created_key_ = false;
   std::string key_path_;
 };

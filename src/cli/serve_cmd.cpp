@@ -5,10 +5,12 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "app/version.h"
 #include "cli/commands.h"
@@ -36,6 +38,8 @@ struct ServeOptions {
   bool no_access_log = false;
   bool no_bootstrap = false;
   std::string public_url;
+  std::string github_secret_file;
+  std::string gitlab_token_file;
   int drain_seconds = 30;
 };
 
@@ -162,6 +166,23 @@ int RunServe(const ServeOptions& o) {
   ao.worker_threads = o.workers;
   ao.access_log = !o.no_access_log;
   ao.public_url = o.public_url;
+  // Webhook secrets: from files (as secret managers mount them) or the
+  // environment; never from the command line, where `ps` would show them.
+  for (auto [file, env, target] : {std::tuple{&o.github_secret_file, "CHANGELEDGER_GITHUB_WEBHOOK_SECRET",
+                                              &ao.github_webhook_secret},
+                                   std::tuple{&o.gitlab_token_file, "CHANGELEDGER_GITLAB_WEBHOOK_TOKEN",
+                                              &ao.gitlab_webhook_token}}) {
+    if (!file->empty()) {
+      auto text = ReadTextFile(*file);
+      if (!text.ok()) return Fail(text.status());
+      std::string v = std::move(*text);
+      while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
+      if (v.size() < 16) return Fail(InvalidArgument(*file + ": a webhook secret needs at least 16 characters"));
+      *target = std::move(v);
+    } else if (const char* value = std::getenv(env); value && *value) {
+      *target = value;
+    }
+  }
   ao.cookie_secure = o.cookie_secure == "always"  ? http::CookieSecure::kAlways
                      : o.cookie_secure == "never" ? http::CookieSecure::kNever
                                                   : http::CookieSecure::kAuto;
@@ -245,6 +266,12 @@ void AddServeCommand(CLI::App& app, int& exit) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   cmd->add_option("--public-url", o->public_url, "External base URL, for /openapi.json");
+  cmd->add_option("--github-secret-file", o->github_secret_file,
+                  "File holding the GitHub webhook secret (or set CHANGELEDGER_GITHUB_WEBHOOK_SECRET)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--gitlab-token-file", o->gitlab_token_file,
+                  "File holding the GitLab webhook secret token (or set CHANGELEDGER_GITLAB_WEBHOOK_TOKEN)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--log-level", o->log_level)
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();

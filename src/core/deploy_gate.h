@@ -66,6 +66,9 @@ class DeployGate {
 
   Result<GateResult> Check(const Principal& who, const AuditContext& ctx, const GateRequest& req);
   Result<ReportResult> Report(const Principal& who, const AuditContext& ctx, const ReportedDeployment& in);
+  // The same inside a caller's write transaction (webhooks record the
+  // delivery and its effects atomically). `in` must pass CheckReport.
+  Result<ReportResult> ReportIn(Tx& tx, const Principal& who, const AuditContext& ctx, const ReportedDeployment& in);
   Result<std::vector<Deployment>> Deployments(const Principal& who, const DeploymentQuery& q);
 
   Result<Freeze> AddFreeze(const Principal& who, const AuditContext& ctx, Freeze in);
@@ -81,6 +84,9 @@ class DeployGate {
   const Deps& d_;
   PolicyService& policies_;
 };
+
+// Field errors of a deployment report (empty when valid).
+std::vector<FieldError> CheckReport(const ReportedDeployment& in);
 
 // Checks the shape of an artifact: commit 7-64 hex, digests "sha256:<64 hex>".
 std::vector<FieldError> CheckArtifact(const Artifact& a, bool required);

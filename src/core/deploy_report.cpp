@@ -36,8 +36,7 @@ nlohmann::json FreezeJson(const Freeze& f) {
 
 }  // namespace
 
-Result<ReportResult> DeployGate::Report(const Principal& who, const AuditContext& ctx, const ReportedDeployment& in) {
-  CL_RETURN_IF_ERROR(Require(who, Permission::kEvidenceWrite));
+std::vector<FieldError> CheckReport(const ReportedDeployment& in) {
   std::vector<FieldError> errors = CheckArtifact(in.artifact, /*required=*/true);
   if (in.service.empty() || in.service.size() > 200) errors.push_back({"/service", "required, at most 200 characters"});
   if (in.environment.empty() || in.environment.size() > 100) {
@@ -47,88 +46,102 @@ Result<ReportResult> DeployGate::Report(const Principal& who, const AuditContext
   if (!in.url.empty() && !in.url.starts_with("https://") && !in.url.starts_with("http://")) {
     errors.push_back({"/url", "must be an http(s) URL"});
   }
+  return errors;
+}
+
+Result<ReportResult> DeployGate::Report(const Principal& who, const AuditContext& ctx, const ReportedDeployment& in) {
+  CL_RETURN_IF_ERROR(Require(who, Permission::kEvidenceWrite));
+  std::vector<FieldError> errors = CheckReport(in);
   if (!errors.empty()) return InvalidArgument("the deployment report is not valid", std::move(errors));
   ReportResult out;
-  const Timestamp now = d_.clock.Now();
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
-    out = ReportResult{};
-    CL_ASSIGN_OR_RETURN(ChangeMatch m, MatchChange(tx, in.service, in.environment, in.artifact, in.change_number));
-    Deployment& d = out.deployment;
-    d.flags = std::move(m.flags);
-    const bool authorized = m.change && m.reasons.empty() && Authorizes(*m.change, d.flags);
-    if (m.change && !authorized && m.reasons.empty()) {
-      m.reasons.push_back({"not_approved", fmt::format("{} was {} when this was deployed", m.change->Key(),
-                                                       Name(m.change->state))});
-    }
-    d.id = d_.ids.NewId("dep");
-    d.kind = "reported";
-    d.service = in.service;
-    d.environment = in.environment;
-    d.artifact = in.artifact;
-    if (m.change) {
-      d.change_id = m.change->id;
-      d.change_number = m.change->number;
-    }
-    d.decision = authorized ? "authorized" : "unauthorized";
-    for (const GateReason& r : m.reasons) d.reasons.push_back({{"code", r.code}, {"message", r.message}});
-    d.source = in.source;
-    d.status = in.status;
-    d.url = in.url;
-    d.actor_id = who.user_id;
-    d.actor = who.username;
-    d.created_at = now;
-    CL_RETURN_IF_ERROR(tx.Pipeline().InsertDeployment(d));
-    if (authorized) {
-      out.change = m.change;
-      if (in.status == "success" || in.status == "failure" || in.status == "error") {
-        Evidence e;
-        e.id = d_.ids.NewId("evd");
-        e.change_id = m.change->id;
-        e.kind = EvidenceKind::kPipelineRun;
-        e.url = in.url;
-        e.note = fmt::format("Deployment {} of {} to {}: {} (commit {}{}) reported by {} via {}", d.id, in.service,
-                             in.environment, in.status, in.artifact.commit_sha.empty() ? "-" : in.artifact.commit_sha,
-                             in.artifact.image_digest.empty() ? "" : ", image " + in.artifact.image_digest,
-                             who.username, in.source);
-        e.added_by_id = who.user_id;
-        e.added_by = who.username;
-        e.created_at = now;
-        CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(e));
-        AuditRecord ev{"evidence.add", "evidence", e.id};
-        ev.after = {{"change", m.change->Key()}, {"kind", Name(e.kind)}, {"url", e.url}, {"note", e.note}};
-        CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, ev).status());
-        out.evidence = std::move(e);
-      }
-    } else {
-      Finding f;
-      f.id = d_.ids.NewId("fnd");
-      f.kind = "unauthorized_change";
-      f.severity = SeverityForEnvironment(in.environment);
-      f.object_type = "deployment";
-      f.object_id = d.id;
-      f.controls = {"CM-3", "CM-5"};
-      f.summary = fmt::format("{} was deployed to {} ({}) without an approved change", in.service, in.environment,
-                              in.artifact.commit_sha.empty() ? in.artifact.image_digest : in.artifact.commit_sha);
-      f.details = {{"deployment", d.id},  {"service", in.service},   {"environment", in.environment},
-                   {"commit_sha", in.artifact.commit_sha}, {"image_digest", in.artifact.image_digest},
-                   {"plan_digest", in.artifact.plan_digest}, {"status", in.status}, {"url", in.url},
-                   {"source", in.source}, {"reasons", d.reasons},
-                   {"change", m.change ? m.change->Key() : ""}};
-      f.created_at = now;
-      CL_ASSIGN_OR_RETURN(bool inserted, tx.Findings().InsertIfNew(f));
-      if (inserted) {
-        AuditRecord fr{"finding.raise", "finding", f.id};
-        fr.after = {{"kind", f.kind}, {"severity", f.severity}, {"object", d.id}, {"summary", f.summary}};
-        CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, fr).status());
-        out.finding = std::move(f);
-      }
-    }
-    AuditRecord rec{"deployment.report", "deployment", d.id};
-    rec.details = {{"service", d.service}, {"environment", d.environment}, {"status", d.status},
-                   {"decision", d.decision}, {"commit_sha", d.artifact.commit_sha},
-                   {"change", m.change ? m.change->Key() : ""}, {"source", d.source}, {"url", d.url}};
-    return d_.audit.Append(tx, ctx, rec).status();
+    CL_ASSIGN_OR_RETURN(out, ReportIn(tx, who, ctx, in));
+    return Status::Ok();
   }));
+  return out;
+}
+
+Result<ReportResult> DeployGate::ReportIn(Tx& tx, const Principal& who, const AuditContext& ctx,
+                                          const ReportedDeployment& in) {
+  CL_RETURN_IF_ERROR(Require(who, Permission::kEvidenceWrite));
+  ReportResult out;
+  const Timestamp now = d_.clock.Now();
+  CL_ASSIGN_OR_RETURN(ChangeMatch m, MatchChange(tx, in.service, in.environment, in.artifact, in.change_number));
+  Deployment& d = out.deployment;
+  d.flags = std::move(m.flags);
+  const bool authorized = m.change && m.reasons.empty() && Authorizes(*m.change, d.flags);
+  if (m.change && !authorized && m.reasons.empty()) {
+    m.reasons.push_back({"not_approved", fmt::format("{} was {} when this was deployed", m.change->Key(),
+                                                     Name(m.change->state))});
+  }
+  d.id = d_.ids.NewId("dep");
+  d.kind = "reported";
+  d.service = in.service;
+  d.environment = in.environment;
+  d.artifact = in.artifact;
+  if (m.change) {
+    d.change_id = m.change->id;
+    d.change_number = m.change->number;
+  }
+  d.decision = authorized ? "authorized" : "unauthorized";
+  for (const GateReason& r : m.reasons) d.reasons.push_back({{"code", r.code}, {"message", r.message}});
+  d.source = in.source;
+  d.status = in.status;
+  d.url = in.url;
+  d.actor_id = who.user_id;
+  d.actor = who.username;
+  d.created_at = now;
+  CL_RETURN_IF_ERROR(tx.Pipeline().InsertDeployment(d));
+  if (authorized) {
+    out.change = m.change;
+    if (in.status == "success" || in.status == "failure" || in.status == "error") {
+      Evidence e;
+      e.id = d_.ids.NewId("evd");
+      e.change_id = m.change->id;
+      e.kind = EvidenceKind::kPipelineRun;
+      e.url = in.url;
+      e.note = fmt::format("Deployment {} of {} to {}: {} (commit {}{}) reported by {} via {}", d.id, in.service,
+                           in.environment, in.status, in.artifact.commit_sha.empty() ? "-" : in.artifact.commit_sha,
+                           in.artifact.image_digest.empty() ? "" : ", image " + in.artifact.image_digest,
+                           who.username, in.source);
+      e.added_by_id = who.user_id;
+      e.added_by = who.username;
+      e.created_at = now;
+      CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(e));
+      AuditRecord ev{"evidence.add", "evidence", e.id};
+      ev.after = {{"change", m.change->Key()}, {"kind", Name(e.kind)}, {"url", e.url}, {"note", e.note}};
+      CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, ev).status());
+      out.evidence = std::move(e);
+    }
+  } else {
+    Finding f;
+    f.id = d_.ids.NewId("fnd");
+    f.kind = "unauthorized_change";
+    f.severity = SeverityForEnvironment(in.environment);
+    f.object_type = "deployment";
+    f.object_id = d.id;
+    f.controls = {"CM-3", "CM-5"};
+    f.summary = fmt::format("{} was deployed to {} ({}) without an approved change", in.service, in.environment,
+                            in.artifact.commit_sha.empty() ? in.artifact.image_digest : in.artifact.commit_sha);
+    f.details = {{"deployment", d.id},  {"service", in.service},   {"environment", in.environment},
+                 {"commit_sha", in.artifact.commit_sha}, {"image_digest", in.artifact.image_digest},
+                 {"plan_digest", in.artifact.plan_digest}, {"status", in.status}, {"url", in.url},
+                 {"source", in.source}, {"reasons", d.reasons},
+                 {"change", m.change ? m.change->Key() : ""}};
+    f.created_at = now;
+    CL_ASSIGN_OR_RETURN(bool inserted, tx.Findings().InsertIfNew(f));
+    if (inserted) {
+      AuditRecord fr{"finding.raise", "finding", f.id};
+      fr.after = {{"kind", f.kind}, {"severity", f.severity}, {"object", d.id}, {"summary", f.summary}};
+      CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, fr).status());
+      out.finding = std::move(f);
+    }
+  }
+  AuditRecord rec{"deployment.report", "deployment", d.id};
+  rec.details = {{"service", d.service}, {"environment", d.environment}, {"status", d.status},
+                 {"decision", d.decision}, {"commit_sha", d.artifact.commit_sha},
+                 {"change", m.change ? m.change->Key() : ""}, {"source", d.source}, {"url", d.url}};
+  CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
   return out;
 }
 

@@ -109,6 +109,31 @@ struct ArtifactLink {
   Timestamp created_at;
 };
 
+// One GitHub or GitLab webhook delivery, reduced to what change control
+// needs. Built by src/ingest from the signed payload.
+struct ScmEvent {
+  std::string source;       // github | gitlab
+  std::string delivery_id;  // X-GitHub-Delivery / X-Gitlab-Event-UUID (or the body's digest)
+  std::string event;        // pull_request, pull_request_review, push, deployment, deployment_status,
+                            // workflow_run, check_suite, merge_request, pipeline
+  std::string action;       // opened, synchronize, closed, submitted, completed, merge, approved, ...
+  std::vector<int64_t> change_numbers;  // CHG-n in branch, title or body
+  std::string repository;   // owner/name
+  std::string service;      // repository name, or the deployment payload's "service"
+  std::string url;          // PR / pipeline / deployment page
+  std::string number;       // PR / MR number, pipeline id
+  std::string title;
+  std::string author;       // who opened the PR/MR
+  std::string actor;        // who triggered this event (reviewer, merger)
+  bool by_author = false;   // the reviewer/approver is the PR/MR author (not peer review)
+  bool merged = false;
+  std::string head_sha;
+  std::string merge_sha;
+  std::string review_state;  // approved | changes_requested | commented | dismissed
+  std::string conclusion;    // pipeline/check: success | failure | ...; deployment status
+  std::string environment;   // deployments
+};
+
 // A webhook delivery received from GitHub or GitLab.
 struct InboundDelivery {
   std::string source;  // github | gitlab

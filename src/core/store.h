@@ -240,8 +240,8 @@ class PipelineRepo {
   virtual Status LiftFreeze(std::string_view id, Timestamp at, std::string_view by) = 0;
   virtual Status LinkArtifact(const ArtifactLink& link) = 0;  // no-op if already linked
   virtual Result<std::vector<ArtifactLink>> ArtifactsOf(std::string_view change_id) = 0;
-  // Changes (ids) linked to this artifact.
-  virtual Result<std::vector<std::string>> ChangesWithArtifact(std::string_view kind, std::string_view value) = 0;
+  // Numbers of the changes linked to this artifact.
+  virtual Result<std::vector<int64_t>> ChangesWithArtifact(std::string_view kind, std::string_view value) = 0;
   // False if this (source, delivery_id) was already received.
   virtual Result<bool> InsertDeliveryIfNew(const InboundDelivery& d) = 0;
   virtual Result<std::optional<InboundDelivery>> FindDelivery(std::string_view source,

@@ -58,6 +58,7 @@ Api::Api(ApiServices services, ApiOptions options)
   AddPolicyRoutes(*this, router_);
   AddWebhookRoutes(*this, router_);
   AddPipelineRoutes(*this, router_);
+  AddIntegrationRoutes(*this, router_);
   std::vector<std::pair<std::string, std::string>> labels;
   for (const Route& r : router_.routes()) labels.emplace_back(r.method, r.pattern);
   metrics_ = std::make_unique<Metrics>(std::move(labels));

@@ -13,6 +13,7 @@
 #include "core/audit_log.h"
 #include "core/changes.h"
 #include "core/deploy_gate.h"
+#include "core/integrations.h"
 #include "core/notifications.h"
 #include "core/policy_service.h"
 #include "core/sessions.h"
@@ -39,6 +40,7 @@ struct ApiServices {
   ChangeService& changes;
   WebhookService& webhooks;
   DeployGate& gate;
+  IntegrationService& integrations;
 };
 
 enum class CookieSecure { kAuto, kAlways, kNever };
@@ -48,6 +50,10 @@ struct ApiOptions {
   int worker_threads = 32;
   bool access_log = true;
   std::string public_url{};  // for /openapi.json "servers"; empty: relative
+  // Shared secrets of the GitHub and GitLab webhooks; empty: that receiver
+  // refuses every delivery. Never logged.
+  std::string github_webhook_secret{};
+  std::string gitlab_webhook_token{};
 };
 
 inline constexpr std::string_view kSessionCookie = "cl_session";
@@ -103,6 +109,7 @@ void AddChangeActionRoutes(Api& api, Router& router);
 void AddPolicyRoutes(Api& api, Router& router);
 void AddWebhookRoutes(Api& api, Router& router);
 void AddPipelineRoutes(Api& api, Router& router);
+void AddIntegrationRoutes(Api& api, Router& router);
 
 // Builds the OpenAPI 3.1 document from the route table.
 nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url);

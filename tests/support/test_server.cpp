@@ -18,6 +18,8 @@ TestServer::TestServer(TestServerOptions options) {
   http::ApiOptions ao;
   ao.worker_threads = 8;
   ao.access_log = false;
+  ao.github_webhook_secret = options.github_secret;
+  ao.gitlab_webhook_token = options.gitlab_token;
   api_ = std::make_unique<http::Api>(
       ApiServicesOf(*app_),
       ao);

@@ -23,6 +23,8 @@ struct TestServerOptions {
   int64_t checkpoint_interval = 1000;
   std::string policy_yaml;  // empty: the built-in default policy
   bool dispatch_webhooks = false;  // run the webhook dispatcher (polls every 20 ms)
+  std::string github_secret;       // GitHub/GitLab webhook receivers' secrets
+  std::string gitlab_token;
 };
 
 struct TestUser {

@@ -188,11 +188,12 @@ Result<std::vector<ArtifactLink>> SqlPipelineRepo::ArtifactsOf(std::string_view 
   return out;
 }
 
-Result<std::vector<std::string>> SqlPipelineRepo::ChangesWithArtifact(std::string_view kind, std::string_view value) {
-  std::vector<std::string> out;
-  CL_RETURN_IF_ERROR(c_.Query("SELECT change_id FROM change_artifacts WHERE kind = ? AND value = ?", {kind, value},
-                              [&](const Row& r) {
-                                out.push_back(r.String(0));
+Result<std::vector<int64_t>> SqlPipelineRepo::ChangesWithArtifact(std::string_view kind, std::string_view value) {
+  std::vector<int64_t> out;
+  CL_RETURN_IF_ERROR(c_.Query("SELECT c.number FROM change_artifacts a JOIN changes c ON c.id = a.change_id "
+                              "WHERE a.kind = ? AND a.value = ? ORDER BY c.number",
+                              {kind, value}, [&](const Row& r) {
+                                out.push_back(r.Int(0));
                                 return true;
                               }));
   return out;

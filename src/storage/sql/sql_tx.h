@@ -154,7 +154,7 @@ class SqlPipelineRepo final : public PipelineRepo {
   Status LiftFreeze(std::string_view id, Timestamp at, std::string_view by) override;
   Status LinkArtifact(const ArtifactLink& link) override;
   Result<std::vector<ArtifactLink>> ArtifactsOf(std::string_view change_id) override;
-  Result<std::vector<std::string>> ChangesWithArtifact(std::string_view kind, std::string_view value) override;
+  Result<std::vector<int64_t>> ChangesWithArtifact(std::string_view kind, std::string_view value) override;
   Result<bool> InsertDeliveryIfNew(const InboundDelivery& d) override;
   Result<std::optional<InboundDelivery>> FindDelivery(std::string_view source,
                                                       std::string_view delivery_id) override;
