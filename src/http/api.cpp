@@ -163,7 +163,9 @@ Status Api::Authenticate(const Route& route, const Request& req, Ctx& ctx, Princ
     return Status(ErrorCode::kPasswordChangeRequired,
                   "change your one-time password first (POST /api/v1/me/password)");
   }
-  if (route.access == Access::kPermission) CL_RETURN_IF_ERROR(Require(storage, route.permission));
+  if (route.access == Access::kPermission && !(route.or_permission && storage.Can(*route.or_permission))) {
+    CL_RETURN_IF_ERROR(Require(storage, route.permission));
+  }
   return Status::Ok();
 }
 
@@ -214,6 +216,7 @@ Status Api::ParseArgs(const Route& route, const Request& req, Ctx& ctx) {
 }
 
 Status Api::ParseBody(const Route& route, const Request& req, Ctx& ctx) {
+  if (route.raw_body_signed) return Status::Ok();
   if (!route.raw_body_types.empty()) {
     if (req.body.empty()) return Malformed("the request body is empty");
     const std::string_view type = req.Header("Content-Type");

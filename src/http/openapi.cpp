@@ -83,7 +83,9 @@ json Operation(const Route& r) {
     case Access::kPublic: access = "Access: public (no credentials)."; break;
     case Access::kAuthenticated: access = "Access: any authenticated user or token."; break;
     case Access::kPermission:
-      access = fmt::format("Access: needs the `{}` permission.", PermissionName(r.permission));
+      access = r.or_permission ? fmt::format("Access: needs the `{}` or the `{}` permission.",
+                                             PermissionName(r.permission), PermissionName(*r.or_permission))
+                               : fmt::format("Access: needs the `{}` permission.", PermissionName(r.permission));
       break;
   }
   op["description"] = r.description.empty() ? access : r.description + "\n\n" + access;

@@ -55,6 +55,9 @@ struct Route {
   std::string pattern{};  // "/api/v1/users/{id}"
   Access access = Access::kPermission;
   Permission permission = Permission::kSelfManage;
+  // kPermission routes that either of two permissions opens (e.g. people
+  // with changes:write and pipelines with evidence:write).
+  std::optional<Permission> or_permission{};
   bool allowed_before_password_change = false;
   bool offload = false;  // run on the worker pool (hashing, waiting on commits)
   // An offloaded route whose work is short apart from one durable commit: when
@@ -71,6 +74,10 @@ struct Route {
   // A route that takes the body as it is (a plan file, a signed webhook
   // payload) lists the media types it accepts; the handler reads ctx.req.body.
   std::vector<std::string> raw_body_types{};
+  // The handler authenticates the raw body itself (signed webhooks) and so
+  // checks its media type only after the signature: nothing about an
+  // unsigned request is examined.
+  bool raw_body_signed = false;
   std::vector<QueryParam> query{};
   int success_status = 200;
   std::optional<Schema> response{};  // JSON body of the success response

@@ -10,7 +10,8 @@ namespace cl::testing {
 namespace {
 
 // Columns: anonymous, admin, change_manager, approver, implementer, auditor, ci.
-// 'Y' allowed, '-' refused (401 for anonymous, 403 for roles).
+// 'Y' allowed, '-' refused (401 for anonymous, 403 for roles), 'S' signed
+// webhook: 401 for everybody without the shared secret, tokens or not.
 struct Row {
   const char* method;
   const char* pattern;
@@ -74,6 +75,17 @@ constexpr Row kTable[] = {
     {"GET", "/api/v1/webhooks", "-YYYYY-"},
     {"DELETE", "/api/v1/webhooks/{id}", "-YY----"},
     {"GET", "/api/v1/webhooks/{id}/deliveries", "-YYYYY-"},
+    {"POST", "/api/v1/changes/{key}/plans", "-YY-Y-Y"},
+    {"POST", "/api/v1/changes/{key}/manifests", "-YY-Y-Y"},
+    {"POST", "/api/v1/gate", "-Y----Y"},
+    {"POST", "/api/v1/deployments", "-Y--Y-Y"},
+    {"GET", "/api/v1/deployments", "-YYYYY-"},
+    {"POST", "/api/v1/freezes", "-YY----"},
+    {"GET", "/api/v1/freezes", "-YYYYY-"},
+    {"POST", "/api/v1/freezes/{id}/lift", "-YY----"},
+    // Webhook receivers authenticate by their signature, not by a token.
+    {"POST", "/api/v1/hooks/github", "SSSSSSS"},
+    {"POST", "/api/v1/hooks/gitlab", "SSSSSSS"},
 };
 
 constexpr const char* kRoles[] = {"admin", "change_manager", "approver", "implementer", "auditor", "ci"};
@@ -122,7 +134,9 @@ TEST_F(ApiTest, EveryRouteAllowsAndDeniesAsTheTableSays) {
       SCOPED_TRACE(std::string(row.method) + " " + path + " as " + who + ": " + std::to_string(r.status) + " " + r.body);
       ASSERT_GT(r.status, 0);
       EXPECT_LT(r.status, 500);
-      if (allowed) {
+      if (row.access[col] == 'S') {
+        EXPECT_TRUE(IsProblem(r, 401, "unauthenticated"));
+      } else if (allowed) {
         EXPECT_NE(r.status, 401);
         EXPECT_NE(r.status, 403);
       } else if (col == 0) {

@@ -19,6 +19,15 @@ Schema DeliverySchema() {
       .Field("result", Schema::Any("changes, evidence, deployment, decision, finding"), true);
 }
 
+// After the signature: the body must be JSON.
+Status CheckJsonBody(const Ctx& ctx) {
+  const std::string_view type = ctx.req.Header("Content-Type");
+  if (type.substr(0, std::min(type.find(';'), type.size())) != "application/json") {
+    return Status(ErrorCode::kUnsupportedMediaType, "configure the webhook with content type application/json");
+  }
+  return Status::Ok();
+}
+
 Result<Response> Deliver(Api& api, Ctx& ctx, const ScmEvent& e) {
   CL_ASSIGN_OR_RETURN(InboundResult r, api.services().integrations.Handle(e, ctx.req.request_id, ctx.req.client_ip));
   return JsonResponse(200, {{"delivery", e.delivery_id},
@@ -50,14 +59,16 @@ void AddIntegrationRoutes(Api& api, Router& router) {
           "to it. The deployment's service is the repository name unless the deployment payload has "
           "{\"service\": ...}.",
       .raw_body_types = {"application/json"},
+      .raw_body_signed = true,
       .response = DeliverySchema(),
-      .errors = {401},
+      .errors = {401, 415},
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         const std::string& secret = api.options().github_webhook_secret;
         if (secret.empty()) return Unauthenticated("this server has no GitHub webhook secret (serve --github-secret-file)");
         if (!ingest::VerifyGitHubSignature(secret, ctx.req.body, ctx.req.Header("X-Hub-Signature-256"))) {
           return Unauthenticated("X-Hub-Signature-256 is missing or does not match the body");
         }
+        CL_RETURN_IF_ERROR(CheckJsonBody(ctx));
         const std::string_view delivery = ctx.req.Header("X-GitHub-Delivery");
         const std::string_view event = ctx.req.Header("X-GitHub-Event");
         if (delivery.empty() || delivery.size() > 100 || event.empty() || event.size() > 100) {
@@ -82,14 +93,16 @@ void AddIntegrationRoutes(Api& api, Router& router) {
                      "Events used: Merge Request Hook (open, update, merge, approved), Pipeline Hook, Deployment "
                      "Hook, Push Hook.",
       .raw_body_types = {"application/json"},
+      .raw_body_signed = true,
       .response = DeliverySchema(),
-      .errors = {401},
+      .errors = {401, 415},
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         const std::string& token = api.options().gitlab_webhook_token;
         if (token.empty()) return Unauthenticated("this server has no GitLab webhook token (serve --gitlab-token-file)");
         if (!ingest::VerifyGitLabToken(token, ctx.req.Header("X-Gitlab-Token"))) {
           return Unauthenticated("X-Gitlab-Token is missing or wrong");
         }
+        CL_RETURN_IF_ERROR(CheckJsonBody(ctx));
         const std::string_view event = ctx.req.Header("X-Gitlab-Event");
         if (event.empty() || event.size() > 100) return Malformed("X-Gitlab-Event is required");
         std::string delivery(ctx.req.Header("X-Gitlab-Event-UUID"));

@@ -75,7 +75,8 @@ Route UploadRoute(Api& api, bool manifest) {
   Route r{
       .method = "POST",
       .pattern = manifest ? "/api/v1/changes/{key}/manifests" : "/api/v1/changes/{key}/plans",
-      .access = Access::kAuthenticated,
+      .permission = Permission::kChangesWrite,
+      .or_permission = Permission::kEvidenceWrite,
       .offload = true,
       .body_limit = ingest::kMaxDocumentBytes,
       .operation_id = manifest ? "attachManifest" : "attachPlan",
