@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   cl::cli::AddChangeCommand(app, exit);
   cl::cli::AddEvidenceCommand(app, exit);
   cl::cli::AddPolicyCommand(app, exit);
+  cl::cli::AddPipelineCommands(app, exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

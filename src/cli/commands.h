@@ -18,5 +18,6 @@ void AddInfoCommands(CLI::App& app, int& exit);
 void AddChangeCommand(CLI::App& app, int& exit);
 void AddEvidenceCommand(CLI::App& app, int& exit);
 void AddPolicyCommand(CLI::App& app, int& exit);
+void AddPipelineCommands(CLI::App& app, int& exit);
 
 }  // namespace cl::cli

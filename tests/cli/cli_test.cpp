@@ -17,6 +17,7 @@
 
 #include "tests/support/http.h"
 #include "tests/support/process.h"
+#include "core/clock.h"
 #include "tests/support/temp_dir.h"
 
 namespace cl::testing {
@@ -392,6 +393,74 @@ responsibility: {owner: customer, contact: payments-oncall@example.com}
   EXPECT_EQ(nlohmann::json::parse(show.out)["state"], "closed");
   ProcessResult list = Run({"change", "list", "--state", "closed"});
   EXPECT_NE(list.out.find("CHG-1"), std::string::npos) << list.out;
+  EXPECT_EQ(Run({"audit", "verify"}).exit_code, 0);
+}
+
+// What a pipeline runs: attach the plan, ask the gate (exit 1 deny, 0 allow,
+// 2 error), wait, and report a deployment that had no change.
+TEST_F(CliTest, PipelineAttachesAPlanAndAsksTheGate) {
+  Serve();
+  LoginAdmin();
+  ASSERT_EQ(Run({"user", "add", "bob", "--role", "approver"}).exit_code, 0);
+  ProcessResult tok = Run({"token", "create", "--user", "bob", "--name", "bob cli", "--scope", "changes:approve",
+                           "--scope", "changes:read", "-o", "json"});
+  ASSERT_EQ(tok.exit_code, 0) << tok.err;
+  const std::string bob = nlohmann::json::parse(tok.out)["secret"];
+  const auto now = std::chrono::system_clock::now();
+  const auto at = [&](int hours) {
+    return FormatRfc3339(Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
+                                       (now + std::chrono::hours(hours)).time_since_epoch())
+                                       .count()});
+  };
+  const std::string file = dir_.File("change.yaml");
+  std::ofstream(file) << "title: Partner ingress for payments\ntype: normal\nservice: payments\n"
+                         "environment: staging\ncategory: iac\njustification: Partner integration\n"
+                         "security_impact: {identity_access: no, network_exposure: no, internet_exposure: no, "
+                         "data_protection: no, encryption_secrets: no, logging_monitoring: no, availability: no, "
+                         "sensitive_data: no}\n"
+                         "test_plan: Plan reviewed\nimplementation_plan: terraform apply\nrollback_plan: revert\n"
+                         "failure_conditions: apply fails\nsuccess_criteria: partner reaches the API\n"
+                         "monitoring_plan: watch 5xx\n"
+                      << "planned_window: {start: \"" << at(-1) << "\", end: \"" << at(2) << "\", timezone: UTC}\n"
+                      << "responsibility: {owner: customer, contact: payments-oncall@example.com}\n";
+  ASSERT_EQ(Run({"change", "create", "-f", file}).exit_code, 0);
+  const std::string plan = std::string(CL_SOURCE_DIR) + "/tests/fixtures/iac/payments-iam-sg.plan.json";
+  ProcessResult attached = Run({"plan", "attach", "CHG-1", plan});
+  ASSERT_EQ(attached.exit_code, 0) << attached.err;
+  EXPECT_NE(attached.out.find("security impact raised to yes: identity_access"), std::string::npos) << attached.out;
+  EXPECT_NE(attached.out.find("update aws_security_group.api [network_exposure]"), std::string::npos) << attached.out;
+
+  const std::vector<std::string> gate = {"gate", "--service", "payments", "-e", "staging", "--plan", plan};
+  ProcessResult denied = Run(gate);
+  EXPECT_EQ(denied.exit_code, 1) << denied.err;
+  EXPECT_NE(denied.out.find("DENY CHG-1"), std::string::npos) << denied.out;
+  EXPECT_NE(denied.out.find("not_approved: CHG-1"), std::string::npos) << denied.out;
+
+  ASSERT_EQ(Run({"change", "submit", "CHG-1"}).exit_code, 0);
+  ASSERT_EQ(Run({"change", "approve", "CHG-1", "--token", bob}).exit_code, 0);
+  ASSERT_EQ(Run({"change", "approve", "CHG-1"}).exit_code, 0) << "admin as security, with bob independent";
+  ProcessResult allowed = Run(gate);
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
+  EXPECT_NE(allowed.out.find("ALLOW CHG-1 (risk high"), std::string::npos) << allowed.out;
+
+  const std::string other = dir_.File("other.json");
+  std::ofstream(other) << "{\"format_version\":\"1.2\",\"resource_changes\":[]}";
+  ProcessResult waited = Run({"gate", "--service", "payments", "-e", "staging", "--plan", other, "--wait",
+                              "--timeout", "2", "--interval", "1"});
+  EXPECT_EQ(waited.exit_code, 1);
+  EXPECT_NE(waited.out.find("waiting"), std::string::npos) << waited.out;
+  EXPECT_NE(waited.out.find("is not the approved plan"), std::string::npos) << waited.out;
+
+  ProcessResult usage = Run({"gate", "--service", "payments", "-e", "staging"});
+  EXPECT_EQ(usage.exit_code, 2) << "no artifact is an error, not a denial";
+  ProcessResult bad = Run({"gate", "--service", "payments", "-e", "staging", "--commit", "not-hex"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+
+  ProcessResult rogue = Run({"deployment", "report", "--service", "ledger", "-e", "production", "--commit",
+                             "abcdef1234"});
+  ASSERT_EQ(rogue.exit_code, 0) << rogue.err;
+  EXPECT_NE(rogue.out.find("unauthorized deployment"), std::string::npos) << rogue.out;
+  EXPECT_NE(rogue.out.find("(high)"), std::string::npos) << rogue.out;
   EXPECT_EQ(Run({"audit", "verify"}).exit_code, 0);
 }
 

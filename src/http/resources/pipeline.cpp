@@ -153,7 +153,7 @@ void AddPipelineRoutes(Api& api, Router& router) {
         req.environment = ctx.body["environment"].get<std::string>();
         req.artifact = ArtifactFrom(ctx.body);
         req.url = ctx.body.value("url", "");
-        req.source = ctx.req.Header("User-Agent").starts_with("changeledger/") ? "cli" : "api";
+        req.source = ctx.req.Header("User-Agent").starts_with("changeledger-cli") ? "cli" : "api";
         CL_ASSIGN_OR_RETURN(GateResult r, api.services().gate.Check(*ctx.principal, ctx.Audit(), req));
         return JsonResponse(200, GateJson(r));
       }});
