@@ -6,37 +6,8 @@
 namespace cl::testing {
 namespace {
 
-Change MakeChange(int64_t number, const std::string& service, Timestamp at) {
-  Change c;
-  c.id = "chg_" + std::to_string(number);
-  c.number = number;
-  c.content.title = "Change " + std::to_string(number);
-  c.content.service = service;
-  c.content.environment = number % 2 ? "production" : "staging";
-  c.content.category = "technical";
-  c.content.planned_start = Timestamp{at.micros + (10 - number) * kMicrosPerSecond};
-  c.content.planned_end = Timestamp{c.content.planned_start->micros + 3600 * kMicrosPerSecond};
-  c.material_hash = MaterialHash(c.content);
-  c.requestor_id = "usr_1";
-  c.requestor = "alice";
-  c.created_at = c.updated_at = at;
-  return c;
-}
-
-// Inserts a change under the next number; returns it.
-Change Insert(Store& store, const std::string& service, Timestamp at) {
-  Change c;
-  Status s = store.Write([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(int64_t n, tx.Changes().NextNumber());
-    c = MakeChange(n, service, at);
-    return tx.Changes().Insert(c);
-  });
-  EXPECT_TRUE(s.ok()) << s.message();
-  return c;
-}
-
 TEST_P(StoreTest, ChangeNumbersAreGaplessAndUpdatesNeedTheCurrentRowVersion) {
-  Change first = Insert(store(), "payments", Now());
+  Change first = InsertChange(store(), "payments", Now());
   EXPECT_EQ(first.number, 1);
   // A failed transaction gives its number back.
   Status failed = store().Write([&](Tx& tx) -> Status {
@@ -44,7 +15,7 @@ TEST_P(StoreTest, ChangeNumbersAreGaplessAndUpdatesNeedTheCurrentRowVersion) {
     return Conflict("rolled back");
   });
   EXPECT_FALSE(failed.ok());
-  EXPECT_EQ(Insert(store(), "payments", Now()).number, 2);
+  EXPECT_EQ(InsertChange(store(), "payments", Now()).number, 2);
 
   Change edited = first;
   edited.state = ChangeState::kSubmitted;
@@ -66,7 +37,7 @@ TEST_P(StoreTest, ChangeNumbersAreGaplessAndUpdatesNeedTheCurrentRowVersion) {
 }
 
 TEST_P(StoreTest, ChangeListFiltersAndPagesByKeyset) {
-  for (int i = 0; i < 7; ++i) Insert(store(), i < 4 ? "payments" : "edge", Now());
+  for (int i = 0; i < 7; ++i) InsertChange(store(), i < 4 ? "payments" : "edge", Now());
   auto list = [&](ChangeListQuery q) {
     std::vector<int64_t> numbers;
     Status s = store().Read([&](Tx& tx) -> Status {
@@ -95,7 +66,7 @@ TEST_P(StoreTest, ChangeListFiltersAndPagesByKeyset) {
 }
 
 TEST_P(StoreTest, ApprovalsVoidOnceEvidenceStatusChangesAndFilesAreStoredOnce) {
-  Change c = Insert(store(), "payments", Now());
+  Change c = InsertChange(store(), "payments", Now());
   Approval a;
   a.id = "apr_1";
   a.change_id = c.id;

@@ -120,4 +120,32 @@ AuditVerifyResult StoreTest::Verify() {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::ValuesIn(AllBackends()), BackendName);
 
+Change MakeChange(int64_t number, const std::string& service, Timestamp at) {
+  Change c;
+  c.id = "chg_" + std::to_string(number);
+  c.number = number;
+  c.content.title = "Change " + std::to_string(number);
+  c.content.service = service;
+  c.content.environment = number % 2 ? "production" : "staging";
+  c.content.category = "technical";
+  c.content.planned_start = Timestamp{at.micros + (10 - number) * kMicrosPerSecond};
+  c.content.planned_end = Timestamp{c.content.planned_start->micros + 3600 * kMicrosPerSecond};
+  c.material_hash = MaterialHash(c.content);
+  c.requestor_id = "usr_1";
+  c.requestor = "alice";
+  c.created_at = c.updated_at = at;
+  return c;
+}
+
+Change InsertChange(Store& store, const std::string& service, Timestamp at) {
+  Change c;
+  Status s = store.Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(int64_t n, tx.Changes().NextNumber());
+    c = MakeChange(n, service, at);
+    return tx.Changes().Insert(c);
+  });
+  EXPECT_TRUE(s.ok()) << s.message();
+  return c;
+}
+
 }  // namespace cl::testing

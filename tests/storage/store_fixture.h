@@ -54,6 +54,11 @@ class StoreTest : public ::testing::TestWithParam<BackendFactory> {
   int next_id_ = 1;
 };
 
+// A change row numbered `number` (not yet stored).
+Change MakeChange(int64_t number, const std::string& service, Timestamp at);
+// Inserts a change under the next number in its own transaction; returns it.
+Change InsertChange(Store& store, const std::string& service, Timestamp at);
+
 std::string BackendName(const ::testing::TestParamInfo<BackendFactory>& info);
 
 }  // namespace cl::testing
