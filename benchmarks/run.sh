@@ -35,6 +35,12 @@ token=$("$bin" token create --db "$db" --user bench-reader --name bench --scope 
 "$bin" user add bench-writer --service --role implementer --db "$db" >/dev/null
 wtoken=$("$bin" token create --db "$db" --user bench-writer --name bench-w --scope changes:write -o json |
          python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+"$bin" user add bench-ci --service --role ci --db "$db" >/dev/null
+citoken=$("$bin" token create --db "$db" --user bench-ci --name bench-ci --scope gate:check -o json |
+          python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+"$bin" user add bench-approver --service --role approver --db "$db" >/dev/null
+atoken=$("$bin" token create --db "$db" --user bench-approver --name bench-a --scope changes:approve -o json |
+         python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
 cl_port=$(free_port)
 "$bin" serve --db "$db" --listen "127.0.0.1:$cl_port" --no-access-log --log-level warn --no-bootstrap \
   >"$out/serve.out" 2>"$out/serve.err" &
@@ -74,6 +80,30 @@ post() {  # name threads connections result-file
 }
 post "POST /api/v1/changes, 1 client" 1 1 create1
 post "POST /api/v1/changes, 16 clients" 2 16 create16
+
+# The deploy gate: one approved change in its window for a service of its
+# own; every decision is evaluated on a read snapshot and recorded durably
+# (deployment row + audit event) before the answer.
+python3 - "$(dirname "$0")/change.json" "$out/gate-change.json" <<'PY'
+import json, sys, datetime
+c = json.load(open(sys.argv[1]))
+now = datetime.datetime.now(datetime.timezone.utc)
+c.update(service="gate-bench", environment="staging", title="Gate benchmark release")
+c["planned_window"] = {"start": (now - datetime.timedelta(hours=1)).isoformat(),
+                       "end": (now + datetime.timedelta(hours=3)).isoformat(), "timezone": "UTC"}
+for k in c["security_impact"]: c["security_impact"][k] = {"answer": "no", "note": ""}
+json.dump(c, open(sys.argv[2], "w"))
+PY
+api() { curl -fsS -X POST -H "Content-Type: application/json" -H "Authorization: Bearer $1" "http://127.0.0.1:$cl_port$2" -d "$3"; }
+gate_key=$(api "$wtoken" /api/v1/changes "@$out/gate-change.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+api "$wtoken" "/api/v1/changes/$gate_key/submit" '{}' >/dev/null
+api "$atoken" "/api/v1/changes/$gate_key/approvals" '{"decision": "approve"}' >/dev/null
+echo '{"service": "gate-bench", "environment": "staging", "artifact": {"commit_sha": "9f2c1e7ab34d"}}' >"$out/gate.json"
+decision=$(api "$citoken" /api/v1/gate "@$out/gate.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["decision"])')
+[[ $decision == allow ]] || { echo "gate benchmark set-up: expected allow, got $decision" >&2; exit 1; }
+r=$(CL_TOKEN=$citoken CL_BODY=$out/gate.json \
+    wrk -t2 -c64 -d"${secs}s" --latency -s "$(dirname "$0")/post.lua" "http://127.0.0.1:$cl_port/api/v1/gate" 2>&1)
+record "POST /api/v1/gate (allow, recorded)" "$r" >/dev/null
 
 ceiling=$(head -1 "$out/load.txt" | cut -d'|' -f2)
 echo
@@ -121,4 +151,11 @@ for b in d["benchmarks"]:
         if b["name"].startswith(name):
             ok = b.get("items_per_second", 0) >= t
             print(f"target {name}: >= {t:,.0f} events/s: {'met' if ok else 'NOT met'}")
+bps = {b["name"].split("/")[0]: b.get("bytes_per_second", 0) for b in d["benchmarks"]}
+for classify, raw, what in (("BM_PlanClassify", "BM_PlanRawParse", "the shared plans"),
+                            ("BM_PlanClassifyLarge", "BM_PlanRawParseLarge", "one 20 MB plan")):
+    if bps.get(classify) and bps.get(raw):
+        r = bps[classify] / bps[raw]
+        print(f"plan classification over {what}: {bps[classify]/1e6:,.0f} MB/s, raw simdjson parse "
+              f"{bps[raw]/1e6:,.0f} MB/s: {100*r:.0f}% (target >= 50%: {'met' if r >= 0.5 else 'NOT met'})")
 PY

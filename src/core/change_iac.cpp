@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include "core/changes.h"
-#include "crypto/crypto.h"
 
 namespace cl {
 
@@ -16,7 +15,11 @@ Result<IacAttachment> ChangeService::AttachIac(const Principal& who, const Audit
   a.id = d_.ids.NewId("iac");
   a.format = upload.format;
   a.digest = upload.digest;
-  a.sha256 = crypto::ToHex(crypto::Sha256(upload.content));
+  // The digest is the SHA-256 of these bytes: it names the stored file too.
+  if (!upload.digest.starts_with("sha256:") || upload.digest.size() != 71) {
+    return Internal("an IaC upload without its sha256 digest");
+  }
+  a.sha256 = upload.digest.substr(7);
   a.filename = upload.filename;
   a.size = static_cast<int64_t>(upload.content.size());
   a.categories = upload.categories;

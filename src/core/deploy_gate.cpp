@@ -171,7 +171,9 @@ Result<GateResult> DeployGate::Check(const Principal& who, const AuditContext& c
   if (!errors.empty()) return InvalidArgument("the gate request is not valid", std::move(errors));
   GateResult out;
   const Timestamp now = d_.clock.Now();
-  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+  // Decide on a read snapshot (concurrent gate checks run in parallel), then
+  // record the decision durably before answering.
+  CL_RETURN_IF_ERROR(d_.store.Read([&](Tx& tx) -> Status {
     out = GateResult{};
     CL_ASSIGN_OR_RETURN(ActivePolicy pol, policies_.CurrentIn(tx));
     CL_ASSIGN_OR_RETURN(ChangeMatch m, MatchChange(tx, req.service, req.environment, req.artifact, req.change_number));
@@ -185,26 +187,28 @@ Result<GateResult> DeployGate::Check(const Principal& who, const AuditContext& c
     }
     CL_ASSIGN_OR_RETURN(std::vector<ActiveFreeze> freezes, FreezesNow(tx, *pol.policy, req.environment, now));
     CheckFreezes(freezes, req.environment, out.change ? &*out.change : nullptr, out.reasons, out.flags);
-    out.allow = out.reasons.empty();
-
-    Deployment& d = out.deployment;
-    d.id = d_.ids.NewId("dep");
-    d.kind = "gate";
-    d.service = req.service;
-    d.environment = req.environment;
-    d.artifact = req.artifact;
-    if (out.change) {
-      d.change_id = out.change->id;
-      d.change_number = out.change->number;
-    }
-    d.decision = out.allow ? "allow" : "deny";
-    d.reasons = ReasonsJson(out.reasons);
-    d.flags = out.flags;
-    d.source = req.source;
-    d.url = req.url;
-    d.actor_id = who.user_id;
-    d.actor = who.username;
-    d.created_at = now;
+    return Status::Ok();
+  }));
+  out.allow = out.reasons.empty();
+  Deployment& d = out.deployment;
+  d.id = d_.ids.NewId("dep");
+  d.kind = "gate";
+  d.service = req.service;
+  d.environment = req.environment;
+  d.artifact = req.artifact;
+  if (out.change) {
+    d.change_id = out.change->id;
+    d.change_number = out.change->number;
+  }
+  d.decision = out.allow ? "allow" : "deny";
+  d.reasons = ReasonsJson(out.reasons);
+  d.flags = out.flags;
+  d.source = req.source;
+  d.url = req.url;
+  d.actor_id = who.user_id;
+  d.actor = who.username;
+  d.created_at = now;
+  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_RETURN_IF_ERROR(tx.Pipeline().InsertDeployment(d));
     AuditRecord rec{fmt::format("gate.{}", d.decision), "deployment", d.id};
     rec.details = {{"service", d.service},

@@ -3,7 +3,7 @@
 namespace cl::ingest {
 
 const std::vector<int>& RuleIndex::For(std::string_view type) {
-  auto it = by_type_.find(std::string(type));
+  auto it = by_type_.find(type);
   if (it != by_type_.end()) return it->second;
   std::vector<int> list;
   for (size_t i = 0; i < rules_.size(); ++i) {

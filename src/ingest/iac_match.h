@@ -166,8 +166,12 @@ class RuleIndex {
   }
 
  private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   const std::vector<ClassificationRule>& rules_;
-  std::unordered_map<std::string, std::vector<int>> by_type_;
+  std::unordered_map<std::string, std::vector<int>, Hash, std::equal_to<>> by_type_;
 };
 
 }  // namespace cl::ingest

@@ -78,9 +78,10 @@ void AddToReport(IacReport& report, const ClassificationRules& rules,
   report.resources.push_back(std::move(resource));
 }
 
-IacUpload ToUpload(const IacReport& report, const ClassificationRules& rules, std::string content,
+IacUpload ToUpload(IacReport report, const ClassificationRules& rules, std::string content,
                    std::string filename) {
   IacUpload u;
+  report.digest = DocumentDigest(content);
   u.format = report.format;
   u.digest = report.digest;
   u.filename = std::move(filename);

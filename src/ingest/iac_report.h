@@ -28,7 +28,7 @@ struct ClassifiedResource {
 
 struct IacReport {
   std::string format;          // "terraform-plan" | "kubernetes-manifest"
-  std::string digest;          // "sha256:<hex>" of the bytes as uploaded
+  std::string digest;          // "sha256:<hex>" of the bytes as uploaded; set by ToUpload
   uint64_t bytes = 0;
   std::string encoding;        // utf-8 | utf-8-bom | utf-16le | utf-16be
   std::string format_version;  // plan format_version; empty for manifests
@@ -48,9 +48,10 @@ struct IacReport {
 void AddToReport(IacReport& report, const ClassificationRules& rules,
                  const std::vector<ClassificationRule>& list, ClassifiedResource resource);
 
-// What core needs to bind the report to a change: digest, impact areas with
-// the resources behind each (for the assessment's notes), and the report.
-IacUpload ToUpload(const IacReport& report, const ClassificationRules& rules, std::string content,
+// What core needs to bind the report to a change: the content's digest
+// (computed here, once: it also names the stored file), impact areas with the
+// resources behind each (for the assessment's notes), and the report.
+IacUpload ToUpload(IacReport report, const ClassificationRules& rules, std::string content,
                    std::string filename);
 
 // "sha256:<hex>" of raw bytes: how plans and manifests are identified.

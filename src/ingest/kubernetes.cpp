@@ -44,7 +44,6 @@ Result<IacReport> ClassifyManifests(std::string_view bytes, const Classification
   }
   IacReport report;
   report.format = "kubernetes-manifest";
-  report.digest = DocumentDigest(bytes);
   report.bytes = bytes.size();
   CL_ASSIGN_OR_RETURN(std::string text, DecodeText(bytes, &report.encoding));
   Result<std::vector<YamlDocument>> docs = YamlDocumentsToJson(text);

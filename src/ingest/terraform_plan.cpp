@@ -166,7 +166,6 @@ Result<IacReport> PlanClassifier::Classify(std::string_view bytes) {
   if (bytes.empty()) return InvalidDocument("the plan is empty");
   IacReport report;
   report.format = "terraform-plan";
-  report.digest = DocumentDigest(bytes);
   report.bytes = bytes.size();
   // UTF-8 input is parsed in place; only BOM'd input is copied (and transcoded).
   std::string decoded;
@@ -208,15 +207,43 @@ Result<IacReport> PlanClassifier::Classify(std::string_view bytes) {
   for (element rc_el : changes) {
     const size_t pos = i++;
     ++report.resources_total;
-    simdjson::dom::object r;
+    // One pass over each object's keys (dom lookups are linear scans).
+    simdjson::dom::object r, change;
     std::string_view address, type, mode = "managed";
+    bool have_change = false;
+    if (rc_el.get_object().get(r)) {
+      return InvalidDocument(fmt::format("resource_changes[{}] is not a resource change object", pos));
+    }
+    for (simdjson::dom::key_value_pair kv : r) {
+      // Most keys are none of these; the first letter rules them out cheaply.
+      const char first = kv.key.empty() ? '\0' : kv.key[0];
+      if (first != 'a' && first != 't' && first != 'm' && first != 'c') continue;
+      if (kv.key == "address") {
+        if (kv.value.get_string().get(address)) address = {};
+      } else if (kv.key == "type") {
+        if (kv.value.get_string().get(type)) type = {};
+      } else if (kv.key == "mode") {
+        if (kv.value.get_string().get(mode)) mode = "managed";
+      } else if (kv.key == "change") {
+        have_change = !kv.value.get_object().get(change);
+      }
+    }
     simdjson::dom::array actions;
-    if (rc_el.get_object().get(r) || r["address"].get_string().get(address) || r["type"].get_string().get(type) ||
-        r["change"]["actions"].get_array().get(actions)) {
+    element after, before;
+    bool have_actions = false, have_after = false, have_before = false;
+    if (have_change) {
+      for (simdjson::dom::key_value_pair kv : change) {
+        const char first = kv.key.empty() ? '\0' : kv.key[0];
+        if (first != 'a' && first != 'b') continue;
+        if (kv.key == "actions") have_actions = !kv.value.get_array().get(actions);
+        else if (kv.key == "after") have_after = (after = kv.value).type() == element_type::OBJECT;
+        else if (kv.key == "before") have_before = (before = kv.value).type() == element_type::OBJECT;
+      }
+    }
+    if (address.empty() || type.empty() || !have_actions) {
       return InvalidDocument(fmt::format(
           "resource_changes[{}] is not a resource change: it needs address, type and change.actions", pos));
     }
-    if (r["mode"].get_string().get(mode)) mode = "managed";
     bool ok = false;
     const std::string_view action = NormalizeAction(actions, &ok);
     if (!ok) {
@@ -226,12 +253,11 @@ Result<IacReport> PlanClassifier::Classify(std::string_view bytes) {
     if (mode == "data" || action == "no-op" || action == "read" || action == "forget") continue;
     ++report.resources_changed;
     // The values a rule looks at: after the change, or before it for a delete.
-    element values;
-    bool have = action != "delete" && !r["change"]["after"].get(values) && values.type() == element_type::OBJECT;
-    if (!have) have = !r["change"]["before"].get(values) && values.type() == element_type::OBJECT;
     std::vector<int> hits;
-    if (have) {
-      hits = impl_->index.Match(type, action, values);
+    if (action != "delete" && have_after) {
+      hits = impl_->index.Match(type, action, after);
+    } else if (have_before) {
+      hits = impl_->index.Match(type, action, before);
     } else {
       static const nlohmann::json kEmpty = nlohmann::json::object();
       hits = impl_->index.Match(type, action, &kEmpty);

@@ -158,7 +158,12 @@ TEST(TerraformPlan, ClassifiesEachResourceChangeIntoCategories) {
   }
   EXPECT_TRUE(wildcard) << j.dump(2);
   EXPECT_EQ(j["summary"]["identity"], 2);
-  EXPECT_EQ(j["digest"].get<std::string>().substr(0, 7), "sha256:");
+  const IacUpload upload = ToUpload(*r, *DefaultClassificationRules(), Fixture("payments-iam-sg.plan.json"), "p.json");
+  EXPECT_EQ(upload.digest, DocumentDigest(Fixture("payments-iam-sg.plan.json")));
+  EXPECT_EQ(upload.report["digest"], upload.digest);
+  EXPECT_TRUE(upload.impact & Bit(ImpactArea::kIdentityAccess));
+  EXPECT_NE(upload.reasons[static_cast<size_t>(ImpactArea::kInternetExposure)].find("aws_security_group.api"),
+            std::string::npos);
   std::vector<std::string> impact = j["impact"];
   EXPECT_NE(std::find(impact.begin(), impact.end(), "internet_exposure"), impact.end());
   EXPECT_NE(std::find(impact.begin(), impact.end(), "availability"), impact.end());
@@ -181,7 +186,9 @@ TEST(TerraformPlan, Utf16WithBomAndUtf8BomReadTheSameAsUtf8) {
   EXPECT_EQ(bom8->encoding, "utf-8-bom");
   EXPECT_EQ(CategoriesOf(*plain), CategoriesOf(*wide));
   EXPECT_EQ(plain->resources.size(), wide->resources.size());
-  EXPECT_NE(plain->digest, wide->digest);  // the digest is of the bytes as uploaded
+  // The digest is of the bytes as uploaded.
+  EXPECT_NE(ToUpload(*plain, *DefaultClassificationRules(), utf8, "").digest,
+            ToUpload(*wide, *DefaultClassificationRules(), Utf16Le(utf8), "").digest);
 }
 
 TEST(TerraformPlan, BadInputIsRefusedNamingTheProblem) {
