@@ -9,7 +9,7 @@ DB      ?= var/changeledger.db
 LISTEN  ?= 127.0.0.1:8080
 CMAKE_FLAGS ?=
 
-.PHONY: run test bench deps configure build build-all clean
+.PHONY: run test bench fuzz deps configure build build-all clean
 
 deps:
 	@scripts/install-deps.sh
@@ -35,6 +35,16 @@ run: build
 
 test: build-all
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --no-label-summary --timeout 600
+
+# The libFuzzer targets for longer (FUZZ_SECONDS each, default 10 minutes).
+FUZZ_SECONDS ?= 600
+fuzz: build-all
+	for t in plan k8s webhook; do \
+	  tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_$$t $(FUZZ_SECONDS) $(BUILD)/fuzz/corpus_$$t \
+	    tests/fixtures/$$( [[ $$t == webhook ]] && echo webhooks || echo iac ) \
+	    $$( [[ -d ../shared/data ]] && case $$t in plan) echo ../shared/data/terraform;; \
+	        k8s) echo ../shared/data/k8s;; *) echo ../shared/data/webhooks;; esac ); \
+	done
 
 bench: configure
 	ninja -C $(BUILD) -j$(JOBS) changeledger cl_micro_bench

@@ -12,11 +12,12 @@ PACKAGES=(
   # toolchain
   g++ cmake ninja-build pkg-config ccache mold git ca-certificates
   # libraries
-  libboost-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev
+  libboost-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libyaml-dev libcli11-dev
   libspdlog-dev libfmt-dev libsodium-dev libargon2-dev libssl-dev
   libsqlite3-dev libcurl4-openssl-dev libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl python3 curl
+  clang libclang-rt-14-dev
   wrk nginx-light procps
 )
 

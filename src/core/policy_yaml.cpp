@@ -490,20 +490,6 @@ Result<nlohmann::json> YamlToJson(std::string_view yaml) {
   return ToJson(root);
 }
 
-Result<std::vector<YamlDocument>> YamlDocumentsToJson(std::string_view yaml) {
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument("not valid YAML",
-                           {{"", fmt::format("line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg)}});
-  }
-  std::vector<YamlDocument> out;
-  out.reserve(nodes.size());
-  for (const YAML::Node& n : nodes) out.push_back({ToJson(n), n.Mark().line + 1});
-  return out;
-}
-
 Result<std::vector<PolicyCaseResult>> RunPolicyCases(const Policy& policy, std::string_view cases_yaml) {
   CL_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(cases_yaml, "test file"));
   const YAML::Node cases = root.IsMap() ? root["cases"] : YAML::Node();

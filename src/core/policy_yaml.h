@@ -22,14 +22,6 @@ Result<std::shared_ptr<const Policy>> ParsePolicy(std::string_view yaml);
 // rest, including yes/no, stay strings). For test cases and templates.
 Result<nlohmann::json> YamlToJson(std::string_view yaml);
 
-// Every document of a multi-document YAML stream ("---" separated), with the
-// line it starts on. Syntax errors are InvalidArgument naming line and column.
-struct YamlDocument {
-  nlohmann::json value;
-  int line = 0;
-};
-Result<std::vector<YamlDocument>> YamlDocumentsToJson(std::string_view yaml);
-
 struct PolicyCaseResult {
   std::string name;
   int line = 0;

@@ -1,10 +1,11 @@
 #include "ingest/kubernetes.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
-#include "core/policy_yaml.h"
 #include "ingest/iac_match.h"
 #include "ingest/terraform_plan.h"
+#include "ingest/yaml_stream.h"
 
 namespace cl::ingest {
 namespace {
@@ -46,11 +47,10 @@ Result<IacReport> ClassifyManifests(std::string_view bytes, const Classification
   report.format = "kubernetes-manifest";
   report.bytes = bytes.size();
   CL_ASSIGN_OR_RETURN(std::string text, DecodeText(bytes, &report.encoding));
-  Result<std::vector<YamlDocument>> docs = YamlDocumentsToJson(text);
-  if (!docs.ok()) {
-    const auto& errs = docs.status().field_errors();
-    return InvalidDocument("the manifest is not valid YAML: " + (errs.empty() ? docs.status().message() : errs[0].message));
-  }
+  // YAML takes any bytes; what we store and return is JSON, which is UTF-8.
+  if (!simdjson::validate_utf8(text.data(), text.size())) return InvalidDocument("the manifest is not valid UTF-8");
+  Result<std::vector<YamlDoc>> docs = ParseYamlStream(text);
+  if (!docs.ok()) return InvalidDocument("the manifest is " + docs.status().message());
   const std::string action = operation == ManifestOperation::kDelete ? "delete" : "apply";
   RuleIndex index(rules.kubernetes);
   auto classify = [&](const nlohmann::json& obj, const std::string& where) -> Status {
@@ -64,7 +64,7 @@ Result<IacReport> ClassifyManifests(std::string_view bytes, const Classification
     return Status::Ok();
   };
   int n = 0;
-  for (const YamlDocument& doc : *docs) {
+  for (const YamlDoc& doc : *docs) {
     ++n;
     if (doc.value.is_null()) continue;  // empty document between "---" separators
     const std::string where = fmt::format("document {} (line {})", n, doc.line);

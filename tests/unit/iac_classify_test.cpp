@@ -383,10 +383,21 @@ TEST(KubernetesManifest, BadInputIsRefusedNamingTheDocument) {
   const std::vector<Case> cases = {
       {"", "no Kubernetes objects"},
       {"apiVersion: v1\nkind: [unclosed\n", "not valid YAML: line"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\njust text\n", "document 2 (line 5) is not a Kubernetes object"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\njust text\n", "document 2 (line 4) is not a Kubernetes object"},
       {"kind: Service\nmetadata: {name: a}\n", "no apiVersion"},
       {"apiVersion: v1\nkind: Service\n", "no metadata.name"},
       {"apiVersion: v1\nkind: List\nitems: {}\n", "items must be a list"},
+      // Found by the fuzzer: YAML accepts any bytes, the stored report is JSON.
+      {"apiVersion: v1\nkind: Secret\nmetadata: {name: \"\xC3\x28\"}\n", "not valid UTF-8"},
+      // Found by the fuzzer: these made yaml-cpp 0.7 loop forever (jbeder/yaml-cpp#1040).
+      {",apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadaapiVtersion: v1a", "not valid YAML"},
+      {", \"list\"]\n- apiGroups: [\"\"]\n  resources: [\"secrets\"]\n  veapiVersih\nstringData:\n", "not valid YAML"},
+      {std::string(100, '[') + std::string(100, ']'), "nested deeper than 64"},
+      {"a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+       "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+       "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+       "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n",
+       "alias expansion"},
   };
   for (const Case& c : cases) {
     auto r = Manifests(c.body);
