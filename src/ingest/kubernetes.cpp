@@ -28,8 +28,8 @@ Status CheckObject(const nlohmann::json& obj, const std::string& where) {
 
 std::string Address(const nlohmann::json& obj) {
   const nlohmann::json& md = obj["metadata"];
-  const std::string name = md.contains("name") ? md["name"].get<std::string>()
-                                               : md["generateName"].get<std::string>() + "*";
+  const bool named = md.contains("name") && md["name"].is_string();
+  const std::string name = named ? md["name"].get<std::string>() : md["generateName"].get<std::string>() + "*";
   std::string ns;
   if (auto it = md.find("namespace"); it != md.end() && it->is_string()) ns = it->get<std::string>() + "/";
   return fmt::format("{}/{}{}", obj["kind"].get_ref<const std::string&>(), ns, name);
@@ -68,7 +68,8 @@ Result<IacReport> ClassifyManifests(std::string_view bytes, const Classification
     ++n;
     if (doc.value.is_null()) continue;  // empty document between "---" separators
     const std::string where = fmt::format("document {} (line {})", n, doc.line);
-    if (doc.value.is_object() && doc.value.value("kind", "") == "List" && doc.value.contains("items")) {
+    if (doc.value.is_object() && doc.value.contains("kind") && doc.value["kind"] == "List" &&
+        doc.value.contains("items")) {
       if (!doc.value["items"].is_array()) return InvalidDocument(where + ": a List's items must be a list");
       int k = 0;
       for (const nlohmann::json& item : doc.value["items"]) {

@@ -393,6 +393,8 @@ TEST(KubernetesManifest, BadInputIsRefusedNamingTheDocument) {
       {",apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadaapiVtersion: v1a", "not valid YAML"},
       {", \"list\"]\n- apiGroups: [\"\"]\n  resources: [\"secrets\"]\n  veapiVersih\nstringData:\n", "not valid YAML"},
       {std::string(100, '[') + std::string(100, ']'), "nested deeper than 64"},
+      // Found by the fuzzer: a kind that is not a string.
+      {"apiVersion: v1\nkind: [List]\nitems: []\n", "no kind"},
       {"a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
        "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
