@@ -45,6 +45,22 @@ void PrintChange(const nlohmann::json& c) {
                                e["url"].is_null() ? Cell(e["sha256"]) : Cell(e["url"]));
     }
   }
+  if (c.contains("iac")) {
+    for (const auto& a : c["iac"]) {
+      std::cout << fmt::format("  {} {} (content version {}): {}\n", Cell(a["format"]), Cell(a["digest"]),
+                               Cell(a["content_version"]),
+                               a["categories"].empty() ? "no security categories"
+                                                       : fmt::format("{}", fmt::join(a["categories"], ", ")));
+    }
+  }
+  if (c.contains("deployments")) {
+    for (const auto& d : c["deployments"]) {
+      std::string why;
+      for (const auto& r : d["reasons"]) why += " " + Cell(r["code"]);
+      std::cout << fmt::format("  {} {} {} to {} at {}{}\n", Cell(d["kind"]), Cell(d["decision"]),
+                               Cell(d["artifact"]["commit_sha"]), Cell(d["environment"]), Cell(d["created_at"]), why);
+    }
+  }
   if (c.value("overdue", false)) std::cout << "  OVERDUE: emergency review deadline passed\n";
   if (c.contains("closure_missing") && !c["closure_missing"].empty() && c["state"] == "verified") {
     std::cout << "  to close:\n";

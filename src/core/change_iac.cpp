@@ -20,7 +20,11 @@ Result<IacAttachment> ChangeService::AttachIac(const Principal& who, const Audit
     return Internal("an IaC upload without its sha256 digest");
   }
   a.sha256 = upload.digest.substr(7);
-  a.filename = upload.filename;
+  // A name for people, never a path.
+  a.filename = upload.filename.substr(upload.filename.find_last_of("/\\") == std::string::npos
+                                          ? 0
+                                          : upload.filename.find_last_of("/\\") + 1);
+  if (a.filename.size() > 200) a.filename.resize(200);
   a.size = static_cast<int64_t>(upload.content.size());
   a.categories = upload.categories;
   a.report = upload.report;
@@ -63,8 +67,8 @@ Result<IacAttachment> ChangeService::AttachIac(const Principal& who, const Audit
     e.change_id = after.id;
     e.kind = EvidenceKind::kConfigDiff;
     e.sha256 = a.sha256;
-    e.filename = upload.filename.empty() ? (upload.format == "kubernetes-manifest" ? "manifest.yaml" : "plan.json")
-                                         : upload.filename;
+    e.filename = a.filename.empty() ? (upload.format == "kubernetes-manifest" ? "manifest.yaml" : "plan.json")
+                                    : a.filename;
     e.content_type = upload.format == "kubernetes-manifest" ? "application/yaml" : "application/json";
     e.size = a.size;
     e.note = fmt::format("{} {}; categories: {}", what, upload.digest,

@@ -73,7 +73,7 @@ TEST_F(PipelineTest, PlanRaisesSecurityImpactAndRiskAndBindsItsDigest) {
   const std::string plan = IacFixture("payments-iam-sg.plan.json");
   const int64_t versions_before = Get(key)["content_version"];
 
-  Reply up = Upload(key, "plans", plan, p().alice.token, "application/json", "?filename=tfplan.json");
+  Reply up = Upload(key, "plans", plan, p().alice.token, "application/json", "?filename=..%2Fplans%2Ftfplan.json");
   ASSERT_EQ(up.status, 201) << up.body;
   EXPECT_TRUE(ResponseSchemaErrors(server().api(), "POST", "/api/v1/changes/{key}/plans", up.json()).empty());
   const nlohmann::json a = up.json();

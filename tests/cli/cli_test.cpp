@@ -442,6 +442,10 @@ TEST_F(CliTest, PipelineAttachesAPlanAndAsksTheGate) {
   ProcessResult allowed = Run(gate);
   EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
   EXPECT_NE(allowed.out.find("ALLOW CHG-1 (risk high"), std::string::npos) << allowed.out;
+  ProcessResult show = Run({"change", "show", "CHG-1"});
+  EXPECT_NE(show.out.find("terraform-plan sha256:"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("gate allow"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("gate deny"), std::string::npos) << show.out;
 
   const std::string other = dir_.File("other.json");
   std::ofstream(other) << "{\"format_version\":\"1.2\",\"resource_changes\":[]}";
