@@ -244,6 +244,10 @@ Status Api::ParseBody(const Route& route, const Request& req, Ctx& ctx) {
     ctx.body = nlohmann::json::parse(req.body);
   } catch (const nlohmann::json::parse_error& e) {
     return Malformed(fmt::format("the body is not valid JSON (at byte {})", e.byte));
+  } catch (const nlohmann::json::exception&) {
+    // out_of_range 406: a number beyond double (1e999). Found by the plan
+    // fuzzer in the same library call; it used to end the process.
+    return Malformed("the body is not valid JSON: a number is out of range");
   }
   std::vector<FieldError> errors;
   route.request->Validate(ctx.body, "", errors);

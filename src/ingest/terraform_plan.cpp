@@ -96,7 +96,7 @@ std::string JsonErrorDetail(std::string_view text, simdjson::error_code code) {
   try {
     const nlohmann::json parsed = nlohmann::json::parse(text);
     return "the JSON parser accepts it but simdjson does not: " + std::string(simdjson::error_message(code));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 3, column 1: ..."
     if (size_t p = what.find("parse error"); p != std::string::npos) what = what.substr(p);

@@ -40,6 +40,9 @@ std::vector<BadBody> BadUserBodies() {
        "application/json", 422, "validation-failed", "#/username"},
       {"deeply nested", "{\"username\":" + std::string(7000, '[') + std::string(7000, ']') + "}",
        "application/json", 422, "validation-failed", "#/username"},
+      // Used to abort the server (nlohmann out_of_range escaped the body parser).
+      {"number beyond double", R"({"username":"zed","display_name":"Zed","roles":["auditor"],"x":1e999})",
+       "application/json", 400, "malformed-request", nullptr},
       {"form encoded", "username=zed", "application/x-www-form-urlencoded", 415, "unsupported-media-type", nullptr},
       {"text plain", ok_prefix + "}", "text/plain", 415, "unsupported-media-type", nullptr},
       {"too large", "{\"display_name\":\"" + std::string(20000, 'a') + "\"}", "application/json", 413,
@@ -66,6 +69,11 @@ TEST_F(ApiTest, BadBodiesAreRejectedAndNothingIsStored) {
   }
   EXPECT_EQ(server().UserCount(), users_before);
   EXPECT_EQ(server().AuditCount(), audit_before);
+  // The same before authentication, on the public login route: still a 400, still serving.
+  Reply login = http().Send("POST", "/api/v1/session", R"({"username":1e999,"password":"x"})",
+                            {{"Content-Type", "application/json"}});
+  EXPECT_TRUE(IsProblem(login, 400, "malformed-request"));
+  EXPECT_EQ(http().Get("/healthz").status, 200);
 }
 
 TEST_F(ApiTest, ValidationListsEveryBadField) {

@@ -211,6 +211,9 @@ TEST(TerraformPlan, BadInputIsRefusedNamingTheProblem) {
        "not a known Terraform action"},
       {"\xFF\xFE{\x00", "odd number of bytes"},
       {"{\"format_version\": \"1.0\", \"x\": \"\xC3\x28\"}", "not valid JSON"},
+      // Found by the fuzzer: simdjson refuses 1e999, and the JSON library used to
+      // explain where then threw instead of explaining.
+      {"{\"format_version\": 1e999, \"resource_changes\": []", "not valid JSON"},
   };
   for (const Case& c : cases) {
     auto r = ClassifyPlan(c.body);
