@@ -2,11 +2,13 @@
 # Runs one libFuzzer target for a while: tests/fuzz/run.sh BINARY SECONDS
 # CORPUS_DIR [SEED_DIR...]. New inputs go to CORPUS_DIR (kept between runs),
 # seeds are only read. A crash, leak, sanitizer report or timeout fails the
-# run and leaves the input as crash-*/leak-*/timeout-* in the corpus's parent.
+# run and leaves the input as crash-*/leak-*/timeout-* next to CORPUS_DIR.
 set -euo pipefail
-bin=$1 secs=$2 corpus=$3
+bin=$(realpath "$1") secs=$2 corpus=$(realpath -m "$3")
 shift 3
+seeds=()
+for s in "$@"; do seeds+=("$(realpath "$s")"); done
 mkdir -p "$corpus"
 cd "$(dirname "$corpus")"
 exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 \
-  -print_final_stats=1 "$corpus" "$@"
+  -print_final_stats=1 "$corpus" "${seeds[@]}"
