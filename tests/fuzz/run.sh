@@ -10,5 +10,9 @@ seeds=()
 for s in "$@"; do seeds+=("$(realpath "$s")"); done
 mkdir -p "$corpus"
 cd "$(dirname "$corpus")"
+# FUZZ_SEED fixes libFuzzer's random seed (the test suite uses 1, so a run is
+# repeatable; `make fuzz` explores with a fresh seed each time).
+seed=()
+[[ -n ${FUZZ_SEED:-} ]] && seed=(-seed="$FUZZ_SEED")
 exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 \
-  -print_final_stats=1 "$corpus" "${seeds[@]}"
+  -print_final_stats=1 "${seed[@]}" "$corpus" "${seeds[@]}"
