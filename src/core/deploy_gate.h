@@ -85,6 +85,9 @@ class DeployGate {
   PolicyService& policies_;
 };
 
+// A freeze as the API returns it and the audit log records it.
+nlohmann::json FreezeJson(const Freeze& f);
+
 // Field errors of a deployment report (empty when valid).
 std::vector<FieldError> CheckReport(const ReportedDeployment& in);
 

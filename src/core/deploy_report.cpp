@@ -27,14 +27,22 @@ bool Authorizes(const Change& c, std::vector<std::string>& flags) {
   }
 }
 
+}  // namespace
+
 nlohmann::json FreezeJson(const Freeze& f) {
   std::vector<std::string> types;
   for (ChangeType t : f.allow_types) types.emplace_back(Name(t));
-  return {{"id", f.id},       {"description", f.description}, {"environments", f.environments},
-          {"start", FormatRfc3339(f.start)}, {"end", FormatRfc3339(f.end)}, {"allow_types", types}};
+  return {{"id", f.id},
+          {"description", f.description},
+          {"environments", f.environments},
+          {"start", FormatRfc3339(f.start)},
+          {"end", FormatRfc3339(f.end)},
+          {"allow_types", types},
+          {"created_by", f.created_by},
+          {"created_at", FormatRfc3339(f.created_at)},
+          {"lifted_at", TimeOrNull(f.lifted_at)},
+          {"lifted_by", f.lifted_by}};
 }
-
-}  // namespace
 
 std::vector<FieldError> CheckReport(const ReportedDeployment& in) {
   std::vector<FieldError> errors = CheckArtifact(in.artifact, /*required=*/true);

@@ -41,21 +41,6 @@ nlohmann::json DeploymentJson(const Deployment& d) {
           {"created_at", FormatRfc3339(d.created_at)}};
 }
 
-nlohmann::json FreezeJson(const Freeze& f) {
-  std::vector<std::string> types;
-  for (ChangeType t : f.allow_types) types.emplace_back(Name(t));
-  return {{"id", f.id},
-          {"description", f.description},
-          {"environments", f.environments},
-          {"start", FormatRfc3339(f.start)},
-          {"end", FormatRfc3339(f.end)},
-          {"allow_types", types},
-          {"created_by", f.created_by},
-          {"created_at", FormatRfc3339(f.created_at)},
-          {"lifted_at", TimeOrNull(f.lifted_at)},
-          {"lifted_by", f.lifted_by}};
-}
-
 nlohmann::json ArtifactLinkJson(const ArtifactLink& l) {
   return {{"kind", l.kind}, {"value", l.value}, {"source", l.source}, {"created_at", FormatRfc3339(l.created_at)}};
 }

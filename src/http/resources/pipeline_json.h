@@ -12,7 +12,6 @@ namespace cl::http {
 
 nlohmann::json IacJson(const IacAttachment& a, bool with_report);
 nlohmann::json DeploymentJson(const Deployment& d);
-nlohmann::json FreezeJson(const Freeze& f);
 nlohmann::json ArtifactLinkJson(const ArtifactLink& l);
 
 Schema IacSchema();
