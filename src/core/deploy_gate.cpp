@@ -128,11 +128,6 @@ void CheckChange(const Change& c, const Policy& policy, const std::vector<Approv
   }
 }
 
-nlohmann::json ReasonsJson(const std::vector<GateReason>& reasons) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const GateReason& r : reasons) out.push_back({{"code", r.code}, {"message", r.message}});
-  return out;
-}
 
 }  // namespace
 
@@ -190,24 +185,13 @@ Result<GateResult> DeployGate::Check(const Principal& who, const AuditContext& c
     return Status::Ok();
   }));
   out.allow = out.reasons.empty();
+  out.deployment = NewDeployment(d_.ids, "gate", req.service, req.environment, req.artifact, out.change, out.reasons,
+                                 who, now);
   Deployment& d = out.deployment;
-  d.id = d_.ids.NewId("dep");
-  d.kind = "gate";
-  d.service = req.service;
-  d.environment = req.environment;
-  d.artifact = req.artifact;
-  if (out.change) {
-    d.change_id = out.change->id;
-    d.change_number = out.change->number;
-  }
   d.decision = out.allow ? "allow" : "deny";
-  d.reasons = ReasonsJson(out.reasons);
   d.flags = out.flags;
   d.source = req.source;
   d.url = req.url;
-  d.actor_id = who.user_id;
-  d.actor = who.username;
-  d.created_at = now;
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_RETURN_IF_ERROR(tx.Pipeline().InsertDeployment(d));
     AuditRecord rec{fmt::format("gate.{}", d.decision), "deployment", d.id};

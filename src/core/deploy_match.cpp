@@ -63,6 +63,26 @@ Result<Coverage> Covers(Tx& tx, const Change& c, const Artifact& a) {
 
 }  // namespace
 
+Deployment NewDeployment(IdGenerator& ids, std::string_view kind, std::string_view service,
+                         std::string_view environment, const Artifact& artifact, const std::optional<Change>& change,
+                         const std::vector<GateReason>& reasons, const Principal& who, Timestamp now) {
+  Deployment d;
+  d.id = ids.NewId("dep");
+  d.kind = std::string(kind);
+  d.service = std::string(service);
+  d.environment = std::string(environment);
+  d.artifact = artifact;
+  if (change) {
+    d.change_id = change->id;
+    d.change_number = change->number;
+  }
+  for (const GateReason& r : reasons) d.reasons.push_back({{"code", r.code}, {"message", r.message}});
+  d.actor_id = who.user_id;
+  d.actor = who.username;
+  d.created_at = now;
+  return d;
+}
+
 Result<ChangeMatch> MatchChange(Tx& tx, std::string_view service, std::string_view environment,
                                 const Artifact& artifact, std::optional<int64_t> number) {
   ChangeMatch m;

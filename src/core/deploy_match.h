@@ -18,6 +18,12 @@ struct ChangeMatch {
   std::vector<std::string> flags;   // weak binding: commit_not_linked, plan_not_checked
 };
 
+// A deployment event as the gate and reports both record it: the target,
+// the matched change (if any), the reasons and who asked, at `now`.
+Deployment NewDeployment(IdGenerator& ids, std::string_view kind, std::string_view service,
+                         std::string_view environment, const Artifact& artifact, const std::optional<Change>& change,
+                         const std::vector<GateReason>& reasons, const Principal& who, Timestamp now);
+
 Result<ChangeMatch> MatchChange(Tx& tx, std::string_view service, std::string_view environment,
                                 const Artifact& artifact, std::optional<int64_t> number);
 

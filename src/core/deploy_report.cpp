@@ -75,30 +75,20 @@ Result<ReportResult> DeployGate::ReportIn(Tx& tx, const Principal& who, const Au
   ReportResult out;
   const Timestamp now = d_.clock.Now();
   CL_ASSIGN_OR_RETURN(ChangeMatch m, MatchChange(tx, in.service, in.environment, in.artifact, in.change_number));
-  Deployment& d = out.deployment;
-  d.flags = std::move(m.flags);
-  const bool authorized = m.change && m.reasons.empty() && Authorizes(*m.change, d.flags);
+  std::vector<std::string> flags = std::move(m.flags);
+  const bool authorized = m.change && m.reasons.empty() && Authorizes(*m.change, flags);
   if (m.change && !authorized && m.reasons.empty()) {
     m.reasons.push_back({"not_approved", fmt::format("{} was {} when this was deployed", m.change->Key(),
                                                      Name(m.change->state))});
   }
-  d.id = d_.ids.NewId("dep");
-  d.kind = "reported";
-  d.service = in.service;
-  d.environment = in.environment;
-  d.artifact = in.artifact;
-  if (m.change) {
-    d.change_id = m.change->id;
-    d.change_number = m.change->number;
-  }
+  out.deployment = NewDeployment(d_.ids, "reported", in.service, in.environment, in.artifact, m.change, m.reasons,
+                                 who, now);
+  Deployment& d = out.deployment;
+  d.flags = std::move(flags);
   d.decision = authorized ? "authorized" : "unauthorized";
-  for (const GateReason& r : m.reasons) d.reasons.push_back({{"code", r.code}, {"message", r.message}});
   d.source = in.source;
   d.status = in.status;
   d.url = in.url;
-  d.actor_id = who.user_id;
-  d.actor = who.username;
-  d.created_at = now;
   CL_RETURN_IF_ERROR(tx.Pipeline().InsertDeployment(d));
   if (authorized) {
     out.change = m.change;
