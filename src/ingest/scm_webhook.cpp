@@ -43,6 +43,13 @@ void AddKeys(ScmEvent& e, std::string_view text) {
   }
 }
 
+// Keys named in a push's commit messages (GitHub and GitLab alike).
+void AddCommitKeys(ScmEvent& e, const json& push) {
+  if (const json& commits = At(push, {"commits"}); commits.is_array()) {
+    for (const json& c : commits) AddKeys(e, Str(c, {"message"}));
+  }
+}
+
 Result<json> ParseBody(std::string_view body) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Malformed("the webhook body is not a JSON object");
@@ -133,9 +140,7 @@ Result<ScmEvent> ParseGitHubEvent(std::string_view event, std::string_view deliv
     if (!(At(j, {"deleted"}).is_boolean() && At(j, {"deleted"}).get<bool>())) e.head_sha = Str(j, {"after"});
     e.url = Str(j, {"compare"});
     e.title = ref;
-    if (const json& commits = At(j, {"commits"}); commits.is_array()) {
-      for (const json& c : commits) AddKeys(e, Str(c, {"message"}));
-    }
+    AddCommitKeys(e, j);
   } else if (event == "workflow_run" || event == "check_suite") {
     const json& run = At(j, {event == "workflow_run" ? "workflow_run" : "check_suite"});
     e.conclusion = Str(run, {"conclusion"});
@@ -227,9 +232,7 @@ Result<ScmEvent> ParseGitLabEvent(std::string_view event, std::string_view deliv
     AddKeys(e, ref);
     const std::string after = Str(j, {"after"});
     if (after.find_first_not_of('0') != std::string::npos) e.head_sha = after;
-    if (const json& commits = At(j, {"commits"}); commits.is_array()) {
-      for (const json& c : commits) AddKeys(e, Str(c, {"message"}));
-    }
+    AddCommitKeys(e, j);
   } else {
     e.event = kind.empty() ? std::string(event) : kind;
   }

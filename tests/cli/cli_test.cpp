@@ -86,6 +86,17 @@ class CliTest : public ::testing::Test {
     EXPECT_NE(r.out.find("Logged in to " + url_ + " as admin"), std::string::npos) << r.out;
   }
 
+  // Adds an approver through the CLI; returns an API token for them ("" on failure).
+  std::string AddApprover(const std::string& name) {
+    ProcessResult added = Run({"user", "add", name, "--role", "approver"});
+    EXPECT_EQ(added.exit_code, 0) << added.err;
+    ProcessResult tok = Run({"token", "create", "--user", name, "--name", name + " cli", "--scope",
+                             "changes:approve", "--scope", "changes:read", "-o", "json"});
+    EXPECT_EQ(tok.exit_code, 0) << tok.err;
+    if (added.exit_code != 0 || tok.exit_code != 0) return "";
+    return nlohmann::json::parse(tok.out)["secret"];
+  }
+
   static constexpr const char* kAdminPassword = "correct-horse-battery-staple-7";
   TempDir dir_;
   std::string db_, url_, admin_otp_;
@@ -329,11 +340,8 @@ TEST_F(CliTest, PolicyCheckAndTestWorkWithoutAServer) {
 TEST_F(CliTest, ChangeLifecycleFromTheCommandLine) {
   Serve();
   LoginAdmin();
-  ASSERT_EQ(Run({"user", "add", "bob", "--role", "approver"}).exit_code, 0);
-  ProcessResult tok = Run({"token", "create", "--user", "bob", "--name", "bob cli", "--scope", "changes:approve",
-                           "--scope", "changes:read", "-o", "json"});
-  ASSERT_EQ(tok.exit_code, 0) << tok.err;
-  const std::string bob = nlohmann::json::parse(tok.out)["secret"];
+  const std::string bob = AddApprover("bob");
+  ASSERT_FALSE(bob.empty());
 
   const std::string file = dir_.File("change.yaml");
   std::ofstream(file) << R"(title: Raise worker pool to 12
@@ -401,11 +409,8 @@ responsibility: {owner: customer, contact: payments-oncall@example.com}
 TEST_F(CliTest, PipelineAttachesAPlanAndAsksTheGate) {
   Serve();
   LoginAdmin();
-  ASSERT_EQ(Run({"user", "add", "bob", "--role", "approver"}).exit_code, 0);
-  ProcessResult tok = Run({"token", "create", "--user", "bob", "--name", "bob cli", "--scope", "changes:approve",
-                           "--scope", "changes:read", "-o", "json"});
-  ASSERT_EQ(tok.exit_code, 0) << tok.err;
-  const std::string bob = nlohmann::json::parse(tok.out)["secret"];
+  const std::string bob = AddApprover("bob");
+  ASSERT_FALSE(bob.empty());
   const auto now = std::chrono::system_clock::now();
   const auto at = [&](int hours) {
     return FormatRfc3339(Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
