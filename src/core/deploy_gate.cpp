@@ -157,6 +157,12 @@ std::string SeverityForEnvironment(std::string_view env) {
 }
 
 Result<GateResult> DeployGate::Check(const Principal& who, const AuditContext& ctx, const GateRequest& req) {
+  CL_ASSIGN_OR_RETURN(GateResult out, Decide(who, req));
+  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) { return Record(tx, ctx, out); }));
+  return out;
+}
+
+Result<GateResult> DeployGate::Decide(const Principal& who, const GateRequest& req) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kGateCheck));
   std::vector<FieldError> errors = CheckArtifact(req.artifact, /*required=*/true);
   if (req.service.empty() || req.service.size() > 200) errors.push_back({"/service", "required, at most 200 characters"});
@@ -166,8 +172,7 @@ Result<GateResult> DeployGate::Check(const Principal& who, const AuditContext& c
   if (!errors.empty()) return InvalidArgument("the gate request is not valid", std::move(errors));
   GateResult out;
   const Timestamp now = d_.clock.Now();
-  // Decide on a read snapshot (concurrent gate checks run in parallel), then
-  // record the decision durably before answering.
+  // Decide on a read snapshot: concurrent gate checks run in parallel.
   CL_RETURN_IF_ERROR(d_.store.Read([&](Tx& tx) -> Status {
     out = GateResult{};
     CL_ASSIGN_OR_RETURN(ActivePolicy pol, policies_.CurrentIn(tx));
@@ -192,21 +197,23 @@ Result<GateResult> DeployGate::Check(const Principal& who, const AuditContext& c
   d.flags = out.flags;
   d.source = req.source;
   d.url = req.url;
-  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Pipeline().InsertDeployment(d));
-    AuditRecord rec{fmt::format("gate.{}", d.decision), "deployment", d.id};
-    rec.details = {{"service", d.service},
-                   {"environment", d.environment},
-                   {"commit_sha", d.artifact.commit_sha},
-                   {"image_digest", d.artifact.image_digest},
-                   {"plan_digest", d.artifact.plan_digest},
-                   {"change", out.change ? out.change->Key() : ""},
-                   {"reasons", d.reasons},
-                   {"flags", d.flags},
-                   {"url", d.url}};
-    return d_.audit.Append(tx, ctx, rec).status();
-  }));
   return out;
+}
+
+Status DeployGate::Record(Tx& tx, const AuditContext& ctx, const GateResult& decided) const {
+  const Deployment& d = decided.deployment;
+  CL_RETURN_IF_ERROR(tx.Pipeline().InsertDeployment(d));
+  AuditRecord rec{fmt::format("gate.{}", d.decision), "deployment", d.id};
+  rec.details = {{"service", d.service},
+                 {"environment", d.environment},
+                 {"commit_sha", d.artifact.commit_sha},
+                 {"image_digest", d.artifact.image_digest},
+                 {"plan_digest", d.artifact.plan_digest},
+                 {"change", decided.change ? decided.change->Key() : ""},
+                 {"reasons", d.reasons},
+                 {"flags", d.flags},
+                 {"url", d.url}};
+  return d_.audit.Append(tx, ctx, rec).status();
 }
 
 Status DeployGate::LinkArtifact(Tx& tx, const AuditContext& ctx, const Change& c, std::string_view kind,

@@ -64,7 +64,14 @@ class DeployGate {
  public:
   DeployGate(const Deps& deps, PolicyService& policies) : d_(deps), policies_(policies) {}
 
+  // Decide, then Record durably; returns once the decision is recorded.
   Result<GateResult> Check(const Principal& who, const AuditContext& ctx, const GateRequest& req);
+  // The two halves, for callers that do not wait on the commit (the API
+  // answers when the write lands): the decision on a read snapshot, with its
+  // deployment event prepared; then, in a write transaction, the event and
+  // its gate.allow/gate.deny audit record.
+  Result<GateResult> Decide(const Principal& who, const GateRequest& req);
+  Status Record(Tx& tx, const AuditContext& ctx, const GateResult& decided) const;
   Result<ReportResult> Report(const Principal& who, const AuditContext& ctx, const ReportedDeployment& in);
   // The same inside a caller's write transaction (webhooks record the
   // delivery and its effects atomically). `in` must pass CheckReport.

@@ -94,7 +94,7 @@ Result<SessionAuth> SessionService::Authenticate(std::string_view secret) {
     return denied;
   }
   if (now - session->last_seen_at >= limits_.touch_resolution_micros) {
-    d_.store.WriteInBackground(
+    d_.store.WriteAsync(
         [id = session->id, now](Tx& tx) { return tx.Sessions().Touch(id, now); });
   }
   SessionAuth out;

@@ -283,8 +283,13 @@ class Store {
   // committed; each fn is still all-or-nothing on its own. fn runs on the
   // store's writer thread or, when no other write is in flight, the caller's.
   virtual Status Write(const TxFn& fn) = 0;
-  // Queues a write that nobody waits for (e.g. "last used" stamps).
-  virtual void WriteInBackground(TxFn fn) = 0;
+  // Queues a write and returns at once; nobody blocks on the commit. `done`,
+  // when given, gets the outcome (as Write would return it) once the write is
+  // durable or rolled back; it runs on the store's writer thread, so it must
+  // be quick and never block (hand the result to another thread). Without
+  // `done` the write is fire-and-forget (e.g. "last used" stamps). On a store
+  // that is shutting down, `done` gets Unavailable.
+  virtual void WriteAsync(TxFn fn, std::function<void(Status)> done = {}) = 0;
   // Cheap reachability check for /readyz.
   virtual Status Ping() = 0;
   virtual std::string_view BackendName() const = 0;

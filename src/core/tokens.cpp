@@ -180,7 +180,7 @@ Result<Principal> TokenService::Authenticate(std::string_view secret) {
   }
   if (!token->last_used_at ||
       now - *token->last_used_at >= limits_.last_used_resolution_micros) {
-    d_.store.WriteInBackground([id = token->id, now](Tx& tx) {
+    d_.store.WriteAsync([id = token->id, now](Tx& tx) {
       return tx.Tokens().TouchLastUsed(id, now);
     });
     // Stamp the cached copy too, so the next minute's requests do not write again.

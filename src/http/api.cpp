@@ -71,7 +71,11 @@ Api::~Api() {
   services_.store.SetObserver(nullptr);
 }
 
-void Api::Shutdown() { pool_.Shutdown(); }
+void Api::Shutdown() {
+  pool_.Shutdown();
+  // Deferred answers call back into this object when their commit lands.
+  for (int n = deferred_in_flight_.load(); n != 0; n = deferred_in_flight_.load()) deferred_in_flight_.wait(n);
+}
 
 size_t Api::BodyLimit(std::string_view method, std::string_view path) {
   const Match m = router_.Find(method, path);
@@ -106,25 +110,27 @@ void Api::Handle(Request& req, std::function<void(Response)> respond) {
   }
   const Route* route = m.route;
   if (!route->offload) {
-    respond(Process(*route, std::move(m.params), req));
+    Process(*route, std::move(m.params), req, std::move(respond));
     return;
   }
   if (route->inline_when_idle) {
     int idle = 0;
     if (offloaded_in_flight_.compare_exchange_strong(idle, 1)) {
-      Response r = Process(*route, std::move(m.params), req);
-      offloaded_in_flight_.fetch_sub(1);
-      respond(std::move(r));
+      Process(*route, std::move(m.params), req, [this, respond = std::move(respond)](Response r) {
+        offloaded_in_flight_.fetch_sub(1);
+        respond(std::move(r));
+      });
       return;
     }
   }
   offloaded_in_flight_.fetch_add(1);
-  auto shared_respond = std::make_shared<std::function<void(Response)>>(std::move(respond));
+  auto shared_respond = std::make_shared<Respond>(std::move(respond));
   const bool queued = pool_.Submit([this, route, params = std::move(m.params), &req,
                                     shared_respond]() mutable {
-    Response r = Process(*route, std::move(params), req);
-    offloaded_in_flight_.fetch_sub(1);
-    (*shared_respond)(std::move(r));
+    Process(*route, std::move(params), req, [this, shared_respond](Response r) {
+      offloaded_in_flight_.fetch_sub(1);
+      (*shared_respond)(std::move(r));
+    });
   });
   if (!queued) {
     offloaded_in_flight_.fetch_sub(1);
@@ -259,8 +265,8 @@ Status Api::ParseBody(const Route& route, const Request& req, Ctx& ctx) {
   return Status::Ok();
 }
 
-Response Api::Process(const Route& route, std::map<std::string, std::string> params,
-                      const Request& req) {
+void Api::Process(const Route& route, std::map<std::string, std::string> params, const Request& req,
+                  Respond respond) {
   Ctx ctx(req);
   ctx.params = std::move(params);
   Principal principal;
@@ -271,27 +277,58 @@ Response Api::Process(const Route& route, std::map<std::string, std::string> par
   if (s.ok()) s = ParseBody(route, req, ctx);
   if (s.ok()) {
     try {
-      Result<Response> result = route.handler(ctx);
-      if (result.ok()) {
-        r = std::move(result).value();
-      } else {
+      if (route.deferred) {
+        Result<Deferred> result = route.deferred(ctx);
+        if (result.ok()) {
+          // The answer leaves when the write is durable; the writer thread
+          // tells us, and the session posts the reply to its own I/O thread.
+          deferred_in_flight_.fetch_add(1);
+          services_.store.WriteAsync(
+              std::move(result->write),
+              [this, &route, &req, actor = principal.username, response = std::move(result->response),
+               respond = std::move(respond)](Status committed) mutable {
+                if (committed.ok()) {
+                  Finish(req, router_.IndexOf(&route), actor, response);
+                  respond(std::move(response));
+                } else {
+                  respond(Failed(route, req, committed, actor));
+                }
+                if (deferred_in_flight_.fetch_sub(1) == 1) deferred_in_flight_.notify_all();
+              });
+          return;
+        }
         s = result.status();
+      } else {
+        Result<Response> result = route.handler(ctx);
+        if (result.ok()) {
+          r = std::move(result).value();
+        } else {
+          s = result.status();
+        }
       }
     } catch (const std::exception& e) {
       s = Internal(std::string("unhandled exception: ") + e.what());
     }
   }
+  const std::string actor = ctx.principal ? ctx.principal->username : "";
   if (!s.ok()) {
-    if (s.code() == ErrorCode::kInternal || s.code() == ErrorCode::kDataLoss ||
-        s.code() == ErrorCode::kUnavailable) {
-      log::Error("request failed", {{"request_id", req.request_id},
-                                    {"route", route.pattern},
-                                    {"code", ErrorCodeName(s.code())},
-                                    {"error", s.message()}});
-    }
-    r = ProblemResponse(s, req);
+    respond(Failed(route, req, s, actor));
+    return;
   }
-  Finish(req, router_.IndexOf(&route), ctx.principal ? ctx.principal->username : "", r);
+  Finish(req, router_.IndexOf(&route), actor, r);
+  respond(std::move(r));
+}
+
+Response Api::Failed(const Route& route, const Request& req, const Status& s, const std::string& actor) {
+  if (s.code() == ErrorCode::kInternal || s.code() == ErrorCode::kDataLoss ||
+      s.code() == ErrorCode::kUnavailable) {
+    log::Error("request failed", {{"request_id", req.request_id},
+                                  {"route", route.pattern},
+                                  {"code", ErrorCodeName(s.code())},
+                                  {"error", s.message()}});
+  }
+  Response r = ProblemResponse(s, req);
+  Finish(req, router_.IndexOf(&route), actor, r);
   return r;
 }
 

@@ -82,8 +82,12 @@ class Api final : public HttpHandler {
   std::string SessionCookie(const Request& req, std::string_view value, int64_t max_age) const;
 
  private:
-  Response Process(const Route& route, std::map<std::string, std::string> params,
-                   const Request& req);
+  // Runs the route and hands its response to `respond` (at once, or when a
+  // deferred route's write commits).
+  using Respond = std::function<void(Response)>;
+  void Process(const Route& route, std::map<std::string, std::string> params, const Request& req,
+               Respond respond);
+  Response Failed(const Route& route, const Request& req, const Status& s, const std::string& actor);
   Status Authenticate(const Route& route, const Request& req, Ctx& ctx, Principal& storage);
   Status ParseArgs(const Route& route, const Request& req, Ctx& ctx);
   Status ParseBody(const Route& route, const Request& req, Ctx& ctx);
@@ -96,6 +100,7 @@ class Api final : public HttpHandler {
   nlohmann::json openapi_;
   WorkerPool pool_;
   std::atomic<int> offloaded_in_flight_{0};
+  std::atomic<int> deferred_in_flight_{0};
 };
 
 // Route registration, one function per resource (src/http/resources/).

@@ -58,6 +58,9 @@ void Router::Add(Route route) {
       throw std::logic_error("duplicate route " + route.method + " " + route.pattern);
     }
   }
+  if (route.handler && route.deferred) {
+    throw std::logic_error("route " + route.method + " " + route.pattern + " has two handlers");
+  }
   segments_.push_back(Split(route.pattern));
   routes_.push_back(std::move(route));
 }

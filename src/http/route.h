@@ -12,6 +12,7 @@
 
 #include "core/authz.h"
 #include "core/principal.h"
+#include "core/store.h"
 #include "core/user.h"
 #include "http/message.h"
 #include "http/schema.h"
@@ -43,6 +44,17 @@ struct Ctx {
 };
 
 using Handler = std::function<Result<Response>(Ctx&)>;
+
+// What a handler whose work ends in one durable write returns: it has
+// decided (on the I/O thread) and prepared its answer; `response` goes out
+// once `write` has committed, and nothing waits for the commit meanwhile. If
+// the write fails, the client gets that error instead. `write` runs on the
+// store's writer thread: it must own everything it touches (never Ctx).
+struct Deferred {
+  TxFn write;
+  Response response;
+};
+using DeferredHandler = std::function<Result<Deferred>(Ctx&)>;
 
 struct QueryParam {
   std::string name;
@@ -84,6 +96,9 @@ struct Route {
   std::string response_content_type = "application/json";
   std::vector<int> errors{};  // problem statuses worth documenting beyond the defaults
   Handler handler{};
+  // Instead of `handler`, for hot write paths (the deploy gate): runs on the
+  // I/O thread and never blocks on a commit. Its reads must be short.
+  DeferredHandler deferred{};
 
   bool Unsafe() const { return method != "GET" && method != "HEAD"; }
 };

@@ -1,5 +1,7 @@
 // Users, tokens, sessions and transaction semantics, for every backend.
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "tests/storage/store_fixture.h"
@@ -184,7 +186,7 @@ TEST_P(StoreTest, BackgroundWritesAreFlushedOnClose) {
   ApiToken t = MakeToken(u.id, "ci", 0x11);
   ASSERT_TRUE(store().Write([&](Tx& tx) { return tx.Tokens().Insert(t); }).ok());
   const Timestamp used = Now() + 5 * kMicrosPerSecond;
-  store().WriteInBackground([&, id = t.id](Tx& tx) { return tx.Tokens().TouchLastUsed(id, used); });
+  store().WriteAsync([&, id = t.id](Tx& tx) { return tx.Tokens().TouchLastUsed(id, used); });
   harness().Reopen();
   std::optional<ApiToken> found;
   ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
@@ -193,6 +195,39 @@ TEST_P(StoreTest, BackgroundWritesAreFlushedOnClose) {
   }).ok());
   ASSERT_TRUE(found && found->last_used_at);
   EXPECT_EQ(*found->last_used_at, used);
+}
+
+TEST_P(StoreTest, AsyncWritesReportTheirOwnOutcomeOnceDurable) {
+  User first = MakeUser("olga");
+  User again = first;  // same id and username: must fail on its own
+  User second = MakeUser("pete");
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<std::string, Status>> outcomes;
+  auto note = [&](std::string what) {
+    return [&, what](Status s) {
+      std::lock_guard lock(mu);
+      outcomes.emplace_back(what, std::move(s));
+      cv.notify_all();
+    };
+  };
+  store().WriteAsync([&](Tx& tx) { return tx.Users().Insert(first); }, note("first"));
+  store().WriteAsync([&](Tx& tx) { return tx.Users().Insert(again); }, note("again"));
+  store().WriteAsync([&](Tx& tx) { return tx.Users().Insert(second); }, note("second"));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return outcomes.size() == 3; }));
+  }
+  // Queued writes commit in order; the duplicate fails alone.
+  ASSERT_EQ(outcomes[0].first, "first");
+  EXPECT_TRUE(outcomes[0].second.ok()) << outcomes[0].second.message();
+  EXPECT_EQ(outcomes[1].first, "again");
+  EXPECT_EQ(outcomes[1].second.code(), ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(outcomes[2].second.ok()) << outcomes[2].second.message();
+  // Told "ok" means durable: it is there after reopening.
+  harness().Reopen();
+  EXPECT_TRUE(FindUser("olga").has_value());
+  EXPECT_TRUE(FindUser("pete").has_value());
 }
 
 TEST_P(StoreTest, TokensAreFoundByHashListedNewestFirstAndRevocable) {

@@ -119,8 +119,6 @@ void AddPipelineRoutes(Api& api, Router& router) {
       .method = "POST",
       .pattern = "/api/v1/gate",
       .permission = Permission::kGateCheck,
-      .offload = true,
-      .inline_when_idle = true,
       .body_limit = 16 * 1024,
       .operation_id = "checkGate",
       .tag = "pipeline",
@@ -144,7 +142,9 @@ void AddPipelineRoutes(Api& api, Router& router) {
                       .Field("risk", Schema::String().Nullable(), true)
                       .Field("approved_sha256", Schema::String().Nullable(), true)
                       .Field("deployment", DeploymentSchema(), true),
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
+      // Decided on the I/O thread; the answer goes out when the record of the
+      // decision is durable, with no thread parked on the commit.
+      .deferred = [&api](Ctx& ctx) -> Result<Deferred> {
         std::vector<FieldError> errors;
         GateRequest req;
         req.change_number = OptionalChange(ctx.body, errors);
@@ -154,8 +154,11 @@ void AddPipelineRoutes(Api& api, Router& router) {
         req.artifact = ArtifactFrom(ctx.body);
         req.url = ctx.body.value("url", "");
         req.source = ctx.req.Header("User-Agent").starts_with("changeledger-cli") ? "cli" : "api";
-        CL_ASSIGN_OR_RETURN(GateResult r, api.services().gate.Check(*ctx.principal, ctx.Audit(), req));
-        return JsonResponse(200, GateJson(r));
+        DeployGate& gate = api.services().gate;
+        CL_ASSIGN_OR_RETURN(GateResult r, gate.Decide(*ctx.principal, req));
+        Response answer = JsonResponse(200, GateJson(r));
+        return Deferred{[&gate, audit = ctx.Audit(), r = std::move(r)](Tx& tx) { return gate.Record(tx, audit, r); },
+                        std::move(answer)};
       }});
 
   router.Add(Route{

@@ -29,10 +29,11 @@ Status RunGuarded(const TxFn& fn, Tx& tx) {
 
 struct SqliteStore::Job {
   const TxFn* fn = nullptr;  // for waited jobs: the caller's function
-  TxFn owned;                // for background jobs
+  TxFn owned;                // for asynchronous jobs
+  std::function<void(Status)> then;  // asynchronous jobs: told the outcome
   Status result;
   std::binary_semaphore done{0};
-  bool background = false;
+  bool async = false;
 };
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options,
@@ -100,18 +101,21 @@ Status SqliteStore::Write(const TxFn& fn) {
   return job.result;
 }
 
-void SqliteStore::WriteInBackground(TxFn fn) {
-  auto* job = new Job;  // owned by the writer thread from here on
+void SqliteStore::WriteAsync(TxFn fn, std::function<void(Status)> done) {
+  auto job = std::make_unique<Job>();  // owned by the writer thread once queued
   job->owned = std::move(fn);
   job->fn = &job->owned;
-  job->background = true;
+  job->then = std::move(done);
+  job->async = true;
   {
     std::lock_guard lock(queue_mu_);
-    if (stopping_) {
-      delete job;
-      return;
+    if (!stopping_) {
+      queue_.push_back(job.release());
     }
-    queue_.push_back(job);
+  }
+  if (job) {
+    if (job->then) job->then(Unavailable("the store is shutting down"));
+    return;
   }
   queue_cv_.notify_one();
 }
@@ -133,7 +137,8 @@ void SqliteStore::WriterLoop() {
       RunBatch(batch);
     }
     for (Job* job : batch) {
-      if (job->background) {
+      if (job->async) {
+        if (job->then) job->then(std::move(job->result));
         delete job;
       } else {
         job->done.release();

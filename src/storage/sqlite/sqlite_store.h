@@ -36,7 +36,7 @@ class SqliteStore final : public Store {
 
   Status Read(const TxFn& fn) override;
   Status Write(const TxFn& fn) override;
-  void WriteInBackground(TxFn fn) override;
+  void WriteAsync(TxFn fn, std::function<void(Status)> done) override;
   Status Ping() override;
   std::string_view BackendName() const override { return "sqlite"; }
   void SetObserver(StoreObserver* observer) override { observer_ = observer; }
