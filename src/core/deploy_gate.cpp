@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "core/deploy_match.h"
 #include "crypto/crypto.h"
@@ -28,7 +31,8 @@ struct ActiveFreeze {
   std::vector<ChangeType> allow_types;
 };
 
-Result<std::vector<ActiveFreeze>> FreezesNow(Tx& tx, const Policy& policy, std::string_view env, Timestamp now) {
+std::vector<ActiveFreeze> FreezesNow(const Policy& policy, const std::vector<Freeze>& adhoc, std::string_view env,
+                                     Timestamp now) {
   std::vector<ActiveFreeze> out;
   auto in_env = [&](const std::vector<std::string>& envs) {
     return envs.empty() || std::find(envs.begin(), envs.end(), env) != envs.end();
@@ -38,9 +42,10 @@ Result<std::vector<ActiveFreeze>> FreezesNow(Tx& tx, const Policy& policy, std::
       out.push_back({f.id, f.description, f.end, f.allow_types});
     }
   }
-  CL_ASSIGN_OR_RETURN(std::vector<Freeze> adhoc, tx.Pipeline().Freezes(now));
   for (const Freeze& f : adhoc) {
-    if (in_env(f.environments) && f.start <= now) out.push_back({f.id, f.description, f.end, f.allow_types});
+    if (in_env(f.environments) && f.start <= now && now < f.end) {
+      out.push_back({f.id, f.description, f.end, f.allow_types});
+    }
   }
   return out;
 }
@@ -59,7 +64,7 @@ void CheckFreezes(const std::vector<ActiveFreeze>& freezes, std::string_view env
 
 // The change's own state: approved, in its window, with the evidence the
 // policy wants before implementation.
-void CheckChange(const Change& c, const Policy& policy, const std::vector<Approval>& approvals,
+void CheckChange(const Change& c, const Assessment& a, const std::vector<Approval>& approvals,
                  const std::vector<Evidence>& evidence, Timestamp now, std::vector<GateReason>& reasons,
                  std::vector<std::string>& flags) {
   const bool emergency = c.content.type == ChangeType::kEmergency;
@@ -115,7 +120,6 @@ void CheckChange(const Change& c, const Policy& policy, const std::vector<Approv
     reasons.push_back({"outside_window", fmt::format("the window of {} closed at {}", c.Key(),
                                                      FormatRfc3339(*c.content.planned_end))});
   }
-  const Assessment a = Evaluate(policy, c.content);
   if (a.snapshots_required && !HasValidEvidence(evidence, EvidenceKind::kBeforeSnapshot)) {
     reasons.push_back({"evidence_missing", fmt::format("{} needs a before snapshot before implementation", c.Key())});
   }
@@ -129,7 +133,87 @@ void CheckChange(const Change& c, const Policy& policy, const std::vector<Approv
 }
 
 
+// Everything a decision rests on apart from the clock, read in one snapshot
+// at control epoch `epoch`. Shared by the cache and the decisions that use it.
+struct GateInputs {
+  int64_t epoch = -1;
+  ActivePolicy policy;
+  ChangeMatch match;
+  std::vector<Approval> approvals;  // of match.change
+  std::vector<Evidence> evidence;   // of match.change
+  Assessment assessment;            // of match.change under the policy
+  std::vector<Freeze> adhoc;        // not lifted and not over when read
+};
+
+Result<std::shared_ptr<const GateInputs>> LoadInputs(Tx& tx, PolicyService& policies, const GateRequest& req,
+                                                     Timestamp now) {
+  auto in = std::make_shared<GateInputs>();
+  CL_ASSIGN_OR_RETURN(in->epoch, tx.Pipeline().ControlEpoch());
+  CL_ASSIGN_OR_RETURN(in->policy, policies.CurrentIn(tx));
+  CL_ASSIGN_OR_RETURN(in->match, MatchChange(tx, req.service, req.environment, req.artifact, req.change_number));
+  if (in->match.change && in->match.reasons.empty()) {
+    CL_ASSIGN_OR_RETURN(in->approvals, tx.Changes().Approvals(in->match.change->id));
+    CL_ASSIGN_OR_RETURN(in->evidence, tx.Changes().EvidenceOf(in->match.change->id));
+    in->assessment = Evaluate(*in->policy.policy, in->match.change->content);
+  }
+  CL_ASSIGN_OR_RETURN(in->adhoc, tx.Pipeline().Freezes(now));
+  return std::shared_ptr<const GateInputs>(std::move(in));
+}
+
+// The decision at `now` on those inputs: reasons, flags and the change.
+void Judge(const GateInputs& in, const GateRequest& req, Timestamp now, GateResult& out) {
+  out.reasons = in.match.reasons;
+  out.flags = in.match.flags;
+  out.change = in.match.change;
+  if (out.change && out.reasons.empty()) {
+    CheckChange(*out.change, in.assessment, in.approvals, in.evidence, now, out.reasons, out.flags);
+  }
+  CheckFreezes(FreezesNow(*in.policy.policy, in.adhoc, req.environment, now), req.environment,
+               out.change ? &*out.change : nullptr, out.reasons, out.flags);
+  out.allow = out.reasons.empty();
+  out.epoch = in.epoch;
+  Deployment& d = out.deployment;
+  d.change_id = out.change ? out.change->id : "";
+  d.change_number = out.change ? out.change->number : 0;
+  d.reasons = nlohmann::json::array();
+  for (const GateReason& r : out.reasons) d.reasons.push_back({{"code", r.code}, {"message", r.message}});
+  d.decision = out.allow ? "allow" : "deny";
+  d.flags = out.flags;
+}
+
+std::string CacheKey(const GateRequest& req) {
+  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", req.service, req.environment,
+                     req.change_number ? *req.change_number : 0, req.artifact.commit_sha, req.artifact.image_digest,
+                     req.artifact.plan_digest);
+}
+
 }  // namespace
+
+// Inputs by request, valid while the control epoch they were read at is the
+// newest. Bounded: the keys come from callers.
+class DeployGate::InputCache {
+ public:
+  std::shared_ptr<const GateInputs> Find(const std::string& key, int64_t epoch) {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(key);
+    return it != entries_.end() && it->second->epoch == epoch ? it->second : nullptr;
+  }
+  void Put(std::string key, std::shared_ptr<const GateInputs> in) {
+    std::lock_guard lock(mu_);
+    if (entries_.size() >= kMaxEntries && !entries_.contains(key)) entries_.clear();
+    entries_[std::move(key)] = std::move(in);
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 1024;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const GateInputs>> entries_;
+};
+
+DeployGate::DeployGate(const Deps& deps, PolicyService& policies)
+    : d_(deps), policies_(policies), cache_(std::make_unique<InputCache>()) {}
+
+DeployGate::~DeployGate() = default;
 
 std::vector<FieldError> CheckArtifact(const Artifact& a, bool required) {
   std::vector<FieldError> errors;
@@ -170,37 +254,41 @@ Result<GateResult> DeployGate::Decide(const Principal& who, const GateRequest& r
     errors.push_back({"/environment", "required, at most 100 characters"});
   }
   if (!errors.empty()) return InvalidArgument("the gate request is not valid", std::move(errors));
-  GateResult out;
   const Timestamp now = d_.clock.Now();
-  // Decide on a read snapshot: concurrent gate checks run in parallel.
-  CL_RETURN_IF_ERROR(d_.store.Read([&](Tx& tx) -> Status {
-    out = GateResult{};
-    CL_ASSIGN_OR_RETURN(ActivePolicy pol, policies_.CurrentIn(tx));
-    CL_ASSIGN_OR_RETURN(ChangeMatch m, MatchChange(tx, req.service, req.environment, req.artifact, req.change_number));
-    out.reasons = std::move(m.reasons);
-    out.flags = std::move(m.flags);
-    out.change = std::move(m.change);
-    if (out.change && out.reasons.empty()) {
-      CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(out.change->id));
-      CL_ASSIGN_OR_RETURN(std::vector<Evidence> evidence, tx.Changes().EvidenceOf(out.change->id));
-      CheckChange(*out.change, *pol.policy, approvals, evidence, now, out.reasons, out.flags);
-    }
-    CL_ASSIGN_OR_RETURN(std::vector<ActiveFreeze> freezes, FreezesNow(tx, *pol.policy, req.environment, now));
-    CheckFreezes(freezes, req.environment, out.change ? &*out.change : nullptr, out.reasons, out.flags);
-    return Status::Ok();
-  }));
-  out.allow = out.reasons.empty();
-  out.deployment = NewDeployment(d_.ids, "gate", req.service, req.environment, req.artifact, out.change, out.reasons,
-                                 who, now);
-  Deployment& d = out.deployment;
-  d.decision = out.allow ? "allow" : "deny";
-  d.flags = out.flags;
-  d.source = req.source;
-  d.url = req.url;
+  // Pipelines ask the same question many times (retries, --wait, parallel
+  // jobs): while nothing the answer rests on has changed, the inputs come
+  // from memory; otherwise from one read snapshot.
+  std::string key = CacheKey(req);
+  std::shared_ptr<const GateInputs> in;
+  if (const std::optional<int64_t> epoch = d_.store.KnownControlEpoch()) in = cache_->Find(key, *epoch);
+  if (!in) {
+    CL_RETURN_IF_ERROR(d_.store.Read([&](Tx& tx) -> Status {
+      CL_ASSIGN_OR_RETURN(in, LoadInputs(tx, policies_, req, now));
+      return Status::Ok();
+    }));
+    cache_->Put(std::move(key), in);
+  }
+  GateResult out;
+  out.request = req;
+  out.deployment = NewDeployment(d_.ids, "gate", req.service, req.environment, req.artifact, std::nullopt, {}, who, now);
+  out.deployment.source = req.source;
+  out.deployment.url = req.url;
+  Judge(*in, req, now, out);
   return out;
 }
 
-Status DeployGate::Record(Tx& tx, const AuditContext& ctx, const GateResult& decided) const {
+Status DeployGate::Record(Tx& tx, const AuditContext& ctx, GateResult& decided) const {
+  // The decision stands only if what it rests on is unchanged in the
+  // transaction that records it; otherwise decide again on what this
+  // transaction sees (same time, same event id), so no decision is ever
+  // recorded on stale data.
+  CL_ASSIGN_OR_RETURN(int64_t epoch, tx.Pipeline().ControlEpoch());
+  if (epoch != decided.epoch) {
+    const Timestamp at = decided.deployment.created_at;
+    CL_ASSIGN_OR_RETURN(std::shared_ptr<const GateInputs> in, LoadInputs(tx, policies_, decided.request, at));
+    Judge(*in, decided.request, at, decided);
+    decided.revised = true;
+  }
   const Deployment& d = decided.deployment;
   CL_RETURN_IF_ERROR(tx.Pipeline().InsertDeployment(d));
   AuditRecord rec{fmt::format("gate.{}", d.decision), "deployment", d.id};

@@ -9,6 +9,7 @@
 // Thread-safe (state lives in the store).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct GateResult {
   std::vector<std::string> flags;   // allowed, but worth a look: emergency_in_freeze, ...
   std::optional<Change> change;     // the change the decision is about
   Deployment deployment;            // the recorded event
+  GateRequest request;              // what was asked
+  int64_t epoch = -1;               // control epoch of the data decided on
+  bool revised = false;             // decided again when recorded (data had changed)
 };
 
 struct ReportedDeployment {
@@ -62,16 +66,20 @@ std::string SeverityForEnvironment(std::string_view environment);
 
 class DeployGate {
  public:
-  DeployGate(const Deps& deps, PolicyService& policies) : d_(deps), policies_(policies) {}
+  DeployGate(const Deps& deps, PolicyService& policies);
+  ~DeployGate();
 
   // Decide, then Record durably; returns once the decision is recorded.
   Result<GateResult> Check(const Principal& who, const AuditContext& ctx, const GateRequest& req);
   // The two halves, for callers that do not wait on the commit (the API
-  // answers when the write lands): the decision on a read snapshot, with its
-  // deployment event prepared; then, in a write transaction, the event and
-  // its gate.allow/gate.deny audit record.
+  // answers when the write lands): the decision, with its deployment event
+  // prepared; then, in a write transaction, the event and its gate.allow or
+  // gate.deny audit record. Decide reads one snapshot, or nothing when the
+  // same question was answered since the last change to control data.
+  // Record decides again (and sets `revised`) if control data changed in
+  // between, so what is recorded, and answered, is always current.
   Result<GateResult> Decide(const Principal& who, const GateRequest& req);
-  Status Record(Tx& tx, const AuditContext& ctx, const GateResult& decided) const;
+  Status Record(Tx& tx, const AuditContext& ctx, GateResult& decided) const;
   Result<ReportResult> Report(const Principal& who, const AuditContext& ctx, const ReportedDeployment& in);
   // The same inside a caller's write transaction (webhooks record the
   // delivery and its effects atomically). `in` must pass CheckReport.
@@ -88,8 +96,10 @@ class DeployGate {
                       std::string_view value, std::string_view source);
 
  private:
+  class InputCache;
   const Deps& d_;
   PolicyService& policies_;
+  std::unique_ptr<InputCache> cache_;
 };
 
 // A freeze as the API returns it and the audit log records it.

@@ -246,6 +246,10 @@ class PipelineRepo {
   virtual Result<bool> InsertDeliveryIfNew(const InboundDelivery& d) = 0;
   virtual Result<std::optional<InboundDelivery>> FindDelivery(std::string_view source,
                                                               std::string_view delivery_id) = 0;
+  // The control epoch as this transaction sees it: it advances with every
+  // committed change to changes, approvals, evidence, artifact links,
+  // freezes or policies (what the deploy gate decides on).
+  virtual Result<int64_t> ControlEpoch() = 0;
 };
 
 class Tx {
@@ -290,6 +294,11 @@ class Store {
   // `done` the write is fire-and-forget (e.g. "last used" stamps). On a store
   // that is shutting down, `done` gets Unavailable.
   virtual void WriteAsync(TxFn fn, std::function<void(Status)> done = {}) = 0;
+  // The newest control epoch (PipelineRepo::ControlEpoch) this process has
+  // seen committed, without a query; nullopt when the backend does not
+  // follow it. Writes by other processes show only after this process's next
+  // commit, so it may lag: use it to pick a cached view, never to decide.
+  virtual std::optional<int64_t> KnownControlEpoch() const { return std::nullopt; }
   // Cheap reachability check for /readyz.
   virtual Status Ping() = 0;
   virtual std::string_view BackendName() const = 0;

@@ -286,8 +286,11 @@ void Api::Process(const Route& route, std::map<std::string, std::string> params,
           services_.store.WriteAsync(
               std::move(result->write),
               [this, &route, &req, actor = principal.username, response = std::move(result->response),
-               respond = std::move(respond)](Status committed) mutable {
+               revised = std::move(result->revised), respond = std::move(respond)](Status committed) mutable {
                 if (committed.ok()) {
+                  if (revised) {
+                    if (std::optional<Response> changed = revised()) response = std::move(*changed);
+                  }
                   Finish(req, router_.IndexOf(&route), actor, response);
                   respond(std::move(response));
                 } else {

@@ -53,6 +53,9 @@ using Handler = std::function<Result<Response>(Ctx&)>;
 struct Deferred {
   TxFn write;
   Response response;
+  // Optional, called once the write has committed: a different answer when
+  // the write had to change it (the gate decided again on newer data).
+  std::function<std::optional<Response>()> revised{};
 };
 using DeferredHandler = std::function<Result<Deferred>(Ctx&)>;
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "crypto/crypto.h"
+#include "storage/sqlite/sqlite_store.h"
 #include "tests/api/change_api_fixture.h"
 
 namespace cl::testing {
@@ -271,6 +272,63 @@ TEST_F(PipelineTest, FreezesDenyExceptEmergenciesTheyAllow) {
                           p().admin.token);
   EXPECT_TRUE(IsProblem(bad, 422, "validation-failed"));
   EXPECT_EQ(bad.json()["errors"].size(), 3u) << bad.body;  // order, already over, unknown environment
+}
+
+TEST_F(PipelineTest, RepeatedQuestionsFollowTheClockAndEveryChangeToControlData) {
+  InWindow();
+  const std::string key = ApprovedChange("production");
+  const nlohmann::json artifact = {{"commit_sha", "abcdef1234"}};
+  EXPECT_EQ(Gate(artifact).json()["decision"], "allow");
+  EXPECT_EQ(Gate(artifact).json()["decision"], "allow");  // the same question: inputs from memory
+  // The window closes while nothing in the database changes.
+  manual_clock_.Set(*ParseRfc3339("2026-09-22T07:00:01Z"));
+  EXPECT_EQ(Codes(Gate(artifact)), std::vector<std::string>{"outside_window"});
+  InWindow();
+  EXPECT_EQ(Gate(artifact).json()["decision"], "allow");
+  // A change made through the API counts from the next question on.
+  Reply voided = http().Json("PATCH", "/api/v1/changes/" + key, {{"rollback_plan", "Redeploy v41 and restore"}},
+                             p().alice.token);
+  ASSERT_EQ(voided.status, 200) << voided.body;
+  EXPECT_EQ(Codes(Gate(artifact)), std::vector<std::string>{"approvals_voided"});
+  ASSERT_EQ(Decide(key, p().bob).status, 201);
+  if (Get(key)["state"] != "approved") {
+    ASSERT_EQ(Decide(key, p().sam).status, 201);
+  }
+  EXPECT_EQ(Gate(artifact).json()["decision"], "allow");
+
+  // Another process writes to the same database file (the CLI, an operator's
+  // script): this server has not seen it when the next question comes.
+  {
+    auto other = sql::SqliteStore::Open({.path = server().db_path(), .migrate = false}, manual_clock_);
+    ASSERT_TRUE(other.ok()) << other.status().message();
+    Freeze f;
+    f.id = "frz_elsewhere";
+    f.description = "Declared by another process";
+    f.environments = {"production"};
+    f.start = *ParseRfc3339("2026-09-22T00:00:00Z");
+    f.end = *ParseRfc3339("2026-09-23T00:00:00Z");
+    f.created_by = "ops";
+    f.created_at = manual_clock_.Now();
+    ASSERT_TRUE((*other)->Write([&](Tx& tx) { return tx.Pipeline().InsertFreeze(f); }).ok());
+  }
+  // Decided on what the server knew, then decided again in the transaction
+  // that records it: the answer and the record both say deny.
+  Reply frozen = Gate(artifact);
+  EXPECT_EQ(Codes(frozen), std::vector<std::string>{"freeze"}) << frozen.body;
+  EXPECT_EQ(frozen.json()["deployment"]["decision"], "deny") << frozen.body;
+  Reply recorded = http().Get("/api/v1/deployments?service=payments", p().admin.token);
+  ASSERT_EQ(recorded.status, 200) << recorded.body;
+  bool found = false;
+  const nlohmann::json listed = recorded.json(), answer = frozen.json();
+  for (const auto& d : listed["items"]) {
+    if (d["id"] == answer["deployment"]["id"]) {
+      found = true;
+      EXPECT_EQ(d["decision"], "deny") << d.dump();
+      EXPECT_EQ(d["reasons"][0]["code"], "freeze") << d.dump();
+    }
+  }
+  EXPECT_TRUE(found) << recorded.body;
+  EXPECT_EQ(Codes(Gate(artifact)), std::vector<std::string>{"freeze"});
 }
 
 TEST_F(PipelineTest, DeploymentsWithoutAnApprovedChangeBecomeFindings) {

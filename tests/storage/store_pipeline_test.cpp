@@ -105,6 +105,51 @@ TEST_P(StoreTest, ArtifactLinksAndIacAttachmentsBelongToTheirChange) {
   ASSERT_TRUE(s.ok()) << s.message();
 }
 
+TEST_P(StoreTest, ControlEpochAdvancesWithWhatTheGateDecidesOnOnly) {
+  auto epoch = [&] {
+    int64_t n = -1;
+    EXPECT_TRUE(store().Read([&](Tx& tx) -> Status {
+      CL_ASSIGN_OR_RETURN(n, tx.Pipeline().ControlEpoch());
+      return Status::Ok();
+    }).ok());
+    return n;
+  };
+  const int64_t start = epoch();
+  ASSERT_GE(start, 0);
+  const Change c = InsertChange(store(), "payments", Now());
+  const int64_t after_change = epoch();
+  EXPECT_GT(after_change, start);
+  // What the gate itself writes (its decisions, audit events) leaves it alone.
+  Deployment d;
+  d.id = "dep_epoch";
+  d.kind = "gate";
+  d.service = "payments";
+  d.environment = "production";
+  d.decision = "allow";
+  d.created_at = Now();
+  ASSERT_TRUE(store().Write([&](Tx& tx) { return tx.Pipeline().InsertDeployment(d); }).ok());
+  EXPECT_EQ(epoch(), after_change);
+  ASSERT_TRUE(store().Write([&](Tx& tx) { return tx.Pipeline().LinkArtifact({c.id, "commit", "abc1234", "api", Now()}); })
+                  .ok());
+  const int64_t after_link = epoch();
+  EXPECT_GT(after_link, after_change);
+  Freeze f;
+  f.id = "frz_epoch";
+  f.description = "Quarter end";
+  f.start = Now();
+  f.end = Timestamp{Now().micros + kMicrosPerSecond};
+  f.created_at = Now();
+  ASSERT_TRUE(store().Write([&](Tx& tx) { return tx.Pipeline().InsertFreeze(f); }).ok());
+  const int64_t after_freeze = epoch();
+  EXPECT_GT(after_freeze, after_link);
+  ASSERT_TRUE(store().Write([&](Tx& tx) { return tx.Pipeline().LiftFreeze(f.id, Now(), "carol"); }).ok());
+  EXPECT_GT(epoch(), after_freeze);
+  // A backend that follows the epoch knows the committed value without asking.
+  if (const std::optional<int64_t> known = store().KnownControlEpoch()) {
+    EXPECT_EQ(*known, epoch());
+  }
+}
+
 TEST_P(StoreTest, FreezesEndOrAreLiftedAndDeliveriesAreRecordedOnce) {
   const Timestamp now = Now();
   const int64_t hour = 3600 * kMicrosPerSecond;

@@ -156,9 +156,15 @@ void AddPipelineRoutes(Api& api, Router& router) {
         req.source = ctx.req.Header("User-Agent").starts_with("changeledger-cli") ? "cli" : "api";
         DeployGate& gate = api.services().gate;
         CL_ASSIGN_OR_RETURN(GateResult r, gate.Decide(*ctx.principal, req));
-        Response answer = JsonResponse(200, GateJson(r));
-        return Deferred{[&gate, audit = ctx.Audit(), r = std::move(r)](Tx& tx) { return gate.Record(tx, audit, r); },
-                        std::move(answer)};
+        auto decided = std::make_shared<GateResult>(std::move(r));
+        Response answer = JsonResponse(200, GateJson(*decided));
+        return Deferred{
+            .write = [&gate, audit = ctx.Audit(), decided](Tx& tx) { return gate.Record(tx, audit, *decided); },
+            .response = std::move(answer),
+            .revised = [decided]() -> std::optional<Response> {
+              if (!decided->revised) return std::nullopt;
+              return JsonResponse(200, GateJson(*decided));
+            }};
       }});
 
   router.Add(Route{

@@ -222,4 +222,14 @@ Result<std::optional<InboundDelivery>> SqlPipelineRepo::FindDelivery(std::string
   return out;
 }
 
+Result<int64_t> SqlPipelineRepo::ControlEpoch() {
+  int64_t n = -1;
+  CL_RETURN_IF_ERROR(c_.Query("SELECT n FROM control_epoch WHERE id = 1", {}, [&](const Row& r) {
+    n = r.Int(0);
+    return false;
+  }));
+  if (n < 0) return Internal("the control_epoch row is missing");
+  return n;
+}
+
 }  // namespace cl::sql

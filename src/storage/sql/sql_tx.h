@@ -158,6 +158,7 @@ class SqlPipelineRepo final : public PipelineRepo {
   Result<bool> InsertDeliveryIfNew(const InboundDelivery& d) override;
   Result<std::optional<InboundDelivery>> FindDelivery(std::string_view source,
                                                       std::string_view delivery_id) override;
+  Result<int64_t> ControlEpoch() override;
 
  private:
   Connection& c_;

@@ -60,6 +60,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
 SqliteStore::SqliteStore(SqliteStoreOptions options, const Clock& clock,
                          std::unique_ptr<SqliteConnection> writer)
     : options_(std::move(options)), clock_(clock), writer_conn_(std::move(writer)) {
+  SqlTx tx(*writer_conn_);
+  if (Result<int64_t> n = tx.Pipeline().ControlEpoch(); n.ok()) known_epoch_.store(*n);
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -75,6 +77,7 @@ SqliteStore::~SqliteStore() {
 Status SqliteStore::Write(const TxFn& fn) {
   Job job;
   job.fn = &fn;
+  bool wake = false;
   // Uncontended: commit on the caller's thread and save the two thread
   // hand-offs (they cost more than the statements on small VMs). Under load
   // the writer thread holds the connection and batches the queue.
@@ -95,8 +98,9 @@ Status SqliteStore::Write(const TxFn& fn) {
     std::lock_guard lock(queue_mu_);
     if (stopping_) return Unavailable("the store is shutting down");
     queue_.push_back(&job);
+    wake = writer_idle_;
   }
-  queue_cv_.notify_one();
+  if (wake) queue_cv_.notify_one();
   job.done.acquire();
   return job.result;
 }
@@ -107,17 +111,21 @@ void SqliteStore::WriteAsync(TxFn fn, std::function<void(Status)> done) {
   job->fn = &job->owned;
   job->then = std::move(done);
   job->async = true;
+  bool wake = false;
   {
     std::lock_guard lock(queue_mu_);
     if (!stopping_) {
       queue_.push_back(job.release());
+      wake = writer_idle_;
     }
   }
   if (job) {
     if (job->then) job->then(Unavailable("the store is shutting down"));
     return;
   }
-  queue_cv_.notify_one();
+  // A busy writer takes the queue when its batch is done: signalling it
+  // would only cost a system call per write.
+  if (wake) queue_cv_.notify_one();
 }
 
 void SqliteStore::WriterLoop() {
@@ -125,7 +133,9 @@ void SqliteStore::WriterLoop() {
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
+      writer_idle_ = true;
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      writer_idle_ = false;
       if (queue_.empty()) return;  // stopping and drained
       while (!queue_.empty() && batch.size() < static_cast<size_t>(options_.max_batch)) {
         batch.push_back(queue_.front());
@@ -174,7 +184,14 @@ void SqliteStore::RunBatch(std::vector<Job*>& batch) {
     job->result = s;
     if (s.ok()) ++succeeded;
   }
+  // Read inside the transaction (no extra locking), published once durable.
+  std::optional<int64_t> epoch;
+  if (succeeded > 0) {
+    SqlTx tx(c);
+    if (Result<int64_t> n = tx.Pipeline().ControlEpoch(); n.ok()) epoch = *n;
+  }
   Status commit = c.Run("COMMIT", {});
+  if (commit.ok() && epoch) known_epoch_.store(*epoch, std::memory_order_release);
   if (!commit.ok()) {
     c.ExecScript("ROLLBACK").IgnoreError();
     for (Job* job : batch) {
@@ -222,6 +239,11 @@ Status SqliteStore::Read(const TxFn& fn) {
   if (healthy) ReleaseReader(std::move(conn));
   if (observer_) observer_->OnRead(MicrosSince(t0), s.ok());
   return s;
+}
+
+std::optional<int64_t> SqliteStore::KnownControlEpoch() const {
+  const int64_t n = known_epoch_.load(std::memory_order_acquire);
+  return n < 0 ? std::nullopt : std::optional<int64_t>(n);
 }
 
 Status SqliteStore::Ping() {

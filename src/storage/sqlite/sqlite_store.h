@@ -5,6 +5,7 @@
 // snapshots. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -37,6 +38,7 @@ class SqliteStore final : public Store {
   Status Read(const TxFn& fn) override;
   Status Write(const TxFn& fn) override;
   void WriteAsync(TxFn fn, std::function<void(Status)> done) override;
+  std::optional<int64_t> KnownControlEpoch() const override;
   Status Ping() override;
   std::string_view BackendName() const override { return "sqlite"; }
   void SetObserver(StoreObserver* observer) override { observer_ = observer; }
@@ -60,7 +62,10 @@ class SqliteStore final : public Store {
   std::condition_variable queue_cv_;
   std::deque<Job*> queue_;
   bool stopping_ = false;
+  bool writer_idle_ = false;  // waiting on queue_cv_ (guarded by queue_mu_)
   std::thread writer_;
+
+  std::atomic<int64_t> known_epoch_{-1};  // see KnownControlEpoch; -1: unknown
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;
