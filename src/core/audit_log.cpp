@@ -57,13 +57,14 @@ AuditLog::AuditLog(const Clock& clock, const Signer* signer, int64_t checkpoint_
     : clock_(clock), signer_(signer), checkpoint_interval_(checkpoint_interval) {}
 
 Result<int64_t> AuditLog::Append(Tx& tx, const AuditContext& ctx, const AuditRecord& r) const {
-  CL_ASSIGN_OR_RETURN(AuditHead head, tx.Audit().Head());
-  StoredAuditEvent e;
-  e.seq = head.seq + 1;
+  CL_ASSIGN_OR_RETURN(PreparedAuditEvent event, Prepare(ctx, r));
+  return Append(tx, event);
+}
+
+Result<PreparedAuditEvent> AuditLog::Prepare(const AuditContext& ctx, const AuditRecord& r) const {
+  // The body's keys in canonical (sorted) order end with request_id, seq,
+  // time and v; everything before seq is known now.
   const json body = {
-      {"v", 1},
-      {"seq", e.seq},
-      {"time", FormatRfc3339(clock_.Now())},
       {"actor",
        {{"id", ctx.actor.id},
         {"name", ctx.actor.name},
@@ -78,11 +79,27 @@ Result<int64_t> AuditLog::Append(Tx& tx, const AuditContext& ctx, const AuditRec
       {"changes", Diff(r.before, r.after)},
       {"details", r.details},
   };
+  PreparedAuditEvent out;
   try {
-    e.body = CanonicalJson(body);
+    out.prefix_ = CanonicalJson(body);
   } catch (const json::exception& ex) {
     return Internal(std::string("audit event is not valid UTF-8 JSON: ") + ex.what());
   }
+  out.prefix_.pop_back();  // the closing brace
+  return out;
+}
+
+Result<int64_t> AuditLog::Append(Tx& tx, const PreparedAuditEvent& event) const {
+  CL_ASSIGN_OR_RETURN(AuditHead head, tx.Audit().Head());
+  StoredAuditEvent e;
+  e.seq = head.seq + 1;
+  // The same bytes CanonicalJson gives for the whole body (v1).
+  e.body = event.prefix_;
+  e.body += ",\"seq\":";
+  e.body += std::to_string(e.seq);
+  e.body += ",\"time\":";
+  e.body += CanonicalJson(FormatRfc3339(clock_.Now()));
+  e.body += ",\"v\":1}";
   crypto::Sha256Hasher hasher;
   e.hash = hasher.Hash2(head.hash, e.body);
   CL_RETURN_IF_ERROR(tx.Audit().Append(e));

@@ -61,6 +61,18 @@ std::string CheckpointMessage(const AuditCheckpoint& cp);
 // Canonical JSON: sorted keys, no whitespace, UTF-8, integers only.
 std::string CanonicalJson(const nlohmann::json& value);
 
+// An event made ready outside the write transaction: everything but its
+// sequence number, time and chain hash, already in canonical JSON (the
+// costly part), so the single writer only numbers, hashes and stores it.
+class PreparedAuditEvent {
+ public:
+  PreparedAuditEvent() = default;
+
+ private:
+  friend class AuditLog;
+  std::string prefix_;  // canonical body up to (excluding) ,"seq":
+};
+
 class AuditLog {
  public:
   // signer may be null (read-only tools); checkpoint_interval: sign at least
@@ -69,6 +81,10 @@ class AuditLog {
 
   // Appends one event; returns its sequence number.
   Result<int64_t> Append(Tx& tx, const AuditContext& ctx, const AuditRecord& record) const;
+  // The same in two steps: Prepare anywhere (fails on text that is not
+  // UTF-8), Append inside the write transaction.
+  Result<PreparedAuditEvent> Prepare(const AuditContext& ctx, const AuditRecord& record) const;
+  Result<int64_t> Append(Tx& tx, const PreparedAuditEvent& event) const;
 
   // Signs the head if no checkpoint covers it yet; returns whether it did.
   Result<bool> Checkpoint(Tx& tx) const;

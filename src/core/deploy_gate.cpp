@@ -138,10 +138,11 @@ void CheckChange(const Change& c, const Assessment& a, const std::vector<Approva
 struct GateInputs {
   int64_t epoch = -1;
   ActivePolicy policy;
-  ChangeMatch match;
-  std::vector<Approval> approvals;  // of match.change
-  std::vector<Evidence> evidence;   // of match.change
-  Assessment assessment;            // of match.change under the policy
+  ChangeMatch match;                     // its change moved to `change`
+  std::shared_ptr<const Change> change;  // the matched change, if any
+  std::vector<Approval> approvals;  // of change
+  std::vector<Evidence> evidence;   // of change
+  Assessment assessment;            // of change under the policy
   std::vector<Freeze> adhoc;        // not lifted and not over when read
 };
 
@@ -151,10 +152,14 @@ Result<std::shared_ptr<const GateInputs>> LoadInputs(Tx& tx, PolicyService& poli
   CL_ASSIGN_OR_RETURN(in->epoch, tx.Pipeline().ControlEpoch());
   CL_ASSIGN_OR_RETURN(in->policy, policies.CurrentIn(tx));
   CL_ASSIGN_OR_RETURN(in->match, MatchChange(tx, req.service, req.environment, req.artifact, req.change_number));
-  if (in->match.change && in->match.reasons.empty()) {
-    CL_ASSIGN_OR_RETURN(in->approvals, tx.Changes().Approvals(in->match.change->id));
-    CL_ASSIGN_OR_RETURN(in->evidence, tx.Changes().EvidenceOf(in->match.change->id));
-    in->assessment = Evaluate(*in->policy.policy, in->match.change->content);
+  if (in->match.change) {
+    in->change = std::make_shared<const Change>(std::move(*in->match.change));
+    in->match.change.reset();
+  }
+  if (in->change && in->match.reasons.empty()) {
+    CL_ASSIGN_OR_RETURN(in->approvals, tx.Changes().Approvals(in->change->id));
+    CL_ASSIGN_OR_RETURN(in->evidence, tx.Changes().EvidenceOf(in->change->id));
+    in->assessment = Evaluate(*in->policy.policy, in->change->content);
   }
   CL_ASSIGN_OR_RETURN(in->adhoc, tx.Pipeline().Freezes(now));
   return std::shared_ptr<const GateInputs>(std::move(in));
@@ -164,12 +169,12 @@ Result<std::shared_ptr<const GateInputs>> LoadInputs(Tx& tx, PolicyService& poli
 void Judge(const GateInputs& in, const GateRequest& req, Timestamp now, GateResult& out) {
   out.reasons = in.match.reasons;
   out.flags = in.match.flags;
-  out.change = in.match.change;
+  out.change = in.change;
   if (out.change && out.reasons.empty()) {
     CheckChange(*out.change, in.assessment, in.approvals, in.evidence, now, out.reasons, out.flags);
   }
   CheckFreezes(FreezesNow(*in.policy.policy, in.adhoc, req.environment, now), req.environment,
-               out.change ? &*out.change : nullptr, out.reasons, out.flags);
+               out.change.get(), out.reasons, out.flags);
   out.allow = out.reasons.empty();
   out.epoch = in.epoch;
   Deployment& d = out.deployment;
@@ -179,6 +184,21 @@ void Judge(const GateInputs& in, const GateRequest& req, Timestamp now, GateResu
   for (const GateReason& r : out.reasons) d.reasons.push_back({{"code", r.code}, {"message", r.message}});
   d.decision = out.allow ? "allow" : "deny";
   d.flags = out.flags;
+}
+
+AuditRecord AuditRecordOf(const GateResult& decided) {
+  const Deployment& d = decided.deployment;
+  AuditRecord rec{fmt::format("gate.{}", d.decision), "deployment", d.id};
+  rec.details = {{"service", d.service},
+                 {"environment", d.environment},
+                 {"commit_sha", d.artifact.commit_sha},
+                 {"image_digest", d.artifact.image_digest},
+                 {"plan_digest", d.artifact.plan_digest},
+                 {"change", decided.change ? decided.change->Key() : ""},
+                 {"reasons", d.reasons},
+                 {"flags", d.flags},
+                 {"url", d.url}};
+  return rec;
 }
 
 std::string CacheKey(const GateRequest& req) {
@@ -241,12 +261,12 @@ std::string SeverityForEnvironment(std::string_view env) {
 }
 
 Result<GateResult> DeployGate::Check(const Principal& who, const AuditContext& ctx, const GateRequest& req) {
-  CL_ASSIGN_OR_RETURN(GateResult out, Decide(who, req));
+  CL_ASSIGN_OR_RETURN(GateResult out, Decide(who, ctx, req));
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) { return Record(tx, ctx, out); }));
   return out;
 }
 
-Result<GateResult> DeployGate::Decide(const Principal& who, const GateRequest& req) {
+Result<GateResult> DeployGate::Decide(const Principal& who, const AuditContext& ctx, const GateRequest& req) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kGateCheck));
   std::vector<FieldError> errors = CheckArtifact(req.artifact, /*required=*/true);
   if (req.service.empty() || req.service.size() > 200) errors.push_back({"/service", "required, at most 200 characters"});
@@ -274,6 +294,8 @@ Result<GateResult> DeployGate::Decide(const Principal& who, const GateRequest& r
   out.deployment.source = req.source;
   out.deployment.url = req.url;
   Judge(*in, req, now, out);
+  // The audit event's JSON is built here, off the single writer.
+  CL_ASSIGN_OR_RETURN(out.audit_event, d_.audit.Prepare(ctx, AuditRecordOf(out)));
   return out;
 }
 
@@ -288,20 +310,10 @@ Status DeployGate::Record(Tx& tx, const AuditContext& ctx, GateResult& decided) 
     CL_ASSIGN_OR_RETURN(std::shared_ptr<const GateInputs> in, LoadInputs(tx, policies_, decided.request, at));
     Judge(*in, decided.request, at, decided);
     decided.revised = true;
+    CL_ASSIGN_OR_RETURN(decided.audit_event, d_.audit.Prepare(ctx, AuditRecordOf(decided)));
   }
-  const Deployment& d = decided.deployment;
-  CL_RETURN_IF_ERROR(tx.Pipeline().InsertDeployment(d));
-  AuditRecord rec{fmt::format("gate.{}", d.decision), "deployment", d.id};
-  rec.details = {{"service", d.service},
-                 {"environment", d.environment},
-                 {"commit_sha", d.artifact.commit_sha},
-                 {"image_digest", d.artifact.image_digest},
-                 {"plan_digest", d.artifact.plan_digest},
-                 {"change", decided.change ? decided.change->Key() : ""},
-                 {"reasons", d.reasons},
-                 {"flags", d.flags},
-                 {"url", d.url}};
-  return d_.audit.Append(tx, ctx, rec).status();
+  CL_RETURN_IF_ERROR(tx.Pipeline().InsertDeployment(decided.deployment));
+  return d_.audit.Append(tx, decided.audit_event).status();
 }
 
 Status DeployGate::LinkArtifact(Tx& tx, const AuditContext& ctx, const Change& c, std::string_view kind,

@@ -36,11 +36,12 @@ struct GateResult {
   bool allow = false;
   std::vector<GateReason> reasons;  // why not (empty when allowed)
   std::vector<std::string> flags;   // allowed, but worth a look: emergency_in_freeze, ...
-  std::optional<Change> change;     // the change the decision is about
+  std::shared_ptr<const Change> change;  // the change the decision is about (shared, read-only)
   Deployment deployment;            // the recorded event
   GateRequest request;              // what was asked
   int64_t epoch = -1;               // control epoch of the data decided on
   bool revised = false;             // decided again when recorded (data had changed)
+  PreparedAuditEvent audit_event;   // gate.allow / gate.deny, ready to append
 };
 
 struct ReportedDeployment {
@@ -78,7 +79,7 @@ class DeployGate {
   // same question was answered since the last change to control data.
   // Record decides again (and sets `revised`) if control data changed in
   // between, so what is recorded, and answered, is always current.
-  Result<GateResult> Decide(const Principal& who, const GateRequest& req);
+  Result<GateResult> Decide(const Principal& who, const AuditContext& ctx, const GateRequest& req);
   Status Record(Tx& tx, const AuditContext& ctx, GateResult& decided) const;
   Result<ReportResult> Report(const Principal& who, const AuditContext& ctx, const ReportedDeployment& in);
   // The same inside a caller's write transaction (webhooks record the

@@ -90,6 +90,45 @@ TEST_P(StoreTest, ListFiltersEventsByObjectAndActor) {
   EXPECT_NE(for_object[0].body.find("\"thing-3\""), std::string::npos);
 }
 
+TEST_P(StoreTest, StoredBodiesAreCanonicalWhetherPreparedOrNot) {
+  const AuditLog& log = Audit();
+  AuditRecord r;
+  r.action = "gate.allow";
+  r.object_type = "deployment";
+  r.object_id = "dep_1";
+  r.before = {{"state", "approved"}};
+  r.after = {{"state", "in_progress"}, {"note", "quote \" and ünïcode"}};
+  r.details = {{"reasons", nlohmann::json::array()}, {"zeta", 1}, {"alpha", {{"b", 2}, {"a", 1}}}};
+  const AuditContext ctx{{"usr_1", "deploy-bot", "token", "tok_1"}, "req-9", "10.0.0.7"};
+  Result<PreparedAuditEvent> prepared = log.Prepare(ctx, r);
+  ASSERT_TRUE(prepared.ok()) << prepared.status().message();
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    CL_RETURN_IF_ERROR(log.Append(tx, ctx, r).status());
+    return log.Append(tx, *prepared).status();
+  }).ok());
+  std::vector<StoredAuditEvent> events;
+  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
+    AuditQuery q;
+    q.object_id = "dep_1";
+    CL_ASSIGN_OR_RETURN(events, tx.Audit().List(q));
+    return Status::Ok();
+  }).ok());
+  ASSERT_EQ(events.size(), 2u);
+  for (const StoredAuditEvent& e : events) {
+    const nlohmann::json body = nlohmann::json::parse(e.body);
+    EXPECT_EQ(CanonicalJson(body), e.body);
+    EXPECT_EQ(body["seq"], e.seq);
+    EXPECT_EQ(body["v"], 1);
+    EXPECT_EQ(body["action"], "gate.allow");
+    EXPECT_EQ(body["actor"]["name"], "deploy-bot");
+    EXPECT_EQ(body["request_id"], "req-9");
+    EXPECT_EQ(body["changes"]["state"]["to"], "in_progress");
+    EXPECT_EQ(body["details"]["alpha"]["a"], 1);
+    EXPECT_TRUE(ParseRfc3339(body["time"].get<std::string>()).has_value());
+  }
+  EXPECT_TRUE(Verify().ok);
+}
+
 TEST_P(StoreTest, AppendOnlyTriggersRefuseNaiveUpdateAndDelete) {
   AppendEvents(3);
   EXPECT_NE(harness().ExecRaw("UPDATE audit_events SET body = '{}' WHERE seq = 2"), "");

@@ -155,11 +155,12 @@ void AddPipelineRoutes(Api& api, Router& router) {
         req.url = ctx.body.value("url", "");
         req.source = ctx.req.Header("User-Agent").starts_with("changeledger-cli") ? "cli" : "api";
         DeployGate& gate = api.services().gate;
-        CL_ASSIGN_OR_RETURN(GateResult r, gate.Decide(*ctx.principal, req));
+        const AuditContext audit = ctx.Audit();
+        CL_ASSIGN_OR_RETURN(GateResult r, gate.Decide(*ctx.principal, audit, req));
         auto decided = std::make_shared<GateResult>(std::move(r));
         Response answer = JsonResponse(200, GateJson(*decided));
         return Deferred{
-            .write = [&gate, audit = ctx.Audit(), decided](Tx& tx) { return gate.Record(tx, audit, *decided); },
+            .write = [&gate, audit, decided](Tx& tx) { return gate.Record(tx, audit, *decided); },
             .response = std::move(answer),
             .revised = [decided]() -> std::optional<Response> {
               if (!decided->revised) return std::nullopt;
