@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   cl::cli::AddEvidenceCommand(app, exit);
   cl::cli::AddPolicyCommand(app, exit);
   cl::cli::AddPipelineCommands(app, exit);
+  cl::cli::AddBackupCommands(app, exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -19,5 +19,6 @@ void AddChangeCommand(CLI::App& app, int& exit);
 void AddEvidenceCommand(CLI::App& app, int& exit);
 void AddPolicyCommand(CLI::App& app, int& exit);
 void AddPipelineCommands(CLI::App& app, int& exit);
+void AddBackupCommands(CLI::App& app, int& exit);
 
 }  // namespace cl::cli

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -41,6 +42,20 @@ std::string ExecSql(const std::string& db_path, const std::string& sql) {
   sqlite3_free(err);
   sqlite3_close(db);
   return out;
+}
+
+// The first column of the first row, as an integer (-1 on error).
+int64_t CountRows(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    n = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
 }
 
 // A served database with its admin logged in through `changeledger login`.
@@ -118,7 +133,8 @@ TEST_F(CliTest, VersionAndHelpForEveryCommand) {
                                              {"audit", "verify"}, {"audit", "export"}, {"version"}, {"openapi"},
                                              {"change", "create"}, {"change", "approve"}, {"change", "verify"},
                                              {"change", "list"}, {"evidence", "add"}, {"policy", "check"},
-                                             {"policy", "test"}, {"policy", "publish"}}) {
+                                             {"policy", "test"}, {"policy", "publish"}, {"gate"}, {"backup"},
+                                             {"restore"}}) {
     std::vector<std::string> args = cmd;
     args.push_back("--help");
     ProcessResult r = Run(args);
@@ -268,6 +284,60 @@ TEST_F(CliTest, AuditVerifyAndOfflineExportDetectTampering) {
   std::ofstream(out_dir + "/events.jsonl") << events;
   ProcessResult bad_export = Run({"audit", "verify", "--export", out_dir});
   EXPECT_EQ(bad_export.exit_code, 1) << bad_export.out << bad_export.err;
+}
+
+TEST_F(CliTest, BackupWhileServingAndRestoreOnlyWhatVerifies) {
+  Serve();
+  LoginAdmin();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Run({"user", "add", "user" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
+  }
+  // Online: the server keeps running and taking writes.
+  const std::string backup = dir_.File("cl.backup");
+  ProcessResult made = Run({"backup", "--db", db_, backup, "-o", "json"});
+  ASSERT_EQ(made.exit_code, 0) << made.out << made.err;
+  const nlohmann::json summary = nlohmann::json::parse(made.out);
+  EXPECT_TRUE(summary["audit_ok"].get<bool>()) << made.out;
+  EXPECT_GE(summary["audit_events"].get<int64_t>(), 4);  // bootstrap + three users at least
+  EXPECT_FALSE(std::filesystem::exists(backup + "-wal")) << "a backup is one self-contained file";
+  ASSERT_EQ(Run({"user", "add", "after-backup", "--role", "auditor"}).exit_code, 0);
+  EXPECT_EQ(Run({"backup", "--db", db_, backup}).exit_code, 1) << "an existing backup is not replaced silently";
+
+  // Restoring into a new file gives back exactly the chain that was backed up.
+  const std::string restored = dir_.File("restored.db");
+  ProcessResult back = Run({"restore", backup, "--db", restored, "-o", "json"});
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  const nlohmann::json after = nlohmann::json::parse(back.out);
+  EXPECT_EQ(after["audit_head_hash"], summary["audit_head_hash"]);
+  EXPECT_EQ(after["audit_head_seq"], summary["audit_head_seq"]);
+  EXPECT_EQ(CountRows(restored, "SELECT count(*) FROM users WHERE username = 'after-backup'"), 0);
+  EXPECT_EQ(CountRows(restored, "SELECT count(*) FROM users WHERE username = 'user2'"), 1);
+  ProcessResult verify = Run({"audit", "verify", "--db", restored});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_EQ(Run({"restore", backup, "--db", restored}).exit_code, 1) << "an existing database needs --force";
+
+  // A backup whose audit log was edited is refused, and the target is untouched.
+  const std::string edited = dir_.File("edited.backup");
+  ASSERT_EQ(Run({"backup", "--db", backup, edited}).exit_code, 0);
+  ASSERT_EQ(ExecSql(edited, "DROP TRIGGER audit_events_append_only_update;"
+                            "UPDATE audit_events SET body = replace(body, 'user1', 'userX') WHERE seq = "
+                            "(SELECT MIN(seq) FROM audit_events WHERE body LIKE '%user1%')"),
+            "");
+  ProcessResult refused = Run({"restore", edited, "--db", restored, "--force"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("audit log fails verification"), std::string::npos) << refused.err;
+  EXPECT_EQ(Run({"audit", "verify", "--db", restored}).exit_code, 0) << "the refused restore changed nothing";
+  // Not a database at all: a clear error, nothing written.
+  const std::string junk = dir_.File("junk.backup");
+  std::ofstream(junk) << "not a database";
+  ProcessResult bad = Run({"restore", junk, "--db", dir_.File("never.db")});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("not a SQLite database"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("never.db")));
+  // Over an existing database with --force, once its servers are stopped.
+  ProcessResult forced = Run({"restore", backup, "--db", restored, "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.out << forced.err;
+  EXPECT_NE(forced.out.find("audit log: OK"), std::string::npos) << forced.out;
 }
 
 TEST_F(CliTest, SigtermDrainsInFlightRequests) {

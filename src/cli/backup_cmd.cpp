@@ -1,0 +1,180 @@
+// `changeledger backup` and `changeledger restore` for SQLite databases:
+// a consistent online copy (the server may keep running), checked page by
+// page and audit chain by audit chain; a restore refuses a backup that does
+// not verify and verifies what it restored. PostgreSQL uses pg_dump and
+// pg_restore (docs/operations.md).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/audit_verify.h"
+#include "crypto/crypto.h"
+#include "platform/system.h"
+#include "storage/migrations.h"
+#include "storage/sqlite/sqlite_backup.h"
+#include "storage/sqlite/sqlite_store.h"
+
+namespace cl::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Checked {
+  int64_t schema_version = 0;
+  AuditVerifyResult audit;
+};
+
+// Opens `path` without migrating or writing anything and verifies its audit
+// chain against the keys it holds. Fails if the schema is not this binary's.
+Result<Checked> Check(const std::string& path) {
+  const SystemClock clock;
+  sql::SqliteStoreOptions so;
+  so.path = path;
+  so.migrate = false;
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<sql::SqliteStore> store, sql::SqliteStore::Open(so, clock));
+  Checked out;
+  out.schema_version = sql::SqliteMigrations().empty() ? 0 : sql::SqliteMigrations().back().version;
+  CL_RETURN_IF_ERROR(store->Read([&](Tx& tx) -> Status {
+    out.audit = VerifyAuditLog(tx);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+nlohmann::json Summary(const std::string& path, const sql::SqliteCopyStats& copy, const Checked& c) {
+  return {{"path", path},
+          {"bytes", copy.bytes},
+          {"schema_version", c.schema_version},
+          {"audit_ok", c.audit.ok},
+          {"audit_events", c.audit.events_checked},
+          {"audit_head_seq", c.audit.head_seq},
+          {"audit_head_hash", crypto::ToHex(c.audit.head_hash)},
+          {"audit_problem", c.audit.ok ? nlohmann::json(nullptr) : nlohmann::json(c.audit.problem)}};
+}
+
+void Print(const nlohmann::json& s, const std::string& verb, const std::string& format) {
+  if (format == "json") {
+    PrintJson(s);
+    return;
+  }
+  std::cout << fmt::format("{} {} ({} bytes, schema version {})\n", verb, s["path"].get<std::string>(),
+                           s["bytes"].get<int64_t>(), s["schema_version"].get<int64_t>());
+  if (s["audit_ok"].get<bool>()) {
+    std::cout << fmt::format("audit log: OK, {} events, head seq {} hash {}\n", s["audit_events"].get<int64_t>(),
+                             s["audit_head_seq"].get<int64_t>(), s["audit_head_hash"].get<std::string>());
+  } else {
+    std::cout << "audit log: TAMPERED: " << s["audit_problem"].get<std::string>() << "\n";
+  }
+}
+
+// A sibling path for the copy in progress, renamed into place when checked.
+std::string Partial(const std::string& path) { return fmt::format("{}.partial-{}", path, ::getpid()); }
+
+void RemoveDb(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ec);
+}
+
+}  // namespace
+
+void AddBackupCommands(CLI::App& app, int& exit) {
+  {
+    struct Opts {
+      std::string db, out, output = "table";
+      bool force = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = app.add_subcommand(
+        "backup",
+        "Copy a SQLite database to a file while the server keeps running (one consistent snapshot), then check "
+        "the copy: integrity and the audit chain. The audit signing key is not part of the database; keep it "
+        "with your secrets.");
+    cmd->add_option("--db", o->db, "The database to back up")->required();
+    cmd->add_option("out", o->out, "The backup file to write")->required();
+    cmd->add_flag("--force", o->force, "Replace an existing backup file");
+    AddOutputOption(cmd, o->output);
+    cmd->callback([o, &exit] {
+      if (fs::exists(o->out) && !o->force) {
+        exit = Fail(Status(ErrorCode::kAlreadyExists, fmt::format("{} exists; pass --force to replace it", o->out)));
+        return;
+      }
+      const std::string partial = Partial(o->out);
+      Result<sql::SqliteCopyStats> copy = sql::CopySqliteDatabase(o->db, partial);
+      Result<Checked> checked = copy.ok() ? Check(partial) : Result<Checked>(copy.status());
+      if (checked.ok()) {
+        if (Status s = sql::MakeSelfContained(partial); !s.ok()) checked = s;
+      }
+      if (!checked.ok()) {
+        RemoveDb(partial);
+        exit = Fail(checked.status());
+        return;
+      }
+      RemoveDb(o->out);
+      std::error_code ec;
+      fs::rename(partial, o->out, ec);
+      RemoveDb(partial);
+      if (ec) {
+        exit = Fail(Unavailable(fmt::format("cannot move the backup to {}: {}", o->out, ec.message())));
+        return;
+      }
+      Print(Summary(o->out, *copy, *checked), "Backed up to", o->output);
+      // A faithful copy of a tampered log is still a copy; say so loudly.
+      exit = checked->audit.ok ? kExitOk : kExitRefused;
+    });
+  }
+  {
+    struct Opts {
+      std::string backup, db, output = "table";
+      bool force = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = app.add_subcommand(
+        "restore",
+        "Restore a backup into a database file: the backup is verified first (integrity, schema version, audit "
+        "chain) and refused if it fails; the restored database is verified again. Stop the servers that use the "
+        "database before restoring over it.");
+    cmd->add_option("backup", o->backup, "The backup file")->required();
+    cmd->add_option("--db", o->db, "The database to restore into")->required();
+    cmd->add_flag("--force", o->force, "Replace an existing database");
+    AddOutputOption(cmd, o->output);
+    cmd->callback([o, &exit] {
+      if (fs::exists(o->db) && !o->force) {
+        exit = Fail(Status(ErrorCode::kAlreadyExists,
+                           fmt::format("{} exists; stop its servers and pass --force to replace it", o->db)));
+        return;
+      }
+      // Check a private copy of the backup: opening the backup itself would
+      // leave WAL files beside it and could touch it.
+      const std::string probe = Partial(o->db) + "-probe";
+      Result<sql::SqliteCopyStats> copy = sql::CopySqliteDatabase(o->backup, probe);
+      Result<Checked> before = copy.ok() ? Check(probe) : Result<Checked>(copy.status());
+      RemoveDb(probe);
+      if (!before.ok()) {
+        exit = Fail(Status(before.status().code(),
+                           fmt::format("{} cannot be restored: {}", o->backup, before.status().message())));
+        return;
+      }
+      if (!before->audit.ok) {
+        exit = Fail(Status(ErrorCode::kDataLoss, fmt::format("{} cannot be restored: its audit log fails "
+                                                             "verification: {}",
+                                                             o->backup, before->audit.problem)));
+        return;
+      }
+      // Through the destination's own pager: its WAL is replaced atomically.
+      copy = sql::CopySqliteDatabase(o->backup, o->db);
+      Result<Checked> after = copy.ok() ? Check(o->db) : Result<Checked>(copy.status());
+      if (!after.ok()) {
+        exit = Fail(after.status());
+        return;
+      }
+      Print(Summary(o->db, *copy, *after), "Restored", o->output);
+      exit = after->audit.ok && after->audit.head_hash == before->audit.head_hash ? kExitOk : kExitRefused;
+    });
+  }
+}
+
+}  // namespace cl::cli
