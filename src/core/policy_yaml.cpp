@@ -1,4 +1,5 @@
 #include "core/policy_yaml.h"
+#include "core/yaml_stream.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -447,6 +448,15 @@ void Loader::LoadClosure(const YAML::Node& n) {
 }
 
 Result<YAML::Node> LoadYaml(std::string_view text, std::string_view what) {
+  // libyaml first: yaml-cpp 0.7 loops forever on some malformed streams and
+  // expands aliases without limit; only text libyaml accepts within bounds
+  // (one document, depth, nodes after alias expansion) reaches it.
+  YamlLimits limits;
+  limits.max_nodes = 200'000;
+  limits.max_documents = 1;
+  if (Result<std::vector<YamlDoc>> checked = ParseYamlStream(text, limits); !checked.ok()) {
+    return InvalidArgument(fmt::format("the {} is not valid YAML", what), {{"", checked.status().message()}});
+  }
   try {
     return YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {

@@ -86,6 +86,31 @@ TEST(PolicyTest, YamlSyntaxErrorNamesTheLine) {
   EXPECT_NE(p.status().field_errors()[0].message.find("line "), std::string::npos);
 }
 
+// Policies are uploaded by people (POST /api/v1/policies, `policy publish`):
+// text that made yaml-cpp 0.7 loop forever, or that expands without bound,
+// is refused by the libyaml check in front of it, with the place named.
+TEST(PolicyTest, HostileYamlIsRefusedBeforeYamlCppSeesIt) {
+  const std::vector<std::string> hostile = {
+      ",apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadaapiVtersion: v1a",
+      ", \"list\"]\n- apiGroups: [\"\"]\n  resources: [\"secrets\"]\n  veapiVersih\nstringData:\n",
+      std::string(100, '[') + std::string(100, ']'),
+      "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+      "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+      "format: 1\n---\nformat: 1\n",  // one policy per file
+  };
+  for (const std::string& text : hostile) {
+    auto p = ParsePolicy(text);
+    ASSERT_FALSE(p.ok()) << text;
+    EXPECT_EQ(p.status().code(), ErrorCode::kInvalidArgument) << text;
+    ASSERT_EQ(p.status().field_errors().size(), 1u) << text;
+    EXPECT_NE(p.status().field_errors()[0].message.find("line "), std::string::npos)
+        << p.status().field_errors()[0].message;
+    auto cases = RunPolicyCases(*ParsePolicy(ReadRepoFile("policy/default-policy.yaml")).value(), text);
+    EXPECT_FALSE(cases.ok()) << text;
+  }
+}
+
 TEST(PolicyTest, RiskRulesExplainWhyAndUnknownCountsAsYes) {
   auto policy = DefaultPolicy();
   ASSERT_TRUE(policy);

@@ -1,7 +1,8 @@
 // Untrusted multi-document YAML (Kubernetes manifests) as JSON values, read
 // with libyaml, the reference parser. yaml-cpp 0.7 (Debian bookworm) can loop
 // forever on malformed streams (jbeder/yaml-cpp#1040, found here by the
-// fuzzer), so uploads never go through it. Bounded: nesting depth, nodes
+// fuzzer), so uploads never go through it, and policy text passes this
+// parser before yaml-cpp sees it. Bounded: nesting depth, nodes
 // (alias expansion included, against "billion laughs") and document count.
 // Stateless; thread-safe.
 #pragma once
@@ -13,7 +14,7 @@
 
 #include "core/status.h"
 
-namespace cl::ingest {
+namespace cl {
 
 struct YamlDoc {
   nlohmann::json value;  // null for an empty document
@@ -31,4 +32,4 @@ struct YamlLimits {
 // strings. Errors: kInvalidDocument naming line and column.
 Result<std::vector<YamlDoc>> ParseYamlStream(std::string_view text, const YamlLimits& limits = {});
 
-}  // namespace cl::ingest
+}  // namespace cl

@@ -1,4 +1,4 @@
-#include "ingest/yaml_stream.h"
+#include "core/yaml_stream.h"
 
 #include <fmt/format.h>
 #include <yaml.h>
@@ -7,7 +7,7 @@
 #include <map>
 #include <memory>
 
-namespace cl::ingest {
+namespace cl {
 namespace {
 
 nlohmann::json Scalar(const yaml_event_t& e) {
@@ -158,4 +158,4 @@ Result<std::vector<YamlDoc>> ParseYamlStream(std::string_view text, const YamlLi
   return b.Take();
 }
 
-}  // namespace cl::ingest
+}  // namespace cl
