@@ -39,11 +39,11 @@ test: build-all
 # The libFuzzer targets for longer (FUZZ_SECONDS each, default 10 minutes).
 FUZZ_SECONDS ?= 600
 fuzz: build-all
-	for t in plan k8s webhook; do \
+	for t in plan k8s webhook policy; do \
 	  tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_$$t $(FUZZ_SECONDS) $(BUILD)/fuzz/corpus_$$t \
-	    tests/fixtures/$$( [[ $$t == webhook ]] && echo webhooks || echo iac ) \
+	    $$( case $$t in webhook) echo tests/fixtures/webhooks;; policy) echo policy;; *) echo tests/fixtures/iac;; esac ) \
 	    $$( [[ -d ../shared/data ]] && case $$t in plan) echo ../shared/data/terraform;; \
-	        k8s) echo ../shared/data/k8s;; *) echo ../shared/data/webhooks;; esac ); \
+	        k8s) echo ../shared/data/k8s;; webhook) echo ../shared/data/webhooks;; esac ); \
 	done
 
 bench: configure
