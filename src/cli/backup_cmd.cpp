@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "core/audit_verify.h"
 #include "crypto/crypto.h"
+#include "platform/db_lock.h"
 #include "platform/system.h"
 #include "storage/migrations.h"
 #include "storage/sqlite/sqlite_backup.h"
@@ -162,6 +163,12 @@ void AddBackupCommands(CLI::App& app, int& exit) {
         exit = Fail(Status(ErrorCode::kDataLoss, fmt::format("{} cannot be restored: its audit log fails "
                                                              "verification: {}",
                                                              o->backup, before->audit.problem)));
+        return;
+      }
+      // Not under a running server, and no server starts meanwhile.
+      auto exclusive = DbUseLock::Acquire(o->db, DbUseLock::Mode::kExclusive);
+      if (!exclusive.ok()) {
+        exit = Fail(exclusive.status());
         return;
       }
       // Through the destination's own pager: its WAL is replaced atomically.

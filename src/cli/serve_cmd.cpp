@@ -12,6 +12,7 @@
 #include <thread>
 #include <tuple>
 
+#include "platform/db_lock.h"
 #include "app/version.h"
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -145,6 +146,10 @@ int RunServe(const ServeOptions& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  // Held while serving: `restore` refuses to replace the database under us.
+  auto in_use = DbUseLock::Acquire(o.db, DbUseLock::Mode::kShared);
+  if (!in_use.ok()) return Fail(in_use.status());
 
   LocalAppOptions lo;
   lo.db_path = o.db;

@@ -302,6 +302,11 @@ TEST_F(CliTest, BackupWhileServingAndRestoreOnlyWhatVerifies) {
   EXPECT_FALSE(std::filesystem::exists(backup + "-wal")) << "a backup is one self-contained file";
   ASSERT_EQ(Run({"user", "add", "after-backup", "--role", "auditor"}).exit_code, 0);
   EXPECT_EQ(Run({"backup", "--db", db_, backup}).exit_code, 1) << "an existing backup is not replaced silently";
+  ProcessResult under_server = Run({"restore", backup, "--db", db_, "--force"});
+  EXPECT_EQ(under_server.exit_code, 1) << under_server.out << under_server.err;
+  EXPECT_NE(under_server.err.find("in use by a running server"), std::string::npos) << under_server.err;
+  EXPECT_EQ(CountRows(db_, "SELECT count(*) FROM users WHERE username = 'after-backup'"), 1)
+      << "the served database was not replaced";
 
   // Restoring into a new file gives back exactly the chain that was backed up.
   const std::string restored = dir_.File("restored.db");
