@@ -177,13 +177,9 @@ void Judge(const GateInputs& in, const GateRequest& req, Timestamp now, GateResu
                out.change.get(), out.reasons, out.flags);
   out.allow = out.reasons.empty();
   out.epoch = in.epoch;
-  Deployment& d = out.deployment;
-  d.change_id = out.change ? out.change->id : "";
-  d.change_number = out.change ? out.change->number : 0;
-  d.reasons = nlohmann::json::array();
-  for (const GateReason& r : out.reasons) d.reasons.push_back({{"code", r.code}, {"message", r.message}});
-  d.decision = out.allow ? "allow" : "deny";
-  d.flags = out.flags;
+  SetMatch(out.deployment, out.change.get(), out.reasons);
+  out.deployment.decision = out.allow ? "allow" : "deny";
+  out.deployment.flags = out.flags;
 }
 
 AuditRecord AuditRecordOf(const GateResult& decided) {
@@ -258,12 +254,6 @@ std::string SeverityForEnvironment(std::string_view env) {
   if (std::find(std::begin(kHigh), std::end(kHigh), env) != std::end(kHigh)) return "high";
   if (std::find(std::begin(kMedium), std::end(kMedium), env) != std::end(kMedium)) return "medium";
   return "low";
-}
-
-Result<GateResult> DeployGate::Check(const Principal& who, const AuditContext& ctx, const GateRequest& req) {
-  CL_ASSIGN_OR_RETURN(GateResult out, Decide(who, ctx, req));
-  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) { return Record(tx, ctx, out); }));
-  return out;
 }
 
 Result<GateResult> DeployGate::Decide(const Principal& who, const AuditContext& ctx, const GateRequest& req) {

@@ -70,9 +70,7 @@ class DeployGate {
   DeployGate(const Deps& deps, PolicyService& policies);
   ~DeployGate();
 
-  // Decide, then Record durably; returns once the decision is recorded.
-  Result<GateResult> Check(const Principal& who, const AuditContext& ctx, const GateRequest& req);
-  // The two halves, for callers that do not wait on the commit (the API
+  // A gate check in two halves, so no caller waits on the commit (the API
   // answers when the write lands): the decision, with its deployment event
   // prepared; then, in a write transaction, the event and its gate.allow or
   // gate.deny audit record. Decide reads one snapshot, or nothing when the

@@ -63,6 +63,13 @@ Result<Coverage> Covers(Tx& tx, const Change& c, const Artifact& a) {
 
 }  // namespace
 
+void SetMatch(Deployment& d, const Change* change, const std::vector<GateReason>& reasons) {
+  d.change_id = change ? change->id : "";
+  d.change_number = change ? change->number : 0;
+  d.reasons = nlohmann::json::array();
+  for (const GateReason& r : reasons) d.reasons.push_back({{"code", r.code}, {"message", r.message}});
+}
+
 Deployment NewDeployment(IdGenerator& ids, std::string_view kind, std::string_view service,
                          std::string_view environment, const Artifact& artifact, const std::optional<Change>& change,
                          const std::vector<GateReason>& reasons, const Principal& who, Timestamp now) {
@@ -72,11 +79,7 @@ Deployment NewDeployment(IdGenerator& ids, std::string_view kind, std::string_vi
   d.service = std::string(service);
   d.environment = std::string(environment);
   d.artifact = artifact;
-  if (change) {
-    d.change_id = change->id;
-    d.change_number = change->number;
-  }
-  for (const GateReason& r : reasons) d.reasons.push_back({{"code", r.code}, {"message", r.message}});
+  SetMatch(d, change ? &*change : nullptr, reasons);
   d.actor_id = who.user_id;
   d.actor = who.username;
   d.created_at = now;

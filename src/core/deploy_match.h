@@ -24,6 +24,10 @@ Deployment NewDeployment(IdGenerator& ids, std::string_view kind, std::string_vi
                          std::string_view environment, const Artifact& artifact, const std::optional<Change>& change,
                          const std::vector<GateReason>& reasons, const Principal& who, Timestamp now);
 
+// The change (or none) and the reasons of a deployment event; the gate sets
+// them again when it decides anew at record time.
+void SetMatch(Deployment& d, const Change* change, const std::vector<GateReason>& reasons);
+
 Result<ChangeMatch> MatchChange(Tx& tx, std::string_view service, std::string_view environment,
                                 const Artifact& artifact, std::optional<int64_t> number);
 
