@@ -46,9 +46,22 @@ Result<Checked> Check(const std::string& path) {
   return out;
 }
 
-nlohmann::json Summary(const std::string& path, const sql::SqliteCopyStats& copy, const Checked& c) {
+struct Copied {
+  sql::SqliteCopyStats copy;
+  Checked checked;
+};
+
+// Copies `from` to `to`, then opens and checks the copy.
+Result<Copied> CopyAndCheck(const std::string& from, const std::string& to) {
+  CL_ASSIGN_OR_RETURN(sql::SqliteCopyStats copy, sql::CopySqliteDatabase(from, to));
+  CL_ASSIGN_OR_RETURN(Checked checked, Check(to));
+  return Copied{copy, std::move(checked)};
+}
+
+nlohmann::json Summary(const std::string& path, const Copied& done) {
+  const Checked& c = done.checked;
   return {{"path", path},
-          {"bytes", copy.bytes},
+          {"bytes", done.copy.bytes},
           {"schema_version", c.schema_version},
           {"audit_ok", c.audit.ok},
           {"audit_events", c.audit.events_checked},
@@ -104,14 +117,13 @@ void AddBackupCommands(CLI::App& app, int& exit) {
         return;
       }
       const std::string partial = Partial(o->out);
-      Result<sql::SqliteCopyStats> copy = sql::CopySqliteDatabase(o->db, partial);
-      Result<Checked> checked = copy.ok() ? Check(partial) : Result<Checked>(copy.status());
-      if (checked.ok()) {
-        if (Status s = sql::MakeSelfContained(partial); !s.ok()) checked = s;
+      Result<Copied> done = CopyAndCheck(o->db, partial);
+      if (done.ok()) {
+        if (Status s = sql::MakeSelfContained(partial); !s.ok()) done = s;
       }
-      if (!checked.ok()) {
+      if (!done.ok()) {
         RemoveDb(partial);
-        exit = Fail(checked.status());
+        exit = Fail(done.status());
         return;
       }
       RemoveDb(o->out);
@@ -122,9 +134,9 @@ void AddBackupCommands(CLI::App& app, int& exit) {
         exit = Fail(Unavailable(fmt::format("cannot move the backup to {}: {}", o->out, ec.message())));
         return;
       }
-      Print(Summary(o->out, *copy, *checked), "Backed up to", o->output);
+      Print(Summary(o->out, *done), "Backed up to", o->output);
       // A faithful copy of a tampered log is still a copy; say so loudly.
-      exit = checked->audit.ok ? kExitOk : kExitRefused;
+      exit = done->checked.audit.ok ? kExitOk : kExitRefused;
     });
   }
   {
@@ -151,18 +163,17 @@ void AddBackupCommands(CLI::App& app, int& exit) {
       // Check a private copy of the backup: opening the backup itself would
       // leave WAL files beside it and could touch it.
       const std::string probe = Partial(o->db) + "-probe";
-      Result<sql::SqliteCopyStats> copy = sql::CopySqliteDatabase(o->backup, probe);
-      Result<Checked> before = copy.ok() ? Check(probe) : Result<Checked>(copy.status());
+      Result<Copied> before = CopyAndCheck(o->backup, probe);
       RemoveDb(probe);
       if (!before.ok()) {
         exit = Fail(Status(before.status().code(),
                            fmt::format("{} cannot be restored: {}", o->backup, before.status().message())));
         return;
       }
-      if (!before->audit.ok) {
+      if (!before->checked.audit.ok) {
         exit = Fail(Status(ErrorCode::kDataLoss, fmt::format("{} cannot be restored: its audit log fails "
                                                              "verification: {}",
-                                                             o->backup, before->audit.problem)));
+                                                             o->backup, before->checked.audit.problem)));
         return;
       }
       // Not under a running server, and no server starts meanwhile.
@@ -172,14 +183,14 @@ void AddBackupCommands(CLI::App& app, int& exit) {
         return;
       }
       // Through the destination's own pager: its WAL is replaced atomically.
-      copy = sql::CopySqliteDatabase(o->backup, o->db);
-      Result<Checked> after = copy.ok() ? Check(o->db) : Result<Checked>(copy.status());
+      Result<Copied> after = CopyAndCheck(o->backup, o->db);
       if (!after.ok()) {
         exit = Fail(after.status());
         return;
       }
-      Print(Summary(o->db, *copy, *after), "Restored", o->output);
-      exit = after->audit.ok && after->audit.head_hash == before->audit.head_hash ? kExitOk : kExitRefused;
+      Print(Summary(o->db, *after), "Restored", o->output);
+      const AuditVerifyResult& restored = after->checked.audit;
+      exit = restored.ok && restored.head_hash == before->checked.audit.head_hash ? kExitOk : kExitRefused;
     });
   }
 }
