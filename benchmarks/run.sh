@@ -2,7 +2,8 @@
 # `make bench`: Google Benchmark micro-benchmarks, then HTTP load with wrk
 # (64 connections, 2 threads) against `changeledger serve` beside nginx
 # `return 200` as the loopback ceiling measured in the same run. Prints a
-# table. Usage: benchmarks/run.sh BUILD_DIR [seconds-per-load-run]
+# table, then the PostgreSQL figures (benchmarks/postgres.sh).
+# Usage: benchmarks/run.sh BUILD_DIR [seconds-per-load-run]
 set -euo pipefail
 build=${1:-build}
 secs=${2:-10}
@@ -163,3 +164,6 @@ for classify, raw, what in (("BM_PlanClassify", "BM_PlanRawParse", "the shared p
         print(f"plan classification over {what}: {bps[classify]/1e6:,.0f} MB/s, raw simdjson parse "
               f"{bps[raw]/1e6:,.0f} MB/s: {100*r:.0f}% (target >= 50%: {'met' if r >= 0.5 else 'NOT met'})")
 PY
+
+# The same service on PostgreSQL, 1 and 2 servers, beside pgbench.
+"$(dirname "$0")/postgres.sh" "$build" "$secs"

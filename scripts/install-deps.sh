@@ -14,11 +14,14 @@ PACKAGES=(
   # libraries
   libboost-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libyaml-dev libcli11-dev
   libspdlog-dev libfmt-dev libsodium-dev libargon2-dev libssl-dev
-  libsqlite3-dev libcurl4-openssl-dev libjemalloc-dev
+  libsqlite3-dev libpq-dev libcurl4-openssl-dev libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl python3 curl
   clang libclang-rt-14-dev
   wrk nginx-light procps
+  # PostgreSQL server binaries for the test harness and benchmarks (initdb,
+  # pg_ctl, pgbench); the harness starts a private cluster, never the system one
+  postgresql util-linux
 )
 
 missing=()

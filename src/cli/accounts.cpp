@@ -146,13 +146,13 @@ class LocalAccounts final : public AccountsBackend {
 void AddBackendOptions(CLI::App* cmd, BackendOptions& o) {
   AddClientOptions(cmd, o.client);
   cmd->add_option("--db", o.db,
-                  "Act on this SQLite database directly instead of a server (first set-up, "
-                  "break-glass); recorded as local:<os user>");
+                  "Act on this database (SQLite file or postgres:// URL) directly instead of a "
+                  "server (first set-up, break-glass); recorded as local:<os user>");
 }
 
 Result<std::unique_ptr<AccountsBackend>> OpenAccounts(const BackendOptions& o) {
   if (!o.db.empty()) {
-    if (!std::filesystem::exists(o.db)) {
+    if (!DbExists(o.db)) {
       return NotFound("no database at " + o.db +
                       " (run `changeledger migrate --db " + o.db + "` to create one)");
     }

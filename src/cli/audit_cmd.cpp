@@ -26,7 +26,7 @@ struct Source {
 };
 
 Result<std::unique_ptr<LocalApp>> OpenExisting(const std::string& db) {
-  if (!std::filesystem::exists(db)) return NotFound("no database at " + db);
+  if (!DbExists(db)) return NotFound("no database at " + db);
   LocalAppOptions lo;
   lo.db_path = db;
   lo.migrate = false;
@@ -146,7 +146,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         "verify",
         "Check every event's hash chain and every signed checkpoint; exit 1 and name the first "
         "bad sequence number if anything was altered, deleted, reordered or truncated");
-    auto* db = cmd->add_option("--db", o->src.db, "Verify this SQLite database");
+    auto* db = cmd->add_option("--db", o->src.db, "Verify this database (SQLite file or postgres:// URL)");
     auto* dir = cmd->add_option("--export", o->src.export_dir, "Verify an export directory (offline)");
     db->excludes(dir);
     AddClientOptions(cmd, o->src.client);
@@ -202,7 +202,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         "export", "Write events, checkpoints and public keys to a directory that a third party "
                   "can verify offline (see VERIFY.md inside)");
     cmd->add_option("--out", o->out, "New directory to write")->required();
-    cmd->add_option("--db", o->src.db, "Export from this SQLite database");
+    cmd->add_option("--db", o->src.db, "Export from this database (SQLite file or postgres:// URL)");
     AddClientOptions(cmd, o->src.client);
     AddOutputOption(cmd, o->output);
     cmd->callback([o, &exit] {

@@ -16,6 +16,7 @@
 #include "platform/db_lock.h"
 #include "platform/system.h"
 #include "storage/migrations.h"
+#include "storage/postgres/pg_connection.h"
 #include "storage/sqlite/sqlite_backup.h"
 #include "storage/sqlite/sqlite_store.h"
 
@@ -23,6 +24,12 @@ namespace cl::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+Status PostgresNotHere() {
+  return InvalidArgument(
+      "backup and restore are for SQLite files; for PostgreSQL use pg_dump and pg_restore, then "
+      "`changeledger audit verify --db URL` (docs/operations.md)");
+}
 
 struct Checked {
   int64_t schema_version = 0;
@@ -112,6 +119,10 @@ void AddBackupCommands(CLI::App& app, int& exit) {
     cmd->add_flag("--force", o->force, "Replace an existing backup file");
     AddOutputOption(cmd, o->output);
     cmd->callback([o, &exit] {
+      if (sql::IsPostgresUrl(o->db)) {
+        exit = Fail(PostgresNotHere());
+        return;
+      }
       if (fs::exists(o->out) && !o->force) {
         exit = Fail(Status(ErrorCode::kAlreadyExists, fmt::format("{} exists; pass --force to replace it", o->out)));
         return;
@@ -155,6 +166,10 @@ void AddBackupCommands(CLI::App& app, int& exit) {
     cmd->add_flag("--force", o->force, "Replace an existing database");
     AddOutputOption(cmd, o->output);
     cmd->callback([o, &exit] {
+      if (sql::IsPostgresUrl(o->db)) {
+        exit = Fail(PostgresNotHere());
+        return;
+      }
       if (fs::exists(o->db) && !o->force) {
         exit = Fail(Status(ErrorCode::kAlreadyExists,
                            fmt::format("{} exists; stop its servers and pass --force to replace it", o->db)));

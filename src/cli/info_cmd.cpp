@@ -14,27 +14,57 @@
 #include "cli/local_app.h"
 #include "http/api.h"
 #include "storage/migrations.h"
+#include "storage/open_store.h"
+#include "storage/postgres/pg_connection.h"
+#include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_connection.h"
 
 namespace cl::cli {
 namespace {
 
-int Migrate(const std::string& db, bool status_only, const std::string& format) {
-  if (status_only && !std::filesystem::exists(db)) return Fail(NotFound("no database at " + db));
+// The connection migrations run on, and the list that applies to it.
+struct MigrationTarget {
+  std::unique_ptr<sql::Connection> conn;
+  std::span<const sql::Migration> all;
+};
+
+Result<MigrationTarget> OpenForMigration(const std::string& db, bool status_only) {
+  if (sql::IsPostgresUrl(db)) {
+    CL_ASSIGN_OR_RETURN(auto conn, sql::PgConnection::Open(db, sql::RedactPostgresUrl(db)));
+    return MigrationTarget{std::move(conn), sql::PostgresMigrations()};
+  }
+  const std::string file = sql::SqlitePathOf(db);
+  if (status_only && !std::filesystem::exists(file)) return NotFound("no database at " + file);
   if (!status_only) {
     std::error_code ec;
-    const auto parent = std::filesystem::path(db).parent_path();
+    const auto parent = std::filesystem::path(file).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   }
-  auto conn = sql::SqliteConnection::Open(db, {});
-  if (!conn.ok()) return Fail(conn.status());
-  auto before = sql::GetMigrationStatus(**conn, sql::SqliteMigrations());
+  CL_ASSIGN_OR_RETURN(auto conn, sql::SqliteConnection::Open(file, {}));
+  return MigrationTarget{std::move(conn), sql::SqliteMigrations()};
+}
+
+int Migrate(const std::string& url, bool status_only, const std::string& app_role,
+            const std::string& format) {
+  if (!app_role.empty() && !sql::IsPostgresUrl(url)) {
+    return Fail(InvalidArgument("--app-role applies to PostgreSQL only (SQLite has no roles)"));
+  }
+  const std::string db = sql::DescribeDb(url);
+  auto target = OpenForMigration(url, status_only);
+  if (!target.ok()) return Fail(target.status());
+  sql::Connection* conn = target->conn.get();
+  const auto all = target->all;
+  auto before = sql::GetMigrationStatus(*conn, all);
   if (!before.ok()) return Fail(before.status());
   Result<sql::MigrationStatus> after = *before;
   if (!status_only) {
     SystemClock clock;
-    after = sql::Migrate(**conn, sql::SqliteMigrations(), clock.Now().micros);
+    after = sql::Migrate(*conn, all, clock.Now().micros);
     if (!after.ok()) return Fail(after.status());
+    if (!app_role.empty()) {
+      if (Status g = sql::PgStore::GrantAppRole(*conn, app_role); !g.ok()) return Fail(g);
+      if (format != "json") std::cout << fmt::format("{}: granted role {} what serve needs\n", db, app_role);
+    }
   }
   if (format == "json") {
     PrintJson({{"database", db},
@@ -86,15 +116,21 @@ int PrintOpenApi() {
 void AddMigrateCommand(CLI::App& app, int& exit) {
   struct Opts {
     std::string db = "var/changeledger.db";
+    std::string app_role;
     bool status = false;
     std::string output = "table";
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("migrate", "Create or upgrade the database schema");
-  cmd->add_option("--db", o->db, "SQLite database file")->envname("CHANGELEDGER_DB")->capture_default_str();
+  cmd->add_option("--db", o->db, "SQLite database file or postgres:// URL (connect as the schema owner)")
+      ->envname("CHANGELEDGER_DB")
+      ->capture_default_str();
+  cmd->add_option("--app-role", o->app_role,
+                  "PostgreSQL: grant this role what `serve` needs (no UPDATE/DELETE/TRUNCATE on the "
+                  "audit tables); serve then connects as it");
   cmd->add_flag("--status", o->status, "Only show the current and pending versions");
   AddOutputOption(cmd, o->output);
-  cmd->callback([o, &exit] { exit = Migrate(o->db, o->status, o->output); });
+  cmd->callback([o, &exit] { exit = Migrate(o->db, o->status, o->app_role, o->output); });
 }
 
 void AddInfoCommands(CLI::App& app, int& exit) {

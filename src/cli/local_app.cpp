@@ -3,9 +3,12 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "crypto/crypto.h"
+#include "storage/open_store.h"
+#include "storage/postgres/pg_connection.h"
 
 namespace cl {
 
@@ -16,12 +19,18 @@ std::string OsUserName() {
   return "uid" + std::to_string(::geteuid());
 }
 
+bool DbExists(const std::string& db) {
+  return sql::IsPostgresUrl(db) || std::filesystem::exists(sql::SqlitePathOf(db));
+}
+
 Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   if (!crypto::InitCrypto()) return Internal("libsodium could not be initialized");
   std::unique_ptr<LocalApp> app(new LocalApp());
   if (o.clock != nullptr) app->clock_ = o.clock;
-  const std::filesystem::path db(o.db_path);
-  if (db.has_parent_path()) {
+  const bool postgres = sql::IsPostgresUrl(o.db_path);
+  const std::string sqlite_path = sql::SqlitePathOf(o.db_path);
+  const std::filesystem::path db(sqlite_path);
+  if (!postgres && db.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(db.parent_path(), ec);
     if (ec) {
@@ -30,12 +39,21 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
     }
   }
   app->ids_ = std::make_unique<SecureIdGenerator>(*app->clock_);
-  sql::SqliteStoreOptions so;
-  so.path = o.db_path;
-  so.migrate = o.migrate;
-  CL_ASSIGN_OR_RETURN(app->store_, sql::SqliteStore::Open(so, *app->clock_));
-  app->key_path_ = o.signing_key_path.empty() ? DefaultSigningKeyPath(o.db_path)
-                                              : o.signing_key_path;
+  app->key_path_ = o.signing_key_path;
+  if (app->key_path_.empty()) {
+    if (const char* env = std::getenv("CHANGELEDGER_SIGNING_KEY"); env != nullptr) app->key_path_ = env;
+  }
+  if (app->key_path_.empty()) {
+    if (postgres && o.need_signer) {
+      return InvalidArgument(
+          "a PostgreSQL database needs --signing-key FILE (or CHANGELEDGER_SIGNING_KEY): each "
+          "server signs audit checkpoints with a key file of its own");
+    }
+    if (!postgres) app->key_path_ = DefaultSigningKeyPath(sqlite_path);
+  }
+  CL_ASSIGN_OR_RETURN(app->store_, sql::OpenStore({.db = o.db_path, .migrate = o.migrate,
+                                                   .pool_size = o.pool_size},
+                                                  *app->clock_));
   if (o.need_signer) {
     CL_ASSIGN_OR_RETURN(app->signer_, FileSigner::LoadOrCreate(app->key_path_, &app->created_key_));
   }

@@ -21,12 +21,12 @@
 #include "platform/argon2_hasher.h"
 #include "platform/signing_key.h"
 #include "platform/system.h"
-#include "storage/sqlite/sqlite_store.h"
 
 namespace cl {
 
 struct LocalAppOptions {
-  std::string db_path;
+  std::string db_path;  // SQLite file, sqlite:///path or postgres://...
+  int pool_size = 0;     // database read connections; 0: the backend's default
   std::string signing_key_path;  // empty: next to the database
   bool migrate = true;
   bool need_signer = true;  // false for read-only tools (verify)
@@ -66,7 +66,7 @@ class LocalApp {
   SystemClock system_clock_;
   const Clock* clock_ = &system_clock_;
   std::unique_ptr<SecureIdGenerator> ids_;
-  std::unique_ptr<sql::SqliteStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<FileSigner> signer_;
   std::unique_ptr<AuditLog> audit_;
   Argon2PasswordHasher hasher_;
@@ -87,6 +87,10 @@ class LocalApp {
 
 // The services the HTTP API uses, all from this app.
 http::ApiServices ApiServicesOf(LocalApp& app);
+
+// Whether the database a --db value names is there to open: an SQLite file
+// that exists, or any PostgreSQL URL (connecting tells the rest).
+bool DbExists(const std::string& db);
 
 // The OS user running this process (for "local:<user>" audit actors).
 std::string OsUserName();

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <tuple>
 
@@ -17,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/local_app.h"
+#include "storage/open_store.h"
 #include "cli/webhook_dispatcher.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -27,6 +29,7 @@ namespace {
 
 struct ServeOptions {
   std::string db = "var/changeledger.db";
+  int db_pool = 0;
   std::string signing_key;
   std::string policy;
   std::string listen = "127.0.0.1:8080";
@@ -147,12 +150,18 @@ int RunServe(const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  // Held while serving: `restore` refuses to replace the database under us.
-  auto in_use = DbUseLock::Acquire(o.db, DbUseLock::Mode::kShared);
-  if (!in_use.ok()) return Fail(in_use.status());
+  // Held while serving: `restore` refuses to replace the SQLite file under
+  // us (PostgreSQL restores go through pg_restore, docs/operations.md).
+  std::optional<DbUseLock> in_use;
+  if (const std::string file = sql::SqlitePathOf(o.db); !file.empty()) {
+    auto lock = DbUseLock::Acquire(file, DbUseLock::Mode::kShared);
+    if (!lock.ok()) return Fail(lock.status());
+    in_use.emplace(std::move(lock).value());
+  }
 
   LocalAppOptions lo;
   lo.db_path = o.db;
+  lo.pool_size = o.db_pool;
   lo.signing_key_path = o.signing_key;
   if (!o.policy.empty()) {
     auto text = ReadTextFile(o.policy);
@@ -206,10 +215,10 @@ int RunServe(const ServeOptions& o) {
 
   const std::string host = so.address.find(':') != std::string::npos ? "[" + so.address + "]" : so.address;
   const std::string base_url = fmt::format("http://{}:{}", host, server.port());
-  std::cout << "Changeledger " << kVersion << " serving " << base_url << " (database " << o.db
+  std::cout << "Changeledger " << kVersion << " serving " << base_url << " (database " << sql::DescribeDb(o.db)
             << ", audit key " << (a.signer() ? a.signer()->KeyId() : "none") << ")\n"
             << std::flush;
-  log::Info("listening", {{"url", base_url}, {"database", o.db}, {"version", kVersion}});
+  log::Info("listening", {{"url", base_url}, {"database", sql::DescribeDb(o.db)}, {"version", kVersion}});
 
   if (!o.no_bootstrap) {
     AuditContext ctx{SystemPrincipal().ToActor(), "bootstrap", ""};
@@ -246,15 +255,21 @@ int RunServe(const ServeOptions& o) {
 void AddServeCommand(CLI::App& app, int& exit) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Run the REST API server");
-  cmd->add_option("--db", o->db, "SQLite database file (created if missing)")
+  cmd->add_option("--db", o->db,
+                  "SQLite database file (created if missing) or postgres://user@host/db URL")
       ->envname("CHANGELEDGER_DB")
       ->capture_default_str();
+  cmd->add_option("--db-pool", o->db_pool,
+                  "Database read connections kept open (default: 16 for SQLite, 8 for PostgreSQL)")
+      ->check(CLI::Range(1, 256));
   cmd->add_option("--policy", o->policy,
                   "Change policy YAML to load; stored as a new policy version if it differs "
                   "(default: the stored policy, or the built-in one on first start)")
       ->envname("CHANGELEDGER_POLICY");
   cmd->add_option("--signing-key", o->signing_key,
-                  "Audit signing key file (default: <db>.signing-key, created if missing)");
+                  "Audit signing key file, created if missing (default for SQLite: "
+                  "<db>.signing-key; required for PostgreSQL, one per server)")
+      ->envname("CHANGELEDGER_SIGNING_KEY");
   cmd->add_option("--listen", o->listen, "Address and port; port 0 picks a free one")
       ->envname("CHANGELEDGER_LISTEN")
       ->capture_default_str();

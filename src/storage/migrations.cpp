@@ -8,9 +8,29 @@ namespace {
 constexpr std::string_view kCreateVersionTable =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT "
     "NULL, applied_at INTEGER NOT NULL)";
+constexpr std::string_view kCreatePgVersionTable =
+    "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, name TEXT NOT "
+    "NULL, applied_at BIGINT NOT NULL)";
+// Session advisory lock key that serializes migrations of several servers
+// starting at once on one PostgreSQL database ("cl_migr").
+constexpr std::string_view kPgLockMigrations = "SELECT pg_advisory_lock(27981826391140722)";
+constexpr std::string_view kPgUnlockMigrations = "SELECT pg_advisory_unlock(27981826391140722)";
+
+Status EnsureVersionTable(Connection& conn) {
+  if (conn.dialect() == Dialect::kSqlite) return conn.ExecScript(kCreateVersionTable);
+  // Look first: the serving role may not create tables, and PostgreSQL checks
+  // that right before IF NOT EXISTS.
+  bool exists = false;
+  CL_RETURN_IF_ERROR(conn.Query("SELECT to_regclass('schema_version') IS NOT NULL", {},
+                                [&](const Row& r) {
+                                  exists = r.Int(0) != 0;
+                                  return false;
+                                }));
+  return exists ? Status::Ok() : conn.ExecScript(kCreatePgVersionTable);
+}
 
 Result<int> CurrentVersion(Connection& conn) {
-  CL_RETURN_IF_ERROR(conn.ExecScript(kCreateVersionTable));
+  CL_RETURN_IF_ERROR(EnsureVersionTable(conn));
   int version = 0;
   CL_RETURN_IF_ERROR(conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_version", {},
                                 [&](const Row& r) {
@@ -34,8 +54,8 @@ Result<MigrationStatus> GetMigrationStatus(Connection& conn, std::span<const Mig
   return st;
 }
 
-Result<MigrationStatus> Migrate(Connection& conn, std::span<const Migration> all,
-                                int64_t now_micros) {
+static Result<MigrationStatus> MigrateLocked(Connection& conn, std::span<const Migration> all,
+                                      int64_t now_micros) {
   CL_ASSIGN_OR_RETURN(MigrationStatus st, GetMigrationStatus(conn, all));
   if (st.current_version > st.latest_version) {
     return Status(ErrorCode::kConflict,
@@ -68,6 +88,25 @@ Result<MigrationStatus> Migrate(Connection& conn, std::span<const Migration> all
     }
   }
   return GetMigrationStatus(conn, all);
+}
+
+Result<MigrationStatus> Migrate(Connection& conn, std::span<const Migration> all,
+                                int64_t now_micros) {
+  if (conn.dialect() == Dialect::kSqlite) return MigrateLocked(conn, all, now_micros);
+  CL_RETURN_IF_ERROR(conn.ExecScript(kPgLockMigrations));
+  Result<MigrationStatus> out = MigrateLocked(conn, all, now_micros);
+  conn.ExecScript(kPgUnlockMigrations).IgnoreError();
+  return out;
+}
+
+Status RequireCurrentSchema(Connection& conn, std::span<const Migration> all,
+                            std::string_view where) {
+  CL_ASSIGN_OR_RETURN(MigrationStatus st, GetMigrationStatus(conn, all));
+  if (st.current_version == st.latest_version) return Status::Ok();
+  return Status(ErrorCode::kConflict,
+                fmt::format("database {} is at schema version {}, this binary needs {}; run "
+                            "`changeledger migrate --db {}`",
+                            where, st.current_version, st.latest_version, where));
 }
 
 }  // namespace cl::sql

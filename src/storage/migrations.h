@@ -22,6 +22,7 @@ struct Migration {
 
 // Generated from the .sql files (see CMakeLists.txt).
 std::span<const Migration> SqliteMigrations();
+std::span<const Migration> PostgresMigrations();
 
 struct MigrationStatus {
   int current_version = 0;  // 0: empty database
@@ -35,5 +36,10 @@ Result<MigrationStatus> GetMigrationStatus(Connection& conn, std::span<const Mig
 // clear message if the database is newer than this binary.
 Result<MigrationStatus> Migrate(Connection& conn, std::span<const Migration> all,
                                 int64_t now_micros);
+
+// kConflict naming the `changeledger migrate` command unless the database is
+// at the newest version this binary knows (`where` names it in the message).
+Status RequireCurrentSchema(Connection& conn, std::span<const Migration> all,
+                            std::string_view where);
 
 }  // namespace cl::sql

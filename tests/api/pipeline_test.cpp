@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "crypto/crypto.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/open_store.h"
 #include "tests/api/change_api_fixture.h"
 
 namespace cl::testing {
@@ -296,10 +296,11 @@ TEST_F(PipelineTest, RepeatedQuestionsFollowTheClockAndEveryChangeToControlData)
   }
   EXPECT_EQ(Gate(artifact).json()["decision"], "allow");
 
-  // Another process writes to the same database file (the CLI, an operator's
-  // script): this server has not seen it when the next question comes.
+  // Another process writes to the same database (the CLI, an operator's
+  // script, another server on PostgreSQL): this server has not seen it when
+  // the next question comes.
   {
-    auto other = sql::SqliteStore::Open({.path = server().db_path(), .migrate = false}, manual_clock_);
+    auto other = sql::OpenStore({.db = server().db_path(), .migrate = false}, manual_clock_);
     ASSERT_TRUE(other.ok()) << other.status().message();
     Freeze f;
     f.id = "frz_elsewhere";

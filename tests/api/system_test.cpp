@@ -2,6 +2,7 @@
 #include <set>
 
 #include "tests/api/api_fixture.h"
+#include "tests/support/pg_test_cluster.h"
 
 namespace cl::testing {
 namespace {
@@ -13,7 +14,7 @@ TEST_F(ApiTest, HealthAndReadinessNeedNoCredentials) {
   Reply r = http().Get("/readyz");
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()["status"], "ready") << r.body;
-  EXPECT_EQ(r.json()["database"], "sqlite") << r.body;
+  EXPECT_EQ(r.json()["database"], ApiBackend()) << r.body;
 }
 
 TEST_F(ApiTest, SecurityHeadersOnEveryResponse) {

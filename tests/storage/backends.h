@@ -1,11 +1,12 @@
 // Storage backends under test. The storage suite is written once against
 // Store and runs for every backend listed in AllBackends(); a PostgreSQL
-// backend joins by adding a StoreHarness here. Each harness owns a fresh,
+// backend joins by adding a StoreHarness here (backends.cpp). Each harness owns a fresh,
 // empty database on real storage.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -29,6 +30,13 @@ class StoreHarness {
   virtual int SchemaVersion() = 0;
   // Opens a second store on the same database expecting failure; returns its message.
   virtual std::string OpenFailure() = 0;
+  // Dialect-specific SQL for the tamper tests: drop the append-only
+  // triggers, and a blob literal from hex digits.
+  virtual std::string DropAppendOnlyTriggersSql() const = 0;
+  virtual std::string BlobLiteral(const std::string& hex) const = 0;
+  // Runs SQL as the role the server runs as, where the backend has roles
+  // (PostgreSQL); nullopt where it has none (SQLite). "" on success.
+  virtual std::optional<std::string> ExecAsServingRole(const std::string& sql) = 0;
   const Clock& clock() const { return clock_; }
   ManualClock& manual_clock() { return clock_; }
   const TempDir& dir() const { return dir_; }
@@ -44,6 +52,8 @@ struct BackendFactory {
 };
 
 std::vector<BackendFactory> AllBackends();
+std::unique_ptr<StoreHarness> MakeSqliteHarness();
+std::unique_ptr<StoreHarness> MakePostgresHarness();
 
 // How gtest (and so ctest's test list) shows a backend parameter.
 inline void PrintTo(const BackendFactory& backend, std::ostream* os) { *os << backend.name; }

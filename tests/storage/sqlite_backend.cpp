@@ -49,6 +49,15 @@ class SqliteHarness final : public StoreHarness {
     return v;
   }
 
+  std::string DropAppendOnlyTriggersSql() const override {
+    return "DROP TRIGGER audit_events_append_only_update;"
+           "DROP TRIGGER audit_events_append_only_delete;"
+           "DROP TRIGGER audit_checkpoints_append_only_update;"
+           "DROP TRIGGER audit_checkpoints_append_only_delete;";
+  }
+  std::string BlobLiteral(const std::string& hex) const override { return "x'" + hex + "'"; }
+  std::optional<std::string> ExecAsServingRole(const std::string&) override { return std::nullopt; }
+
   std::string OpenFailure() override {
     sql::SqliteStoreOptions o;
     o.path = path_;
@@ -71,8 +80,6 @@ class SqliteHarness final : public StoreHarness {
 
 }  // namespace
 
-std::vector<BackendFactory> AllBackends() {
-  return {{"sqlite", [] { return std::unique_ptr<StoreHarness>(new SqliteHarness()); }}};
-}
+std::unique_ptr<StoreHarness> MakeSqliteHarness() { return std::make_unique<SqliteHarness>(); }
 
 }  // namespace cl::testing

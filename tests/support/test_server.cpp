@@ -2,11 +2,20 @@
 
 #include <stdexcept>
 
+#include "tests/support/pg_test_cluster.h"
+
 namespace cl::testing {
 
 TestServer::TestServer(TestServerOptions options) {
-  db_path_ = dir_.File("changeledger.db");
   LocalAppOptions lo;
+  if (ApiBackend() == "postgres") {
+    pg_ = PgTestDatabase::Create();
+    pg_->MigrateAndGrant();
+    db_path_ = pg_->AppUrl();
+    lo.signing_key_path = dir_.File("signing.key");
+  } else {
+    db_path_ = dir_.File("changeledger.db");
+  }
   lo.db_path = db_path_;
   lo.clock = options.clock;
   lo.checkpoint_interval = options.checkpoint_interval;

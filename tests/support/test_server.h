@@ -1,5 +1,6 @@
 // TestServer: the real API server, in this process, on an ephemeral port,
-// over a real SQLite file in a temp directory. Tests talk to it over TCP.
+// over a real SQLite file in a temp directory (or, with
+// CL_TEST_BACKEND=postgres, a fresh database in the test PostgreSQL). Tests talk to it over TCP.
 // Helpers create users and tokens through the same services the API uses.
 #pragma once
 
@@ -33,6 +34,8 @@ struct TestUser {
   std::string token;     // API token with every permission of the user's roles
 };
 
+class PgTestDatabase;
+
 class TestServer {
  public:
   explicit TestServer(TestServerOptions options = {});
@@ -43,6 +46,7 @@ class TestServer {
   Http http() const { return Http(url()); }
   LocalApp& app() { return *app_; }
   http::Api& api() { return *api_; }
+  // The --db value: the SQLite file, or the PostgreSQL URL (as the app role).
   const std::string& db_path() const { return db_path_; }
   const TempDir& dir() const { return dir_; }
 
@@ -60,6 +64,7 @@ class TestServer {
 
  private:
   TempDir dir_;
+  std::unique_ptr<PgTestDatabase> pg_;  // declared first: outlives the app
   std::string db_path_;
   std::unique_ptr<LocalApp> app_;
   std::unique_ptr<http::Api> api_;

@@ -196,11 +196,12 @@ Result<std::vector<Change>> SqlChangeRepo::DeployCandidates(std::string_view ser
 
 Result<std::vector<EmergencyPattern>> SqlChangeRepo::EmergencyPatterns(Timestamp since, int64_t min_count) {
   std::vector<EmergencyPattern> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      "SELECT service, category, COUNT(*), GROUP_CONCAT(number), MIN(created_at), MAX(created_at) "
+  const std::string sql = fmt::format(
+      "SELECT service, category, COUNT(*), {}, MIN(created_at), MAX(created_at) "
       "FROM changes WHERE type = 'emergency' AND state <> 'cancelled' AND created_at >= ? "
       "GROUP BY service, category HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC, service, category",
-      {since.micros, min_count}, [&](const Row& r) {
+      c_.dialect() == Dialect::kSqlite ? "GROUP_CONCAT(number)" : "string_agg(CAST(number AS TEXT), ',')");
+  CL_RETURN_IF_ERROR(c_.Query(sql, {since.micros, min_count}, [&](const Row& r) {
         EmergencyPattern p;
         p.service = r.String(0);
         p.category = r.String(1);
