@@ -148,6 +148,10 @@ void AddBackendOptions(CLI::App* cmd, BackendOptions& o) {
   cmd->add_option("--db", o.db,
                   "Act on this database (SQLite file or postgres:// URL) directly instead of a "
                   "server (first set-up, break-glass); recorded as local:<os user>");
+  cmd->add_option("--signing-key", o.signing_key,
+                  "With --db: the audit signing key file (default for SQLite: <db>.signing-key; "
+                  "required for PostgreSQL)")
+      ->envname("CHANGELEDGER_SIGNING_KEY");
 }
 
 Result<std::unique_ptr<AccountsBackend>> OpenAccounts(const BackendOptions& o) {
@@ -158,6 +162,7 @@ Result<std::unique_ptr<AccountsBackend>> OpenAccounts(const BackendOptions& o) {
     }
     LocalAppOptions lo;
     lo.db_path = o.db;
+    lo.signing_key_path = o.signing_key;
     CL_ASSIGN_OR_RETURN(std::unique_ptr<LocalApp> app, LocalApp::Open(lo));
     return std::unique_ptr<AccountsBackend>(std::make_unique<LocalAccounts>(std::move(app)));
   }

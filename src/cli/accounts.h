@@ -30,6 +30,7 @@ class AccountsBackend {
 struct BackendOptions {
   ClientOptions client;
   std::string db;  // set: act on this database directly
+  std::string signing_key;  // with db: the audit signing key file
 };
 
 void AddBackendOptions(CLI::App* cmd, BackendOptions& options);

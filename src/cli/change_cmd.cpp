@@ -247,7 +247,8 @@ void AddDecisions(CLI::App* change, int& exit) {
   for (const std::string decision : {"approve", "reject"}) {
     struct Opts {
       ClientOptions client;
-      std::string key, role, comment, output = "table";
+      std::string key, role, comment, sha256, output = "table";
+      int64_t content_version = 0;
       bool compensating = false;
     };
     auto o = std::make_shared<Opts>();
@@ -257,6 +258,10 @@ void AddDecisions(CLI::App* change, int& exit) {
     cmd->add_option("key", o->key, "Change key (CHG-42)")->required();
     cmd->add_option("--role", o->role, "Approver role from the policy (default: the first outstanding one)");
     cmd->add_option("--comment", o->comment);
+    cmd->add_option("--content-version", o->content_version,
+                    "Refuse (exit 1) unless the change is still at this content version (as `change show` "
+                    "printed it when you reviewed it)");
+    cmd->add_option("--sha256", o->sha256, "Refuse unless the change's material SHA-256 is still this");
     if (decision == "approve") {
       cmd->add_flag("--compensating-control", o->compensating,
                     "Small teams: approve your own change under the policy's compensating control");
@@ -269,6 +274,8 @@ void AddDecisions(CLI::App* change, int& exit) {
         if (!o->role.empty()) body["role"] = o->role;
         if (!o->comment.empty()) body["comment"] = o->comment;
         if (o->compensating) body["compensating_control"] = true;
+        if (o->content_version > 0) body["content_version"] = o->content_version;
+        if (!o->sha256.empty()) body["material_sha256"] = o->sha256;
         CL_ASSIGN_OR_RETURN(nlohmann::json r, c.Call("POST", ChangePath(o->key, "/approvals"), body));
         if (o->output == "json") {
           PrintJson(r);

@@ -241,6 +241,12 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
     CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
     const Change before = c;
     const bool emergency = c.content.type == ChangeType::kEmergency;
+    if ((in.content_version && *in.content_version != c.content_version) ||
+        (!in.material_sha256.empty() && in.material_sha256 != c.material_hash)) {
+      return Conflict(fmt::format("{} changed since you reviewed it: it is now at content version {} (material "
+                                  "SHA-256 {}); nothing was recorded, review it again",
+                                  c.Key(), c.content_version, c.material_hash));
+    }
     if (c.state == ChangeState::kDraft) return FailedPrecondition(fmt::format("{} is a draft; submit it first", c.Key()));
     if (IsTerminal(c.state) || c.state == ChangeState::kFailed) {
       return Conflict(fmt::format("{} is {}; it takes no more decisions", c.Key(), Name(c.state)));

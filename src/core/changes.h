@@ -36,6 +36,11 @@ struct DecisionInput {
   std::string role;  // empty: the first outstanding role the approver qualifies for
   std::string comment;
   bool compensating = false;  // ask for the small-team compensating control
+  // What the approver reviewed: the decision is refused (kConflict, nothing
+  // recorded) if the change has moved on since, so an edit racing an
+  // approval can never be approved unseen.
+  std::optional<int64_t> content_version;
+  std::string material_sha256;
 };
 
 struct NewEvidence {

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -46,6 +47,7 @@ class PostgresServersTest : public ::testing::Test {
   }
   // Starts a server as the app role with a key of its own; returns its URL.
   std::string Serve(const std::string& name) {
+    std::filesystem::create_directories(dir_.File(name));
     servers_.push_back(std::make_unique<ChildProcess>(
         std::vector<std::string>{"serve", "--db", db_->AppUrl(), "--listen", "127.0.0.1:0",
                                  "--signing-key", dir_.File(name + ".key"), "--no-access-log",

@@ -99,12 +99,16 @@ void AddChangeActionRoutes(Api& api, Router& router) {
                      "for). Requestors and implementers cannot be the only approver (403 "
                      "segregation-of-duties) unless the policy allows the compensating control and "
                      "compensating_control is true. Normal changes take approvals only while submitted; "
-                     "emergency approvals after the start are marked retrospective.",
+                     "emergency approvals after the start are marked retrospective. Send content_version "
+                     "and/or material_sha256 of what you reviewed: if the change was edited since, the "
+                     "decision is refused with 409 and nothing is recorded.",
       .request = Schema::Object()
                      .Field("decision", Schema::String().Enum({"approve", "reject"}), true)
                      .Field("role", Schema::String().Max(64))
                      .Field("comment", Schema::String().Max(4000))
-                     .Field("compensating_control", Schema::Boolean()),
+                     .Field("compensating_control", Schema::Boolean())
+                     .Field("content_version", Schema::Integer("The content version you reviewed.").Min(1))
+                     .Field("material_sha256", Schema::String("The material SHA-256 you reviewed.").Max(80)),
       .success_status = 201,
       .response = ApprovalSchema(),
       .errors = {404, 409},
@@ -115,6 +119,8 @@ void AddChangeActionRoutes(Api& api, Router& router) {
         in.role = ctx.body.value("role", "");
         in.comment = ctx.body.value("comment", "");
         in.compensating = ctx.body.value("compensating_control", false);
+        if (ctx.body.contains("content_version")) in.content_version = ctx.body["content_version"].get<int64_t>();
+        in.material_sha256 = ctx.body.value("material_sha256", "");
         CL_ASSIGN_OR_RETURN(Approval a, api.services().changes.Decide(*ctx.principal, ctx.Audit(), number, in));
         return JsonResponse(201, ApprovalJson(a));
       }});
