@@ -1,8 +1,8 @@
-// `changeledger backup` and `changeledger restore` for SQLite databases:
-// a consistent online copy (the server may keep running), checked page by
-// page and audit chain by audit chain; a restore refuses a backup that does
-// not verify and verifies what it restored. PostgreSQL uses pg_dump and
-// pg_restore (docs/operations.md).
+// `changeledger backup` and `changeledger restore`: a consistent online
+// copy (the server may keep running), checked page by page and audit chain
+// by audit chain; a restore refuses a backup that does not verify and
+// verifies what it restored. PostgreSQL goes through pg_dump/pg_restore on an
+// exported snapshot (cli/pg_backup.h, docs/operations.md).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/pg_backup.h"
 #include "core/audit_verify.h"
 #include "crypto/crypto.h"
 #include "platform/db_lock.h"
@@ -24,12 +25,6 @@ namespace cl::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-Status PostgresNotHere() {
-  return InvalidArgument(
-      "backup and restore are for SQLite files; for PostgreSQL use pg_dump and pg_restore, then "
-      "`changeledger audit verify --db URL` (docs/operations.md)");
-}
 
 struct Checked {
   int64_t schema_version = 0;
@@ -57,6 +52,8 @@ struct Copied {
   sql::SqliteCopyStats copy;
   Checked checked;
 };
+
+Copied FromPg(const PgChecked& c) { return Copied{{0, c.bytes}, Checked{c.schema_version, c.audit}}; }
 
 // Copies `from` to `to`, then opens and checks the copy.
 Result<Copied> CopyAndCheck(const std::string& from, const std::string& to) {
@@ -111,26 +108,28 @@ void AddBackupCommands(CLI::App& app, int& exit) {
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
         "backup",
-        "Copy a SQLite database to a file while the server keeps running (one consistent snapshot), then check "
-        "the copy: integrity and the audit chain. The audit signing key is not part of the database; keep it "
+        "Copy a database to a file while the servers keep running (one consistent snapshot; PostgreSQL: pg_dump "
+        "custom format), then check it: integrity and the audit chain. The audit signing key is not part of the database; keep it "
         "with your secrets.");
     cmd->add_option("--db", o->db, "The database to back up")->required();
     cmd->add_option("out", o->out, "The backup file to write")->required();
     cmd->add_flag("--force", o->force, "Replace an existing backup file");
     AddOutputOption(cmd, o->output);
     cmd->callback([o, &exit] {
-      if (sql::IsPostgresUrl(o->db)) {
-        exit = Fail(PostgresNotHere());
-        return;
-      }
       if (fs::exists(o->out) && !o->force) {
         exit = Fail(Status(ErrorCode::kAlreadyExists, fmt::format("{} exists; pass --force to replace it", o->out)));
         return;
       }
       const std::string partial = Partial(o->out);
-      Result<Copied> done = CopyAndCheck(o->db, partial);
-      if (done.ok()) {
-        if (Status s = sql::MakeSelfContained(partial); !s.ok()) done = s;
+      Result<Copied> done = Status::Ok();
+      if (sql::IsPostgresUrl(o->db)) {
+        Result<PgChecked> pg = PgBackup(o->db, partial);
+        done = pg.ok() ? Result<Copied>(FromPg(*pg)) : Result<Copied>(pg.status());
+      } else {
+        done = CopyAndCheck(o->db, partial);
+        if (done.ok()) {
+          if (Status s = sql::MakeSelfContained(partial); !s.ok()) done = s;
+        }
       }
       if (!done.ok()) {
         RemoveDb(partial);
@@ -158,16 +157,23 @@ void AddBackupCommands(CLI::App& app, int& exit) {
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
         "restore",
-        "Restore a backup into a database file: the backup is verified first (integrity, schema version, audit "
+        "Restore a backup into a database: the backup is verified first (integrity, schema version, audit "
         "chain) and refused if it fails; the restored database is verified again. Stop the servers that use the "
-        "database before restoring over it.");
+        "database before restoring over it. PostgreSQL: pg_restore of a `backup` dump into an empty database "
+        "(or --force), in one transaction, then verified.");
     cmd->add_option("backup", o->backup, "The backup file")->required();
     cmd->add_option("--db", o->db, "The database to restore into")->required();
     cmd->add_flag("--force", o->force, "Replace an existing database");
     AddOutputOption(cmd, o->output);
     cmd->callback([o, &exit] {
       if (sql::IsPostgresUrl(o->db)) {
-        exit = Fail(PostgresNotHere());
+        Result<PgChecked> pg = PgRestore(o->db, o->backup, o->force);
+        if (!pg.ok()) {
+          exit = Fail(pg.status());
+          return;
+        }
+        Print(Summary(sql::RedactPostgresUrl(o->db), FromPg(*pg)), "Restored", o->output);
+        exit = pg->audit.ok ? kExitOk : kExitRefused;
         return;
       }
       if (fs::exists(o->db) && !o->force) {

@@ -137,10 +137,45 @@ TEST_F(PostgresServersTest, TwoServersTakeConcurrentWritesOnOneAuditChain) {
   EXPECT_EQ(db_->QueryInt("SELECT COUNT(DISTINCT key_id) FROM audit_keys"), 3) << "a, b and the CLI";
 }
 
-TEST_F(PostgresServersTest, BackupAndRestorePointToPgDump) {
-  ProcessResult r = Run({"backup", "--db", db_->OwnerUrl(), dir_.File("x.db")});
-  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.err.find("pg_dump"), std::string::npos) << r.err;
+TEST_F(PostgresServersTest, BackupWhileServingOnOneSnapshotAndRestoreVerified) {
+  ASSERT_EQ(Run({"migrate", "--db", db_->OwnerUrl(), "--app-role", "cl_app"}).exit_code, 0);
+  ASSERT_EQ(Run(Local({"user", "add", "pat", "--service", "--role", "implementer"})).exit_code, 0);
+  ProcessResult tok = Run(Local({"token", "create", "--user", "pat", "--name", "t", "--scope", "changes:write",
+                                 "-o", "json"}));
+  ASSERT_EQ(tok.exit_code, 0) << tok.err;
+  const std::string token = nlohmann::json::parse(tok.out)["secret"];
+  const std::string url = Serve("a");
+  ASSERT_FALSE(url.empty());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Http(url).Json("POST", "/api/v1/changes", NormalChange("staging", false), token).status, 201);
+  }
+
+  // While the server serves, as the app role (no superuser needed).
+  const std::string dump = dir_.File("cl.dump");
+  ProcessResult backup = Run({"backup", "--db", db_->AppUrl(), dump});
+  ASSERT_EQ(backup.exit_code, 0) << backup.out << backup.err;
+  EXPECT_NE(backup.out.find("audit log: OK"), std::string::npos) << backup.out;
+  ProcessResult again = Run({"backup", "--db", db_->AppUrl(), dump});
+  EXPECT_EQ(again.exit_code, 1) << "an existing file needs --force";
+
+  auto target = PgTestDatabase::Create();
+  ProcessResult restore = Run({"restore", dump, "--db", target->OwnerUrl(), "-o", "json"});
+  ASSERT_EQ(restore.exit_code, 0) << restore.out << restore.err;
+  const nlohmann::json summary = nlohmann::json::parse(restore.out);
+  EXPECT_EQ(summary["audit_ok"], true) << restore.out;
+  EXPECT_EQ(target->QueryInt("SELECT COUNT(*) FROM changes"), 3);
+  EXPECT_EQ(target->QueryInt("SELECT MAX(seq) FROM audit_events"), summary["audit_head_seq"].get<int64_t>());
+  EXPECT_EQ(Run({"audit", "verify", "--db", target->AppUrl()}).exit_code, 0) << "grants came along";
+
+  ProcessResult over = Run({"restore", dump, "--db", target->OwnerUrl()});
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_NE(over.err.find("already holds a Changeledger schema"), std::string::npos) << over.err;
+  ProcessResult busy = Run({"restore", dump, "--db", db_->OwnerUrl(), "--force"});
+  EXPECT_EQ(busy.exit_code, 1);
+  EXPECT_NE(busy.err.find("in use by"), std::string::npos) << busy.err;
+  ProcessResult forced = Run({"restore", dump, "--db", target->OwnerUrl(), "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_EQ(target->QueryInt("SELECT COUNT(*) FROM changes"), 3);
 }
 
 }  // namespace
