@@ -12,6 +12,10 @@
 namespace cl::cli {
 namespace {
 
+// How long a claimed delivery is left to its claimer before another
+// dispatcher may try it (longer than one attempt's timeouts).
+constexpr int64_t kClaimLeaseMicros = 120 * kMicrosPerSecond;
+
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
 struct Outcome {
@@ -100,6 +104,16 @@ int WebhookDispatcher::RunOnce() {
     auto it = hooks.find(d.webhook_id);
     if (it == hooks.end()) continue;
     const Timestamp now = clock_.Now();
+    // Several servers may poll one database: only the one that claims a
+    // delivery sends it. A claimer that dies leaves it to be retried when
+    // the lease ends.
+    bool mine = false;
+    Status claim = store_.Write([&](Tx& tx) -> Status {
+      CL_ASSIGN_OR_RETURN(mine, tx.Webhooks().ClaimDelivery(d, now + kClaimLeaseMicros));
+      return Status::Ok();
+    });
+    if (!claim.ok()) log::Warn("webhook delivery claim failed", {{"error", claim.message()}});
+    if (!mine) continue;
     const Outcome o = Post(it->second, d, now.micros / kMicrosPerSecond);
     ++attempts;
     d.attempts += 1;

@@ -220,6 +220,11 @@ class WebhookRepo {
   virtual Status Deactivate(std::string_view id) = 0;
   virtual Status InsertDelivery(const WebhookDelivery& d) = 0;
   virtual Status UpdateDelivery(const WebhookDelivery& d) = 0;
+  // Takes a due delivery for one attempt: moves its next attempt to
+  // `lease_until` if it is still pending with the attempts and next attempt
+  // time `d` was read with. False if another dispatcher (another server on
+  // the same database) took it first; only the claimer sends it.
+  virtual Result<bool> ClaimDelivery(const WebhookDelivery& d, Timestamp lease_until) = 0;
   // Pending deliveries due at `now`, oldest first.
   virtual Result<std::vector<WebhookDelivery>> Due(Timestamp now, int64_t limit) = 0;
   virtual Result<std::vector<WebhookDelivery>> Deliveries(std::string_view webhook_id, int64_t limit) = 0;

@@ -2,8 +2,10 @@
 // signed with HMAC-SHA256, retried after a failure, and logged.
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
+#include "cli/webhook_dispatcher.h"
 #include "core/notifications.h"
 #include "http/server.h"
 #include "tests/api/api_fixture.h"
@@ -135,6 +137,39 @@ TEST_F(ApiTest, ChangeEventsAreSignedDeliveredRetriedAndLogged) {
   EXPECT_FALSE(http().Get("/api/v1/webhooks", p.admin.token).json()["items"][0]["active"].get<bool>());
   EXPECT_TRUE(Has(AuditActions(server()), "webhook.create"));
   ExpectAuditIntact(server());
+}
+
+// Every server on a shared database runs a dispatcher: each delivery is
+// claimed by one of them and sent once.
+TEST_F(ApiTest, SeveralDispatchersOnOneDatabaseSendEachDeliveryOnce) {
+  options_.policy_yaml = kScenarioPolicy;
+  options_.dispatch_webhooks = true;
+  ChangePeople p(server());
+  Receiver receiver(/*fail_first=*/0);
+  cli::WebhookDispatcher second(server().app().store(), server().app().clock(), std::chrono::milliseconds(1));
+  cli::WebhookDispatcher third(server().app().store(), server().app().clock(), std::chrono::milliseconds(1));
+  second.Start();
+  third.Start();
+  Reply hook = http().Json("POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"events", {"change.submitted"}}},
+                           p.admin.token);
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  constexpr size_t kChanges = 8;
+  for (size_t i = 0; i < kChanges; ++i) {
+    Reply created = http().Json("POST", "/api/v1/changes", NormalChange("staging", false), p.alice.token);
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string key = created.json()["key"];
+    ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/submit", nlohmann::json::object(), p.alice.token).status,
+              200);
+  }
+  ASSERT_EQ(receiver.WaitFor(kChanges).size(), kChanges);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  second.Stop();
+  third.Stop();
+  const auto got = receiver.WaitFor(kChanges);
+  EXPECT_EQ(got.size(), kChanges) << "no delivery was sent twice";
+  std::set<std::string> bodies;
+  for (const auto& r : got) bodies.insert(r.body);
+  EXPECT_EQ(bodies.size(), kChanges);
 }
 
 }  // namespace

@@ -178,6 +178,26 @@ TEST_P(StoreTest, WebhookOutboxHandsOutDueDeliveriesOldestFirst) {
   }).ok());
   ASSERT_EQ(due.size(), 2u);
   EXPECT_EQ(due[0].id, "whd_a");
+  // Two dispatchers (two servers) read the same due delivery: one claims it.
+  bool first = false, second = true;
+  const Timestamp lease{Now().micros + 120 * kMicrosPerSecond};
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(first, tx.Webhooks().ClaimDelivery(due[1], lease));
+    return Status::Ok();
+  }).ok());
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(second, tx.Webhooks().ClaimDelivery(due[1], lease));
+    return Status::Ok();
+  }).ok());
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(second) << "the same stale read cannot claim it again";
+  std::vector<WebhookDelivery> still_due;
+  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(still_due, tx.Webhooks().Due(Now(), 10));
+    return Status::Ok();
+  }).ok());
+  ASSERT_EQ(still_due.size(), 1u) << "a claimed delivery waits for its lease";
+  EXPECT_EQ(still_due[0].id, "whd_a");
   due[0].status = "delivered";
   due[0].attempts = 1;
   due[0].delivered_at = Now();

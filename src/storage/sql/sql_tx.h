@@ -135,6 +135,7 @@ class SqlWebhookRepo final : public WebhookRepo {
   Status Deactivate(std::string_view id) override;
   Status InsertDelivery(const WebhookDelivery& d) override;
   Status UpdateDelivery(const WebhookDelivery& d) override;
+  Result<bool> ClaimDelivery(const WebhookDelivery& d, Timestamp lease_until) override;
   Result<std::vector<WebhookDelivery>> Due(Timestamp now, int64_t limit) override;
   Result<std::vector<WebhookDelivery>> Deliveries(std::string_view webhook_id, int64_t limit) override;
 

@@ -83,6 +83,15 @@ Status SqlWebhookRepo::UpdateDelivery(const WebhookDelivery& d) {
        d.delivered_at ? Value(d.delivered_at->micros) : Value(Null{}), d.id});
 }
 
+Result<bool> SqlWebhookRepo::ClaimDelivery(const WebhookDelivery& d, Timestamp lease_until) {
+  int64_t changed = 0;
+  CL_RETURN_IF_ERROR(c_.Run(
+      "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND attempts = ? "
+      "AND next_attempt_at = ?",
+      {lease_until.micros, d.id, d.attempts, d.next_attempt_at.micros}, &changed));
+  return changed == 1;
+}
+
 Result<std::vector<WebhookDelivery>> SqlWebhookRepo::Due(Timestamp now, int64_t limit) {
   std::vector<WebhookDelivery> out;
   CL_RETURN_IF_ERROR(c_.Query(
