@@ -74,16 +74,7 @@ PY
 
 serve a
 api() { curl -fsS -X POST -H "Content-Type: application/json" -H "Authorization: Bearer $1" "http://127.0.0.1:${ports[0]}$2" -d "$3"; }
-python3 - "$here/change.json" "$work/gate-change.json" <<'PY'
-import json, sys, datetime
-c = json.load(open(sys.argv[1]))
-now = datetime.datetime.now(datetime.timezone.utc)
-c.update(service="gate-bench", environment="staging", title="Gate benchmark release")
-c["planned_window"] = {"start": (now - datetime.timedelta(hours=1)).isoformat(),
-                       "end": (now + datetime.timedelta(hours=3)).isoformat(), "timezone": "UTC"}
-for k in c["security_impact"]: c["security_impact"][k] = {"answer": "no", "note": ""}
-json.dump(c, open(sys.argv[2], "w"))
-PY
+"$here/gate_change.py" "$here/change.json" "$work/gate-change.json"
 key=$(api "$wtoken" /api/v1/changes "@$work/gate-change.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 api "$wtoken" "/api/v1/changes/$key/submit" '{}' >/dev/null
 api "$atoken" "/api/v1/changes/$key/approvals" '{"decision": "approve"}' >/dev/null

@@ -88,16 +88,7 @@ post "POST /api/v1/changes, 16 clients" 2 16 create16
 # The deploy gate: one approved change in its window for a service of its
 # own; every decision is evaluated on a read snapshot and recorded durably
 # (deployment row + audit event) before the answer.
-python3 - "$(dirname "$0")/change.json" "$out/gate-change.json" <<'PY'
-import json, sys, datetime
-c = json.load(open(sys.argv[1]))
-now = datetime.datetime.now(datetime.timezone.utc)
-c.update(service="gate-bench", environment="staging", title="Gate benchmark release")
-c["planned_window"] = {"start": (now - datetime.timedelta(hours=1)).isoformat(),
-                       "end": (now + datetime.timedelta(hours=3)).isoformat(), "timezone": "UTC"}
-for k in c["security_impact"]: c["security_impact"][k] = {"answer": "no", "note": ""}
-json.dump(c, open(sys.argv[2], "w"))
-PY
+"$(dirname "$0")/gate_change.py" "$(dirname "$0")/change.json" "$out/gate-change.json"
 api() { curl -fsS -X POST -H "Content-Type: application/json" -H "Authorization: Bearer $1" "http://127.0.0.1:$cl_port$2" -d "$3"; }
 gate_key=$(api "$wtoken" /api/v1/changes "@$out/gate-change.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 api "$wtoken" "/api/v1/changes/$gate_key/submit" '{}' >/dev/null

@@ -62,6 +62,17 @@ Result<Copied> CopyAndCheck(const std::string& from, const std::string& to) {
   return Copied{copy, std::move(checked)};
 }
 
+// Backs `db` up into `file` and checks what was written.
+Result<Copied> BackUp(const std::string& db, const std::string& file) {
+  if (sql::IsPostgresUrl(db)) {
+    CL_ASSIGN_OR_RETURN(PgChecked pg, PgBackup(db, file));
+    return FromPg(pg);
+  }
+  CL_ASSIGN_OR_RETURN(Copied done, CopyAndCheck(db, file));
+  CL_RETURN_IF_ERROR(sql::MakeSelfContained(file));
+  return done;
+}
+
 nlohmann::json Summary(const std::string& path, const Copied& done) {
   const Checked& c = done.checked;
   return {{"path", path},
@@ -121,16 +132,7 @@ void AddBackupCommands(CLI::App& app, int& exit) {
         return;
       }
       const std::string partial = Partial(o->out);
-      Result<Copied> done = Status::Ok();
-      if (sql::IsPostgresUrl(o->db)) {
-        Result<PgChecked> pg = PgBackup(o->db, partial);
-        done = pg.ok() ? Result<Copied>(FromPg(*pg)) : Result<Copied>(pg.status());
-      } else {
-        done = CopyAndCheck(o->db, partial);
-        if (done.ok()) {
-          if (Status s = sql::MakeSelfContained(partial); !s.ok()) done = s;
-        }
-      }
+      Result<Copied> done = BackUp(o->db, partial);
       if (!done.ok()) {
         RemoveDb(partial);
         exit = Fail(done.status());

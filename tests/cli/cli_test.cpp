@@ -24,15 +24,6 @@
 namespace cl::testing {
 namespace {
 
-// The whitespace-delimited word after the first `prefix` in `text`, or "".
-std::string WordAfter(const std::string& text, const std::string& prefix) {
-  const size_t at = text.find(prefix);
-  if (at == std::string::npos) return "";
-  const size_t start = at + prefix.size();
-  const size_t end = text.find_first_of(" \t\r\n", start);
-  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
-
 std::string ExecSql(const std::string& db_path, const std::string& sql) {
   sqlite3* db = nullptr;
   sqlite3_open(db_path.c_str(), &db);

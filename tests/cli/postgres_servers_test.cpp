@@ -19,13 +19,6 @@
 namespace cl::testing {
 namespace {
 
-std::string After(const std::string& text, const std::string& prefix) {
-  const size_t at = text.find(prefix);
-  if (at == std::string::npos) return "";
-  const size_t start = at + prefix.size();
-  return text.substr(start, text.find_first_of(" \t\r\n", start) - start);
-}
-
 class PostgresServersTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -55,7 +48,7 @@ class PostgresServersTest : public ::testing::Test {
         dir_.File(name), env_));
     const std::string out = servers_.back()->WaitForOutput(" serving http://");
     EXPECT_FALSE(out.empty()) << servers_.back()->Stderr();
-    return After(out, " serving ");
+    return WordAfter(out, " serving ");
   }
 
   TempDir dir_;

@@ -76,6 +76,14 @@ std::string TempFile(const std::string& tag) {
 
 std::string BinaryPath() { return CL_BINARY; }
 
+std::string WordAfter(const std::string& text, const std::string& prefix) {
+  const size_t at = text.find(prefix);
+  if (at == std::string::npos) return "";
+  const size_t start = at + prefix.size();
+  const size_t end = text.find_first_of(" \t\r\n", start);
+  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
 ProcessResult RunCli(const std::vector<std::string>& args, const std::string& stdin_text,
                      const std::map<std::string, std::string>& env) {
   const std::string base = TempFile("");

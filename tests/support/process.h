@@ -42,4 +42,8 @@ class ChildProcess {
 
 std::string BinaryPath();
 
+// The word after the first `prefix` in `text` (up to whitespace), "" if absent:
+// e.g. the URL after " serving " in what `serve` prints.
+std::string WordAfter(const std::string& text, const std::string& prefix);
+
 }  // namespace cl::testing
