@@ -19,7 +19,10 @@ struct PgStoreOptions {
   std::string url;       // postgres://user[:password]@host[:port]/db?...
   bool migrate = true;   // apply pending migrations on open (needs the owner role)
   int max_readers = 8;   // read connections kept open
-  int max_batch = 512;   // writes per group commit
+  // Writes per group commit. Below 64: each job's savepoint takes a
+  // subtransaction id, and past 64 in one transaction PostgreSQL's snapshots
+  // of every session overflow their subtransaction cache and slow down.
+  int max_batch = 60;
 };
 
 class PgStore final : public BatchedStore {

@@ -151,12 +151,22 @@ void BatchedStore::RunBatch(std::vector<Job*>& batch) {
     return;
   }
   size_t succeeded = 0;
-  for (Job* job : batch) {
-    Status s = c.Run("SAVEPOINT job", {});
+  // Over a network connection every statement is a round trip: there the
+  // savepoint of the next job is opened in the same message that releases
+  // the last one.
+  const bool merge_savepoints = c.dialect() == Dialect::kPostgres;
+  bool savepoint_open = false;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Job* job = batch[i];
+    Status s = savepoint_open ? Status::Ok() : c.Run("SAVEPOINT job", {});
+    savepoint_open = false;
     if (s.ok()) {
       SqlTx tx(c);
       s = RunGuarded(*job->fn, tx);
-      if (s.ok()) {
+      if (s.ok() && merge_savepoints && i + 1 < batch.size()) {
+        s = c.ExecScript("RELEASE job; SAVEPOINT job");
+        savepoint_open = s.ok();
+      } else if (s.ok()) {
         s = c.Run("RELEASE job", {});
       } else {
         // Undo only this job; the rest of the batch stands.
