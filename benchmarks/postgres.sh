@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PostgreSQL figures for `make bench`: durable change creates (16 clients) and
-# deploy gate decisions (64 connections) with 1 and 2 `changeledger serve`
+# deploy gate decisions (16 clients) with 1 and 2 `changeledger serve`
 # processes on one database, beside pgbench's durable insert rate of the same
 # bytes on the same private cluster (fsync on), all in one run.
 # Usage: benchmarks/postgres.sh BUILD_DIR [seconds-per-load-run]
@@ -82,10 +82,10 @@ echo '{"service": "gate-bench", "environment": "staging", "artifact": {"commit_s
 
 results=()
 results+=("1 server: POST /api/v1/changes, 16 clients|$(load 16 "$here/change.json" /api/v1/changes "$wtoken")")
-results+=("1 server: POST /api/v1/gate, 64 conns|$(load 64 "$work/gate.json" /api/v1/gate "$citoken")")
+results+=("1 server: POST /api/v1/gate, 16 clients|$(load 16 "$work/gate.json" /api/v1/gate "$citoken")")
 serve b
 results+=("2 servers: POST /api/v1/changes, 16 clients|$(load 16 "$here/change.json" /api/v1/changes "$wtoken")")
-results+=("2 servers: POST /api/v1/gate, 64 conns|$(load 64 "$work/gate.json" /api/v1/gate "$citoken")")
+results+=("2 servers: POST /api/v1/gate, 16 clients|$(load 16 "$work/gate.json" /api/v1/gate "$citoken")")
 
 # pgbench: the same bytes per create as one durable INSERT per transaction,
 # 16 clients, on the same cluster.
