@@ -118,7 +118,13 @@ Result<CreatedUser> UserService::Create(const Principal& who, const AuditContext
     if (!in.password) out.one_time_password = password;
   }
   CL_RETURN_IF_ERROR(WriteCredentials(d_, [&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Users().Insert(u));
+    if (Status inserted = tx.Users().Insert(u); inserted.code() == ErrorCode::kAlreadyExists) {
+      // The database's own words name its constraint; say it in the API's.
+      return Status(ErrorCode::kAlreadyExists, fmt::format("the username {} is taken", u.username),
+                    {{"/username", "already taken"}});
+    } else {
+      CL_RETURN_IF_ERROR(inserted);
+    }
     AuditRecord rec{"user.create", "user", u.id};
     rec.after = UserState(u);
     return d_.audit.Append(tx, ctx, rec).status();

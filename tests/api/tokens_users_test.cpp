@@ -162,6 +162,13 @@ TEST_F(ApiTest, MutationsAreAuditedWithActorRequestIdAndDiff) {
                               {{"Authorization", "Bearer " + admin.token}, {"X-Request-Id", "req-create-olga"}});
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = created.json()["user"]["id"];
+  // A taken name is refused in the API's words, not the database's, on every backend.
+  const int64_t audited = server().AuditCount();
+  Reply again = http().Json("POST", "/api/v1/users", {{"username", "olga"}, {"display_name", "Olga 2"}, {"roles", {"auditor"}}}, admin.token);
+  EXPECT_TRUE(IsProblem(again, 409, "already-exists")) << again.body;
+  EXPECT_TRUE(Has(again.body, "the username olga is taken")) << again.body;
+  EXPECT_FALSE(Has(again.body, "constraint")) << again.body;
+  EXPECT_EQ(server().AuditCount(), audited);
   Reply patched = http().Send("PATCH", "/api/v1/users/" + id, R"({"roles":["approver","auditor"]})",
                               {{"Authorization", "Bearer " + admin.token}, {"X-Request-Id", "req-patch-olga"}});
   ASSERT_EQ(patched.status, 200) << patched.body;

@@ -179,8 +179,11 @@ Status PgConnection::Reset() {
 namespace {
 
 Status ErrorOf(PGconn* conn, const PGresult* r, std::string_view what) {
-  std::string msg = r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+  const char* primary = r != nullptr ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  const char* detail = r != nullptr ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : nullptr;
+  std::string msg = primary != nullptr ? primary : PQerrorMessage(conn);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  if (detail != nullptr) msg += fmt::format(" ({})", detail);
   msg = fmt::format("{}: {}", what, msg);
   if (PQstatus(conn) != CONNECTION_OK) return Unavailable(msg);
   const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
