@@ -46,7 +46,7 @@ case $cmd in
     [[ ${3:-} == --durable ]] && durable=1
     mkdir -p "$dir"
     exec 9>"$dir.lock"
-    flock 9
+    flock -w 120 9 || { echo "pg-cluster: $dir.lock is held by another process" >&2; exit 1; }
     if [[ $(id -u) -eq 0 ]]; then
       id postgres >/dev/null 2>&1 || { echo "pg-cluster: no 'postgres' OS user to run the server as" >&2; exit 1; }
       chown postgres: "$dir"
@@ -66,7 +66,9 @@ case $cmd in
     else
       opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi
-    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$opts" start >/dev/null ||
+    # 9>&-: the server must not inherit the lock, or the next `start` (after a
+    # test binary started the cluster on first use) waits on it forever.
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$opts" start >/dev/null 9>&- ||
       { cat "$dir/server.log" >&2; exit 1; }
     psql=("$bindir/psql" -X -q -v ON_ERROR_STOP=1 "$(url postgres postgres)")
     "${psql[@]}" -c "DO \$\$ BEGIN
