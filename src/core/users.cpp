@@ -82,6 +82,11 @@ std::string UserService::NewOneTimePassword() {
 
 Result<CreatedUser> UserService::Create(const Principal& who, const AuditContext& ctx,
                                         const NewUser& in) {
+  return CreateGuarded(who, ctx, in, {});
+}
+
+Result<CreatedUser> UserService::CreateGuarded(const Principal& who, const AuditContext& ctx, const NewUser& in,
+                                               const std::function<Status(Tx&)>& guard) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kUsersWrite));
   std::vector<FieldError> errors;
   Append(errors, ValidateUsername(in.username, "/username"));
@@ -118,6 +123,7 @@ Result<CreatedUser> UserService::Create(const Principal& who, const AuditContext
     if (!in.password) out.one_time_password = password;
   }
   CL_RETURN_IF_ERROR(WriteCredentials(d_, [&](Tx& tx) -> Status {
+    if (guard) CL_RETURN_IF_ERROR(guard(tx));
     if (Status inserted = tx.Users().Insert(u); inserted.code() == ErrorCode::kAlreadyExists) {
       // The database's own words name its constraint; say it in the API's.
       return Status(ErrorCode::kAlreadyExists, fmt::format("the username {} is taken", u.username),
@@ -274,14 +280,22 @@ Result<std::optional<CreatedUser>> UserService::EnsureBootstrapAdmin(const Audit
     return Status::Ok();
   }));
   if (admins > 0) return std::optional<CreatedUser>();
+  // Checked again where it counts: in the transaction that creates one.
+  bool someone_else = false;
+  auto none_yet = [&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(int64_t n, tx.Users().CountEnabledWithRole(Role::kAdmin));
+    someone_else = n > 0;
+    return someone_else ? FailedPrecondition("an administrator exists") : Status::Ok();
+  };
   const Principal system = SystemPrincipal();
   for (int attempt = 0; attempt < 20; ++attempt) {
     NewUser in;
     in.username = attempt == 0 ? "admin" : fmt::format("admin{}", attempt + 1);
     in.display_name = "Administrator";
     in.roles = {"admin"};
-    Result<CreatedUser> created = Create(system, ctx, in);
+    Result<CreatedUser> created = CreateGuarded(system, ctx, in, none_yet);
     if (created.ok()) return std::optional<CreatedUser>(std::move(created).value());
+    if (someone_else) return std::optional<CreatedUser>();
     if (created.status().code() != ErrorCode::kAlreadyExists) return created.status();
   }
   return Conflict("could not find a free user name for the bootstrap administrator");

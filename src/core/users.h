@@ -5,6 +5,7 @@
 // Thread-safe (stateless apart from its dependencies).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,10 +58,16 @@ class UserService {
   Result<std::vector<User>> List(const Principal& who, const UserListQuery& q);
 
   // Creates an administrator with a one-time password if no enabled
-  // administrator exists; returns the user and password when it did.
+  // administrator exists; returns the user and password when it did. The
+  // check and the create are one transaction, so servers starting at once on
+  // one database create one administrator between them.
   Result<std::optional<CreatedUser>> EnsureBootstrapAdmin(const AuditContext& ctx);
 
  private:
+  // Create, with `guard` run first in the same write transaction (its error
+  // aborts the create); empty: no guard.
+  Result<CreatedUser> CreateGuarded(const Principal& who, const AuditContext& ctx, const NewUser& in,
+                                    const std::function<Status(Tx&)>& guard);
   Result<std::vector<Role>> ParseRoles(const std::vector<std::string>& names, UserKind kind);
   std::string NewOneTimePassword();
   const Deps& d_;

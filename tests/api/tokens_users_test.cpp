@@ -1,5 +1,6 @@
 // API tokens (shown once, hashed, scoped, expiring, revocable, last used) and
 // user administration (last admin, optimistic concurrency, audit trail).
+#include <atomic>
 #include <thread>
 
 #include "tests/api/api_fixture.h"
@@ -202,6 +203,34 @@ TEST_F(ApiTest, ReadsAreNotAudited) {
   const int64_t before = server().AuditCount();
   for (int i = 0; i < 5; ++i) http().Get("/api/v1/users", admin.token);
   EXPECT_EQ(server().AuditCount(), before);
+}
+
+// Servers starting at once on a new database (PostgreSQL) race to create the
+// first administrator: one of them does, the others see it.
+TEST_F(ApiTest, ConcurrentBootstrapsCreateOneAdministrator) {
+  const AuditContext ctx{SystemPrincipal().ToActor(), "startup", ""};
+  UserService& users = server().app().users();  // the server starts here, not in the threads
+  std::atomic<int> created{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto r = users.EnsureBootstrapAdmin(ctx);
+      if (!r.ok()) {
+        ++failed;
+      } else if (r->has_value()) {
+        ++created;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(created.load(), 1);
+  int64_t admins = 0;
+  ASSERT_TRUE(server().app().store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(admins, tx.Users().CountEnabledWithRole(Role::kAdmin));
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(admins, 1);
 }
 
 }  // namespace
