@@ -22,23 +22,21 @@ Status RunTool(const std::vector<std::string>& argv) {
   return Status::Ok();
 }
 
-// Schema version and audit verification, in the transaction open on `conn`.
-Result<PgChecked> CheckOpen(sql::PgConnection& conn, const std::string& label) {
-  PgChecked out;
-  CL_RETURN_IF_ERROR(sql::RequireCurrentSchema(conn, sql::PostgresMigrations(), label));
-  out.schema_version = sql::PostgresMigrations().back().version;
-  sql::SqlTx tx(conn);
-  out.audit = VerifyAuditLog(tx);
+// Schema version and audit verification in the read-only transaction open
+// on `conn`, which this ends; `file` is the dump whose size is reported.
+Result<PgChecked> CheckAndEnd(sql::PgConnection& conn, const std::string& label, const std::string& file) {
+  Result<PgChecked> out = PgChecked{};
+  if (Status s = sql::RequireCurrentSchema(conn, sql::PostgresMigrations(), label); !s.ok()) {
+    out = s;
+  } else {
+    out->schema_version = sql::PostgresMigrations().back().version;
+    sql::SqlTx tx(conn);
+    out->audit = VerifyAuditLog(tx);
+    std::error_code ec;
+    out->bytes = static_cast<int64_t>(fs::file_size(file, ec));
+  }
+  conn.ExecScript("COMMIT").IgnoreError();
   return out;
-}
-
-Result<bool> HasSchema(sql::PgConnection& conn) {
-  bool exists = false;
-  CL_RETURN_IF_ERROR(conn.Query("SELECT to_regclass('schema_version') IS NOT NULL", {}, [&](const sql::Row& r) {
-    exists = r.Int(0) != 0;
-    return false;
-  }));
-  return exists;
 }
 
 }  // namespace
@@ -56,19 +54,18 @@ Result<PgChecked> PgBackup(const std::string& url, const std::string& file) {
   // file and the verification below see exactly the same data.
   Status dumped = RunTool({"pg_dump", "--format=custom", "--snapshot=" + snapshot, "--file=" + file,
                            "--dbname=" + url});
-  Result<PgChecked> checked = dumped.ok() ? CheckOpen(*conn, label) : Result<PgChecked>(dumped);
-  conn->ExecScript("COMMIT").IgnoreError();
-  if (!checked.ok()) return checked.status();
-  std::error_code ec;
-  checked->bytes = static_cast<int64_t>(fs::file_size(file, ec));
-  return checked;
+  if (!dumped.ok()) {
+    conn->ExecScript("COMMIT").IgnoreError();
+    return dumped;
+  }
+  return CheckAndEnd(*conn, label, file);
 }
 
 Result<PgChecked> PgRestore(const std::string& url, const std::string& dump, bool force) {
   const std::string label = sql::RedactPostgresUrl(url);
   if (!fs::is_regular_file(dump)) return NotFound("no dump file at " + dump);
   CL_ASSIGN_OR_RETURN(auto conn, sql::PgConnection::Open(url, label));
-  CL_ASSIGN_OR_RETURN(bool has_schema, HasSchema(*conn));
+  CL_ASSIGN_OR_RETURN(bool has_schema, sql::HasSchemaVersionTable(*conn));
   if (has_schema && !force) {
     return Status(ErrorCode::kAlreadyExists,
                   fmt::format("{} already holds a Changeledger schema; restore into a new empty database "
@@ -96,12 +93,7 @@ Result<PgChecked> PgRestore(const std::string& url, const std::string& dump, boo
   argv.push_back(dump);
   CL_RETURN_IF_ERROR(RunTool(argv));
   CL_RETURN_IF_ERROR(conn->ExecScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-  Result<PgChecked> checked = CheckOpen(*conn, label);
-  conn->ExecScript("COMMIT").IgnoreError();
-  if (!checked.ok()) return checked.status();
-  std::error_code ec;
-  checked->bytes = static_cast<int64_t>(fs::file_size(dump, ec));
-  return checked;
+  return CheckAndEnd(*conn, label, dump);
 }
 
 }  // namespace cl::cli

@@ -18,11 +18,11 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/local_app.h"
-#include "storage/open_store.h"
 #include "cli/webhook_dispatcher.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "platform/log.h"
+#include "storage/open_store.h"
 
 namespace cl::cli {
 namespace {

@@ -20,12 +20,7 @@ Status EnsureVersionTable(Connection& conn) {
   if (conn.dialect() == Dialect::kSqlite) return conn.ExecScript(kCreateVersionTable);
   // Look first: the serving role may not create tables, and PostgreSQL checks
   // that right before IF NOT EXISTS.
-  bool exists = false;
-  CL_RETURN_IF_ERROR(conn.Query("SELECT to_regclass('schema_version') IS NOT NULL", {},
-                                [&](const Row& r) {
-                                  exists = r.Int(0) != 0;
-                                  return false;
-                                }));
+  CL_ASSIGN_OR_RETURN(bool exists, HasSchemaVersionTable(conn));
   return exists ? Status::Ok() : conn.ExecScript(kCreatePgVersionTable);
 }
 
@@ -41,6 +36,19 @@ Result<int> CurrentVersion(Connection& conn) {
 }
 
 }  // namespace
+
+Result<bool> HasSchemaVersionTable(Connection& conn) {
+  const std::string_view sql = conn.dialect() == Dialect::kSqlite
+                                   ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                                     "name = 'schema_version'"
+                                   : "SELECT to_regclass('schema_version') IS NOT NULL";
+  bool exists = false;
+  CL_RETURN_IF_ERROR(conn.Query(sql, {}, [&](const Row& r) {
+    exists = r.Int(0) != 0;
+    return false;
+  }));
+  return exists;
+}
 
 Result<MigrationStatus> GetMigrationStatus(Connection& conn, std::span<const Migration> all) {
   MigrationStatus st;

@@ -30,6 +30,10 @@ struct MigrationStatus {
   std::vector<std::string> pending;
 };
 
+// Whether the database holds a schema_version table (a Changeledger schema),
+// without creating it.
+Result<bool> HasSchemaVersionTable(Connection& conn);
+
 Result<MigrationStatus> GetMigrationStatus(Connection& conn, std::span<const Migration> all);
 
 // Applies every pending migration, each in its own transaction. Fails with a

@@ -1,7 +1,6 @@
 // Storage backends under test. The storage suite is written once against
-// Store and runs for every backend listed in AllBackends(); a PostgreSQL
-// backend joins by adding a StoreHarness here (backends.cpp). Each harness owns a fresh,
-// empty database on real storage.
+// Store and runs for every backend listed in AllBackends() (backends.cpp);
+// each StoreHarness owns a fresh, empty database on real storage.
 #pragma once
 
 #include <functional>

@@ -59,10 +59,4 @@ class PostgresHarness final : public StoreHarness {
 
 std::unique_ptr<StoreHarness> MakePostgresHarness() { return std::make_unique<PostgresHarness>(); }
 
-std::vector<BackendFactory> AllBackends() {
-  std::vector<BackendFactory> all{{"sqlite", MakeSqliteHarness}};
-  if (PostgresWanted()) all.push_back({"postgres", MakePostgresHarness});
-  return all;
-}
-
 }  // namespace cl::testing
