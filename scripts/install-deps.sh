@@ -22,6 +22,8 @@ PACKAGES=(
   # PostgreSQL server binaries for the test harness and benchmarks (initdb,
   # pg_ctl, pgbench); the harness starts a private cluster, never the system one
   postgresql util-linux
+  # the web UI's end-to-end tests drive Debian's Chromium (playwright-core)
+  chromium fonts-dejavu-core
 )
 
 missing=()
@@ -52,12 +54,15 @@ if ((${#missing[@]})); then
   "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# npm dev tools (OpenAPI linter). `npm ci` only when the lock file changed
-# since the last install.
-stamp=node_modules/.changeledger-lock.sha256
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
-  echo "install-deps: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" >"$stamp"
-fi
+# npm packages, pinned by their package-lock.json: the dev tools at the top
+# (OpenAPI linter, playwright-core) and the web UI's build in web/. `npm ci`
+# only when a lock file changed since the last install.
+for dir in . web; do
+  stamp=$dir/node_modules/.changeledger-lock.sha256
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+    echo "install-deps: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" >"$stamp"
+  fi
+done

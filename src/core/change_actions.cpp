@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/change_permits.h"
 #include "core/changes.h"
 #include "crypto/crypto.h"
 
@@ -12,14 +13,6 @@ namespace {
 
 bool In(ChangeState s, std::initializer_list<ChangeState> states) {
   return std::find(states.begin(), states.end(), s) != states.end();
-}
-
-Status WrongState(const Change& c, ChangeAction a, std::string_view allowed) {
-  return Conflict(fmt::format("{} is {}; {} is possible only from {}", c.Key(), Name(c.state), Name(a), allowed));
-}
-
-bool Owns(const Principal& who, const Change& c) {
-  return who.user_id == c.requestor_id || who.Can(Permission::kChangesManage);
 }
 
 std::vector<FieldError> FreezeErrors(const Policy& p, const Change& c, Timestamp start, Timestamp end) {
@@ -51,16 +44,7 @@ constexpr std::string_view kFileTypes =
 
 Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx, int64_t number,
                                   ChangeAction action, const ActionInput& in) {
-  switch (action) {
-    case ChangeAction::kStart:
-    case ChangeAction::kComplete:
-    case ChangeAction::kFail:
-    case ChangeAction::kRollback:
-      CL_RETURN_IF_ERROR(Require(who, Permission::kChangesImplement));
-      break;
-    default:
-      CL_RETURN_IF_ERROR(Require(who, Permission::kChangesWrite));
-  }
+  CL_RETURN_IF_ERROR(Require(who, ActionPermission(action)));
   if (action == ChangeAction::kVerify) {
     std::vector<FieldError> errs = CheckVerification(in.checklist);
     if (!errs.empty()) return InvalidArgument("the verification checklist is not complete", std::move(errs));
@@ -72,6 +56,7 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
   Change out;
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
+    CL_RETURN_IF_ERROR(MayAct(who, c, action));
     const Change before = c;
     const Timestamp now = d_.clock.Now();
     const bool emergency = c.content.type == ChangeType::kEmergency;
@@ -79,17 +64,16 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
     using S = ChangeState;
     switch (action) {
       case ChangeAction::kSubmit: {
-        if (c.state != S::kDraft) return WrongState(c, action, "draft");
-        if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may submit");
         CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
         const Assessment a = Evaluate(*active.policy, c.content);
         if (!a.missing_fields.empty() || !a.problems.empty()) {
           std::vector<FieldError> errs = a.missing_fields;
           errs.insert(errs.end(), a.problems.begin(), a.problems.end());
-          return InvalidArgument(fmt::format("{} cannot be submitted: {} item(s) missing or invalid under policy "
-                                             "version {}",
-                                             c.Key(), errs.size(), active.version),
-                                 std::move(errs));
+          // The message first: argument evaluation order is unspecified.
+          std::string message = fmt::format("{} cannot be submitted: {} item(s) missing or invalid under policy "
+                                            "version {}",
+                                            c.Key(), errs.size(), active.version);
+          return InvalidArgument(std::move(message), std::move(errs));
         }
         if (!a.freezes.empty() && !emergency) {
           return FailedPrecondition("the planned window falls in a change freeze",
@@ -108,10 +92,6 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         break;
       }
       case ChangeAction::kSchedule: {
-        if (c.state != S::kApproved) return WrongState(c, action, "approved");
-        if (!Owns(who, c) && who.username != c.content.implementer) {
-          return PermissionDenied("only the requestor, the implementer or a change manager may schedule");
-        }
         if (!c.content.planned_start || !c.content.planned_end) {
           return FailedPrecondition("set the planned window first", {{"/planned_window", "required to schedule"}});
         }
@@ -123,23 +103,8 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         break;
       }
       case ChangeAction::kStart: {
-        const bool ok = emergency ? In(c.state, {S::kSubmitted, S::kApproved, S::kScheduled}) : c.state == S::kScheduled;
-        if (!ok) return WrongState(c, action, emergency ? "submitted, approved or scheduled" : "scheduled");
-        if (!c.content.implementer.empty() && c.content.implementer != who.username) {
-          return PermissionDenied(fmt::format("{} is assigned to {}", c.Key(), c.content.implementer));
-        }
         CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
-        bool other = false, mine = false, compensating = false;
-        for (const Approval& a : approvals) {
-          if (!a.valid() || !a.approve) continue;
-          (a.approver == who.username ? mine : other) = true;
-          compensating = compensating || a.compensating;
-        }
-        if (mine && !other && !compensating) {
-          return SodViolation(fmt::format("you are the only approver of {}; someone else must approve it before you "
-                                          "implement it (segregation of duties)",
-                                          c.Key()));
-        }
+        CL_RETURN_IF_ERROR(MayStartGiven(who, c, approvals));
         CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
         auto errs = FreezeErrors(*active.policy, c, now, now + 1);
         if (!errs.empty()) return FailedPrecondition("the environment is in a change freeze now", std::move(errs));
@@ -166,7 +131,6 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         break;
       }
       case ChangeAction::kComplete: {
-        if (c.state != S::kInProgress) return WrongState(c, action, "in_progress");
         if (c.assessment.value("snapshots_required", false)) {
           CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
           if (!HasValidEvidence(ev, EvidenceKind::kAfterSnapshot)) {
@@ -180,46 +144,32 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         break;
       }
       case ChangeAction::kFail:
-        if (c.state != S::kInProgress) return WrongState(c, action, "in_progress");
         c.state = S::kFailed;
         break;
       case ChangeAction::kRollback:
-        if (!In(c.state, {S::kInProgress, S::kFailed, S::kImplemented})) {
-          return WrongState(c, action, "in_progress, failed or implemented");
-        }
         c.state = S::kRolledBack;
         break;
       case ChangeAction::kVerify: {
-        if (c.state != S::kImplemented) return WrongState(c, action, "implemented");
-        if (!Owns(who, c) && who.user_id != c.implementer_id) {
-          return PermissionDenied("only the requestor, the implementer or a change manager may verify");
-        }
         c.state = S::kVerified;
         c.verified_at = now;
         c.verification = {{"checklist", in.checklist}, {"by", who.username}, {"at", FormatRfc3339(now)}};
         break;
       }
       case ChangeAction::kClose: {
-        if (c.state != S::kVerified) return WrongState(c, action, "verified");
-        if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may close");
         ChangeRepo& r = tx.Changes();
         CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, r.Approvals(c.id));
         CL_ASSIGN_OR_RETURN(std::vector<Evidence> evidence, r.EvidenceOf(c.id));
         CL_ASSIGN_OR_RETURN(std::vector<Review> reviews, r.Reviews(c.id));
         std::vector<FieldError> missing = ClosureMissing(c, approvals, evidence, reviews);
         if (!missing.empty()) {
-          return FailedPrecondition(fmt::format("{} cannot close yet: {} item(s) missing", c.Key(), missing.size()),
-                                    std::move(missing));
+          std::string message = fmt::format("{} cannot close yet: {} item(s) missing", c.Key(), missing.size());
+          return FailedPrecondition(std::move(message), std::move(missing));
         }
         c.state = S::kClosed;
         c.closed_at = now;
         break;
       }
       case ChangeAction::kCancel:
-        if (!In(c.state, {S::kDraft, S::kSubmitted, S::kApproved, S::kScheduled})) {
-          return WrongState(c, action, "draft, submitted, approved or scheduled");
-        }
-        if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may cancel");
         c.state = S::kCancelled;
         break;
     }
@@ -240,37 +190,16 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
     const Change before = c;
-    const bool emergency = c.content.type == ChangeType::kEmergency;
     if ((in.content_version && *in.content_version != c.content_version) ||
         (!in.material_sha256.empty() && in.material_sha256 != c.material_hash)) {
       return Conflict(fmt::format("{} changed since you reviewed it: it is now at content version {} (material "
                                   "SHA-256 {}); nothing was recorded, review it again",
                                   c.Key(), c.content_version, c.material_hash));
     }
-    if (c.state == ChangeState::kDraft) return FailedPrecondition(fmt::format("{} is a draft; submit it first", c.Key()));
-    if (IsTerminal(c.state) || c.state == ChangeState::kFailed) {
-      return Conflict(fmt::format("{} is {}; it takes no more decisions", c.Key(), Name(c.state)));
-    }
-    if (!emergency && c.state != ChangeState::kSubmitted) {
-      if (ImplementationStarted(c.state)) {
-        return Conflict(fmt::format("{} is {}: approvals after implementation started are not possible for {} "
-                                    "changes",
-                                    c.Key(), Name(c.state), Name(c.content.type)));
-      }
-      return Conflict(fmt::format("{} is {}; approvals are given while it is submitted", c.Key(), Name(c.state)));
-    }
-    if (c.assessment.value("pre_approved", false)) {
-      return Conflict(fmt::format("{} is pre-approved by standard template {}", c.Key(), c.content.template_id));
-    }
     CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
     const Policy& policy = *active.policy;
     CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
-    for (const Approval& a : approvals) {
-      if (a.valid() && a.approver == who.username) {
-        return Conflict(fmt::format("you already {} {} (content version {})", a.approve ? "approved" : "rejected",
-                                    c.Key(), a.content_version));
-      }
-    }
+    CL_RETURN_IF_ERROR(MayDecide(who, c, approvals, policy, in.approve, in.compensating));
     // Which approver role this decision is given under.
     std::vector<std::string> required;
     for (const auto& r : c.assessment.value("required_roles", nlohmann::json::array())) required.push_back(r);
@@ -305,23 +234,9 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
                                             c.Key(), fmt::join(required, ", "), active.version));
       }
     }
-    bool compensating = false;
-    if (in.approve && IsInvolved(c, who.username)) {
-      const bool independent = progress.independent;
-      if (policy.sod.self_approval == SelfApproval::kRefuse || !independent) {
-        if (in.compensating && policy.sod.compensating_control) {
-          compensating = true;
-          c.needs_independent_review = true;
-        } else {
-          return SodViolation(fmt::format(
-              "you {} {}; the policy does not let you be its only approver. {}",
-              who.username == c.requestor ? "requested" : "are the implementer of", c.Key(),
-              policy.sod.self_approval == SelfApproval::kRefuse
-                  ? "Requestors and implementers may not approve their own changes."
-                  : "An independent approver must approve first."));
-        }
-      }
-    }
+    // MayDecide let an involved approver through only with the compensating control.
+    const bool compensating = in.approve && ApprovalNeedsCompensation(who, c, approvals, policy);
+    if (compensating) c.needs_independent_review = true;
     const Timestamp now = d_.clock.Now();
     Approval a;
     a.id = d_.ids.NewId("apr");

@@ -7,6 +7,7 @@
 
 #include <charconv>
 
+#include "core/change_permits.h"
 #include "core/notifications.h"
 
 namespace cl {
@@ -224,6 +225,8 @@ Result<ChangeDetail> ChangeService::Get(const Principal& who, int64_t number) {
     dq.limit = 200;
     CL_ASSIGN_OR_RETURN(d.deployments, p.Deployments(dq));
     CL_ASSIGN_OR_RETURN(d.artifacts, p.ArtifactsOf(d.change.id));
+    CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+    d.permits = PermitsFor(who, d.change, d.approvals, *active.policy).ToJson();
     return Status::Ok();
   }));
   const Change& c = d.change;

@@ -66,6 +66,8 @@ struct ChangeDetail {
   std::vector<IacAttachment> iac;
   std::vector<Deployment> deployments;
   std::vector<ArtifactLink> artifacts;
+  // What the reader may do to it now (ChangePermits, change_permits.h), as JSON.
+  nlohmann::json permits;
 };
 
 class ChangeService {

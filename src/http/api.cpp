@@ -61,6 +61,7 @@ Api::Api(ApiServices services, ApiOptions options)
   AddIntegrationRoutes(*this, router_);
   std::vector<std::pair<std::string, std::string>> labels;
   for (const Route& r : router_.routes()) labels.emplace_back(r.method, r.pattern);
+  labels.emplace_back("GET", "web-ui");  // WebIndex()
   metrics_ = std::make_unique<Metrics>(std::move(labels));
   services_.store.SetObserver(metrics_.get());
   openapi_ = BuildOpenApi(router_, options_.public_url);
@@ -90,7 +91,23 @@ std::string Api::SessionCookie(const Request& req, std::string_view value, int64
 }
 
 void Api::Handle(Request& req, std::function<void(Response)> respond) {
+  // GET / is the UI for a browser and the service description for API clients.
+  if (req.path == "/" && WebUi::WantsPage(req)) {
+    if (std::optional<Response> page = web_.Serve(req)) {
+      page->With("Vary", "Accept");
+      Observe(req, WebIndex(), "", *page);
+      respond(std::move(*page));
+      return;
+    }
+  }
   Match m = router_.Find(req.method, req.path);
+  if (!m.route && !m.bad_encoding) {
+    if (std::optional<Response> file = web_.Serve(req)) {
+      Observe(req, WebIndex(), "", *file);
+      respond(std::move(*file));
+      return;
+    }
+  }
   if (!m.route) {
     Response r;
     if (m.bad_encoding) {
@@ -104,7 +121,7 @@ void Api::Handle(Request& req, std::function<void(Response)> respond) {
     } else {
       r = ProblemResponse(NotFound(fmt::format("no resource at {}", req.path)), req);
     }
-    Finish(req, router_.routes().size(), "", r);
+    Finish(req, UnmatchedIndex(), "", r);
     respond(std::move(r));
     return;
   }
@@ -339,7 +356,7 @@ Response Api::Reject(int status, std::string_view detail, const Request& partial
   const ProblemType* type = ProblemByStatus(status);
   Response r = ProblemResponse(
       Status(type ? type->code : ErrorCode::kMalformed, std::string(detail)), partial);
-  Finish(partial, router_.routes().size(), "", r);
+  Finish(partial, UnmatchedIndex(), "", r);
   return r;
 }
 
@@ -350,16 +367,23 @@ void Api::Finish(const Request& req, size_t route_index, const std::string& acto
   r.With("X-Frame-Options", "DENY");
   r.With("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   r.With("Referrer-Policy", "no-referrer");
+  Observe(req, route_index, actor, r);
+}
+
+void Api::Observe(const Request& req, size_t route_index, const std::string& actor, const Response& r) {
   const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::steady_clock::now() - req.received_at)
                              .count();
   metrics_->ObserveRequest(route_index, r.status, micros);
   if (options_.access_log && log::Enabled(log::Level::kInfo)) {
-    const bool matched = route_index < router_.routes().size();
+    const std::string_view route = route_index < router_.routes().size()
+                                       ? std::string_view(router_.routes()[route_index].pattern)
+                                   : route_index == WebIndex() ? "web-ui"
+                                                               : "unmatched";
     log::Info("request", {{"request_id", req.request_id},
                           {"method", req.method},
                           {"path", req.path},
-                          {"route", matched ? router_.routes()[route_index].pattern : "unmatched"},
+                          {"route", route},
                           {"status", r.status},
                           {"duration_us", micros},
                           {"bytes_out", r.body.size()},

@@ -23,6 +23,7 @@
 #include "http/metrics.h"
 #include "http/route.h"
 #include "http/server.h"
+#include "http/web_ui.h"
 #include "platform/worker_pool.h"
 
 namespace cl::http {
@@ -91,13 +92,20 @@ class Api final : public HttpHandler {
   Status Authenticate(const Route& route, const Request& req, Ctx& ctx, Principal& storage);
   Status ParseArgs(const Route& route, const Request& req, Ctx& ctx);
   Status ParseBody(const Route& route, const Request& req, Ctx& ctx);
+  // Adds the API's headers, then Observe().
   void Finish(const Request& req, size_t route_index, const std::string& actor, Response& r);
+  // Metrics and the access-log line.
+  void Observe(const Request& req, size_t route_index, const std::string& actor, const Response& r);
+  // Metric slots after the routes: the web UI's files, then unmatched requests.
+  size_t WebIndex() const { return router_.routes().size(); }
+  size_t UnmatchedIndex() const { return router_.routes().size() + 1; }
 
   ApiServices services_;
   ApiOptions options_;
   Router router_;
   std::unique_ptr<Metrics> metrics_;
   nlohmann::json openapi_;
+  WebUi web_;
   WorkerPool pool_;
   std::atomic<int> offloaded_in_flight_{0};
   std::atomic<int> deferred_in_flight_{0};

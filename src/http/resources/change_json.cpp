@@ -162,6 +162,7 @@ nlohmann::json ChangeDetailJson(const ChangeDetail& d) {
   j["deployments"] = list(d.deployments, DeploymentJson);
   j["artifacts"] = list(d.artifacts, ArtifactLinkJson);
   j["overdue"] = d.overdue;
+  j["permits"] = d.permits;
   j["closure_missing"] = list(d.closure_missing, [](const FieldError& e) {
     return nlohmann::json{{"pointer", e.field}, {"detail", e.message}};
   });
@@ -273,7 +274,23 @@ Schema ChangeSchema(bool detail) {
                true)
         .Field("artifacts", Schema::Array(ArtifactLinkSchema()), true)
         .Field("overdue", Schema::Boolean("Emergency past its review deadline."), true)
-        .Field("closure_missing", Schema::Array(Schema::Any("{pointer, detail}")), true);
+        .Field("closure_missing", Schema::Array(Schema::Any("{pointer, detail}")), true)
+        .Field("permits",
+               Schema::Object("What the caller may do to this change now, by role, ownership, state and "
+                              "segregation of duties (fields, evidence and freezes are checked when acting).")
+                   .Field("edit", Schema::Boolean(), true)
+                   .Field("actions", Schema::Array(Schema::String().Enum({"submit", "schedule", "start", "complete",
+                                                                          "fail", "rollback", "verify", "close",
+                                                                          "cancel"})),
+                          true)
+                   .Field("approve", Schema::Boolean(), true)
+                   .Field("approve_with_compensating_control", Schema::Boolean(), true)
+                   .Field("reject", Schema::Boolean(), true)
+                   .Field("approver_roles", Schema::Array(Schema::String()), true)
+                   .Field("add_evidence", Schema::Boolean(), true)
+                   .Field("judge_evidence", Schema::Boolean(), true)
+                   .Field("review", Schema::Boolean(), true),
+               true);
   }
   return s;
 }

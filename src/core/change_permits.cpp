@@ -1,0 +1,194 @@
+#include "core/change_permits.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace cl {
+namespace {
+
+using S = ChangeState;
+
+bool In(ChangeState s, std::initializer_list<ChangeState> states) {
+  return std::find(states.begin(), states.end(), s) != states.end();
+}
+
+Status WrongState(const Change& c, ChangeAction a, std::string_view allowed) {
+  return Conflict(fmt::format("{} is {}; {} is possible only from {}", c.Key(), Name(c.state), Name(a), allowed));
+}
+
+bool Owns(const Principal& who, const Change& c) {
+  return who.user_id == c.requestor_id || who.Can(Permission::kChangesManage);
+}
+
+}  // namespace
+
+Permission ActionPermission(ChangeAction action) {
+  switch (action) {
+    case ChangeAction::kStart:
+    case ChangeAction::kComplete:
+    case ChangeAction::kFail:
+    case ChangeAction::kRollback:
+      return Permission::kChangesImplement;
+    default:
+      return Permission::kChangesWrite;
+  }
+}
+
+Status MayAct(const Principal& who, const Change& c, ChangeAction action) {
+  const bool emergency = c.content.type == ChangeType::kEmergency;
+  CL_RETURN_IF_ERROR(Require(who, ActionPermission(action)));
+  switch (action) {
+    case ChangeAction::kSubmit:
+      if (c.state != S::kDraft) return WrongState(c, action, "draft");
+      if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may submit");
+      return Status::Ok();
+    case ChangeAction::kSchedule:
+      if (c.state != S::kApproved) return WrongState(c, action, "approved");
+      if (!Owns(who, c) && who.username != c.content.implementer) {
+        return PermissionDenied("only the requestor, the implementer or a change manager may schedule");
+      }
+      return Status::Ok();
+    case ChangeAction::kStart: {
+      const bool ok = emergency ? In(c.state, {S::kSubmitted, S::kApproved, S::kScheduled}) : c.state == S::kScheduled;
+      if (!ok) return WrongState(c, action, emergency ? "submitted, approved or scheduled" : "scheduled");
+      if (!c.content.implementer.empty() && c.content.implementer != who.username) {
+        return PermissionDenied(fmt::format("{} is assigned to {}", c.Key(), c.content.implementer));
+      }
+      return Status::Ok();
+    }
+    case ChangeAction::kComplete:
+    case ChangeAction::kFail:
+      if (c.state != S::kInProgress) return WrongState(c, action, "in_progress");
+      return Status::Ok();
+    case ChangeAction::kRollback:
+      if (!In(c.state, {S::kInProgress, S::kFailed, S::kImplemented})) {
+        return WrongState(c, action, "in_progress, failed or implemented");
+      }
+      return Status::Ok();
+    case ChangeAction::kVerify:
+      if (c.state != S::kImplemented) return WrongState(c, action, "implemented");
+      if (!Owns(who, c) && who.user_id != c.implementer_id) {
+        return PermissionDenied("only the requestor, the implementer or a change manager may verify");
+      }
+      return Status::Ok();
+    case ChangeAction::kClose:
+      if (c.state != S::kVerified) return WrongState(c, action, "verified");
+      if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may close");
+      return Status::Ok();
+    case ChangeAction::kCancel:
+      if (!In(c.state, {S::kDraft, S::kSubmitted, S::kApproved, S::kScheduled})) {
+        return WrongState(c, action, "draft, submitted, approved or scheduled");
+      }
+      if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may cancel");
+      return Status::Ok();
+  }
+  return Internal("unknown change action");
+}
+
+Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals) {
+  bool other = false, mine = false, compensating = false;
+  for (const Approval& a : approvals) {
+    if (!a.valid() || !a.approve) continue;
+    (a.approver == who.username ? mine : other) = true;
+    compensating = compensating || a.compensating;
+  }
+  if (mine && !other && !compensating) {
+    return SodViolation(fmt::format("you are the only approver of {}; someone else must approve it before you "
+                                    "implement it (segregation of duties)",
+                                    c.Key()));
+  }
+  return Status::Ok();
+}
+
+bool ApprovalNeedsCompensation(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
+                               const Policy& policy) {
+  if (!IsInvolved(c, who.username)) return false;
+  return policy.sod.self_approval == SelfApproval::kRefuse || !ComputeApprovalProgress(c, approvals).independent;
+}
+
+Status MayDecide(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
+                 const Policy& policy, bool approve, bool compensating) {
+  CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
+  const bool emergency = c.content.type == ChangeType::kEmergency;
+  if (c.state == S::kDraft) return FailedPrecondition(fmt::format("{} is a draft; submit it first", c.Key()));
+  if (IsTerminal(c.state) || c.state == S::kFailed) {
+    return Conflict(fmt::format("{} is {}; it takes no more decisions", c.Key(), Name(c.state)));
+  }
+  if (!emergency && c.state != S::kSubmitted) {
+    if (ImplementationStarted(c.state)) {
+      return Conflict(fmt::format("{} is {}: approvals after implementation started are not possible for {} "
+                                  "changes",
+                                  c.Key(), Name(c.state), Name(c.content.type)));
+    }
+    return Conflict(fmt::format("{} is {}; approvals are given while it is submitted", c.Key(), Name(c.state)));
+  }
+  if (c.assessment.value("pre_approved", false)) {
+    return Conflict(fmt::format("{} is pre-approved by standard template {}", c.Key(), c.content.template_id));
+  }
+  for (const Approval& a : approvals) {
+    if (a.valid() && a.approver == who.username) {
+      return Conflict(fmt::format("you already {} {} (content version {})", a.approve ? "approved" : "rejected",
+                                  c.Key(), a.content_version));
+    }
+  }
+  if (approve && ApprovalNeedsCompensation(who, c, approvals, policy) &&
+      !(compensating && policy.sod.compensating_control)) {
+    return SodViolation(fmt::format("you {} {}; the policy does not let you be its only approver. {}",
+                                    who.username == c.requestor ? "requested" : "are the implementer of", c.Key(),
+                                    policy.sod.self_approval == SelfApproval::kRefuse
+                                        ? "Requestors and implementers may not approve their own changes."
+                                        : "An independent approver must approve first."));
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> QualifyingRoles(const Principal& who, const Change& c, const Policy& policy) {
+  std::vector<std::string> out;
+  for (const auto& r : c.assessment.value("required_roles", nlohmann::json::array())) {
+    const ApproverRole* role = policy.FindRole(r.get<std::string>());
+    if (role != nullptr && QualifiesAs(policy, *role, who.username, who.roles, c.content.service)) {
+      out.push_back(r.get<std::string>());
+    }
+  }
+  return out;
+}
+
+ChangePermits PermitsFor(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
+                         const Policy& policy) {
+  ChangePermits p;
+  const bool finished = In(c.state, {S::kClosed, S::kCancelled});
+  p.edit = MayEdit(who, c) && who.Can(Permission::kChangesWrite) && !finished;
+  for (ChangeAction a : kAllChangeActions) {
+    if (!MayAct(who, c, a).ok()) continue;
+    if (a == ChangeAction::kStart && !MayStartGiven(who, c, approvals).ok()) continue;
+    p.actions.push_back(a);
+  }
+  p.approver_roles = QualifyingRoles(who, c, policy);
+  if (!p.approver_roles.empty()) {
+    p.reject = MayDecide(who, c, approvals, policy, false, false).ok();
+    p.approve = MayDecide(who, c, approvals, policy, true, false).ok();
+    p.approve_compensating = !p.approve && MayDecide(who, c, approvals, policy, true, true).ok();
+  }
+  p.add_evidence = who.Can(Permission::kEvidenceWrite) && !finished;
+  p.judge_evidence = who.Can(Permission::kChangesApprove) && c.state != S::kClosed;
+  p.review = who.Can(Permission::kChangesApprove) && !IsInvolved(c, who.username) &&
+             ImplementationStarted(c.state) && c.state != S::kClosed;
+  return p;
+}
+
+nlohmann::json ChangePermits::ToJson() const {
+  nlohmann::json acts = nlohmann::json::array();
+  for (ChangeAction a : actions) acts.push_back(Name(a));
+  return {{"edit", edit},
+          {"actions", std::move(acts)},
+          {"approve", approve},
+          {"approve_with_compensating_control", approve_compensating},
+          {"reject", reject},
+          {"approver_roles", approver_roles},
+          {"add_evidence", add_evidence},
+          {"judge_evidence", judge_evidence},
+          {"review", review}};
+}
+
+}  // namespace cl

@@ -1,0 +1,50 @@
+// Change permits: what a principal may do to a change right now, judged by
+// permission, ownership, state and segregation of duties -- the checks
+// ChangeService makes before it looks at fields, evidence or freezes. Act and
+// Decide call these same functions, so what the web UI offers is exactly what
+// the API accepts from that user. Pure functions; thread-safe.
+#pragma once
+
+#include <vector>
+
+#include "core/changes.h"
+
+namespace cl {
+
+// The permission a lifecycle action needs (implementation steps need
+// changes:implement, the rest changes:write).
+Permission ActionPermission(ChangeAction action);
+// The role, ownership and state checks of a lifecycle action.
+Status MayAct(const Principal& who, const Change& c, ChangeAction action);
+// Starting needs an approver other than the one who starts (or the policy's
+// compensating control).
+Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals);
+// A decision's state and segregation-of-duties checks (not which approver role
+// it counts for). `compensating`: the approver asks for the compensating control.
+Status MayDecide(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
+                 const Policy& policy, bool approve, bool compensating);
+// Whether approving needs the compensating control (the approver is involved
+// and the policy wants an independent approver first).
+bool ApprovalNeedsCompensation(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
+                               const Policy& policy);
+// The required approver roles `who` qualifies for on this change.
+std::vector<std::string> QualifyingRoles(const Principal& who, const Change& c, const Policy& policy);
+
+struct ChangePermits {
+  bool edit = false;
+  std::vector<ChangeAction> actions;
+  bool approve = false;               // approve without the compensating control
+  bool approve_compensating = false;  // only with it
+  bool reject = false;
+  std::vector<std::string> approver_roles;
+  bool add_evidence = false;
+  bool judge_evidence = false;  // mark evidence valid / not verifiable / superseded
+  bool review = false;
+
+  nlohmann::json ToJson() const;
+};
+
+ChangePermits PermitsFor(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
+                         const Policy& policy);
+
+}  // namespace cl

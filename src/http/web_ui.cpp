@@ -1,0 +1,83 @@
+#include "http/web_ui.h"
+
+namespace cl::http {
+namespace {
+
+// Paths that belong to the API or the server, never to a page of the UI.
+bool IsServerPath(std::string_view path) {
+  for (std::string_view prefix : {"/api/", "/problems/", "/assets/"}) {
+    if (path.starts_with(prefix)) return true;
+  }
+  for (std::string_view exact : {"/api", "/healthz", "/readyz", "/metrics", "/openapi.json"}) {
+    if (path == exact) return true;
+  }
+  return false;
+}
+
+// "/changes/CHG-1" is a page; "/robots.txt" or "/x.js" is a file that is not there.
+bool LooksLikeFile(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return path.find('.', slash == std::string_view::npos ? 0 : slash) != std::string_view::npos;
+}
+
+bool ETagMatches(std::string_view if_none_match, std::string_view etag) {
+  if (if_none_match.empty()) return false;
+  if (if_none_match == "*") return true;
+  // A list of tags, possibly weak (W/"..."): compare the opaque parts.
+  size_t pos = 0;
+  while (pos < if_none_match.size()) {
+    size_t comma = if_none_match.find(',', pos);
+    if (comma == std::string_view::npos) comma = if_none_match.size();
+    std::string_view tag = if_none_match.substr(pos, comma - pos);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag == etag) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+WebUi::WebUi() {
+  for (const WebAsset& asset : WebAssets()) {
+    by_path_.emplace(asset.path, &asset);
+    if (asset.path == "/index.html") index_ = &asset;
+  }
+}
+
+bool WebUi::WantsPage(const Request& req) {
+  return req.Header("Accept").find("text/html") != std::string_view::npos;
+}
+
+std::optional<Response> WebUi::Serve(const Request& req) const {
+  if (req.method != "GET" && req.method != "HEAD") return std::nullopt;
+  if (auto it = by_path_.find(req.path); it != by_path_.end()) return Answer(req, *it->second);
+  if (index_ == nullptr || IsServerPath(req.path) || LooksLikeFile(req.path) || !WantsPage(req)) {
+    return std::nullopt;
+  }
+  return Answer(req, *index_);  // a route of the single-page app
+}
+
+Response WebUi::Answer(const Request& req, const WebAsset& asset) const {
+  Response r;
+  if (ETagMatches(req.Header("If-None-Match"), asset.etag)) {
+    r.status = 304;
+    r.content_type.clear();
+  } else {
+    r.content_type = std::string(asset.content_type);
+    r.body = std::string(asset.body);
+  }
+  r.With("ETag", std::string(asset.etag));
+  r.With("Cache-Control", asset.immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  r.With("X-Content-Type-Options", "nosniff");
+  r.With("Content-Security-Policy", std::string(kWebUiCsp));
+  r.With("X-Frame-Options", "DENY");
+  r.With("Referrer-Policy", "same-origin");
+  r.With("Cross-Origin-Opener-Policy", "same-origin");
+  r.With("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  return r;
+}
+
+}  // namespace cl::http
