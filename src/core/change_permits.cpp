@@ -123,7 +123,7 @@ Status MayDecide(const Principal& who, const Change& c, const std::vector<Approv
     }
     return Conflict(fmt::format("{} is {}; approvals are given while it is submitted", c.Key(), Name(c.state)));
   }
-  if (c.assessment.value("pre_approved", false)) {
+  if (c.assessment.is_object() && c.assessment.value("pre_approved", false)) {
     return Conflict(fmt::format("{} is pre-approved by standard template {}", c.Key(), c.content.template_id));
   }
   for (const Approval& a : approvals) {
@@ -145,6 +145,7 @@ Status MayDecide(const Principal& who, const Change& c, const std::vector<Approv
 
 std::vector<std::string> QualifyingRoles(const Principal& who, const Change& c, const Policy& policy) {
   std::vector<std::string> out;
+  if (!c.assessment.is_object()) return out;  // not assessed (a draft)
   for (const auto& r : c.assessment.value("required_roles", nlohmann::json::array())) {
     const ApproverRole* role = policy.FindRole(r.get<std::string>());
     if (role != nullptr && QualifiesAs(policy, *role, who.username, who.roles, c.content.service)) {

@@ -1,3 +1,101 @@
+// The application shell: a skip link, the navigation (only the sections the
+// user's permissions open), and the page for the current URL. Signed-out
+// users see the login page; a one-time password must be changed first.
+import { useEffect } from "preact/hooks";
+import { onSessionLost } from "./api";
+import { Link, match, navigate, useLocation } from "./router";
+import { can, logout, refreshSession, sessionLost, useSession } from "./session";
+import { Loading } from "./ui";
+import { LoginPage, PasswordPage } from "./pages/login";
+import { DashboardPage } from "./pages/dashboard";
+import { ChangeListPage } from "./pages/change_list";
+import { ChangeFormPage } from "./pages/change_form";
+import { ChangeDetailPage } from "./pages/change_detail";
+import { CalendarPage } from "./pages/calendar";
+import { AuditPage } from "./pages/audit";
+import { AdminPage } from "./pages/admin";
+
+onSessionLost(sessionLost);
+
+// Each section with the permissions that open it (any one of them).
+const NAV: { href: string; label: string; permissions: string[] }[] = [
+  { href: "/", label: "Dashboard", permissions: ["changes:read"] },
+  { href: "/changes", label: "Changes", permissions: ["changes:read"] },
+  { href: "/calendar", label: "Calendar", permissions: ["changes:read"] },
+  { href: "/audit", label: "Audit", permissions: ["audit:read"] },
+  { href: "/admin", label: "Admin", permissions: ["users:read", "policy:write"] },
+  { href: "/admin/tokens", label: "My API tokens", permissions: ["self:manage"] },
+];
+
+function Page({ path }: { path: string }) {
+  let m: Record<string, string> | null;
+  if (path === "/") return <DashboardPage />;
+  if (path === "/changes") return <ChangeListPage />;
+  if (path === "/changes/new") return <ChangeFormPage />;
+  if ((m = match("/changes/:key/edit", path))) return <ChangeFormPage changeKey={m.key!} />;
+  if ((m = match("/changes/:key", path))) return <ChangeDetailPage changeKey={m.key!} />;
+  if (path === "/calendar") return <CalendarPage />;
+  if (path === "/audit") return <AuditPage />;
+  if (path === "/admin" || path.startsWith("/admin/")) return <AdminPage />;
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        There is no page at <code>{path}</code>. <Link href="/">Back to the dashboard</Link>.
+      </p>
+    </section>
+  );
+}
+
 export function App() {
-  return <main>Changeledger</main>;
+  const session = useSession();
+  const loc = useLocation();
+  useEffect(() => {
+    void refreshSession();
+  }, []);
+  if (session.loading) return <Loading />;
+  if (!session.user) return <LoginPage />;
+  if (session.user.must_change_password) return <PasswordPage />;
+  const active = (href: string) => (href === "/" ? loc.path === "/" : loc.path === href || loc.path.startsWith(href + "/"));
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <Link href="/" class="brand">
+          Changeledger
+        </Link>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.filter((n) => n.permissions.some(can)).filter((n) => n.href !== "/admin/tokens" || !can("users:read")).map((n) => (
+              <li key={n.href}>
+                <Link href={n.href} aria-current={active(n.href) ? "page" : undefined}>
+                  {n.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div class="who">
+          <span title={session.user.roles.join(", ")}>
+            {session.user.display_name} <span class="muted">({session.user.username})</span>
+          </span>
+          <button
+            type="button"
+            class="link"
+            onClick={async () => {
+              await logout();
+              navigate("/", true);
+            }}
+          >
+            Log out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Page path={loc.path} />
+      </main>
+    </>
+  );
 }

@@ -1,0 +1,92 @@
+// The change calendar: scheduled and approved changes and freezes, by week.
+import { api } from "../api";
+import { formatTime, type ChangeSummary, type Page } from "../model";
+import { Link, navigate, useLocation, withQuery } from "../router";
+import { ErrorBanner, Loading, PageTitle, StateBadge, useLoad } from "../ui";
+
+interface Freeze {
+  id: string;
+  description: string;
+  environments: string[];
+  start: string;
+  end: string;
+}
+
+function monday(d: Date): Date {
+  const s = new Date(d);
+  s.setHours(0, 0, 0, 0);
+  s.setDate(s.getDate() - ((s.getDay() + 6) % 7));
+  return s;
+}
+
+function isoDate(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+export function CalendarPage() {
+  const { query } = useLocation();
+  const weekParam = query.get("week");
+  const start = monday(weekParam ? new Date(`${weekParam}T00:00:00`) : new Date());
+  const { data, error } = useLoad(async () => {
+    const states = ["approved", "scheduled", "in_progress", "implemented"];
+    const lists = await Promise.all(states.map((s) => api<Page<ChangeSummary>>("GET", withQuery("/api/v1/changes", { state: s, sort: "planned_start", limit: "500" }))));
+    const freezes = (await api<{ items: Freeze[] }>("GET", "/api/v1/freezes?all=true")).items;
+    return { changes: lists.flatMap((l) => l.items), freezes };
+  }, []);
+  const days = Array.from({ length: 7 }, (_, i) => new Date(start.getTime() + i * 86400e3));
+  const go = (delta: number) => navigate(withQuery("/calendar", { week: isoDate(new Date(start.getTime() + delta * 7 * 86400e3)) }));
+  const overlaps = (s: string | null | undefined, e: string | null | undefined, a: Date, b: Date) => !!s && new Date(s) < b && new Date(e ?? s) >= a;
+  return (
+    <section>
+      <PageTitle>Calendar</PageTitle>
+      <div class="pager" role="group" aria-label="Week">
+        <button type="button" onClick={() => go(-1)}>
+          Previous week
+        </button>
+        <strong aria-live="polite">
+          Week of {start.toLocaleDateString(undefined, { day: "numeric", month: "long", year: "numeric" })}
+        </strong>
+        <button type="button" onClick={() => go(1)}>
+          Next week
+        </button>
+        <button type="button" class="link" onClick={() => navigate("/calendar")}>
+          This week
+        </button>
+      </div>
+      <ErrorBanner error={error} />
+      {!data && !error && <Loading />}
+      {data && (
+        <ol class="week">
+          {days.map((d) => {
+            const next = new Date(d.getTime() + 86400e3);
+            const cs = data.changes.filter((c) => overlaps(c.content.planned_window?.start, c.content.planned_window?.end, d, next));
+            const fs = data.freezes.filter((f) => overlaps(f.start, f.end, d, next));
+            return (
+              <li key={d.toISOString()} class="day">
+                <h2>{d.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" })}</h2>
+                {fs.map((f) => (
+                  <p key={f.id} class="freeze">
+                    Freeze: {f.description} ({f.environments.length ? f.environments.join(", ") : "all environments"})
+                  </p>
+                ))}
+                {cs.length === 0 && fs.length === 0 && <p class="muted small">Nothing planned.</p>}
+                <ul>
+                  {cs.map((c) => (
+                    <li key={c.key}>
+                      <Link href={`/changes/${c.key}`}>{c.key}</Link> {c.title} <StateBadge state={c.state} />
+                      <div class="muted small">
+                        {c.environment} · {formatTime(c.content.planned_window?.start)}
+                      </div>
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      <p class="muted small">Ad-hoc freezes are shown; the policy's standing freeze windows are in its YAML (Admin, Policy).</p>
+    </section>
+  );
+}

@@ -1,0 +1,109 @@
+// The dashboard: what needs the user now, each a count that links to the
+// filtered list (or the page) behind it.
+import { api } from "../api";
+import type { ChangeSummary, Page } from "../model";
+import { Link, withQuery } from "../router";
+import { can, useSession } from "../session";
+import { ErrorBanner, Loading, PageTitle, useLoad } from "../ui";
+
+const LIMIT = 500;
+
+async function changes(params: Record<string, string>): Promise<ChangeSummary[]> {
+  return (await api<Page<ChangeSummary>>("GET", withQuery("/api/v1/changes", { ...params, limit: String(LIMIT) }))).items;
+}
+
+function startOfWeek(d: Date): Date {
+  const s = new Date(d);
+  s.setHours(0, 0, 0, 0);
+  s.setDate(s.getDate() - ((s.getDay() + 6) % 7));  // Monday
+  return s;
+}
+
+interface Tile {
+  label: string;
+  count: number;
+  href: string;
+  hint: string;
+}
+
+export function DashboardPage() {
+  const { user } = useSession();
+  const me = user!.username;
+  const { data, error, loading } = useLoad(async () => {
+    const now = new Date();
+    const week = startOfWeek(now);
+    const weekEnd = new Date(week.getTime() + 7 * 86400e3);
+    const [drafts, submitted, scheduled, inProgress, emergencies] = await Promise.all([
+      changes({ state: "draft", requestor: me }),
+      can("changes:approve") ? changes({ state: "submitted" }) : Promise.resolve([]),
+      changes({ state: "scheduled", sort: "planned_start" }),
+      changes({ state: "in_progress" }),
+      changes({ type: "emergency" }),
+    ]);
+    const findings = can("changes:read") ? (await api<{ items: unknown[] }>("GET", "/api/v1/findings?status=open&limit=500")).items : [];
+    const freezes = (await api<{ items: { start: string; end: string; description: string; environments: string[] }[] }>("GET", "/api/v1/freezes")).items;
+    const inWeek = scheduled.filter((c) => {
+      const s = c.content.planned_window?.start;
+      return s && new Date(s) >= week && new Date(s) < weekEnd;
+    });
+    const overdue = emergencies.filter((c) => c.review_deadline && new Date(c.review_deadline) < now && !c.retrospective_at && c.state !== "cancelled");
+    const tiles: Tile[] = [
+      { label: "My drafts", count: drafts.length, href: withQuery("/changes", { state: "draft", requestor: me }), hint: "Drafts you requested, not yet submitted" },
+    ];
+    if (can("changes:approve")) {
+      const awaiting = submitted.filter((c) => c.requestor !== me && c.implementer !== me);
+      tiles.push({ label: "Awaiting approval", count: awaiting.length, href: withQuery("/changes", { state: "submitted" }), hint: "Submitted changes someone else requested" });
+    }
+    tiles.push(
+      { label: "Scheduled this week", count: inWeek.length, href: "/calendar", hint: "Scheduled changes whose window starts this week" },
+      { label: "In progress", count: inProgress.length, href: withQuery("/changes", { state: "in_progress" }), hint: "Being implemented now" },
+      { label: "Overdue emergency retrospectives", count: overdue.length, href: withQuery("/changes", { type: "emergency" }), hint: "Emergency changes past their review deadline" },
+      { label: "Open findings", count: findings.length, href: "/audit?tab=findings", hint: "Detected control failures not yet resolved" },
+    );
+    const now_ = now.getTime();
+    const current = freezes.filter((f) => new Date(f.start).getTime() <= now_ && new Date(f.end).getTime() > now_);
+    const next = freezes.filter((f) => new Date(f.start).getTime() > now_).sort((a, b) => a.start.localeCompare(b.start))[0];
+    return { tiles, current, next };
+  }, [me]);
+  return (
+    <section>
+      <PageTitle>Dashboard</PageTitle>
+      <ErrorBanner error={error} />
+      {loading && !data && <Loading />}
+      {data && (
+        <>
+          <ul class="tiles">
+            {data.tiles.map((t) => (
+              <li key={t.label}>
+                <Link href={t.href} class="tile" aria-label={`${t.label}: ${t.count >= LIMIT ? `${LIMIT} or more` : t.count}`}>
+                  <span class="count">{t.count >= LIMIT ? `${LIMIT}+` : t.count}</span>
+                  <span class="label">{t.label}</span>
+                  <span class="hint">{t.hint}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+          <h2>Change freezes</h2>
+          {data.current.length === 0 && !data.next && <p>No ad-hoc freeze is in force or announced. The policy's standing freeze windows are on the calendar.</p>}
+          {data.current.map((f) => (
+            <p class="banner warn" key={f.start}>
+              <strong>Freeze in force</strong> until {new Date(f.end).toLocaleString()}: {f.description} ({f.environments.length ? f.environments.join(", ") : "every environment"})
+            </p>
+          ))}
+          {data.next && (
+            <p>
+              Next freeze: {new Date(data.next.start).toLocaleString()} to {new Date(data.next.end).toLocaleString()}: {data.next.description}
+            </p>
+          )}
+          {can("changes:write") && (
+            <p>
+              <Link href="/changes/new" class="button primary">
+                New change
+              </Link>
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,61 @@
+// The active policy as the forms need it: environments, categories, required
+// fields per type and standard templates, read from the policy's YAML (the
+// same document the server enforces; the server still decides on submit).
+import { parse } from "yaml";
+import { api } from "./api";
+
+export interface PolicyTemplate {
+  id: string;
+  title: string;
+  description: string;
+  category?: string;
+  parameters: { name: string; type?: string; description?: string }[];
+}
+
+export interface PolicyView {
+  version: number;
+  name: string;
+  source: string;
+  environments: string[];
+  categories: { id: string; description: string }[];
+  services: string[];
+  required: Record<string, string[]>;  // "always" | type -> field names
+  templates: PolicyTemplate[];
+}
+
+let cached: Promise<PolicyView> | null = null;
+
+export function loadPolicy(force = false): Promise<PolicyView> {
+  if (!cached || force) {
+    cached = api<{ version: number; name: string; source: string }>("GET", "/api/v1/policy").then((p) => {
+      const doc = (parse(p.source) ?? {}) as Record<string, any>;
+      const cats = doc.categories ?? {};
+      return {
+        version: p.version,
+        name: p.name,
+        source: p.source,
+        environments: Array.isArray(doc.environments) ? doc.environments.map(String) : [],
+        categories: Object.keys(cats).map((id) => ({ id, description: String(cats[id]?.description ?? "") })),
+        services: Object.keys(doc.services ?? {}),
+        required: Object.fromEntries(Object.entries(doc.required_fields ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : []])),
+        templates: Array.isArray(doc.templates)
+          ? doc.templates.map((t: any) => ({
+              id: String(t.id),
+              title: String(t.title ?? t.id),
+              description: String(t.description ?? ""),
+              category: t.category,
+              parameters: Array.isArray(t.parameters) ? t.parameters : [],
+            }))
+          : [],
+      };
+    });
+    cached.catch(() => {
+      cached = null;
+    });
+  }
+  return cached;
+}
+
+export function requiredFields(p: PolicyView, type: string): Set<string> {
+  return new Set([...(p.required.always ?? []), ...(p.required[type] ?? [])]);
+}
