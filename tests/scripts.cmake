@@ -7,3 +7,14 @@ add_test(NAME scripts.audit_offline_verify
          COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/offline_verify_test.sh $<TARGET_FILE:changeledger>)
 set_tests_properties(scripts.openapi_lint scripts.audit_offline_verify
                      PROPERTIES LABELS "scripts" TIMEOUT 300)
+
+# The web UI end to end (tests/e2e/): node's test runner drives Debian's
+# Chromium with playwright-core against the release binary on a free port.
+# Screenshots of the main pages go to build/e2e-screenshots/.
+find_program(CL_NODE node REQUIRED)
+add_test(NAME e2e.web_ui
+         COMMAND ${CL_NODE} --test --test-reporter=spec ${CMAKE_SOURCE_DIR}/tests/e2e/
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e.web_ui PROPERTIES
+    LABELS "e2e" TIMEOUT 900
+    ENVIRONMENT "CL_BINARY=$<TARGET_FILE:changeledger>;CL_SCREENSHOTS=${CMAKE_BINARY_DIR}/e2e-screenshots")

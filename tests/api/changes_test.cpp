@@ -2,6 +2,8 @@
 // based approvals, segregation of duties, approvals voided by edits,
 // standard changes, emergencies going overdue, closure and console gates,
 // and the policy itself. Every scenario ends with an intact audit chain.
+#include <algorithm>
+
 #include "tests/api/change_api_fixture.h"
 
 namespace cl::testing {
@@ -462,6 +464,62 @@ TEST_F(SmallTeamTest, RejectCancelFailAndRollbackEndTheirChanges) {
   const nlohmann::json done = http().Get(failed, p.admin.token).json();
   EXPECT_EQ(done["state"], "rolled_back");
   EXPECT_EQ(done["transitions"].back()["note"], "Reverted the chart");
+}
+
+}  // namespace
+}  // namespace cl::testing
+
+namespace cl::testing {
+namespace {
+
+// The permits in a change's representation are what the web UI offers; each
+// one must match what the API then does for that user.
+TEST_F(ChangeApiTest, PermitsOfferExactlyWhatTheApiAcceptsFromEachUser) {
+  const std::string key = Create(NormalChange("production", /*iam=*/true));
+  auto permits = [&](const TestUser& who) {
+    Reply r = http().Get("/api/v1/changes/" + key, who.token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.json()["permits"];
+  };
+  auto has = [](const nlohmann::json& list, const char* action) {
+    return std::find(list.begin(), list.end(), action) != list.end();
+  };
+  nlohmann::json draft_alice = permits(p().alice);
+  EXPECT_TRUE(draft_alice["edit"].get<bool>());
+  EXPECT_TRUE(has(draft_alice["actions"], "submit")) << draft_alice;
+  EXPECT_TRUE(has(draft_alice["actions"], "cancel")) << draft_alice;
+  EXPECT_FALSE(has(draft_alice["actions"], "start")) << draft_alice;
+  nlohmann::json draft_bob = permits(p().bob);
+  EXPECT_FALSE(draft_bob["edit"].get<bool>());
+  EXPECT_TRUE(draft_bob["actions"].empty()) << draft_bob;
+  EXPECT_FALSE(draft_bob["approve"].get<bool>()) << "a draft takes no decisions";
+  EXPECT_TRUE(IsProblem(Act(key, "submit", p().bob), 403, "forbidden")) << "bob may not submit alice's change";
+
+  ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
+  // carol approves, but not as owner or security of payments: no button, 403.
+  nlohmann::json carol = permits(p().carol);
+  EXPECT_FALSE(carol["approve"].get<bool>()) << carol;
+  EXPECT_TRUE(carol["approver_roles"].empty()) << carol;
+  EXPECT_EQ(Decide(key, p().carol).status, 403);
+  // ivan owns payments but implements this change: he may reject, not approve alone.
+  nlohmann::json ivan = permits(p().ivan);
+  EXPECT_FALSE(ivan["approve"].get<bool>()) << ivan;
+  EXPECT_TRUE(ivan["reject"].get<bool>()) << ivan;
+  EXPECT_TRUE(IsProblem(Decide(key, p().ivan), 403, "segregation-of-duties")) << "the API refuses what the permit withholds";
+  // bob is the owner: the permit and the API agree.
+  nlohmann::json bob = permits(p().bob);
+  EXPECT_TRUE(bob["approve"].get<bool>()) << bob;
+  EXPECT_EQ(bob["approver_roles"], nlohmann::json({"service_owner"})) << bob;
+  ASSERT_EQ(Decide(key, p().bob).status, 201);
+  EXPECT_FALSE(permits(p().bob)["approve"].get<bool>()) << "one decision per approver and version";
+  // An independent approval exists now: ivan may add his.
+  EXPECT_TRUE(permits(p().ivan)["approve"].get<bool>());
+  // The auditor-like admin view: every permit is a boolean or a list.
+  nlohmann::json admin = permits(p().admin);
+  for (const char* field : {"edit", "approve", "approve_with_compensating_control", "reject", "add_evidence",
+                            "judge_evidence", "review"}) {
+    EXPECT_TRUE(admin[field].is_boolean()) << field;
+  }
 }
 
 }  // namespace
