@@ -123,7 +123,9 @@ void PrintBootstrap(const CreatedUser& admin, const std::string& base_url) {
             << "    username: " << admin.user.username << "\n"
             << "    password: " << admin.one_time_password
             << "   (one-time, shown only now; you must change it at first login)\n\n"
-            << "  Log in from this machine:\n"
+            << "  Log in with a browser:\n"
+            << "    " << base_url << "/\n"
+            << "  or from this machine:\n"
             << "    " << SelfCommand() << " login --server " << base_url << " --username "
             << admin.user.username << "\n"
             << "  or with curl:\n"
