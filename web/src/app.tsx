@@ -1,7 +1,7 @@
 // The application shell: a skip link, the navigation (only the sections the
 // user's permissions open), and the page for the current URL. Signed-out
 // users see the login page; a one-time password must be changed first.
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { onSessionLost } from "./api";
 import { Link, match, navigate, useLocation } from "./router";
 import { can, logout, refreshSession, sessionLost, useSession } from "./session";
@@ -53,6 +53,15 @@ export function App() {
   useEffect(() => {
     void refreshSession();
   }, []);
+  // After moving to another page, put keyboard and screen-reader focus at its start.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById("main")?.focus();
+  }, [loc.path]);
   if (session.loading) return <Loading />;
   if (!session.user) return <LoginPage />;
   if (session.user.must_change_password) return <PasswordPage />;

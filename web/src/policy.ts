@@ -12,15 +12,25 @@ export interface PolicyTemplate {
   parameters: { name: string; type?: string; description?: string }[];
 }
 
+// A standing freeze window of the policy (ad-hoc ones come from /api/v1/freezes).
+export interface PolicyFreeze {
+  id: string;
+  description: string;
+  environments: string[];
+  start: string;
+  end: string;
+}
+
 export interface PolicyView {
   version: number;
   name: string;
   source: string;
   environments: string[];
-  categories: { id: string; description: string }[];
+  categories: { id: string; description: string; required: string[] }[];
   services: string[];
   required: Record<string, string[]>;  // "always" | type -> field names
   templates: PolicyTemplate[];
+  freezes: PolicyFreeze[];
 }
 
 let cached: Promise<PolicyView> | null = null;
@@ -35,7 +45,11 @@ export function loadPolicy(force = false): Promise<PolicyView> {
         name: p.name,
         source: p.source,
         environments: Array.isArray(doc.environments) ? doc.environments.map(String) : [],
-        categories: Object.keys(cats).map((id) => ({ id, description: String(cats[id]?.description ?? "") })),
+        categories: Object.keys(cats).map((id) => ({
+          id,
+          description: String(cats[id]?.description ?? ""),
+          required: Array.isArray(cats[id]?.required_fields) ? cats[id].required_fields.map(String) : [],
+        })),
         services: Object.keys(doc.services ?? {}),
         required: Object.fromEntries(Object.entries(doc.required_fields ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : []])),
         templates: Array.isArray(doc.templates)
@@ -47,6 +61,16 @@ export function loadPolicy(force = false): Promise<PolicyView> {
               parameters: Array.isArray(t.parameters) ? t.parameters : [],
             }))
           : [],
+        freezes: Array.isArray(doc.freeze_windows)
+          ? doc.freeze_windows.map((f: any) => ({
+              id: String(f.id),
+              description: String(f.description ?? f.id),
+              environments: Array.isArray(f.environments) ? f.environments.map(String) : [],
+              // YAML reads unquoted timestamps as dates.
+              start: f.start instanceof Date ? f.start.toISOString() : String(f.start),
+              end: f.end instanceof Date ? f.end.toISOString() : String(f.end),
+            }))
+          : [],
       };
     });
     cached.catch(() => {
@@ -56,6 +80,8 @@ export function loadPolicy(force = false): Promise<PolicyView> {
   return cached;
 }
 
-export function requiredFields(p: PolicyView, type: string): Set<string> {
-  return new Set([...(p.required.always ?? []), ...(p.required[type] ?? [])]);
+// What the policy requires of a change of this type and category.
+export function requiredFields(p: PolicyView, type: string, category: string): Set<string> {
+  const extra = p.categories.find((c) => c.id === category)?.required ?? [];
+  return new Set([...(p.required.always ?? []), ...(p.required[type] ?? []), ...extra]);
 }

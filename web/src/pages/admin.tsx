@@ -77,7 +77,7 @@ function Users() {
                 <tr key={u.id}>
                   <td>{u.username}</td>
                   <td>{u.display_name}</td>
-                  <td>{u.roles.join(", ")}</td>
+                  <td>{writable ? <RoleEditor user={u} onSaved={reload} onError={setActionError} /> : u.roles.join(", ")}</td>
                   <td>{u.kind}</td>
                   <td>{u.disabled ? "disabled" : u.must_change_password ? "must set password" : "active"}</td>
                   {writable && (
@@ -177,6 +177,41 @@ function Users() {
         </form>
       )}
     </>
+  );
+}
+
+// A user's roles, changed in place (PATCH /api/v1/users/{id}); audited by the server.
+function RoleEditor({ user, onSaved, onError }: { user: User; onSaved: () => void; onError: (e: unknown) => void }) {
+  const [roles, setRoles] = useState(user.roles);
+  const changed = roles.slice().sort().join() !== user.roles.slice().sort().join();
+  return (
+    <details>
+      <summary>{user.roles.join(", ")}</summary>
+      <fieldset>
+        <legend class="sr-only">Roles of {user.username}</legend>
+        {ROLES.map((r) => (
+          <label key={r} class="check">
+            <input type="checkbox" checked={roles.includes(r)} onChange={(e) => setRoles(e.currentTarget.checked ? [...roles, r] : roles.filter((x) => x !== r))} />
+            {r.replace("_", " ")}
+          </label>
+        ))}
+        <button
+          type="button"
+          disabled={!changed || roles.length === 0}
+          onClick={async () => {
+            onError(null);
+            try {
+              await api("PATCH", `/api/v1/users/${user.id}`, { roles });
+              onSaved();
+            } catch (e) {
+              onError(e);
+            }
+          }}
+        >
+          Save roles<span class="sr-only"> of {user.username}</span>
+        </button>
+      </fieldset>
+    </details>
   );
 }
 

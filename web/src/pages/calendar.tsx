@@ -2,6 +2,7 @@
 import { api } from "../api";
 import { formatTime, type ChangeSummary, type Page } from "../model";
 import { Link, navigate, useLocation, withQuery } from "../router";
+import { loadPolicy } from "../policy";
 import { ErrorBanner, Loading, PageTitle, StateBadge, useLoad } from "../ui";
 
 interface Freeze {
@@ -31,7 +32,9 @@ export function CalendarPage() {
   const { data, error } = useLoad(async () => {
     const states = ["approved", "scheduled", "in_progress", "implemented"];
     const lists = await Promise.all(states.map((s) => api<Page<ChangeSummary>>("GET", withQuery("/api/v1/changes", { state: s, sort: "planned_start", limit: "500" }))));
-    const freezes = (await api<{ items: Freeze[] }>("GET", "/api/v1/freezes?all=true")).items;
+    const adHoc = (await api<{ items: (Freeze & { lifted_at: string | null })[] }>("GET", "/api/v1/freezes")).items;
+    const policy = await loadPolicy();
+    const freezes: Freeze[] = [...policy.freezes.map((f) => ({ ...f, description: `${f.description} (policy)` })), ...adHoc];
     return { changes: lists.flatMap((l) => l.items), freezes };
   }, []);
   const days = Array.from({ length: 7 }, (_, i) => new Date(start.getTime() + i * 86400e3));
@@ -86,7 +89,7 @@ export function CalendarPage() {
           })}
         </ol>
       )}
-      <p class="muted small">Ad-hoc freezes are shown; the policy's standing freeze windows are in its YAML (Admin, Policy).</p>
+      <p class="muted small">Freezes: the policy's standing windows and ad-hoc freezes in force or announced.</p>
     </section>
   );
 }

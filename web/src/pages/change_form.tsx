@@ -124,7 +124,7 @@ function ChangeForm({ policy, change }: { policy: PolicyView; change: ChangeDeta
   const [busy, setBusy] = useState(false);
   const [preview, setPreview] = useState<Assessment | null>(null);
   const [previewError, setPreviewError] = useState<unknown>(null);
-  const required = useMemo(() => requiredFields(policy, form.type), [policy, form.type]);
+  const required = useMemo(() => requiredFields(policy, form.type, form.category), [policy, form.type, form.category]);
   const body = useMemo(() => toBody(form), [form]);
 
   // Risk preview: the server's policy engine on the form as it stands.

@@ -3,6 +3,7 @@
 import { api } from "../api";
 import type { ChangeSummary, Page } from "../model";
 import { Link, withQuery } from "../router";
+import { loadPolicy } from "../policy";
 import { can, useSession } from "../session";
 import { ErrorBanner, Loading, PageTitle, useLoad } from "../ui";
 
@@ -41,7 +42,8 @@ export function DashboardPage() {
       changes({ type: "emergency" }),
     ]);
     const findings = can("changes:read") ? (await api<{ items: unknown[] }>("GET", "/api/v1/findings?status=open&limit=500")).items : [];
-    const freezes = (await api<{ items: { start: string; end: string; description: string; environments: string[] }[] }>("GET", "/api/v1/freezes")).items;
+    const adHoc = (await api<{ items: { start: string; end: string; description: string; environments: string[] }[] }>("GET", "/api/v1/freezes")).items;
+    const freezes = [...(await loadPolicy()).freezes, ...adHoc];
     const inWeek = scheduled.filter((c) => {
       const s = c.content.planned_window?.start;
       return s && new Date(s) >= week && new Date(s) < weekEnd;
@@ -84,7 +86,7 @@ export function DashboardPage() {
             ))}
           </ul>
           <h2>Change freezes</h2>
-          {data.current.length === 0 && !data.next && <p>No ad-hoc freeze is in force or announced. The policy's standing freeze windows are on the calendar.</p>}
+          {data.current.length === 0 && !data.next && <p>No change freeze is in force or coming (the policy's windows and ad-hoc freezes).</p>}
           {data.current.map((f) => (
             <p class="banner warn" key={f.start}>
               <strong>Freeze in force</strong> until {new Date(f.end).toLocaleString()}: {f.description} ({f.environments.length ? f.environments.join(", ") : "every environment"})
