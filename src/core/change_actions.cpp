@@ -11,10 +11,6 @@
 namespace cl {
 namespace {
 
-bool In(ChangeState s, std::initializer_list<ChangeState> states) {
-  return std::find(states.begin(), states.end(), s) != states.end();
-}
-
 std::vector<FieldError> FreezeErrors(const Policy& p, const Change& c, Timestamp start, Timestamp end) {
   std::vector<FieldError> out;
   for (const FreezeWindow* f : FreezesHit(p, c.content.environment, c.content.type, start, end)) {
@@ -371,50 +367,14 @@ Result<Review> ChangeService::AddReview(const Principal& who, const AuditContext
     CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
     const Change before = c;
     const Timestamp now = d_.clock.Now();
-    if (IsInvolved(c, who.username)) {
-      return SodViolation(fmt::format("you requested or implemented {}; reviews must be independent", c.Key()));
-    }
-    const bool after_impl = In(c.state, {ChangeState::kImplemented, ChangeState::kVerified});
-    switch (kind) {
-      case ReviewKind::kRetrospective: {
-        if (c.content.type != ChangeType::kEmergency) {
-          return InvalidArgument("retrospective reviews are for emergency changes", {{"/kind", "emergency only"}});
-        }
-        if (!ImplementationStarted(c.state) || c.state == ChangeState::kClosed) {
-          return Conflict(fmt::format("{} is {}; the retrospective follows implementation", c.Key(), Name(c.state)));
-        }
-        CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
-        const auto& roles = active.policy->emergency.retrospective_roles;
-        bool ok = roles.empty();
-        for (const std::string& r : roles) {
-          const ApproverRole* role = active.policy->FindRole(r);
-          ok = ok || (role && QualifiesAs(*active.policy, *role, who.username, who.roles, c.content.service));
-        }
-        if (!ok) return PermissionDenied(fmt::format("retrospectives are held by {}", fmt::join(roles, ", ")));
-        if (!c.retrospective_at) c.retrospective_at = now;
-        break;
-      }
-      case ReviewKind::kPostImplementation: {
-        if (!after_impl) return Conflict(fmt::format("{} is {}; review it once implemented", c.Key(), Name(c.state)));
-        CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
-        for (const Approval& a : approvals) {
-          if (a.valid() && a.approver == who.username) {
-            return SodViolation("the post-implementation review must come from someone who did not approve");
-          }
-        }
-        break;
-      }
-      case ReviewKind::kConsoleSignoff: {
-        if (!c.assessment.value("snapshots_required", false)) {
-          return InvalidArgument(fmt::format("{} changes do not take a console sign-off", c.content.category),
-                                 {{"/kind", "console/admin categories only"}});
-        }
-        if (!after_impl) return Conflict(fmt::format("{} is {}; sign off once implemented", c.Key(), Name(c.state)));
-        CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
-        if (!HasValidEvidence(ev, EvidenceKind::kBeforeSnapshot) || !HasValidEvidence(ev, EvidenceKind::kAfterSnapshot)) {
-          return FailedPrecondition("sign-off needs both snapshots", {{"/evidence", "before_snapshot and after_snapshot"}});
-        }
-        break;
+    CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+    CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
+    CL_RETURN_IF_ERROR(MayReview(who, c, kind, approvals, *active.policy));
+    if (kind == ReviewKind::kRetrospective && !c.retrospective_at) c.retrospective_at = now;
+    if (kind == ReviewKind::kConsoleSignoff) {
+      CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
+      if (!HasValidEvidence(ev, EvidenceKind::kBeforeSnapshot) || !HasValidEvidence(ev, EvidenceKind::kAfterSnapshot)) {
+        return FailedPrecondition("sign-off needs both snapshots", {{"/evidence", "before_snapshot and after_snapshot"}});
       }
     }
     Review r{d_.ids.NewId("rev"), c.id, kind, who.user_id, who.username, outcome, notes, now};

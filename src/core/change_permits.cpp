@@ -143,6 +143,49 @@ Status MayDecide(const Principal& who, const Change& c, const std::vector<Approv
   return Status::Ok();
 }
 
+Status MayReview(const Principal& who, const Change& c, ReviewKind kind, const std::vector<Approval>& approvals,
+                 const Policy& policy) {
+  CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
+  if (IsInvolved(c, who.username)) {
+    return SodViolation(fmt::format("you requested or implemented {}; reviews must be independent", c.Key()));
+  }
+  const bool after_impl = In(c.state, {S::kImplemented, S::kVerified});
+  switch (kind) {
+    case ReviewKind::kRetrospective: {
+      if (c.content.type != ChangeType::kEmergency) {
+        return InvalidArgument("retrospective reviews are for emergency changes", {{"/kind", "emergency only"}});
+      }
+      if (!ImplementationStarted(c.state) || c.state == S::kClosed) {
+        return Conflict(fmt::format("{} is {}; the retrospective follows implementation", c.Key(), Name(c.state)));
+      }
+      const auto& roles = policy.emergency.retrospective_roles;
+      bool ok = roles.empty();
+      for (const std::string& r : roles) {
+        const ApproverRole* role = policy.FindRole(r);
+        ok = ok || (role && QualifiesAs(policy, *role, who.username, who.roles, c.content.service));
+      }
+      if (!ok) return PermissionDenied(fmt::format("retrospectives are held by {}", fmt::join(roles, ", ")));
+      return Status::Ok();
+    }
+    case ReviewKind::kPostImplementation:
+      if (!after_impl) return Conflict(fmt::format("{} is {}; review it once implemented", c.Key(), Name(c.state)));
+      for (const Approval& a : approvals) {
+        if (a.valid() && a.approver == who.username) {
+          return SodViolation("the post-implementation review must come from someone who did not approve");
+        }
+      }
+      return Status::Ok();
+    case ReviewKind::kConsoleSignoff:
+      if (!c.assessment.is_object() || !c.assessment.value("snapshots_required", false)) {
+        return InvalidArgument(fmt::format("{} changes do not take a console sign-off", c.content.category),
+                               {{"/kind", "console/admin categories only"}});
+      }
+      if (!after_impl) return Conflict(fmt::format("{} is {}; sign off once implemented", c.Key(), Name(c.state)));
+      return Status::Ok();
+  }
+  return Internal("unknown review kind");
+}
+
 std::vector<std::string> QualifyingRoles(const Principal& who, const Change& c, const Policy& policy) {
   std::vector<std::string> out;
   if (!c.assessment.is_object()) return out;  // not assessed (a draft)
@@ -173,14 +216,17 @@ ChangePermits PermitsFor(const Principal& who, const Change& c, const std::vecto
   }
   p.add_evidence = who.Can(Permission::kEvidenceWrite) && !finished;
   p.judge_evidence = who.Can(Permission::kChangesApprove) && c.state != S::kClosed;
-  p.review = who.Can(Permission::kChangesApprove) && !IsInvolved(c, who.username) &&
-             ImplementationStarted(c.state) && c.state != S::kClosed;
+  for (ReviewKind k : {ReviewKind::kRetrospective, ReviewKind::kPostImplementation, ReviewKind::kConsoleSignoff}) {
+    if (MayReview(who, c, k, approvals, policy).ok()) p.reviews.push_back(k);
+  }
   return p;
 }
 
 nlohmann::json ChangePermits::ToJson() const {
   nlohmann::json acts = nlohmann::json::array();
   for (ChangeAction a : actions) acts.push_back(Name(a));
+  nlohmann::json kinds = nlohmann::json::array();
+  for (ReviewKind k : reviews) kinds.push_back(Name(k));
   return {{"edit", edit},
           {"actions", std::move(acts)},
           {"approve", approve},
@@ -189,7 +235,7 @@ nlohmann::json ChangePermits::ToJson() const {
           {"approver_roles", approver_roles},
           {"add_evidence", add_evidence},
           {"judge_evidence", judge_evidence},
-          {"review", review}};
+          {"reviews", std::move(kinds)}};
 }
 
 }  // namespace cl

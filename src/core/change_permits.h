@@ -27,6 +27,10 @@ Status MayDecide(const Principal& who, const Change& c, const std::vector<Approv
 // and the policy wants an independent approver first).
 bool ApprovalNeedsCompensation(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
                                const Policy& policy);
+// A review's independence, role and state checks (not the evidence a console
+// sign-off needs).
+Status MayReview(const Principal& who, const Change& c, ReviewKind kind, const std::vector<Approval>& approvals,
+                 const Policy& policy);
 // The required approver roles `who` qualifies for on this change.
 std::vector<std::string> QualifyingRoles(const Principal& who, const Change& c, const Policy& policy);
 
@@ -39,7 +43,7 @@ struct ChangePermits {
   std::vector<std::string> approver_roles;
   bool add_evidence = false;
   bool judge_evidence = false;  // mark evidence valid / not verifiable / superseded
-  bool review = false;
+  std::vector<ReviewKind> reviews;  // the review kinds `who` may record now
 
   nlohmann::json ToJson() const;
 };

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/change_permits.h"
@@ -242,6 +243,40 @@ Result<std::vector<Change>> ChangeService::List(const Principal& who, const Chan
   std::vector<Change> out;
   CL_RETURN_IF_ERROR(d_.store.Read([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(out, tx.Changes().List(q));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<Change>> ChangeService::AwaitingDecision(const Principal& who, int64_t limit) {
+  CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
+  std::vector<Change> out;
+  CL_RETURN_IF_ERROR(d_.store.Read([&](Tx& tx) -> Status {
+    out.clear();
+    CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+    std::vector<Change> candidates;
+    auto add = [&](ChangeState state, std::optional<ChangeType> type) -> Status {
+      ChangeListQuery q;
+      q.state = state;
+      q.type = type;
+      q.limit = 500;
+      CL_ASSIGN_OR_RETURN(std::vector<Change> found, tx.Changes().List(q));
+      candidates.insert(candidates.end(), found.begin(), found.end());
+      return Status::Ok();
+    };
+    CL_RETURN_IF_ERROR(add(ChangeState::kSubmitted, std::nullopt));
+    for (ChangeState s : {ChangeState::kApproved, ChangeState::kScheduled, ChangeState::kInProgress,
+                          ChangeState::kImplemented, ChangeState::kVerified}) {
+      CL_RETURN_IF_ERROR(add(s, ChangeType::kEmergency));
+    }
+    std::sort(candidates.begin(), candidates.end(), [](const Change& a, const Change& b) { return a.number > b.number; });
+    for (const Change& c : candidates) {
+      if (static_cast<int64_t>(out.size()) >= limit) break;
+      if (QualifyingRoles(who, c, *active.policy).empty()) continue;
+      CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
+      const ChangePermits p = PermitsFor(who, c, approvals, *active.policy);
+      if (p.approve || p.approve_compensating || p.reject) out.push_back(c);
+    }
     return Status::Ok();
   }));
   return out;

@@ -99,6 +99,10 @@ class ChangeService {
 
   Result<ChangeDetail> Get(const Principal& who, int64_t number);
   Result<std::vector<Change>> List(const Principal& who, const ChangeListQuery& q);
+  // Changes awaiting a decision `who` may give now (ChangePermits.approve or
+  // .reject): submitted changes, and emergency changes taking approvals after
+  // the fact. Newest first, at most `limit`.
+  Result<std::vector<Change>> AwaitingDecision(const Principal& who, int64_t limit);
   Result<FileBlob> GetFile(const Principal& who, std::string_view sha256);
 
   // Raises a finding for every emergency change past its review deadline

@@ -200,6 +200,13 @@ TEST_F(ChangeApiTest, EmergencyGoesOverdueWithoutRetrospectiveAndRaisesAFinding)
   ASSERT_EQ(approval.status, 201) << approval.body;
   EXPECT_TRUE(approval.json()["retrospective"].get<bool>());
   nlohmann::json review = {{"kind", "retrospective"}, {"outcome", "accepted"}, {"notes", "Root cause understood"}};
+  // The permits say who may hold it (what the UI offers), and the API agrees.
+  auto review_permits = [&](const TestUser& who) {
+    return http().Get("/api/v1/changes/" + key, who.token).json()["permits"]["reviews"];
+  };
+  EXPECT_EQ(review_permits(p().carol), nlohmann::json({"retrospective"}));
+  EXPECT_EQ(review_permits(p().sam), nlohmann::json::array()) << "sam is not on the CAB";
+  EXPECT_EQ(review_permits(p().ivan), nlohmann::json::array()) << "the implementer is not independent";
   EXPECT_TRUE(IsProblem(http().Json("POST", "/api/v1/changes/" + key + "/reviews", review, p().sam.token), 403,
                         "forbidden"));
   ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/reviews", review, p().carol.token).status, 201);
@@ -510,16 +517,29 @@ TEST_F(ChangeApiTest, PermitsOfferExactlyWhatTheApiAcceptsFromEachUser) {
   nlohmann::json bob = permits(p().bob);
   EXPECT_TRUE(bob["approve"].get<bool>()) << bob;
   EXPECT_EQ(bob["approver_roles"], nlohmann::json({"service_owner"})) << bob;
+  auto pending = [&](const TestUser& who) {
+    Reply r = http().Get("/api/v1/me/pending-approvals", who.token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const nlohmann::json body = r.json();  // kept: a range-for over r.json()["items"] would dangle
+    std::vector<std::string> keys;
+    for (const auto& c : body["items"]) keys.push_back(c["key"]);
+    return keys;
+  };
+  EXPECT_EQ(pending(p().bob), std::vector<std::string>{key}) << "the owner's list";
+  EXPECT_TRUE(pending(p().carol).empty()) << "not carol's to decide";
+  EXPECT_EQ(pending(p().ivan), std::vector<std::string>{key}) << "ivan may still reject";
   ASSERT_EQ(Decide(key, p().bob).status, 201);
   EXPECT_FALSE(permits(p().bob)["approve"].get<bool>()) << "one decision per approver and version";
+  EXPECT_TRUE(pending(p().bob).empty()) << "decided: off bob's list";
   // An independent approval exists now: ivan may add his.
   EXPECT_TRUE(permits(p().ivan)["approve"].get<bool>());
   // The auditor-like admin view: every permit is a boolean or a list.
   nlohmann::json admin = permits(p().admin);
   for (const char* field : {"edit", "approve", "approve_with_compensating_control", "reject", "add_evidence",
-                            "judge_evidence", "review"}) {
+                            "judge_evidence"}) {
     EXPECT_TRUE(admin[field].is_boolean()) << field;
   }
+  EXPECT_TRUE(admin["reviews"].empty()) << "nothing to review before implementation";
 }
 
 }  // namespace

@@ -46,6 +46,7 @@ constexpr Row kTable[] = {
     {"GET", "/api/v1/audit/keys", "-YY--Y-"},
     {"GET", "/api/v1/audit/verification", "-YY--Y-"},
     {"GET", "/api/v1/changes", "-YYYYY-"},
+    {"GET", "/api/v1/me/pending-approvals", "-Y-Y---"},
     {"POST", "/api/v1/changes", "-YY-Y--"},
     {"GET", "/api/v1/changes/{key}", "-YYYYY-"},
     {"PATCH", "/api/v1/changes/{key}", "-YY-Y--"},

@@ -153,7 +153,10 @@ test("the change workflow from request to close, in Chromium", async (t) => {
   await t.test("a second user logs in (keyboard only) and approves", async () => {
     const { page } = bob;
     await signIn(page, "bob", { keyboard: true });
-    await openChange(page, key);
+    await page.getByRole("link", { name: "Awaiting my approval: 1" }).click();
+    await page.getByText("Changes awaiting your decision.").waitFor();
+    await page.getByRole("link", { name: key, exact: true }).click();
+    await page.getByRole("heading", { name: new RegExp(`^${key}:`) }).waitFor();
     await page.getByLabel("Comment").fill("Read-only, scoped to the deploy role.");
     await page.getByRole("button", { name: "Approve", exact: true }).click();
     await page.getByRole("status").filter({ hasText: "You approved" }).waitFor();

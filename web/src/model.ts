@@ -105,7 +105,7 @@ export interface Permits {
   approver_roles: string[];
   add_evidence: boolean;
   judge_evidence: boolean;
-  review: boolean;
+  reviews: string[];
 }
 
 export interface ChangeSummary {
@@ -150,6 +150,7 @@ export interface ChangeDetail extends ChangeSummary {
   versions: { version: number; author: string; created_at: string; material_sha256: string }[];
   closure_missing: { pointer: string; detail: string }[];
   overdue: boolean;
+  reviews: { id: string; kind: string; reviewer: string; outcome: string; notes: string; created_at: string }[];
   permits: Permits;
   verification: unknown;
 }

@@ -289,7 +289,11 @@ Schema ChangeSchema(bool detail) {
                    .Field("approver_roles", Schema::Array(Schema::String()), true)
                    .Field("add_evidence", Schema::Boolean(), true)
                    .Field("judge_evidence", Schema::Boolean(), true)
-                   .Field("review", Schema::Boolean(), true),
+                   .Field("reviews",
+                          Schema::Array(Schema::String().Enum({"retrospective", "post_implementation",
+                                                               "console_signoff"}),
+                                        "Review kinds the caller may record now."),
+                          true),
                true);
   }
   return s;

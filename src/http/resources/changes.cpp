@@ -108,6 +108,26 @@ void AddChangeRoutes(Api& api, Router& router) {
       }});
 
   router.Add(Route{
+      .method = "GET",
+      .pattern = "/api/v1/me/pending-approvals",
+      .permission = Permission::kChangesApprove,
+      .operation_id = "listMyPendingApprovals",
+      .tag = "changes",
+      .summary = "Changes awaiting my decision",
+      .description = "Submitted changes (and emergency changes taking approvals after the fact) that the caller "
+                     "may approve or reject now: qualifies for a required approver role, has not decided on this "
+                     "version, and segregation of duties allows it. Newest first.",
+      .query = {{"limit", Schema::Integer().Min(1).Max(500), "At most this many (default 100)."}},
+      .response = Schema::Object().Field("items", Schema::Array(ChangeSchema(false)), true),
+      .handler = [&api](Ctx& ctx) -> Result<Response> {
+        CL_ASSIGN_OR_RETURN(std::vector<Change> changes,
+                            api.services().changes.AwaitingDecision(*ctx.principal, ctx.IntArg("limit", 100)));
+        nlohmann::json items = nlohmann::json::array();
+        for (const Change& c : changes) items.push_back(ChangeJson(c));
+        return JsonResponse(200, {{"items", items}});
+      }});
+
+  router.Add(Route{
       .method = "POST",
       .pattern = "/api/v1/changes",
       .permission = Permission::kChangesWrite,

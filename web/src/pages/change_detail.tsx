@@ -145,6 +145,7 @@ export function ChangeDetailPage({ changeKey }: { changeKey: string }) {
         </section>
         <Approvals c={c} onDone={done} />
         <EvidenceSection c={c} onDone={done} />
+        <Reviews c={c} onDone={done} />
         {c.iac.length > 0 && <IacSection c={c} />}
         <section aria-labelledby="h-closure" class="card">
           <h2 id="h-closure">Closure checklist</h2>
@@ -456,6 +457,7 @@ function EvidenceSection({ c, onDone }: { c: ChangeDetail; onDone: (m: string) =
                 {e.status !== "valid" && ` · ${words(e.status)}: ${e.status_reason}`}
               </span>
               {e.note && <div class="small">{e.note}</div>}
+              {c.permits.judge_evidence && <JudgeEvidence c={c} evidenceId={e.id} status={e.status} onDone={onDone} />}
             </li>
           ))}
         </ul>
@@ -517,6 +519,132 @@ function EvidenceSection({ c, onDone }: { c: ChangeDetail; onDone: (m: string) =
           </Field>
           <button type="submit" disabled={busy}>
             {busy ? "Uploading…" : "Add evidence"}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+// Marks evidence valid, not verifiable or superseded, with the reason (audited).
+function JudgeEvidence({ c, evidenceId, status, onDone }: { c: ChangeDetail; evidenceId: string; status: string; onDone: (m: string) => void }) {
+  const [next, setNext] = useState(status === "valid" ? "not_verifiable" : "valid");
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <details class="small">
+      <summary>Change its status</summary>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setError(null);
+          try {
+            await api("PATCH", `/api/v1/changes/${c.key}/evidence/${evidenceId}`, { status: next, reason: reason.trim() });
+            onDone(`Evidence marked ${words(next)}.`);
+          } catch (err) {
+            setError(err);
+          }
+        }}
+      >
+        <ErrorBanner error={error} />
+        <div class="row">
+          <Field label="New status">
+            {(id) => (
+              <select id={id} value={next} onChange={(e) => setNext(e.currentTarget.value)}>
+                {["valid", "not_verifiable", "superseded"]
+                  .filter((x) => x !== status)
+                  .map((x) => (
+                    <option key={x} value={x}>
+                      {words(x)}
+                    </option>
+                  ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Reason">
+            {(id) => <input id={id} required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />}
+          </Field>
+        </div>
+        <button type="submit" disabled={!reason.trim()}>
+          Mark evidence
+        </button>
+      </form>
+    </details>
+  );
+}
+
+const REVIEW_LABELS: Record<string, string> = {
+  retrospective: "Emergency retrospective",
+  post_implementation: "Post-implementation review",
+  console_signoff: "Console change sign-off",
+};
+
+function Reviews({ c, onDone }: { c: ChangeDetail; onDone: (m: string) => void }) {
+  const kinds = c.permits.reviews;
+  const [kind, setKind] = useState(kinds[0] ?? "");
+  const [outcome, setOutcome] = useState("accepted");
+  const [notes, setNotes] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  if (c.reviews.length === 0 && kinds.length === 0) return null;
+  return (
+    <section aria-labelledby="h-reviews" class="card">
+      <h2 id="h-reviews">Reviews</h2>
+      {c.reviews.length === 0 ? (
+        <p class="muted">No reviews yet.</p>
+      ) : (
+        <ul class="evidence">
+          {c.reviews.map((r) => (
+            <li key={r.id}>
+              <strong>{REVIEW_LABELS[r.kind] ?? words(r.kind)}</strong>: {r.outcome} by {r.reviewer}, {formatTime(r.created_at)}
+              <div class="small prose">{r.notes}</div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {kinds.length > 0 && (
+        <form
+          aria-label="Record a review"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setError(null);
+            try {
+              await api("POST", `/api/v1/changes/${c.key}/reviews`, { kind: kind || kinds[0], outcome, notes: notes.trim() });
+              setNotes("");
+              onDone(`${REVIEW_LABELS[kind || kinds[0]!] ?? "Review"} recorded.`);
+            } catch (err) {
+              setError(err);
+            }
+          }}
+        >
+          <h3>Record a review</h3>
+          <ErrorBanner error={error} />
+          <Field label="Kind">
+            {(id) => (
+              <select id={id} value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+                {kinds.map((k) => (
+                  <option key={k} value={k}>
+                    {REVIEW_LABELS[k] ?? words(k)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <fieldset>
+            <legend>Outcome</legend>
+            <div class="choices">
+              {["accepted", "concerns"].map((o) => (
+                <label key={o}>
+                  <input type="radio" name="review-outcome" value={o} checked={outcome === o} onChange={() => setOutcome(o)} />
+                  {o}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <Field label="What was reviewed" help="Required: what you looked at and what you found.">
+            {(id, d) => <textarea id={id} rows={3} required aria-describedby={d} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />}
+          </Field>
+          <button type="submit" class="primary" disabled={!notes.trim()}>
+            Record review
           </button>
         </form>
       )}

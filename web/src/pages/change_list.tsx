@@ -21,8 +21,12 @@ export function ChangeListPage() {
   const apiQuery: Record<string, string | undefined> = { ...f, limit: "25" };
   apiQuery.created_from = toIso(f.created_from!, false);
   apiQuery.created_to = toIso(f.created_to!, true);
-  const key = JSON.stringify(f);
-  const { data, error, loading } = useLoad(() => api<Page<ChangeSummary>>("GET", withQuery("/api/v1/changes", apiQuery)), [key]);
+  const awaiting = query.get("awaiting") === "me";
+  const key = JSON.stringify(f) + String(awaiting);
+  const { data, error, loading } = useLoad(
+    () => (awaiting ? api<Page<ChangeSummary>>("GET", "/api/v1/me/pending-approvals?limit=500") : api<Page<ChangeSummary>>("GET", withQuery("/api/v1/changes", apiQuery))),
+    [key],
+  );
 
   const set = (name: string, value: string) => {
     const next: Record<string, string | undefined> = { ...f, [name]: value };
@@ -59,6 +63,12 @@ export function ChangeListPage() {
           </Link>
         )}
       </div>
+      {awaiting && (
+        <p class="banner ok">
+          Changes awaiting your decision. <Link href="/changes">Show all changes</Link>
+        </p>
+      )}
+      {!awaiting && (
       <form class="filters" role="search" aria-label="Filter changes" onSubmit={(e) => e.preventDefault()}>
         {select("state", "State", STATES)}
         {select("type", "Type", TYPES)}
@@ -85,6 +95,7 @@ export function ChangeListPage() {
           </button>
         )}
       </form>
+      )}
       <ErrorBanner error={error} />
       {loading && !data && <Loading />}
       {data && data.items.length === 0 && <p>No change matches these filters.</p>}

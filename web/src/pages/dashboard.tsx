@@ -34,9 +34,9 @@ export function DashboardPage() {
     const now = new Date();
     const week = startOfWeek(now);
     const weekEnd = new Date(week.getTime() + 7 * 86400e3);
-    const [drafts, submitted, scheduled, inProgress, emergencies] = await Promise.all([
+    const [drafts, awaiting, scheduled, inProgress, emergencies] = await Promise.all([
       changes({ state: "draft", requestor: me }),
-      can("changes:approve") ? changes({ state: "submitted" }) : Promise.resolve([]),
+      can("changes:approve") ? api<{ items: ChangeSummary[] }>("GET", `/api/v1/me/pending-approvals?limit=${LIMIT}`).then((r) => r.items) : Promise.resolve([]),
       changes({ state: "scheduled", sort: "planned_start" }),
       changes({ state: "in_progress" }),
       changes({ type: "emergency" }),
@@ -53,8 +53,7 @@ export function DashboardPage() {
       { label: "My drafts", count: drafts.length, href: withQuery("/changes", { state: "draft", requestor: me }), hint: "Drafts you requested, not yet submitted" },
     ];
     if (can("changes:approve")) {
-      const awaiting = submitted.filter((c) => c.requestor !== me && c.implementer !== me);
-      tiles.push({ label: "Awaiting approval", count: awaiting.length, href: withQuery("/changes", { state: "submitted" }), hint: "Submitted changes someone else requested" });
+      tiles.push({ label: "Awaiting my approval", count: awaiting.length, href: "/changes?awaiting=me", hint: "Changes you may approve or reject now" });
     }
     tiles.push(
       { label: "Scheduled this week", count: inWeek.length, href: "/calendar", hint: "Scheduled changes whose window starts this week" },
