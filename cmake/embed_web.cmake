@@ -1,7 +1,8 @@
 # Turns the web UI's build output (DIST, written by `vite build`) into OUT, a
 # C++ source that defines cl::http::WebAssets(): every file with its URL path,
-# content type and a strong ETag (its SHA-256). Run with cmake -P. OUT is
-# rewritten only when its text changes, so an unchanged UI costs no rebuild.
+# content type, a strong ETag (its SHA-256) and, for text, a gzip copy the
+# server sends to browsers that accept it. Run with cmake -P. OUT is rewritten
+# only when its text changes, so an unchanged UI costs no rebuild.
 cmake_minimum_required(VERSION 3.25)
 
 file(GLOB_RECURSE files RELATIVE "${DIST}" "${DIST}/*")
@@ -47,7 +48,25 @@ foreach(rel IN LISTS files)
     set(immutable false)
   endif()
   string(APPEND data "const unsigned char kFile${i}[] = {${bytes}0x00};\n")
-  string(APPEND table "    {\"/${rel}\", \"${type}\", std::string_view(reinterpret_cast<const char*>(kFile${i}), ${size}), \"\\\"${sha}\\\"\", ${immutable}},\n")
+  # Text compresses several-fold; images and fonts are compressed already.
+  set(gzip_view "std::string_view()")
+  if(type MATCHES "^text/|^image/svg|^application/json")
+    set(gz "${OUT}.${i}.gz")
+    file(ARCHIVE_CREATE OUTPUT "${gz}" PATHS "${DIST}/${rel}" FORMAT raw COMPRESSION GZip COMPRESSION_LEVEL 9)
+    file(READ "${gz}" gzhex HEX)
+    file(SIZE "${gz}" gzsize)
+    file(REMOVE "${gz}")
+    # Zero the header's timestamp (bytes 4-7) so the same UI embeds the same bytes.
+    string(SUBSTRING "${gzhex}" 0 8 gzhead)
+    string(SUBSTRING "${gzhex}" 16 -1 gztail)
+    set(gzhex "${gzhead}00000000${gztail}")
+    if(gzsize LESS size)
+      string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," gzbytes "${gzhex}")
+      string(APPEND data "const unsigned char kGzip${i}[] = {${gzbytes}0x00};\n")
+      set(gzip_view "std::string_view(reinterpret_cast<const char*>(kGzip${i}), ${gzsize})")
+    endif()
+  endif()
+  string(APPEND table "    {\"/${rel}\", \"${type}\", std::string_view(reinterpret_cast<const char*>(kFile${i}), ${size}), ${gzip_view}, \"\\\"${sha}\\\"\", ${immutable}},\n")
   math(EXPR i "${i} + 1")
 endforeach()
 if(i EQUAL 0)

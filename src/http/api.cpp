@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "crypto/crypto.h"
@@ -94,7 +95,14 @@ void Api::Handle(Request& req, std::function<void(Response)> respond) {
   // GET / is the UI for a browser and the service description for API clients.
   if (req.path == "/" && WebUi::WantsPage(req)) {
     if (std::optional<Response> page = web_.Serve(req)) {
-      page->With("Vary", "Accept");
+      // One Vary header: the UI may already vary by Accept-Encoding.
+      auto vary = std::find_if(page->headers.begin(), page->headers.end(),
+                               [](const auto& h) { return h.first == "Vary"; });
+      if (vary == page->headers.end()) {
+        page->With("Vary", "Accept");
+      } else {
+        vary->second += ", Accept";
+      }
       Observe(req, WebIndex(), "", *page);
       respond(std::move(*page));
       return;

@@ -38,6 +38,33 @@ bool ETagMatches(std::string_view if_none_match, std::string_view etag) {
   return false;
 }
 
+// Whether Accept-Encoding allows gzip ("gzip", "gzip;q=0.5", "*"; not "q=0").
+bool AcceptsGzip(std::string_view header) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t comma = header.find(',', pos);
+    if (comma == std::string_view::npos) comma = header.size();
+    std::string_view item = header.substr(pos, comma - pos);
+    pos = comma + 1;
+    const size_t semi = item.find(';');
+    std::string_view name = item.substr(0, semi);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name != "gzip" && name != "*") continue;
+    if (semi == std::string_view::npos) return true;
+    std::string_view params = item.substr(semi + 1);
+    const size_t q = params.find("q=");
+    if (q == std::string_view::npos) return true;
+    std::string_view value = params.substr(q + 2);
+    value = value.substr(0, value.find(';'));
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    // q=0, q=0.0, q=0.000 refuse; any other weight accepts.
+    const bool zero = !value.empty() && value.front() == '0' && value.find_first_not_of("0.") == std::string_view::npos;
+    if (!zero) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 WebUi::WebUi() {
@@ -62,14 +89,20 @@ std::optional<Response> WebUi::Serve(const Request& req) const {
 
 Response WebUi::Answer(const Request& req, const WebAsset& asset) const {
   Response r;
-  if (ETagMatches(req.Header("If-None-Match"), asset.etag)) {
+  const bool gzip = !asset.gzip.empty() && AcceptsGzip(req.Header("Accept-Encoding"));
+  // Each encoding is its own representation, so it has its own strong ETag.
+  std::string etag(asset.etag);
+  if (gzip) etag.insert(etag.size() - 1, "-gzip");
+  if (ETagMatches(req.Header("If-None-Match"), etag)) {
     r.status = 304;
     r.content_type.clear();
   } else {
     r.content_type = std::string(asset.content_type);
-    r.body = std::string(asset.body);
+    r.body = std::string(gzip ? asset.gzip : asset.body);
+    if (gzip) r.With("Content-Encoding", "gzip");
   }
-  r.With("ETag", std::string(asset.etag));
+  if (!asset.gzip.empty()) r.With("Vary", "Accept-Encoding");
+  r.With("ETag", std::move(etag));
   r.With("Cache-Control", asset.immutable ? "public, max-age=31536000, immutable" : "no-cache");
   r.With("X-Content-Type-Options", "nosniff");
   r.With("Content-Security-Policy", std::string(kWebUiCsp));

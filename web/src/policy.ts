@@ -1,7 +1,6 @@
 // The active policy as the forms need it: environments, categories, required
 // fields per type and standard templates, read from the policy's YAML (the
 // same document the server enforces; the server still decides on submit).
-import { parse } from "yaml";
 import { api } from "./api";
 
 export interface PolicyTemplate {
@@ -37,8 +36,9 @@ let cached: Promise<PolicyView> | null = null;
 
 export function loadPolicy(force = false): Promise<PolicyView> {
   if (!cached || force) {
-    cached = api<{ version: number; name: string; source: string }>("GET", "/api/v1/policy").then((p) => {
-      const doc = (parse(p.source) ?? {}) as Record<string, any>;
+    // The YAML parser is most of the UI's script: loaded only by pages that need the policy.
+    cached = Promise.all([api<{ version: number; name: string; source: string }>("GET", "/api/v1/policy"), import("yaml")]).then(([p, yaml]) => {
+      const doc = (yaml.parse(p.source) ?? {}) as Record<string, any>;
       const cats = doc.categories ?? {};
       return {
         version: p.version,
