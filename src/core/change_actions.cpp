@@ -199,11 +199,8 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
     // Which approver role this decision is given under.
     std::vector<std::string> required;
     for (const auto& r : c.assessment.value("required_roles", nlohmann::json::array())) required.push_back(r);
-    const ApprovalProgress progress = ComputeApprovalProgress(c, approvals);
-    auto qualifies = [&](const std::string& role) {
-      const ApproverRole* r = policy.FindRole(role);
-      return r != nullptr && QualifiesAs(policy, *r, who.username, who.roles, c.content.service);
-    };
+    const std::vector<std::string> mine = QualifyingRoles(who, c, policy);
+    auto qualifies = [&](const std::string& role) { return std::find(mine.begin(), mine.end(), role) != mine.end(); };
     std::string role = in.role;
     if (!role.empty()) {
       if (std::find(required.begin(), required.end(), role) == required.end()) {
@@ -215,15 +212,14 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
                                             c.content.service, active.version));
       }
     } else {
-      for (const RoleProgress& rp : progress.roles) {
+      // The first outstanding role `who` qualifies for, else the first they qualify for at all.
+      for (const RoleProgress& rp : ComputeApprovalProgress(c, approvals).roles) {
         if (rp.approved_by.empty() && qualifies(rp.role)) {
           role = rp.role;
           break;
         }
       }
-      for (size_t i = 0; role.empty() && i < required.size(); ++i) {
-        if (qualifies(required[i])) role = required[i];
-      }
+      if (role.empty() && !mine.empty()) role = mine.front();
       if (role.empty()) {
         return PermissionDenied(fmt::format("you do not qualify for any approver role {} needs ({}) under policy "
                                             "version {}",

@@ -17,10 +17,6 @@ Status WrongState(const Change& c, ChangeAction a, std::string_view allowed) {
   return Conflict(fmt::format("{} is {}; {} is possible only from {}", c.Key(), Name(c.state), Name(a), allowed));
 }
 
-bool Owns(const Principal& who, const Change& c) {
-  return who.user_id == c.requestor_id || who.Can(Permission::kChangesManage);
-}
-
 }  // namespace
 
 Permission ActionPermission(ChangeAction action) {
@@ -41,11 +37,11 @@ Status MayAct(const Principal& who, const Change& c, ChangeAction action) {
   switch (action) {
     case ChangeAction::kSubmit:
       if (c.state != S::kDraft) return WrongState(c, action, "draft");
-      if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may submit");
+      if (!MayEdit(who, c)) return PermissionDenied("only the requestor or a change manager may submit");
       return Status::Ok();
     case ChangeAction::kSchedule:
       if (c.state != S::kApproved) return WrongState(c, action, "approved");
-      if (!Owns(who, c) && who.username != c.content.implementer) {
+      if (!MayEdit(who, c) && who.username != c.content.implementer) {
         return PermissionDenied("only the requestor, the implementer or a change manager may schedule");
       }
       return Status::Ok();
@@ -68,19 +64,19 @@ Status MayAct(const Principal& who, const Change& c, ChangeAction action) {
       return Status::Ok();
     case ChangeAction::kVerify:
       if (c.state != S::kImplemented) return WrongState(c, action, "implemented");
-      if (!Owns(who, c) && who.user_id != c.implementer_id) {
+      if (!MayEdit(who, c) && who.user_id != c.implementer_id) {
         return PermissionDenied("only the requestor, the implementer or a change manager may verify");
       }
       return Status::Ok();
     case ChangeAction::kClose:
       if (c.state != S::kVerified) return WrongState(c, action, "verified");
-      if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may close");
+      if (!MayEdit(who, c)) return PermissionDenied("only the requestor or a change manager may close");
       return Status::Ok();
     case ChangeAction::kCancel:
       if (!In(c.state, {S::kDraft, S::kSubmitted, S::kApproved, S::kScheduled})) {
         return WrongState(c, action, "draft, submitted, approved or scheduled");
       }
-      if (!Owns(who, c)) return PermissionDenied("only the requestor or a change manager may cancel");
+      if (!MayEdit(who, c)) return PermissionDenied("only the requestor or a change manager may cancel");
       return Status::Ok();
   }
   return Internal("unknown change action");

@@ -129,7 +129,8 @@ class ChangeService {
   PolicyService& policies_;
 };
 
-// The requestor or a change manager may edit a change's content.
+// The requestor or a change manager: may edit a change's content and submit,
+// close or cancel it.
 bool MayEdit(const Principal& who, const Change& c);
 
 // Reads "CHG-42" or "42".

@@ -20,49 +20,49 @@ bool LooksLikeFile(std::string_view path) {
   return path.find('.', slash == std::string_view::npos ? 0 : slash) != std::string_view::npos;
 }
 
-bool ETagMatches(std::string_view if_none_match, std::string_view etag) {
-  if (if_none_match.empty()) return false;
-  if (if_none_match == "*") return true;
-  // A list of tags, possibly weak (W/"..."): compare the opaque parts.
-  size_t pos = 0;
-  while (pos < if_none_match.size()) {
-    size_t comma = if_none_match.find(',', pos);
-    if (comma == std::string_view::npos) comma = if_none_match.size();
-    std::string_view tag = if_none_match.substr(pos, comma - pos);
-    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
-    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
-    if (tag.starts_with("W/")) tag.remove_prefix(2);
-    if (tag == etag) return true;
-    pos = comma + 1;
-  }
-  return false;
-}
-
-// Whether Accept-Encoding allows gzip ("gzip", "gzip;q=0.5", "*"; not "q=0").
-bool AcceptsGzip(std::string_view header) {
+// Calls `item` with each trimmed element of a comma-separated header value
+// until it returns true; returns whether one did.
+template <typename Fn>
+bool AnyListItem(std::string_view header, Fn item) {
   size_t pos = 0;
   while (pos < header.size()) {
     size_t comma = header.find(',', pos);
     if (comma == std::string_view::npos) comma = header.size();
-    std::string_view item = header.substr(pos, comma - pos);
+    std::string_view v = header.substr(pos, comma - pos);
     pos = comma + 1;
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    if (item(v)) return true;
+  }
+  return false;
+}
+
+bool ETagMatches(std::string_view if_none_match, std::string_view etag) {
+  if (if_none_match == "*") return true;
+  // A list of tags, possibly weak (W/"..."): compare the opaque parts.
+  return AnyListItem(if_none_match, [&](std::string_view tag) {
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    return tag == etag;
+  });
+}
+
+// Whether Accept-Encoding allows gzip ("gzip", "gzip;q=0.5", "*"; not "q=0").
+bool AcceptsGzip(std::string_view header) {
+  return AnyListItem(header, [](std::string_view item) {
     const size_t semi = item.find(';');
     std::string_view name = item.substr(0, semi);
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
     while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    if (name != "gzip" && name != "*") continue;
+    if (name != "gzip" && name != "*") return false;
     if (semi == std::string_view::npos) return true;
-    std::string_view params = item.substr(semi + 1);
+    const std::string_view params = item.substr(semi + 1);
     const size_t q = params.find("q=");
     if (q == std::string_view::npos) return true;
     std::string_view value = params.substr(q + 2);
     value = value.substr(0, value.find(';'));
     while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
     // q=0, q=0.0, q=0.000 refuse; any other weight accepts.
-    const bool zero = !value.empty() && value.front() == '0' && value.find_first_not_of("0.") == std::string_view::npos;
-    if (!zero) return true;
-  }
-  return false;
+    return !(!value.empty() && value.front() == '0' && value.find_first_not_of("0.") == std::string_view::npos);
+  });
 }
 
 }  // namespace

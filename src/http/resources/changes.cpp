@@ -47,6 +47,12 @@ std::string CursorFor(const Change& c, ChangeSort sort) {
   return std::to_string(c.number);
 }
 
+nlohmann::json ChangesJson(const std::vector<Change>& changes) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const Change& c : changes) items.push_back(ChangeJson(c));
+  return items;
+}
+
 }  // namespace
 
 void AddChangeRoutes(Api& api, Router& router) {
@@ -100,11 +106,9 @@ void AddChangeRoutes(Api& api, Router& router) {
         if (ctx.args.contains("after")) CL_RETURN_IF_ERROR(ParseCursor(ctx.Arg("after"), q));
         q.limit = ctx.IntArg("limit", 50);
         CL_ASSIGN_OR_RETURN(std::vector<Change> changes, api.services().changes.List(*ctx.principal, q));
-        nlohmann::json items = nlohmann::json::array();
-        for (const Change& c : changes) items.push_back(ChangeJson(c));
         nlohmann::json next = nullptr;
         if (static_cast<int64_t>(changes.size()) == q.limit) next = CursorFor(changes.back(), q.sort);
-        return JsonResponse(200, {{"items", items}, {"next_after", next}});
+        return JsonResponse(200, {{"items", ChangesJson(changes)}, {"next_after", next}});
       }});
 
   router.Add(Route{
@@ -122,9 +126,7 @@ void AddChangeRoutes(Api& api, Router& router) {
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         CL_ASSIGN_OR_RETURN(std::vector<Change> changes,
                             api.services().changes.AwaitingDecision(*ctx.principal, ctx.IntArg("limit", 100)));
-        nlohmann::json items = nlohmann::json::array();
-        for (const Change& c : changes) items.push_back(ChangeJson(c));
-        return JsonResponse(200, {{"items", items}});
+        return JsonResponse(200, {{"items", ChangesJson(changes)}});
       }});
 
   router.Add(Route{
