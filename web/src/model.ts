@@ -199,3 +199,26 @@ export function formatTime(iso: string | null | undefined): string {
   if (isNaN(d.getTime())) return iso;
   return d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
+
+// Monday 00:00 local time of the week containing `d`.
+export function startOfWeek(d: Date): Date {
+  const s = new Date(d);
+  s.setHours(0, 0, 0, 0);
+  s.setDate(s.getDate() - ((s.getDay() + 6) % 7));
+  return s;
+}
+
+// One event of the audit log as GET /api/v1/audit/events returns it.
+export interface AuditItem {
+  seq: number;
+  hash: string;
+  event: {
+    action: string;
+    time: string;
+    actor: { id: string; name: string; via: string };
+    object: { type: string; id: string };
+    request_id: string;
+    details?: Record<string, unknown>;
+    changes?: Record<string, { from: unknown; to: unknown }>;
+  };
+}

@@ -81,6 +81,13 @@ export function loadPolicy(force = false): Promise<PolicyView> {
 }
 
 // What the policy requires of a change of this type and category.
+// Every freeze in force or announced: the policy's standing windows and the
+// ad-hoc ones (GET /api/v1/freezes, lifted ones left out by the server).
+export async function loadFreezes(): Promise<(PolicyFreeze & { from_policy: boolean })[]> {
+  const [policy, adHoc] = await Promise.all([loadPolicy(), api<{ items: PolicyFreeze[] }>("GET", "/api/v1/freezes")]);
+  return [...policy.freezes.map((f) => ({ ...f, from_policy: true })), ...adHoc.items.map((f) => ({ ...f, from_policy: false }))];
+}
+
 export function requiredFields(p: PolicyView, type: string, category: string): Set<string> {
   const extra = p.categories.find((c) => c.id === category)?.required ?? [];
   return new Set([...(p.required.always ?? []), ...(p.required[type] ?? []), ...extra]);

@@ -1,7 +1,7 @@
 // A small history-API router: the URL is the state (path plus query), so
 // filters and pages survive reloads and can be shared as links.
 import type { ComponentChildren, JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useSubscription } from "./subscribe";
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -22,14 +22,7 @@ export interface Loc {
 }
 
 export function useLocation(): Loc {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    const l = () => setTick((t) => t + 1);
-    listeners.add(l);
-    return () => {
-      listeners.delete(l);
-    };
-  }, []);
+  useSubscription(listeners);
   return { path: location.pathname, query: new URLSearchParams(location.search) };
 }
 

@@ -1,8 +1,8 @@
 // The signed-in user: who they are and what they may do (GET /api/v1/me),
 // shared by every page. The UI asks `can(permission)` before it offers an
 // action, so it never sends a request the API would refuse for the role.
-import { useEffect, useState } from "preact/hooks";
 import { api, setCsrfToken } from "./api";
+import { useSubscription } from "./subscribe";
 
 export interface User {
   id: string;
@@ -31,14 +31,7 @@ function set(next: SessionState) {
 }
 
 export function useSession(): SessionState {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    const l = () => setTick((t) => t + 1);
-    listeners.add(l);
-    return () => {
-      listeners.delete(l);
-    };
-  }, []);
+  useSubscription(listeners);
   return state;
 }
 

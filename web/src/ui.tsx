@@ -131,3 +131,21 @@ export function PageTitle({ children }: { children: ComponentChildren }) {
   }, [children]);
   return <h1>{children}</h1>;
 }
+
+// "First page" / "Next page" for keyset-paged lists; a button shows only with its action.
+export function Pager({ first, next }: { first?: (() => void) | undefined; next?: (() => void) | undefined }) {
+  return (
+    <nav class="pager" aria-label="Pages">
+      {first && (
+        <button type="button" onClick={first}>
+          First page
+        </button>
+      )}
+      {next && (
+        <button type="button" onClick={next}>
+          Next page
+        </button>
+      )}
+    </nav>
+  );
+}

@@ -2,15 +2,10 @@
 // whole hash chain and its signed checkpoints on the server, and findings.
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { formatTime } from "../model";
+import { formatTime, type AuditItem } from "../model";
 import { navigate, useLocation, withQuery } from "../router";
-import { ErrorBanner, Field, Loading, PageTitle, useLoad } from "../ui";
+import { ErrorBanner, Field, Loading, PageTitle, Pager, useLoad } from "../ui";
 
-interface AuditItem {
-  seq: number;
-  hash: string;
-  event: { action: string; time: string; actor: { id: string; name: string; via: string }; object: { type: string; id: string }; request_id: string; changes?: Record<string, { from: unknown; to: unknown }> };
-}
 interface Verification {
   ok: boolean;
   events_checked: number;
@@ -137,18 +132,10 @@ function Events() {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages">
-        {f.after && (
-          <button type="button" onClick={() => set("after", "")}>
-            First page
-          </button>
-        )}
-        {data?.next_after != null && data.items.length === 50 && (
-          <button type="button" onClick={() => set("after", String(data.next_after))}>
-            Next page
-          </button>
-        )}
-      </nav>
+      <Pager
+        first={f.after ? () => set("after", "") : undefined}
+        next={data?.next_after != null && data.items.length === 50 ? () => set("after", String(data.next_after)) : undefined}
+      />
     </>
   );
 }

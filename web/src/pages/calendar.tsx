@@ -1,24 +1,9 @@
 // The change calendar: scheduled and approved changes and freezes, by week.
 import { api } from "../api";
-import { formatTime, type ChangeSummary, type Page } from "../model";
+import { formatTime, startOfWeek, type ChangeSummary, type Page } from "../model";
 import { Link, navigate, useLocation, withQuery } from "../router";
-import { loadPolicy } from "../policy";
+import { loadFreezes } from "../policy";
 import { ErrorBanner, Loading, PageTitle, StateBadge, useLoad } from "../ui";
-
-interface Freeze {
-  id: string;
-  description: string;
-  environments: string[];
-  start: string;
-  end: string;
-}
-
-function monday(d: Date): Date {
-  const s = new Date(d);
-  s.setHours(0, 0, 0, 0);
-  s.setDate(s.getDate() - ((s.getDay() + 6) % 7));
-  return s;
-}
 
 function isoDate(d: Date): string {
   const pad = (n: number) => String(n).padStart(2, "0");
@@ -28,14 +13,11 @@ function isoDate(d: Date): string {
 export function CalendarPage() {
   const { query } = useLocation();
   const weekParam = query.get("week");
-  const start = monday(weekParam ? new Date(`${weekParam}T00:00:00`) : new Date());
+  const start = startOfWeek(weekParam ? new Date(`${weekParam}T00:00:00`) : new Date());
   const { data, error } = useLoad(async () => {
     const states = ["approved", "scheduled", "in_progress", "implemented"];
     const lists = await Promise.all(states.map((s) => api<Page<ChangeSummary>>("GET", withQuery("/api/v1/changes", { state: s, sort: "planned_start", limit: "500" }))));
-    const adHoc = (await api<{ items: (Freeze & { lifted_at: string | null })[] }>("GET", "/api/v1/freezes")).items;
-    const policy = await loadPolicy();
-    const freezes: Freeze[] = [...policy.freezes.map((f) => ({ ...f, description: `${f.description} (policy)` })), ...adHoc];
-    return { changes: lists.flatMap((l) => l.items), freezes };
+    return { changes: lists.flatMap((l) => l.items), freezes: await loadFreezes() };
   }, []);
   const days = Array.from({ length: 7 }, (_, i) => new Date(start.getTime() + i * 86400e3));
   const go = (delta: number) => navigate(withQuery("/calendar", { week: isoDate(new Date(start.getTime() + delta * 7 * 86400e3)) }));
@@ -70,7 +52,8 @@ export function CalendarPage() {
                 <h2>{d.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" })}</h2>
                 {fs.map((f) => (
                   <p key={f.id} class="freeze">
-                    Freeze: {f.description} ({f.environments.length ? f.environments.join(", ") : "all environments"})
+                    Freeze: {f.description}
+                    {f.from_policy && " (policy)"} ({f.environments.length ? f.environments.join(", ") : "all environments"})
                   </p>
                 ))}
                 {cs.length === 0 && fs.length === 0 && <p class="muted small">Nothing planned.</p>}

@@ -4,13 +4,13 @@
 // closure checklist and the timeline from the audit log.
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { formatTime, IMPACT_QUESTIONS, TEXT_FIELDS, words, type ChangeDetail } from "../model";
+import { formatTime, IMPACT_QUESTIONS, TEXT_FIELDS, words, type AuditItem, type ChangeDetail } from "../model";
 import { Link } from "../router";
 import { can } from "../session";
 import { ErrorBanner, Field, Loading, Notice, PageTitle, RiskBadge, StateBadge, useLoad } from "../ui";
 import { Approvals } from "./change_approvals";
 import { EvidenceSection } from "./change_evidence";
-import { IacSection, Reviews, Timeline, type AuditItem } from "./change_sections";
+import { IacSection, Reviews, Timeline } from "./change_sections";
 
 const ACTION_LABELS: Record<string, string> = {
   submit: "Submit for approval",

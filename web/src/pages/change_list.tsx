@@ -3,7 +3,7 @@ import { api } from "../api";
 import { formatTime, RISKS, STATES, TYPES, words, type ChangeSummary, type Page } from "../model";
 import { Link, navigate, useLocation, withQuery } from "../router";
 import { can } from "../session";
-import { ErrorBanner, Field, Loading, PageTitle, RiskBadge, StateBadge, useLoad } from "../ui";
+import { ErrorBanner, Field, Loading, PageTitle, Pager, RiskBadge, StateBadge, useLoad } from "../ui";
 
 const FILTERS = ["state", "type", "risk", "service", "environment", "requestor", "created_from", "created_to", "sort", "after"] as const;
 
@@ -140,18 +140,10 @@ export function ChangeListPage() {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages">
-        {f.after && (
-          <button type="button" onClick={() => navigate(withQuery("/changes", { ...f, after: undefined }))}>
-            First page
-          </button>
-        )}
-        {data?.next_after && (
-          <button type="button" onClick={() => set("after", String(data.next_after))}>
-            Next page
-          </button>
-        )}
-      </nav>
+      <Pager
+        first={f.after ? () => navigate(withQuery("/changes", { ...f, after: undefined })) : undefined}
+        next={data?.next_after ? () => set("after", String(data.next_after)) : undefined}
+      />
     </section>
   );
 }

@@ -2,14 +2,8 @@
 // plan and manifest classification, and the timeline from the audit log.
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { formatTime, words, type ChangeDetail } from "../model";
+import { formatTime, words, type AuditItem, type ChangeDetail } from "../model";
 import { ErrorBanner, Field } from "../ui";
-
-export interface AuditItem {
-  seq: number;
-  hash: string;
-  event: { action: string; time: string; actor: { name: string; via: string }; details?: Record<string, unknown>; changes?: Record<string, { from: unknown; to: unknown }> };
-}
 
 const REVIEW_LABELS: Record<string, string> = {
   retrospective: "Emergency retrospective",

@@ -1,9 +1,9 @@
 // The dashboard: what needs the user now, each a count that links to the
 // filtered list (or the page) behind it.
 import { api } from "../api";
-import type { ChangeSummary, Page } from "../model";
+import { startOfWeek, type ChangeSummary, type Page } from "../model";
 import { Link, withQuery } from "../router";
-import { loadPolicy } from "../policy";
+import { loadFreezes } from "../policy";
 import { can, useSession } from "../session";
 import { ErrorBanner, Loading, PageTitle, useLoad } from "../ui";
 
@@ -11,13 +11,6 @@ const LIMIT = 500;
 
 async function changes(params: Record<string, string>): Promise<ChangeSummary[]> {
   return (await api<Page<ChangeSummary>>("GET", withQuery("/api/v1/changes", { ...params, limit: String(LIMIT) }))).items;
-}
-
-function startOfWeek(d: Date): Date {
-  const s = new Date(d);
-  s.setHours(0, 0, 0, 0);
-  s.setDate(s.getDate() - ((s.getDay() + 6) % 7));  // Monday
-  return s;
 }
 
 interface Tile {
@@ -42,8 +35,7 @@ export function DashboardPage() {
       changes({ type: "emergency" }),
     ]);
     const findings = can("changes:read") ? (await api<{ items: unknown[] }>("GET", "/api/v1/findings?status=open&limit=500")).items : [];
-    const adHoc = (await api<{ items: { start: string; end: string; description: string; environments: string[] }[] }>("GET", "/api/v1/freezes")).items;
-    const freezes = [...(await loadPolicy()).freezes, ...adHoc];
+    const freezes = await loadFreezes();
     const inWeek = scheduled.filter((c) => {
       const s = c.content.planned_window?.start;
       return s && new Date(s) >= week && new Date(s) < weekEnd;
