@@ -100,6 +100,20 @@ r=$(CL_TOKEN=$citoken CL_BODY=$out/gate.json \
     wrk -t2 -c64 -d"${secs}s" --latency -s "$(dirname "$0")/post.lua" "http://127.0.0.1:$cl_port/api/v1/gate" 2>&1)
 record "POST /api/v1/gate (allow, recorded)" "$r" >/dev/null
 
+# The same gate at the concurrency of a few pipelines, each beside nginx at
+# the same concurrency: what one pipeline waits for.
+for c in 1 8; do
+  r=$(wrk -t1 -c$c -d"${secs}s" --latency "http://127.0.0.1:$ngx_port/" 2>&1)
+  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$r")
+  n50=$(awk '$1=="50%" {print $2}' <<<"$r"); n99=$(awk '$1=="99%" {print $2}' <<<"$r")
+  r=$(CL_TOKEN=$citoken CL_BODY=$out/gate.json \
+      wrk -t1 -c$c -d"${secs}s" --latency -s "$(dirname "$0")/post.lua" "http://127.0.0.1:$cl_port/api/v1/gate" 2>&1)
+  grps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$r")
+  g50=$(awk '$1=="50%" {print $2}' <<<"$r"); g99=$(awk '$1=="99%" {print $2}' <<<"$r")
+  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$r" | tr '\n' ' ')
+  echo "$c|$rps|$n50|$n99|$grps|$g50|$g99|${errs:-none}" >>"$out/gate_low.txt"
+done
+
 ceiling=$(head -1 "$out/load.txt" | cut -d'|' -f2)
 echo
 printf '%-38s %10s %9s %9s %11s  %s\n' "HTTP (64 connections)" "req/s" "p50" "p99" "of ceiling" "errors"
@@ -107,6 +121,11 @@ while IFS='|' read -r name rps p50 p99 errs; do
   pct=$(python3 -c "print(f'{100*$rps/$ceiling:.0f}%')")
   printf '%-38s %10s %9s %9s %11s  %s\n' "$name" "$rps" "$p50" "$p99" "$pct" "$errs"
 done <"$out/load.txt"
+echo
+printf '%-12s %10s %9s %9s   %10s %9s %9s  %s\n' "connections" "nginx/s" "p50" "p99" "gate/s" "p50" "p99" "errors"
+while IFS='|' read -r c rps n50 n99 grps g50 g99 errs; do
+  printf '%-12s %10s %9s %9s   %10s %9s %9s  %s\n' "$c" "$rps" "$n50" "$n99" "$grps" "$g50" "$g99" "$errs"
+done <"$out/gate_low.txt"
 
 # The raw durable SQLite insert rate for the same bytes per create.
 kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
