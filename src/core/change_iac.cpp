@@ -1,6 +1,7 @@
 // Binding Terraform plans and Kubernetes manifests to a change (G1, R002-06).
 #include <fmt/format.h>
 
+#include "core/change_permits.h"
 #include "core/changes.h"
 
 namespace cl {
@@ -34,11 +35,7 @@ Result<IacAttachment> ChangeService::AttachIac(const Principal& who, const Audit
   const std::string_view what = upload.format == "kubernetes-manifest" ? "Kubernetes manifest" : "Terraform plan";
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(Change before, Load(tx, number));
-    if (!MayEdit(who, before) && !who.Can(Permission::kEvidenceWrite)) {
-      return PermissionDenied(fmt::format("only the requestor ({}), a change manager or a pipeline may attach a "
-                                          "plan to {}",
-                                          before.Key(), before.requestor));
-    }
+    CL_RETURN_IF_ERROR(MayAttachIac(who, before));
     // Raise answers to yes where the classification found the area; never
     // lower one. A person's earlier "no" is kept in the note.
     nlohmann::json impact = nlohmann::json::object();

@@ -194,11 +194,26 @@ std::vector<std::string> QualifyingRoles(const Principal& who, const Change& c, 
   return out;
 }
 
+Status MayAttachIac(const Principal& who, const Change& c) {
+  if (who.Can(Permission::kEvidenceWrite)) return Status::Ok();
+  if (!who.Can(Permission::kChangesWrite)) {
+    return PermissionDenied("attaching a plan needs changes:write or evidence:write");
+  }
+  if (!MayEdit(who, c)) {
+    return PermissionDenied(fmt::format("only the requestor ({}), a change manager or a pipeline may attach a "
+                                        "plan to {}",
+                                        c.requestor, c.Key()));
+  }
+  return Status::Ok();
+}
+
 ChangePermits PermitsFor(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
                          const Policy& policy) {
   ChangePermits p;
   const bool finished = In(c.state, {S::kClosed, S::kCancelled});
-  p.edit = MayEdit(who, c) && who.Can(Permission::kChangesWrite) && !finished;
+  const bool editable = ContentEditable(c).ok();
+  p.edit = MayEdit(who, c) && who.Can(Permission::kChangesWrite) && editable;
+  p.attach_plan = MayAttachIac(who, c).ok() && editable;
   for (ChangeAction a : kAllChangeActions) {
     if (!MayAct(who, c, a).ok()) continue;
     if (a == ChangeAction::kStart && !MayStartGiven(who, c, approvals).ok()) continue;
@@ -224,6 +239,7 @@ nlohmann::json ChangePermits::ToJson() const {
   nlohmann::json kinds = nlohmann::json::array();
   for (ReviewKind k : reviews) kinds.push_back(Name(k));
   return {{"edit", edit},
+          {"attach_plan", attach_plan},
           {"actions", std::move(acts)},
           {"approve", approve},
           {"approve_with_compensating_control", approve_compensating},

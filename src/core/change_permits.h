@@ -34,8 +34,13 @@ Status MayReview(const Principal& who, const Change& c, ReviewKind kind, const s
 // The required approver roles `who` qualifies for on this change.
 std::vector<std::string> QualifyingRoles(const Principal& who, const Change& c, const Policy& policy);
 
+// Attaching a Terraform plan or Kubernetes manifests: the requestor or a
+// change manager (changes:write), or anyone with evidence:write (pipelines).
+Status MayAttachIac(const Principal& who, const Change& c);
+
 struct ChangePermits {
   bool edit = false;
+  bool attach_plan = false;  // a new plan or manifest (it edits the content)
   std::vector<ChangeAction> actions;
   bool approve = false;               // approve without the compensating control
   bool approve_compensating = false;  // only with it

@@ -61,6 +61,21 @@ bool MayEdit(const Principal& who, const Change& c) {
   return who.user_id == c.requestor_id || who.Can(Permission::kChangesManage);
 }
 
+Status ContentEditable(const Change& c) {
+  const ChangeState s = c.state;
+  const bool emergency = c.content.type == ChangeType::kEmergency;
+  if (IsTerminal(s) || s == ChangeState::kImplemented || s == ChangeState::kVerified ||
+      s == ChangeState::kFailed || (s == ChangeState::kInProgress && !emergency)) {
+    return Conflict(fmt::format("{} is {}; its content is locked. Record what happened as evidence, or "
+                                "raise a new change",
+                                c.Key(), Name(s)));
+  }
+  if (c.content.type == ChangeType::kStandard && s != ChangeState::kDraft) {
+    return Conflict("standard changes are fixed by their template after submission; cancel and raise a new one");
+  }
+  return Status::Ok();
+}
+
 Result<Change> ChangeService::Load(Tx& tx, int64_t number) {
   CL_ASSIGN_OR_RETURN(std::optional<Change> found, tx.Changes().FindByNumber(number));
   if (!found) return NotFound(fmt::format("no change CHG-{}", number));
@@ -145,20 +160,11 @@ Result<Change> ChangeService::Edit(const Principal& who, const AuditContext& ctx
 Result<Change> ChangeService::ApplyEdit(Tx& tx, const Principal& who, const AuditContext& ctx, const Change& before,
                                         const nlohmann::json& patch, std::string_view action) {
   const ChangeState s = before.state;
-  const bool emergency = before.content.type == ChangeType::kEmergency;
-  if (IsTerminal(s) || s == ChangeState::kImplemented || s == ChangeState::kVerified ||
-      s == ChangeState::kFailed || (s == ChangeState::kInProgress && !emergency)) {
-    return Conflict(fmt::format("{} is {}; its content is locked. Record what happened as evidence, or "
-                                "raise a new change",
-                                before.Key(), Name(s)));
-  }
+  CL_RETURN_IF_ERROR(ContentEditable(before));
   CL_ASSIGN_OR_RETURN(ChangeContent content, MergeContent(before.content, patch));
   if (s != ChangeState::kDraft && content.type != before.content.type) {
     return InvalidArgument("the type cannot change after submission",
                            {{"/type", "cancel this change and raise a new one"}});
-  }
-  if (content.type == ChangeType::kStandard && s != ChangeState::kDraft) {
-    return Conflict("standard changes are fixed by their template after submission; cancel and raise a new one");
   }
   Change c = before;
   c.content = std::move(content);
@@ -198,7 +204,7 @@ Result<Change> ChangeService::ApplyEdit(Tx& tx, const Principal& who, const Audi
       c.approved_at.reset();
       c.scheduled_at.reset();
     }
-    if (voided > 0 && emergency) c.approved_at.reset();
+    if (voided > 0 && before.content.type == ChangeType::kEmergency) c.approved_at.reset();
   }
   CL_RETURN_IF_ERROR(tx.Changes().Update(c));
   CL_RETURN_IF_ERROR(tx.Changes().InsertVersion(

@@ -132,6 +132,10 @@ class ChangeService {
 // The requestor or a change manager: may edit a change's content and submit,
 // close or cancel it.
 bool MayEdit(const Principal& who, const Change& c);
+// Whether the change's content may still be edited (by anyone): not once it
+// is finished, implemented or being implemented (emergencies excepted), and
+// not for a submitted standard change (its template fixes it). Conflict says why.
+Status ContentEditable(const Change& c);
 
 // Reads "CHG-42" or "42".
 std::optional<int64_t> ParseChangeKey(std::string_view key);

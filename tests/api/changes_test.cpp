@@ -161,6 +161,17 @@ TEST_F(ChangeApiTest, StandardChangeFromTemplateSkipsApprovalButIsStillVerified)
   EXPECT_TRUE(submitted.json()["assessment"]["pre_approved"].get<bool>());
   EXPECT_TRUE(IsProblem(Decide(key, p().bob), 409, "conflict"));
   EXPECT_TRUE(IsProblem(Act(key, "start", p().ivan), 409, "conflict")) << "no skipping: schedule first";
+  // A submitted standard change is fixed by its template: no edit or plan is
+  // offered, and the API refuses both.
+  const nlohmann::json fixed = http().Get("/api/v1/changes/" + key, p().alice.token).json()["permits"];
+  EXPECT_FALSE(fixed["edit"].get<bool>()) << fixed;
+  EXPECT_FALSE(fixed["attach_plan"].get<bool>()) << fixed;
+  EXPECT_TRUE(IsProblem(http().Json("PATCH", "/api/v1/changes/" + key, {{"description", "more"}}, p().alice.token), 409,
+                        "conflict"));
+  EXPECT_TRUE(IsProblem(http().Send("POST", "/api/v1/changes/" + key + "/plans",
+                                    R"({"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","change":{"actions":["create"],"before":null,"after":{}}}]})",
+                                    {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + p().alice.token}}),
+                        409, "conflict"));
   ASSERT_EQ(Act(key, "schedule", p().alice).status, 200);
   ASSERT_EQ(Act(key, "start", p().ivan).status, 200);
   ASSERT_EQ(Act(key, "complete", p().ivan).status, 200);
@@ -501,6 +512,15 @@ TEST_F(ChangeApiTest, PermitsOfferExactlyWhatTheApiAcceptsFromEachUser) {
   EXPECT_TRUE(draft_bob["actions"].empty()) << draft_bob;
   EXPECT_FALSE(draft_bob["approve"].get<bool>()) << "a draft takes no decisions";
   EXPECT_TRUE(IsProblem(Act(key, "submit", p().bob), 403, "forbidden")) << "bob may not submit alice's change";
+  // Attaching a plan: the requestor may, an approver without evidence:write may not.
+  EXPECT_TRUE(draft_alice["attach_plan"].get<bool>()) << draft_alice;
+  EXPECT_FALSE(draft_bob["attach_plan"].get<bool>()) << draft_bob;
+  const std::string plan = R"({"format_version":"1.2","resource_changes":[]})";
+  auto attach = [&](const TestUser& who) {
+    return http().Send("POST", "/api/v1/changes/" + key + "/plans", plan,
+                       {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + who.token}});
+  };
+  EXPECT_TRUE(IsProblem(attach(p().bob), 403, "forbidden")) << "the API refuses what the permit withholds";
 
   ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
   // carol approves, but not as owner or security of payments: no button, 403.

@@ -6,8 +6,9 @@
 // Then every role visits the main pages: the UI must not make one request
 // the API refuses for that role. Screenshots land in build/e2e-screenshots/.
 import assert from "node:assert/strict";
+import path from "node:path";
 import { after, before, test } from "node:test";
-import { Client, launch, layoutProblems, personPage, shot, startServer } from "./harness.mjs";
+import { Client, launch, layoutProblems, personPage, ROOT, shot, startServer } from "./harness.mjs";
 
 let server;
 let browser;
@@ -258,6 +259,66 @@ test("the change workflow from request to close, in Chromium", async (t) => {
     await result.getByText("Chain intact.").waitFor();
     assert.match(await result.innerText(), /\d+ events checked/);
     await shot(page, "06-audit-verified");
+  });
+
+  await t.test("the requester attaches a Terraform plan and sees it classified per resource", async () => {
+    const api = new Client(server.url);
+    await api.login("alice", people.alice.password);
+    const draft = await api.call("POST", "/api/v1/changes", { title: "Deployer role for payments", type: "normal", service: "payments-api", environment: "production" });
+    const { page } = alice;
+    await openChange(page, draft.key);
+    const form = page.getByRole("form", { name: "Attach a plan or manifests" });
+    // A truncated plan: the server's reason, and nothing attached.
+    await form.getByLabel("Plan or manifest file").setInputFiles({ name: "broken.json", mimeType: "application/json", buffer: Buffer.from('{"format_version": "1.2", "resource_changes": [') });
+    await form.getByRole("button", { name: "Attach and classify" }).click();
+    const problem = form.getByRole("alert");
+    await problem.waitFor();
+    assert.match(await problem.innerText(), /not a valid|truncated|JSON/i);
+    assert.equal((await api.call("GET", `/api/v1/changes/${draft.key}`)).iac.length, 0, "a refused file attaches nothing");
+    await form.getByLabel("What it is").selectOption("plan");
+    await form.getByLabel("Plan or manifest file").setInputFiles(path.join(ROOT, "tests/fixtures/iac/payments-iam-sg.plan.json"));
+    await form.getByRole("button", { name: "Attach and classify" }).click();
+    await page.getByRole("status").filter({ hasText: "payments-iam-sg.plan.json classified: identity" }).waitFor();
+    const iac = page.getByRole("region", { name: "Plan and manifest classification" });
+    await iac.getByRole("cell", { name: "aws_iam_role.deployer", exact: true }).waitFor();
+    assert.match(await iac.innerText(), /\d+ of \d+ resources change, \d+ with findings/);
+    const detail = await api.call("GET", `/api/v1/changes/${draft.key}`);
+    assert.equal(detail.iac.length, 1);
+    assert.match(detail.content.plan_digest, /^sha256:[0-9a-f]{64}$/, "the plan's digest is part of the content");
+    assert.equal(detail.content.security_impact.identity_access.answer, "yes", "the classification raised the impact answer");
+    await shot(page, "08-plan-classified");
+    // The auditor sees the classification and is offered no upload.
+    await openChange(carol.page, draft.key);
+    await carol.page.getByRole("cell", { name: "aws_iam_role.deployer", exact: true }).waitFor();
+    assert.equal(await carol.page.getByRole("form", { name: "Attach a plan or manifests" }).count(), 0);
+  });
+
+  await t.test("a change manager declares a freeze on the calendar and lifts it", async () => {
+    const { page } = alice;
+    await page.goto("/calendar");
+    const form = page.getByRole("form", { name: "Declare a freeze" });
+    await form.getByLabel("Reason").fill("Year-end close");
+    await form.getByLabel("production").check();
+    await form.getByRole("button", { name: "Declare freeze" }).click();
+    await page.getByRole("status").filter({ hasText: "Freeze declared: Year-end close." }).waitFor();
+    const list = page.getByRole("region", { name: "Ad-hoc freezes" });
+    await list.getByText("Year-end close").waitFor();
+    const api = new Client(server.url);
+    await api.login("bob", people.bob.password);
+    const freezes = (await api.call("GET", "/api/v1/freezes")).items;
+    assert.equal(freezes.length, 1);
+    assert.deepEqual(freezes[0].environments, ["production"]);
+    assert.deepEqual(freezes[0].allow_types, ["emergency"], "emergencies pass, flagged, by default");
+    // An approver sees it and may neither declare nor lift one.
+    await bob.page.goto("/calendar");
+    await bob.page.getByRole("region", { name: "Ad-hoc freezes" }).getByText("Year-end close").waitFor();
+    assert.equal(await bob.page.getByRole("form", { name: "Declare a freeze" }).count(), 0);
+    assert.equal(await bob.page.getByRole("button", { name: /^Lift freeze/ }).count(), 0);
+    await shot(page, "09-calendar-freeze");
+    await list.getByRole("button", { name: "Lift freeze: Year-end close" }).click();
+    await page.getByRole("status").filter({ hasText: "Freeze lifted: Year-end close." }).waitFor();
+    await list.getByText("None in force or announced.").waitFor();
+    assert.equal((await api.call("GET", "/api/v1/freezes")).items.length, 0);
   });
 
   await t.test("an administrator creates a user, changes their roles and issues a token shown once", async () => {

@@ -32,16 +32,18 @@ export function onSessionLost(handler: () => void) {
   onUnauthenticated = handler;
 }
 
+// A Blob body (a file) is sent as it is, with the Content-Type in `headers`;
+// anything else as JSON.
 export async function api<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const h: Record<string, string> = { Accept: "application/json", ...headers };
-  if (body !== undefined) h["Content-Type"] = "application/json";
+  const raw = body instanceof Blob;
+  const h: Record<string, string> = { Accept: "application/json", ...(body !== undefined && !raw ? { "Content-Type": "application/json" } : {}), ...headers };
   if (method !== "GET" && method !== "HEAD" && csrfToken) h["X-CSRF-Token"] = csrfToken;
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       headers: h,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : raw ? (body as Blob) : JSON.stringify(body),
       credentials: "same-origin",
     });
   } catch {

@@ -88,16 +88,20 @@ export interface IacAttachment {
   digest: string;
   filename: string;
   categories: string[];
+  impact_raised: string[];
   content_version: number;
   added_by: string;
   created_at: string;
   report: {
-    items?: { address: string; type: string; action: string; categories: string[]; findings: { rule: string; category: string; reason: string }[] }[];
+    resources_total?: number;
+    resources_changed?: number;
+    resources?: { address: string; type: string; action: string; categories: string[]; findings: { rule: string; category: string; reason: string }[] }[];
   } | null;
 }
 
 export interface Permits {
   edit: boolean;
+  attach_plan: boolean;
   actions: string[];
   approve: boolean;
   approve_with_compensating_control: boolean;

@@ -279,6 +279,8 @@ Schema ChangeSchema(bool detail) {
                Schema::Object("What the caller may do to this change now, by role, ownership, state and "
                               "segregation of duties (fields, evidence and freezes are checked when acting).")
                    .Field("edit", Schema::Boolean(), true)
+                   .Field("attach_plan", Schema::Boolean("May attach a new Terraform plan or Kubernetes manifests."),
+                          true)
                    .Field("actions", Schema::Array(Schema::String().Enum({"submit", "schedule", "start", "complete",
                                                                           "fail", "rollback", "verify", "close",
                                                                           "cancel"})),

@@ -1,9 +1,12 @@
 // The change calendar: scheduled and approved changes and freezes, by week.
+import { useState } from "preact/hooks";
 import { api } from "../api";
 import { formatTime, startOfWeek, type ChangeSummary, type Page } from "../model";
 import { Link, navigate, useLocation, withQuery } from "../router";
-import { loadFreezes } from "../policy";
-import { ErrorBanner, Loading, PageTitle, StateBadge, useLoad } from "../ui";
+import { loadFreezes, loadPolicy } from "../policy";
+import { can } from "../session";
+import { ErrorBanner, Loading, Notice, PageTitle, StateBadge, useLoad } from "../ui";
+import { AdHocFreezes, DeclareFreeze, type CalendarFreeze } from "./calendar_freezes";
 
 function isoDate(d: Date): string {
   const pad = (n: number) => String(n).padStart(2, "0");
@@ -14,11 +17,18 @@ export function CalendarPage() {
   const { query } = useLocation();
   const weekParam = query.get("week");
   const start = startOfWeek(weekParam ? new Date(`${weekParam}T00:00:00`) : new Date());
-  const { data, error } = useLoad(async () => {
+  const manager = can("changes:manage");
+  const { data, error, reload } = useLoad(async () => {
     const states = ["approved", "scheduled", "in_progress", "implemented"];
     const lists = await Promise.all(states.map((s) => api<Page<ChangeSummary>>("GET", withQuery("/api/v1/changes", { state: s, sort: "planned_start", limit: "500" }))));
-    return { changes: lists.flatMap((l) => l.items), freezes: await loadFreezes() };
+    const freezes: CalendarFreeze[] = await loadFreezes();
+    return { changes: lists.flatMap((l) => l.items), freezes, environments: manager ? (await loadPolicy()).environments : [] };
   }, []);
+  const [notice, setNotice] = useState("");
+  const done = (message: string) => {
+    setNotice(message);
+    reload();
+  };
   const days = Array.from({ length: 7 }, (_, i) => new Date(start.getTime() + i * 86400e3));
   const go = (delta: number) => navigate(withQuery("/calendar", { week: isoDate(new Date(start.getTime() + delta * 7 * 86400e3)) }));
   const overlaps = (s: string | null | undefined, e: string | null | undefined, a: Date, b: Date) => !!s && new Date(s) < b && new Date(e ?? s) >= a;
@@ -39,6 +49,7 @@ export function CalendarPage() {
           This week
         </button>
       </div>
+      {notice && <Notice>{notice}</Notice>}
       <ErrorBanner error={error} />
       {!data && !error && <Loading />}
       {data && (
@@ -73,6 +84,12 @@ export function CalendarPage() {
         </ol>
       )}
       <p class="muted small">Freezes: the policy's standing windows and ad-hoc freezes in force or announced.</p>
+      {data && <AdHocFreezes freezes={data.freezes} canLift={manager} onDone={done} />}
+      {data && manager && (
+        <section class="card">
+          <DeclareFreeze environments={data.environments} onDone={done} />
+        </section>
+      )}
     </section>
   );
 }

@@ -97,7 +97,7 @@ export function ChangeDetailPage({ changeKey }: { changeKey: string }) {
             </div>
           ))}
           <h3>Security impact</h3>
-          <table class="compact">
+          <table class="compact impact">
             <tbody>
               {IMPACT_QUESTIONS.map((q) => {
                 const a = c.content.security_impact?.[q.key];
@@ -143,7 +143,7 @@ export function ChangeDetailPage({ changeKey }: { changeKey: string }) {
         <Approvals c={c} onDone={done} />
         <EvidenceSection c={c} onDone={done} />
         <Reviews c={c} onDone={done} />
-        {c.iac.length > 0 && <IacSection c={c} />}
+        {(c.iac.length > 0 || c.permits.attach_plan) && <IacSection c={c} onDone={done} />}
         <section aria-labelledby="h-closure" class="card">
           <h2 id="h-closure">Closure checklist</h2>
           {c.state === "closed" ? (

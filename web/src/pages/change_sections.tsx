@@ -2,7 +2,7 @@
 // plan and manifest classification, and the timeline from the audit log.
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { formatTime, words, type AuditItem, type ChangeDetail } from "../model";
+import { formatTime, words, type AuditItem, type ChangeDetail, type IacAttachment } from "../model";
 import { ErrorBanner, Field } from "../ui";
 
 const REVIEW_LABELS: Record<string, string> = {
@@ -84,17 +84,87 @@ export function Reviews({ c, onDone }: { c: ChangeDetail; onDone: (m: string) =>
   );
 }
 
-export function IacSection({ c }: { c: ChangeDetail }) {
+const MAX_IAC_BYTES = 50 * 1024 * 1024;
+
+// Uploads `terraform show -json` output or Kubernetes manifests; the server
+// classifies them, raises the security impact answers and binds the digest to
+// the change (a different plan later voids approvals and fails the gate).
+function AttachIac({ c, onDone }: { c: ChangeDetail; onDone: (m: string) => void }) {
+  const [kind, setKind] = useState<"plan" | "manifest">("plan");
+  const [file, setFile] = useState<File | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [inputKey, setInputKey] = useState(0);
+  const fileError = file && file.size > MAX_IAC_BYTES ? `${file.name} is larger than 50 MiB.` : file && file.size === 0 ? `${file.name} is empty.` : undefined;
+  return (
+    <form
+      aria-label="Attach a plan or manifests"
+      onSubmit={async (ev) => {
+        ev.preventDefault();
+        if (!file || fileError) {
+          setError(new Error(fileError ?? "Choose the file to attach."));
+          return;
+        }
+        setBusy(true);
+        setError(null);
+        try {
+          const yaml = kind === "manifest" && !/\.json$/i.test(file.name);
+          const path = `/api/v1/changes/${c.key}/${kind === "plan" ? "plans" : "manifests"}?filename=${encodeURIComponent(file.name)}`;
+          const a = await api<IacAttachment>("POST", path, file, { "Content-Type": yaml ? "application/yaml" : "application/json" });
+          setFile(null);
+          setInputKey((k) => k + 1);
+          const raised = a.impact_raised.length ? `; security impact raised: ${a.impact_raised.map(words).join(", ")}` : "";
+          onDone(`${a.filename || "The file"} classified: ${a.categories.length ? a.categories.map(words).join(", ") : "nothing security-relevant"}${raised}.`);
+        } catch (e) {
+          setError(e);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <h3>Attach a plan or manifests</h3>
+      <ErrorBanner error={error} />
+      <div class="row">
+        <Field label="What it is">
+          {(id) => (
+            <select id={id} value={kind} onChange={(e) => setKind(e.currentTarget.value as "plan" | "manifest")}>
+              <option value="plan">Terraform plan (JSON)</option>
+              <option value="manifest">Kubernetes manifests</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Plan or manifest file" help="terraform show -json output, or Kubernetes YAML/JSON; up to 50 MiB. Its SHA-256 becomes part of the approved content." error={fileError}>
+          {(id, d) => <input key={inputKey} id={id} type="file" accept={kind === "plan" ? ".json,application/json" : ".yaml,.yml,.json"} aria-describedby={d} onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} />}
+        </Field>
+      </div>
+      {c.state !== "draft" && <p class="muted small">A plan with a different digest voids the approvals given so far.</p>}
+      <button type="submit" disabled={busy}>
+        {busy ? "Classifying…" : "Attach and classify"}
+      </button>
+    </form>
+  );
+}
+
+export function IacSection({ c, onDone }: { c: ChangeDetail; onDone: (m: string) => void }) {
   return (
     <section aria-labelledby="h-iac" class="card">
       <h2 id="h-iac">Plan and manifest classification</h2>
+      {c.iac.length === 0 && <p class="muted">No plan or manifests attached.</p>}
       {c.iac.map((a) => (
         <div key={a.id}>
           <h3>
             {a.filename || a.format} <span class="muted small">(version {a.content_version}, {a.digest.slice(0, 19)}…)</span>
           </h3>
-          <p>Categories: {a.categories.length ? a.categories.map(words).join(", ") : "none"}</p>
-          {(a.report?.items ?? []).filter((i) => i.findings.length > 0).length > 0 && (
+          <p>
+            Categories: {a.categories.length ? a.categories.map(words).join(", ") : "none"}
+            {a.report?.resources_total !== undefined && (
+              <span class="muted small">
+                {" "}
+                · {a.report.resources_changed ?? 0} of {a.report.resources_total} resources change, {(a.report.resources ?? []).filter((i) => i.findings.length > 0).length} with findings
+              </span>
+            )}
+          </p>
+          {(a.report?.resources ?? []).filter((i) => i.findings.length > 0).length > 0 && (
             <div class="table-wrap">
               <table class="compact">
                 <thead>
@@ -105,7 +175,7 @@ export function IacSection({ c }: { c: ChangeDetail }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {(a.report?.items ?? [])
+                  {(a.report?.resources ?? [])
                     .filter((i) => i.findings.length > 0)
                     .map((i) => (
                       <tr key={i.address}>
@@ -122,6 +192,7 @@ export function IacSection({ c }: { c: ChangeDetail }) {
           )}
         </div>
       ))}
+      {c.permits.attach_plan && <AttachIac c={c} onDone={onDone} />}
     </section>
   );
 }
