@@ -62,6 +62,13 @@ TEST_F(PostgresServersTest, TwoServersTakeConcurrentWritesOnOneAuditChain) {
   // fails with a clear message instead of half a schema.
   ProcessResult early = Run({"audit", "verify", "--db", db_->AppUrl()});
   EXPECT_NE(early.exit_code, 0);
+  // A command that would migrate says who must (found by SQLSTATE, not wording).
+  ProcessResult unmigrated = Run(Local({"user", "add", "early", "--service", "--role", "auditor"}));
+  EXPECT_NE(unmigrated.exit_code, 0);
+  EXPECT_NE(unmigrated.err.find("may not change it; run `changeledger migrate"), std::string::npos)
+      << unmigrated.out << unmigrated.err;
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), 0)
+      << "nothing half-created";
 
   ProcessResult m = Run({"migrate", "--db", db_->OwnerUrl(), "--app-role", "cl_app"});
   ASSERT_EQ(m.exit_code, 0) << m.out << m.err;

@@ -199,6 +199,8 @@ Status ErrorOf(PGconn* conn, const PGresult* r, std::string_view what) {
     return Unavailable(msg);
   }
   if (s == "XX001" || s == "XX002") return Status(ErrorCode::kDataLoss, msg);
+  // Named by code, not by the server's words (lc_messages may be any language).
+  if (s == "42501") return Internal(fmt::format("{} [{}]", msg, kInsufficientPrivilege));
   return Internal(msg);
 }
 

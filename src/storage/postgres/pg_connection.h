@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "storage/sql/sql.h"
@@ -14,6 +15,10 @@
 struct pg_conn;
 
 namespace cl::sql {
+
+// Marks an error whose SQLSTATE is 42501 (insufficient_privilege), e.g. the
+// app role asked to change the schema: callers test for it, not for wording.
+inline constexpr std::string_view kInsufficientPrivilege = "SQLSTATE 42501 insufficient_privilege";
 
 class PgConnection final : public Connection {
  public:

@@ -30,7 +30,7 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(const PgStoreOptions& options, co
   CL_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> writer, PgConnection::Open(options.url, label));
   if (options.migrate) {
     Status s = Migrate(*writer, PostgresMigrations(), clock.Now().micros).status();
-    if (!s.ok() && s.message().find("permission denied") != std::string::npos) {
+    if (!s.ok() && s.message().find(kInsufficientPrivilege) != std::string::npos) {
       // The serving role is not the schema owner (as it should be).
       return Status(ErrorCode::kConflict,
                     fmt::format("{}: the schema of {} is not current and this role may not change "
