@@ -96,9 +96,15 @@ api "$atoken" "/api/v1/changes/$gate_key/approvals" '{"decision": "approve"}' >/
 echo '{"service": "gate-bench", "environment": "staging", "artifact": {"commit_sha": "9f2c1e7ab34d"}}' >"$out/gate.json"
 decision=$(api "$citoken" /api/v1/gate "@$out/gate.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["decision"])')
 [[ $decision == allow ]] || { echo "gate benchmark set-up: expected allow, got $decision" >&2; exit 1; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }  # user + system, in clock ticks
+ticks0=$(cpu_ticks)
 r=$(CL_TOKEN=$citoken CL_BODY=$out/gate.json \
     wrk -t2 -c64 -d"${secs}s" --latency -s "$(dirname "$0")/post.lua" "http://127.0.0.1:$cl_port/api/v1/gate" 2>&1)
+ticks1=$(cpu_ticks)
 record "POST /api/v1/gate (allow, recorded)" "$r" >/dev/null
+# Server CPU per recorded decision: steadier across runs than req/s on a shared VM.
+gate_requests=$(awk '/requests in/ {print $1}' <<<"$r")
+gate_cpu_us=$(python3 -c "print(round(($ticks1 - $ticks0) * 1e6 / $(getconf CLK_TCK) / max(1, $gate_requests), 1))")
 
 # The same gate at the concurrency of a few pipelines, each beside nginx at
 # the same concurrency: what one pipeline waits for.
@@ -126,6 +132,7 @@ printf '%-12s %10s %9s %9s   %10s %9s %9s  %s\n' "connections" "nginx/s" "p50" "
 while IFS='|' read -r c rps n50 n99 grps g50 g99 errs; do
   printf '%-12s %10s %9s %9s   %10s %9s %9s  %s\n' "$c" "$rps" "$n50" "$n99" "$grps" "$g50" "$g99" "$errs"
 done <"$out/gate_low.txt"
+echo "server CPU per gate decision at 64 connections: ${gate_cpu_us} us (user + system, ${gate_requests} decisions)"
 
 # The raw durable SQLite insert rate for the same bytes per create.
 kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
