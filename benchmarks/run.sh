@@ -51,14 +51,19 @@ cl_port=$(free_port)
 serve_pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$cl_port/healthz" >/dev/null && break; sleep 0.1; done
 
-record() {  # name wrk-output: appends "name|req/s|p50|p99|errors" to load.txt, prints req/s
+figures() {  # wrk-output: prints "req/s|p50|p99|errors"
   local rps p50 p99 errs
-  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$2")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$2")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$2")
-  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$2" | tr '\n' ' ')
-  echo "$1|$rps|$p50|$p99|${errs:-none}" >>"$out/load.txt"
-  echo "$rps"
+  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$1")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$1")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$1")
+  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$1" | tr '\n' ' ')
+  echo "$rps|$p50|$p99|${errs:-none}"
+}
+record() {  # name wrk-output: appends "name|req/s|p50|p99|errors" to load.txt, prints req/s
+  local f
+  f=$(figures "$2")
+  echo "$1|$f" >>"$out/load.txt"
+  echo "${f%%|*}"
 }
 load() {  # name url [header]
   local r
@@ -109,15 +114,10 @@ gate_cpu_us=$(python3 -c "print(round(($ticks1 - $ticks0) * 1e6 / $(getconf CLK_
 # The same gate at the concurrency of a few pipelines, each beside nginx at
 # the same concurrency: what one pipeline waits for.
 for c in 1 8; do
-  r=$(wrk -t1 -c$c -d"${secs}s" --latency "http://127.0.0.1:$ngx_port/" 2>&1)
-  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$r")
-  n50=$(awk '$1=="50%" {print $2}' <<<"$r"); n99=$(awk '$1=="99%" {print $2}' <<<"$r")
-  r=$(CL_TOKEN=$citoken CL_BODY=$out/gate.json \
-      wrk -t1 -c$c -d"${secs}s" --latency -s "$(dirname "$0")/post.lua" "http://127.0.0.1:$cl_port/api/v1/gate" 2>&1)
-  grps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$r")
-  g50=$(awk '$1=="50%" {print $2}' <<<"$r"); g99=$(awk '$1=="99%" {print $2}' <<<"$r")
-  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$r" | tr '\n' ' ')
-  echo "$c|$rps|$n50|$n99|$grps|$g50|$g99|${errs:-none}" >>"$out/gate_low.txt"
+  nginx=$(figures "$(wrk -t1 -c$c -d"${secs}s" --latency "http://127.0.0.1:$ngx_port/" 2>&1)")
+  gate=$(figures "$(CL_TOKEN=$citoken CL_BODY=$out/gate.json \
+      wrk -t1 -c$c -d"${secs}s" --latency -s "$(dirname "$0")/post.lua" "http://127.0.0.1:$cl_port/api/v1/gate" 2>&1)")
+  echo "$c|${nginx%|*}|$gate" >>"$out/gate_low.txt"  # the errors column is the gate's
 done
 
 ceiling=$(head -1 "$out/load.txt" | cut -d'|' -f2)

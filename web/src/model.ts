@@ -204,6 +204,20 @@ export function formatTime(iso: string | null | undefined): string {
   return d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
+// A time as a datetime-local input shows it ("2026-12-01T15:00", local time);
+// "" for none.
+export function toLocalInput(t: Date | string | null | undefined): string {
+  if (!t) return "";
+  const d = new Date(t);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+// The error of a start/end pair from datetime-local inputs, if the end is not after the start.
+export function windowOrderError(start: string, end: string): string | undefined {
+  return start && end && new Date(end) <= new Date(start) ? "The end must be after the start." : undefined;
+}
+
 // Monday 00:00 local time of the week containing `d`.
 export function startOfWeek(d: Date): Date {
   const s = new Date(d);

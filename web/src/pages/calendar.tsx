@@ -1,17 +1,15 @@
 // The change calendar: scheduled and approved changes and freezes, by week.
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { formatTime, startOfWeek, type ChangeSummary, type Page } from "../model";
+import { formatTime, startOfWeek, toLocalInput, type ChangeSummary, type Page } from "../model";
 import { Link, navigate, useLocation, withQuery } from "../router";
 import { loadFreezes, loadPolicy } from "../policy";
 import { can } from "../session";
 import { ErrorBanner, Loading, Notice, PageTitle, StateBadge, useLoad } from "../ui";
 import { AdHocFreezes, DeclareFreeze, type CalendarFreeze } from "./calendar_freezes";
 
-function isoDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
+// The local date of `d`, as the ?week= parameter takes it.
+const isoDate = (d: Date) => toLocalInput(d).slice(0, 10);
 
 export function CalendarPage() {
   const { query } = useLocation();

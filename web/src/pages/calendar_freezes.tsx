@@ -4,29 +4,24 @@
 // with a flag. The policy's standing windows are edited in the policy.
 import { useState } from "preact/hooks";
 import { api, ApiError } from "../api";
-import { formatTime, words } from "../model";
+import { formatTime, toLocalInput, windowOrderError, words } from "../model";
 import type { PolicyFreeze } from "../policy";
 import { ErrorBanner, Field } from "../ui";
 
 export type CalendarFreeze = PolicyFreeze & { from_policy: boolean; allow_types?: string[]; created_by?: string };
-
-function localInput(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
 
 export function DeclareFreeze({ environments, onDone }: { environments: string[]; onDone: (m: string) => void }) {
   const hour = new Date();
   hour.setMinutes(0, 0, 0);
   const [description, setDescription] = useState("");
   const [envs, setEnvs] = useState<string[]>([]);
-  const [start, setStart] = useState(localInput(new Date(hour.getTime() + 3600e3)));
-  const [end, setEnd] = useState(localInput(new Date(hour.getTime() + 25 * 3600e3)));
+  const [start, setStart] = useState(toLocalInput(new Date(hour.getTime() + 3600e3)));
+  const [end, setEnd] = useState(toLocalInput(new Date(hour.getTime() + 25 * 3600e3)));
   const [emergency, setEmergency] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const server = (p: string) => (error instanceof ApiError ? error.fieldError(p) : undefined);
-  const windowError = start && end && new Date(end) <= new Date(start) ? "The end must be after the start." : server("/end");
+  const windowError = windowOrderError(start, end) ?? server("/end");
   return (
     <form
       aria-label="Declare a freeze"

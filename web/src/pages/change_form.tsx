@@ -4,7 +4,7 @@
 // and shows the rules that fired and the approvals it will need.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
-import { IMPACT_QUESTIONS, TEXT_FIELDS, words, type Answer, type Assessment, type ChangeContent, type ChangeDetail } from "../model";
+import { IMPACT_QUESTIONS, TEXT_FIELDS, toLocalInput, windowOrderError, words, type Answer, type Assessment, type ChangeContent, type ChangeDetail } from "../model";
 import { loadPolicy, requiredFields, type PolicyView } from "../policy";
 import { Link, navigate } from "../router";
 import { ErrorBanner, Field, Loading, PageTitle, RiskBadge, useLoad } from "../ui";
@@ -26,13 +26,6 @@ type Form = {
   text: Record<string, string>;
   impact: Record<string, { answer: Answer | ""; note: string }>;
 };
-
-function toLocalInput(iso: string | null | undefined): string {
-  if (!iso) return "";
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
 
 function emptyForm(): Form {
   return {
@@ -157,7 +150,7 @@ function ChangeForm({ policy, change }: { policy: PolicyView; change: ChangeDeta
   const touch = (name: string) => setTouched((s) => (s.has(name) ? s : new Set(s).add(name)));
   const update = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }));
   const template = policy.templates.find((t) => t.id === form.template);
-  const windowError = form.start && form.end && new Date(form.end) <= new Date(form.start) ? "The end must be after the start." : undefined;
+  const windowError = windowOrderError(form.start, form.end);
 
   const save = async (e: Event) => {
     e.preventDefault();
