@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/audit_log.h"
+#include "core/json_input.h"
 #include "crypto/crypto.h"
 
 namespace cl::cli {
@@ -91,6 +92,14 @@ bool ParseDigest(const json& j, crypto::Sha256Digest& out) {
   if (!bytes || bytes->size() != out.size()) return false;
   std::copy(bytes->begin(), bytes->end(), out.begin());
   return true;
+}
+
+// An export is outside input (anyone may have written it): the request
+// limits apply, and a line that fails them reads as null (malformed).
+json ParseUntrusted(std::string_view text) {
+  Result<json> j = ParseJsonInput(text, JsonLimits{.max_depth = 64, .max_values = 1'000'000,
+                                                   .refuse_control_characters = false});
+  return j.ok() ? std::move(j).value() : json();
 }
 
 }  // namespace
@@ -182,7 +191,7 @@ std::vector<AuditKey> TrustedKeys(const std::vector<AuditKey>& keys, const Verif
 Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const VerifyOptions& o) {
   const fs::path dir(dir_name);
   CL_ASSIGN_OR_RETURN(std::string manifest_text, ReadFile(dir / "manifest.json"));
-  const json manifest = json::parse(manifest_text, nullptr, false);
+  const json manifest = ParseUntrusted(manifest_text);
   if (!manifest.is_object() || manifest.value("format", "") != kExportFormat) {
     return Malformed(dir_name + " is not a " + std::string(kExportFormat) + " export");
   }
@@ -199,7 +208,7 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
     }
   }
   CL_ASSIGN_OR_RETURN(std::string keys_text, ReadFile(dir / "keys.json"));
-  const json keys_json = json::parse(keys_text, nullptr, false);
+  const json keys_json = ParseUntrusted(keys_text);
   std::vector<AuditKey> keys;
   for (const auto& k : keys_json.is_array() ? keys_json : json::array()) {
     auto pk = crypto::FromBase64(k.value("public_key", ""));
@@ -210,7 +219,7 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
     std::ifstream in(dir / "checkpoints.jsonl");
     std::string line;
     while (std::getline(in, line)) {
-      const json j = json::parse(line, nullptr, false);
+      const json j = ParseUntrusted(line);
       AuditCheckpoint cp;
       auto sig = j.is_object() ? crypto::FromBase64(j.value("signature", "")) : std::nullopt;
       auto at = j.is_object() ? ParseRfc3339(j.value("signed_at", "")) : std::nullopt;
@@ -232,7 +241,7 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
   int64_t line_no = 0;
   while (std::getline(in, line)) {
     ++line_no;
-    const json j = json::parse(line, nullptr, false);
+    const json j = ParseUntrusted(line);
     crypto::Sha256Digest hash{};
     if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_integer() ||
         !j.contains("body") || !j["body"].is_string() || !ParseDigest(j["hash"], hash)) {

@@ -34,6 +34,7 @@ int ExitCodeFor(ErrorCode code) {
     case ErrorCode::kDataLoss:
     case ErrorCode::kFailedPrecondition:
     case ErrorCode::kSodViolation:
+    case ErrorCode::kPreconditionRequired:
       return kExitRefused;
     default:
       return kExitError;

@@ -66,7 +66,8 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   app->sessions_ = std::make_unique<SessionService>(*app->deps_, *app->throttle_);
   app->policies_ = std::make_unique<PolicyService>(*app->deps_);
   app->changes_ = std::make_unique<ChangeService>(*app->deps_, *app->policies_);
-  app->webhooks_ = std::make_unique<WebhookService>(*app->deps_);
+  app->outbound_ = std::make_unique<OutboundHttp>(o.webhook_allowed_networks);
+  app->webhooks_ = std::make_unique<WebhookService>(*app->deps_, app->outbound_.get());
   app->gate_ = std::make_unique<DeployGate>(*app->deps_, *app->policies_);
   app->integrations_ = std::make_unique<IntegrationService>(*app->deps_, *app->gate_);
   if (app->signer_) {

@@ -19,6 +19,7 @@
 #include "core/users.h"
 #include "http/api.h"
 #include "platform/argon2_hasher.h"
+#include "platform/outbound_http.h"
 #include "platform/signing_key.h"
 #include "platform/system.h"
 
@@ -36,6 +37,9 @@ struct LocalAppOptions {
   // newest); empty: the built-in default, only if the database has none.
   std::string policy_yaml;
   std::string policy_origin;
+  // Networks webhook receivers may be in although not public (on-premise);
+  // every other internal address is refused (platform/outbound_http.h).
+  std::vector<IpNetwork> webhook_allowed_networks;
 };
 
 // The built-in default change policy (policy/default-policy.yaml).
@@ -58,6 +62,8 @@ class LocalApp {
   WebhookService& webhooks() { return *webhooks_; }
   DeployGate& gate() { return *gate_; }
   IntegrationService& integrations() { return *integrations_; }
+  // The client for user-given URLs (webhook receivers).
+  const OutboundHttp& outbound() const { return *outbound_; }
   bool created_signing_key() const { return created_key_; }
   const std::string& signing_key_path() const { return key_path_; }
 
@@ -78,6 +84,7 @@ class LocalApp {
   std::unique_ptr<SessionService> sessions_;
   std::unique_ptr<PolicyService> policies_;
   std::unique_ptr<ChangeService> changes_;
+  std::unique_ptr<OutboundHttp> outbound_;
   std::unique_ptr<WebhookService> webhooks_;
   std::unique_ptr<DeployGate> gate_;
   std::unique_ptr<IntegrationService> integrations_;

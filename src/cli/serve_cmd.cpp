@@ -44,6 +44,7 @@ struct ServeOptions {
   std::string public_url;
   std::string github_secret_file;
   std::string gitlab_token_file;
+  std::vector<std::string> webhook_allow;
   int drain_seconds = 30;
 };
 
@@ -162,6 +163,11 @@ int RunServe(const ServeOptions& o) {
   }
 
   LocalAppOptions lo;
+  for (const std::string& n : o.webhook_allow) {
+    auto net = ParseIpNetwork(n);
+    if (!net.ok()) return Fail(Status(net.status().code(), "--webhook-allow-network: " + net.status().message()));
+    lo.webhook_allowed_networks.push_back(*net);
+  }
   lo.db_path = o.db;
   lo.pool_size = o.db_pool;
   lo.signing_key_path = o.signing_key;
@@ -236,7 +242,7 @@ int RunServe(const ServeOptions& o) {
 
   {
     Housekeeping housekeeping(a);
-    WebhookDispatcher webhooks(a.store(), a.clock(), std::chrono::seconds(1));
+    WebhookDispatcher webhooks(a.store(), a.clock(), a.outbound(), std::chrono::seconds(1));
     webhooks.Start();
     int sig = 0;
     sigwait(&signals, &sig);
@@ -294,6 +300,10 @@ void AddServeCommand(CLI::App& app, int& exit) {
   cmd->add_option("--gitlab-token-file", o->gitlab_token_file,
                   "File holding the GitLab webhook secret token (or set CHANGELEDGER_GITLAB_WEBHOOK_TOKEN)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--webhook-allow-network", o->webhook_allow,
+                  "A network webhook receivers may be in although it is not public (on-premise receivers), "
+                  "e.g. 10.20.0.0/16 or 10.20.3.4; repeat. Without it loopback, private, link-local and other "
+                  "special addresses are refused");
   cmd->add_option("--log-level", o->log_level)
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();

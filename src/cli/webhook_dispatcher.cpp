@@ -1,6 +1,5 @@
 #include "cli/webhook_dispatcher.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <map>
@@ -16,52 +15,20 @@ namespace {
 // dispatcher may try it (longer than one attempt's timeouts).
 constexpr int64_t kClaimLeaseMicros = 120 * kMicrosPerSecond;
 
-size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
-
-struct Outcome {
-  long status = 0;
-  std::string error;
-};
-
-Outcome Post(const Webhook& w, const WebhookDelivery& d, int64_t unix_seconds) {
-  Outcome out;
-  CURL* c = curl_easy_init();
-  if (c == nullptr) return {0, "curl init failed"};
-  curl_slist* headers = nullptr;
-  const std::string lines[] = {
-      "Content-Type: application/json",
-      fmt::format("User-Agent: Changeledger-Webhook/{}", kVersion),
-      "X-Changeledger-Event: " + d.event,
-      "X-Changeledger-Delivery: " + d.id,
-      "X-Changeledger-Signature: " + WebhookSignature(w.secret, unix_seconds, d.payload),
-      "Expect:"};
-  for (const std::string& l : lines) headers = curl_slist_append(headers, l.c_str());
-  curl_easy_setopt(c, CURLOPT_URL, w.url.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, d.payload.c_str());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(d.payload.size()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
-  const CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
-    out.error = curl_easy_strerror(rc);
-  } else {
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
-    if (out.status < 200 || out.status >= 300) out.error = fmt::format("HTTP {}", out.status);
-  }
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(c);
-  return out;
+OutboundHttp::Outcome Post(const OutboundHttp& client, const Webhook& w, const WebhookDelivery& d,
+                           int64_t unix_seconds) {
+  return client.Post(w.url,
+                     {"Content-Type: application/json", fmt::format("User-Agent: Changeledger-Webhook/{}", kVersion),
+                      "X-Changeledger-Event: " + d.event, "X-Changeledger-Delivery: " + d.id,
+                      "X-Changeledger-Signature: " + WebhookSignature(w.secret, unix_seconds, d.payload), "Expect:"},
+                     d.payload);
 }
 
 }  // namespace
 
-WebhookDispatcher::WebhookDispatcher(Store& store, const Clock& clock, std::chrono::milliseconds poll)
-    : store_(store), clock_(clock), poll_(poll) {}
+WebhookDispatcher::WebhookDispatcher(Store& store, const Clock& clock, const OutboundHttp& client,
+                                     std::chrono::milliseconds poll)
+    : store_(store), clock_(clock), client_(client), poll_(poll) {}
 
 WebhookDispatcher::~WebhookDispatcher() { Stop(); }
 
@@ -114,7 +81,7 @@ int WebhookDispatcher::RunOnce() {
     });
     if (!claim.ok()) log::Warn("webhook delivery claim failed", {{"error", claim.message()}});
     if (!mine) continue;
-    const Outcome o = Post(it->second, d, now.micros / kMicrosPerSecond);
+    const OutboundHttp::Outcome o = Post(client_, it->second, d, now.micros / kMicrosPerSecond);
     ++attempts;
     d.attempts += 1;
     d.last_status = o.status;

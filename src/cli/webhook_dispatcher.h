@@ -1,7 +1,8 @@
 // WebhookDispatcher: the server's background sender of queued webhook
-// deliveries. Polls the store, POSTs each due delivery (signed, 10 s
-// timeout, no redirects), and records the outcome: delivered on 2xx, else
-// retried with backoff until it gives up. Owns one thread; Stop() joins it.
+// deliveries. Polls the store, POSTs each due delivery through the one
+// outbound client (signed, 10 s timeout, no redirects, no internal
+// addresses), and records the outcome: delivered on 2xx, else retried with
+// backoff until it gives up. Owns one thread; Stop() joins it.
 #pragma once
 
 #include <chrono>
@@ -11,12 +12,13 @@
 
 #include "core/clock.h"
 #include "core/store.h"
+#include "platform/outbound_http.h"
 
 namespace cl::cli {
 
 class WebhookDispatcher {
  public:
-  WebhookDispatcher(Store& store, const Clock& clock, std::chrono::milliseconds poll);
+  WebhookDispatcher(Store& store, const Clock& clock, const OutboundHttp& client, std::chrono::milliseconds poll);
   ~WebhookDispatcher();
   void Start();
   void Stop();
@@ -26,6 +28,7 @@ class WebhookDispatcher {
  private:
   Store& store_;
   const Clock& clock_;
+  const OutboundHttp& client_;
   std::chrono::milliseconds poll_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -27,7 +27,8 @@ bool ContentMatches(const std::string& type, const std::string& data) {
   if (type == "application/pdf") return starts("%PDF-");
   if (type == "image/png") return starts("\x89PNG\r\n\x1a\n");
   if (type == "image/jpeg") return starts("\xff\xd8\xff");
-  if (type == "application/json") return !nlohmann::json::parse(data, nullptr, false).is_discarded();
+  // accept() builds no tree: an uploaded file may be large and deep.
+  if (type == "application/json") return nlohmann::json::accept(data);
   const bool text = type == "text/plain" || type == "text/markdown" || type == "text/csv" ||
                     type == "text/x-diff" || type == "application/yaml";
   return text && data.find('\0') == std::string::npos;
@@ -326,8 +327,8 @@ Result<Evidence> ChangeService::AddEvidence(const Principal& who, const AuditCon
 }
 
 Result<Evidence> ChangeService::SetEvidenceStatus(const Principal& who, const AuditContext& ctx, int64_t number,
-                                                  std::string_view evidence_id, EvidenceStatus status,
-                                                  const std::string& reason) {
+                                                  std::string_view evidence_id, EvidenceStatus seen,
+                                                  EvidenceStatus status, const std::string& reason) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
   if (reason.empty()) return InvalidArgument("say why", {{"/reason", "required"}});
   Evidence out;
@@ -338,6 +339,10 @@ Result<Evidence> ChangeService::SetEvidenceStatus(const Principal& who, const Au
     if (it == all.end()) return NotFound(fmt::format("{} has no evidence {}", c.Key(), evidence_id));
     if (c.state == ChangeState::kClosed) return Conflict(fmt::format("{} is closed; its evidence is final", c.Key()));
     const EvidenceStatus was = it->status;
+    if (was != seen) {
+      return Conflict(fmt::format("evidence {} is {} now, not {}: someone judged it meanwhile; reload and retry",
+                                  it->id, Name(was), Name(seen)));
+    }
     CL_RETURN_IF_ERROR(tx.Changes().SetEvidenceStatus(it->id, status, reason));
     it->status = status;
     it->status_reason = reason;

@@ -33,10 +33,7 @@ std::optional<ChangeAction> ParseChangeAction(std::string_view s) {
 
 std::optional<int64_t> ParseChangeKey(std::string_view key) {
   if (key.size() > 4 && (key.substr(0, 4) == "CHG-" || key.substr(0, 4) == "chg-")) key.remove_prefix(4);
-  int64_t n = 0;
-  auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), n);
-  if (ec != std::errc() || end != key.data() + key.size() || n <= 0) return std::nullopt;
-  return n;
+  return ParsePositiveNumber(key);
 }
 
 namespace {
@@ -169,6 +166,9 @@ Result<Change> ChangeService::ApplyEdit(Tx& tx, const Principal& who, const Audi
   Change c = before;
   c.content = std::move(content);
   const nlohmann::json content_json = ContentToJson(c.content);
+  // An edit that changes nothing (an empty PATCH, a form saved unchanged)
+  // stores nothing: no new content version, no audit event, approvals kept.
+  if (content_json == ContentToJson(before.content)) return before;
   c.material_hash = MaterialHashOf(content_json);
   const bool material = c.material_hash != before.material_hash;
   c.updated_at = d_.clock.Now();

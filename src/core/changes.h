@@ -83,9 +83,11 @@ class ChangeService {
                           const DecisionInput& in);
   Result<Evidence> AddEvidence(const Principal& who, const AuditContext& ctx, int64_t number,
                                const NewEvidence& in);
+  // `seen`: the status the caller judged from (refused with 409 if it has
+  // changed since).
   Result<Evidence> SetEvidenceStatus(const Principal& who, const AuditContext& ctx, int64_t number,
-                                     std::string_view evidence_id, EvidenceStatus status,
-                                     const std::string& reason);
+                                     std::string_view evidence_id, EvidenceStatus seen,
+                                     EvidenceStatus status, const std::string& reason);
   Result<Review> AddReview(const Principal& who, const AuditContext& ctx, int64_t number, ReviewKind kind,
                            const std::string& outcome, const std::string& notes);
 

@@ -1,5 +1,7 @@
 #include "core/ids.h"
 
+#include <charconv>
+
 namespace cl {
 namespace {
 __extension__ using U128 = unsigned __int128;
@@ -44,6 +46,14 @@ bool LooksLikeId(std::string_view text) {
     if (!IsCrockford(text[i])) return false;
   }
   return true;
+}
+
+std::optional<int64_t> ParsePositiveNumber(std::string_view text) {
+  if (text.empty() || text.size() > 19 || text[0] == '0') return std::nullopt;
+  int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n <= 0) return std::nullopt;
+  return n;
 }
 
 }  // namespace cl

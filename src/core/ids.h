@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,5 +28,11 @@ std::string EncodeSortableId(std::string_view prefix, int64_t unix_millis,
 
 // True for strings shaped like an ID from EncodeSortableId (any prefix).
 bool LooksLikeId(std::string_view text);
+
+// A positive decimal number written the one way we write it: digits only,
+// no sign, no leading zero, no spaces, within int64 ("42"; not "+42",
+// "042", "42abc" or "4 2"). For numbers in paths and keys, so one resource
+// has one name.
+std::optional<int64_t> ParsePositiveNumber(std::string_view text);
 
 }  // namespace cl

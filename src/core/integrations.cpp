@@ -49,7 +49,7 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     out = InboundResult{};
     const Timestamp now = d_.clock.Now();
-    CL_ASSIGN_OR_RETURN(std::optional<InboundDelivery> seen, tx.Pipeline().FindDelivery(e.source, e.delivery_id));
+    CL_ASSIGN_OR_RETURN(std::optional<InboundDelivery> seen, tx.Pipeline().FindDelivery(e.source, e.delivery_id, e.content_digest));
     if (seen) {
       out.replayed = true;
       out.outcome = seen->outcome;
@@ -193,7 +193,7 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
     }
     out.result["evidence"] = evidence;
     out.outcome = fmt::format("{}", fmt::join(done, "; "));
-    InboundDelivery d{e.source, e.delivery_id, e.event, e.action, out.outcome, out.result, now};
+    InboundDelivery d{e.source, e.delivery_id, e.event, e.action, out.outcome, out.result, now, e.content_digest};
     CL_ASSIGN_OR_RETURN(bool inserted, tx.Pipeline().InsertDeliveryIfNew(d));
     if (!inserted) return Conflict("the delivery was recorded concurrently; retry");
     AuditRecord rec{fmt::format("webhook.{}", e.source), "delivery", e.delivery_id};

@@ -88,6 +88,9 @@ Result<Webhook> WebhookService::Create(const Principal& who, const AuditContext&
     }
   }
   if (events.empty()) errors.push_back({"/events", "subscribe to at least one event"});
+  if (errors.empty() && guard_ != nullptr) {
+    if (Status s = guard_->CheckUrl(url); !s.ok()) errors.push_back({"/url", s.message()});
+  }
   if (!errors.empty()) return InvalidArgument("the webhook is not valid", std::move(errors));
   Webhook w;
   w.id = d_.ids.NewId("whk");

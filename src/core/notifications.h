@@ -13,9 +13,20 @@
 
 namespace cl {
 
+// Decides whether the server may send requests to a URL a user gave (no
+// internal addresses unless allowed); the implementation resolves names
+// (platform/outbound_http.h). Thread-safe.
+class DestinationGuard {
+ public:
+  virtual ~DestinationGuard() = default;
+  // kInvalidArgument naming why the URL may not be used.
+  virtual Status CheckUrl(const std::string& url) const = 0;
+};
+
 class WebhookService {
  public:
-  explicit WebhookService(const Deps& deps) : d_(deps) {}
+  // `guard` checks receiver URLs at registration (may be null: form only).
+  WebhookService(const Deps& deps, const DestinationGuard* guard) : d_(deps), guard_(guard) {}
 
   // Returns the webhook with its secret (shown once).
   Result<Webhook> Create(const Principal& who, const AuditContext& ctx, const std::string& url,
@@ -26,6 +37,7 @@ class WebhookService {
 
  private:
   const Deps& d_;
+  const DestinationGuard* guard_;
 };
 
 // Events a webhook may subscribe to: "change.<state>", "change.*" or "*".

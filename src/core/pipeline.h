@@ -114,6 +114,7 @@ struct ArtifactLink {
 struct ScmEvent {
   std::string source;       // github | gitlab
   std::string delivery_id;  // X-GitHub-Delivery / X-Gitlab-Event-UUID (or the body's digest)
+  std::string content_digest;  // hex SHA-256 of the body (what the signature covers): the replay key
   std::string event;        // pull_request, pull_request_review, push, deployment, deployment_status,
                             // workflow_run, check_suite, merge_request, pipeline
   std::string action;       // opened, synchronize, closed, submitted, completed, merge, approved, ...
@@ -143,6 +144,7 @@ struct InboundDelivery {
   std::string outcome;  // what was done, for people and the replay answer
   nlohmann::json result = nlohmann::json::object();
   Timestamp received_at;
+  std::string content_digest;  // of the body; one delivery per source and body
 };
 
 }  // namespace cl

@@ -27,6 +27,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kFailedPrecondition: return "failed_precondition";
     case ErrorCode::kSodViolation: return "sod_violation";
     case ErrorCode::kInvalidDocument: return "invalid_document";
+    case ErrorCode::kPreconditionRequired: return "precondition_required";
   }
   return "internal";
 }

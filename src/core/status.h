@@ -39,6 +39,7 @@ enum class ErrorCode {
   kFailedPrecondition,  // a state or evidence rule refuses the action now (lists what is missing)
   kSodViolation,        // segregation of duties forbids this person doing this
   kInvalidDocument,     // an uploaded document (plan, manifest) cannot be used; message names why
+  kPreconditionRequired,  // an edit without If-Match (it could overwrite someone else's)
 };
 
 // One problem with one input field; `field` is a JSON pointer ("/roles/0").
@@ -102,6 +103,9 @@ inline Status FailedPrecondition(std::string m, std::vector<FieldError> e = {}) 
 }
 inline Status SodViolation(std::string m) { return Status(ErrorCode::kSodViolation, std::move(m)); }
 inline Status InvalidDocument(std::string m) { return Status(ErrorCode::kInvalidDocument, std::move(m)); }
+inline Status PreconditionRequired(std::string m) {
+  return Status(ErrorCode::kPreconditionRequired, std::move(m));
+}
 
 // Stable lower_snake name of a code ("invalid_argument"); used in logs and the CLI.
 const char* ErrorCodeName(ErrorCode code);

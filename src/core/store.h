@@ -247,10 +247,13 @@ class PipelineRepo {
   virtual Result<std::vector<ArtifactLink>> ArtifactsOf(std::string_view change_id) = 0;
   // Numbers of the changes linked to this artifact.
   virtual Result<std::vector<int64_t>> ChangesWithArtifact(std::string_view kind, std::string_view value) = 0;
-  // False if this (source, delivery_id) was already received.
+  // False if this (source, delivery_id) or (source, content_digest) was
+  // already received.
   virtual Result<bool> InsertDeliveryIfNew(const InboundDelivery& d) = 0;
-  virtual Result<std::optional<InboundDelivery>> FindDelivery(std::string_view source,
-                                                              std::string_view delivery_id) = 0;
+  // The delivery received with this id or, when `content_digest` is not
+  // empty, with this body.
+  virtual Result<std::optional<InboundDelivery>> FindDelivery(std::string_view source, std::string_view delivery_id,
+                                                              std::string_view content_digest = "") = 0;
   // The control epoch as this transaction sees it: it advances with every
   // committed change to changes, approvals, evidence, artifact links,
   // freezes or policies (what the deploy gate decides on).

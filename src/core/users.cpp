@@ -170,6 +170,10 @@ Result<User> UserService::Update(const Principal& who, const AuditContext& ctx,
       if (!*patch.disabled) u.disabled_at.reset();
     }
     CL_RETURN_IF_ERROR(CheckAdminRemains(tx, before, u));
+    if (UserState(u) == UserState(before)) {
+      updated = before;  // nothing changes: nothing stored, nothing audited
+      return Status::Ok();
+    }
     u.updated_at = d_.clock.Now();
     u.version = before.version + 1;
     CL_RETURN_IF_ERROR(tx.Users().Update(u));

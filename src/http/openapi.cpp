@@ -115,6 +115,15 @@ json Operation(const Route& r) {
                       {"description", "Required when authenticating with the session cookie."},
                       {"schema", {{"type", "string"}}}});
   }
+  if (r.requires_if_match) {
+    params.push_back({{"name", "If-Match"},
+                      {"in", "header"},
+                      {"required", true},
+                      {"description", "The ETag of the resource as the client read it; 428 without it, "
+                                      "409 if the resource changed since."},
+                      {"schema", {{"type", "string"}}}});
+    errors.insert({409, 428});
+  }
   if (!params.empty()) op["parameters"] = params;
   if (r.request) {
     op["requestBody"] = {{"required", true},

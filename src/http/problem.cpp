@@ -10,8 +10,9 @@ const std::vector<ProblemType>& ProblemTypes() {
        "The request was well-formed JSON but broke a rule. `errors` lists each offending field "
        "as a JSON pointer with a message. Nothing was stored."},
       {ErrorCode::kMalformed, 400, "malformed-request", "The request cannot be read",
-       "The request body is not valid UTF-8 JSON, a query parameter is malformed, or the HTTP "
-       "framing is broken. Nothing was stored."},
+       "The request body is not valid UTF-8 JSON or exceeds the JSON limits (64 levels of "
+       "nesting, 100,000 values), a path or query parameter is malformed, or the HTTP framing "
+       "is broken. Nothing was stored."},
       {ErrorCode::kUnauthenticated, 401, "unauthenticated", "Authentication is required",
        "Send `Authorization: Bearer <API token>` or log in with POST /api/v1/session and send "
        "the session cookie."},
@@ -51,6 +52,10 @@ const std::vector<ProblemType>& ProblemTypes() {
       {ErrorCode::kConflict, 409, "conflict", "Conflict with the current state",
        "The resource changed since it was read (optimistic concurrency), or the operation is "
        "not possible in its current state. Reload and retry."},
+      {ErrorCode::kPreconditionRequired, 428, "precondition-required", "If-Match is required",
+       "Edits must say which version they were made on: send `If-Match` with the ETag of the "
+       "resource as you read it, so an edit never silently overwrites someone else's. Nothing "
+       "was stored."},
       {ErrorCode::kPayloadTooLarge, 413, "payload-too-large", "The request body is too large",
        "The body exceeds the limit for this endpoint. Nothing was stored."},
       {ErrorCode::kUnsupportedMediaType, 415, "unsupported-media-type",

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/json_input.h"
+
 namespace cl::http {
 namespace {
 
@@ -22,6 +24,9 @@ std::optional<std::string> DecodeSegment(std::string_view s) {
   if (s.find('%') == std::string_view::npos) return std::string(s);
   auto q = ParseQuery(std::string("v=") + std::string(s));
   if (!q || q->empty()) return std::nullopt;
+  // No resource name holds a control character; refused here, they never
+  // reach a lookup (PostgreSQL cannot even compare text holding NUL).
+  if (FindControlCharacter(q->begin()->second)) return std::nullopt;
   return q->begin()->second;
 }
 

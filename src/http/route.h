@@ -74,6 +74,10 @@ struct Route {
   // with changes:write and pipelines with evidence:write).
   std::optional<Permission> or_permission{};
   bool allowed_before_password_change = false;
+  // Edits of a versioned resource must send If-Match with the ETag the
+  // client read (428 otherwise): a UI form left open never silently
+  // overwrites someone else's edit.
+  bool requires_if_match = false;
   bool offload = false;  // run on the worker pool (hashing, waiting on commits)
   // An offloaded route whose work is short apart from one durable commit: when
   // no other offloaded request is in flight it runs on the I/O thread, saving

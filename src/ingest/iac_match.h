@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/json_input.h"
 #include "ingest/iac_rules.h"
 
 namespace cl::ingest {
@@ -95,9 +96,11 @@ bool WalkPath(V v, std::span<const PathStep> steps, Leaf& leaf) {
     case PathStep::Kind::kJson: {
       std::optional<std::string_view> text = T::String(v);
       if (!text) return false;
-      const nlohmann::json parsed = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-      if (parsed.is_discarded()) return false;
-      return WalkPath(&parsed, rest, leaf);
+      // A policy document inside the plan: the plan's own limits apply.
+      const Result<nlohmann::json> parsed =
+          ParseJsonInput(*text, JsonLimits{.max_depth = 64, .max_values = 1'000'000, .refuse_control_characters = false});
+      if (!parsed.ok()) return false;
+      return WalkPath(&*parsed, rest, leaf);
     }
   }
   return false;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/json_input.h"
 #include "crypto/crypto.h"
 
 namespace cl::ingest {
@@ -29,7 +30,9 @@ const json& At(const json& j, std::initializer_list<std::string_view> path) {
 // Strings as they are, numbers as text, anything else empty.
 std::string Str(const json& j, std::initializer_list<std::string_view> path) {
   const json& v = At(j, path);
-  if (v.is_string()) return v.get<std::string>();
+  // Text from another system: control characters become U+FFFD rather than
+  // refusing a signed delivery (text fields never hold them, core/json_input.h).
+  if (v.is_string()) return ReplaceControlCharacters(v.get_ref<const std::string&>());
   if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
   if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
   return "";
@@ -50,11 +53,20 @@ void AddCommitKeys(ScmEvent& e, const json& push) {
   }
 }
 
+// GitHub caps payloads at 25 MB; a push with thousands of commits stays far
+// below a million values and a few levels of nesting.
+constexpr JsonLimits kWebhookJsonLimits{.max_depth = 64, .max_values = 1'000'000, .refuse_control_characters = false};
+
 Result<json> ParseBody(std::string_view body) {
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Malformed("the webhook body is not a JSON object");
+  Result<json> j = ParseJsonInput(body, kWebhookJsonLimits);
+  if (!j.ok()) return Malformed("the webhook body: " + j.status().message());
+  if (!j->is_object()) return Malformed("the webhook body is not a JSON object");
   return j;
 }
+
+// What the signature covers: the body. A captured delivery re-sent with a
+// new delivery id (not signed) has the same digest and is a replay.
+std::string ContentDigest(std::string_view body) { return crypto::ToHex(crypto::Sha256(body)); }
 
 std::string RepoName(const std::string& full) {
   const size_t slash = full.rfind('/');
@@ -120,6 +132,7 @@ Result<ScmEvent> ParseGitHubEvent(std::string_view event, std::string_view deliv
   ScmEvent e;
   e.source = "github";
   e.delivery_id = std::string(delivery_id);
+  e.content_digest = ContentDigest(body);
   e.event = std::string(event);
   e.action = Str(j, {"action"});
   e.repository = Str(j, {"repository", "full_name"});
@@ -178,6 +191,7 @@ Result<ScmEvent> ParseGitLabEvent(std::string_view event, std::string_view deliv
   ScmEvent e;
   e.source = "gitlab";
   e.delivery_id = std::string(delivery_id);
+  e.content_digest = ContentDigest(body);
   e.repository = Str(j, {"project", "path_with_namespace"});
   e.service = Str(j, {"project", "name"});
   e.actor = Str(j, {"user", "username"});

@@ -119,13 +119,13 @@ TEST_F(ApiTest, DisablingAUserEndsSessionsAndStopsTokens) {
   BrowserSession s = Login(server(), "heidi", heidi.password);
   Reply got = http().Get("/api/v1/users/heidi", server().Admin().token);
   ASSERT_EQ(got.status, 200) << got.body;
-  Reply disabled = http().Json("PATCH", "/api/v1/users/heidi", {{"disabled", true}}, server().Admin().token);
+  Reply disabled = http().Edit("/api/v1/users/heidi", {{"disabled", true}}, server().Admin().token);
   ASSERT_EQ(disabled.status, 200) << disabled.body;
   EXPECT_EQ(disabled.json()["disabled"], true);
   EXPECT_EQ(AsBrowser(server(), s, "GET", "/api/v1/me").status, 401);
   EXPECT_EQ(http().Get("/api/v1/me", heidi.token).status, 401);
   EXPECT_EQ(http().Json("POST", "/api/v1/session", {{"username", "heidi"}, {"password", heidi.password}}).status, 401);
-  Reply enabled = http().Json("PATCH", "/api/v1/users/heidi", {{"disabled", false}}, server().Admin().token);
+  Reply enabled = http().Edit("/api/v1/users/heidi", {{"disabled", false}}, server().Admin().token);
   ASSERT_EQ(enabled.status, 200) << enabled.body;
   EXPECT_EQ(http().Get("/api/v1/me", heidi.token).status, 200);
 }

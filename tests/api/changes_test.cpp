@@ -104,7 +104,7 @@ TEST_F(ChangeApiTest, MaterialEditVoidsApprovalsButDescriptionDoesNot) {
   ASSERT_EQ(Decide(key, p().bob).status, 201);
   ASSERT_EQ(Get(key)["state"], "approved");
 
-  Reply cosmetic = http().Json("PATCH", "/api/v1/changes/" + key, {{"description", "typo fixed"}}, p().alice.token);
+  Reply cosmetic = http().Edit("/api/v1/changes/" + key, {{"description", "typo fixed"}}, p().alice.token);
   ASSERT_EQ(cosmetic.status, 200) << cosmetic.body;
   nlohmann::json still = Get(key);
   EXPECT_EQ(still["state"], "approved");
@@ -112,7 +112,7 @@ TEST_F(ChangeApiTest, MaterialEditVoidsApprovalsButDescriptionDoesNot) {
   EXPECT_EQ(still["content_version"], 2);
 
   const std::string approved_hash = still["material_sha256"];
-  Reply edit = http().Json("PATCH", "/api/v1/changes/" + key, {{"rollback_plan", "Restore the snapshot instead"}},
+  Reply edit = http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Restore the snapshot instead"}},
                            p().alice.token);
   ASSERT_EQ(edit.status, 200) << edit.body;
   nlohmann::json after = Get(key);
@@ -166,7 +166,7 @@ TEST_F(ChangeApiTest, StandardChangeFromTemplateSkipsApprovalButIsStillVerified)
   const nlohmann::json fixed = http().Get("/api/v1/changes/" + key, p().alice.token).json()["permits"];
   EXPECT_FALSE(fixed["edit"].get<bool>()) << fixed;
   EXPECT_FALSE(fixed["attach_plan"].get<bool>()) << fixed;
-  EXPECT_TRUE(IsProblem(http().Json("PATCH", "/api/v1/changes/" + key, {{"description", "more"}}, p().alice.token), 409,
+  EXPECT_TRUE(IsProblem(http().Edit("/api/v1/changes/" + key, {{"description", "more"}}, p().alice.token), 409,
                         "conflict"));
   EXPECT_TRUE(IsProblem(http().Send("POST", "/api/v1/changes/" + key + "/plans",
                                     R"({"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","change":{"actions":["create"],"before":null,"after":{}}}]})",
@@ -257,7 +257,9 @@ TEST_F(ChangeApiTest, ClosureIsRefusedUntilThePolicysEvidenceIsThere) {
   ASSERT_EQ(ev.status, 201);
   const std::string id = ev.json()["id"];
   ASSERT_EQ(http().Json("PATCH", "/api/v1/changes/" + key + "/evidence/" + id,
-                        {{"status", "superseded"}, {"reason", "wrong run"}}, p().bob.token).status, 200);
+                        {{"status", "superseded"}, {"reason", "wrong run"}}, p().bob.token, {{"If-Match", "\"valid\""}})
+                .status,
+            200);
   EXPECT_TRUE(IsProblem(Act(key, "close", p().alice), 409, "requirements-not-met"));
   Evidence(key, "test_result");
   ASSERT_EQ(Act(key, "close", p().alice).status, 200);
@@ -464,7 +466,7 @@ TEST_F(SmallTeamTest, RejectCancelFailAndRollbackEndTheirChanges) {
   ASSERT_EQ(Post(rejected + "/approvals", {{"decision", "reject"}, {"comment", "Do it after the sale"}}, p.bob).status, 201);
   EXPECT_EQ(http().Get(rejected, p.admin.token).json()["state"], "rejected");
   EXPECT_TRUE(IsProblem(Post(rejected + "/approvals", {{"decision", "approve"}}, p.sam), 409, "conflict"));
-  EXPECT_TRUE(IsProblem(http().Json("PATCH", rejected, {{"title", "again"}}, p.alice.token), 409, "conflict"));
+  EXPECT_TRUE(IsProblem(http().Edit(rejected, {{"title", "again"}}, p.alice.token), 409, "conflict"));
 
   const std::string cancelled = Create(NormalChange("production", false));
   EXPECT_TRUE(IsProblem(Post(cancelled + "/cancel", nlohmann::json::object(), p.alice), 422, "validation-failed"));

@@ -24,7 +24,7 @@ TEST_F(ChangeApiTest, ApprovingWhatYouDidNotReviewIsRefused) {
   const int64_t version = reviewed["content_version"];
   const std::string hash = reviewed["material_sha256"];
 
-  Reply edit = http().Json("PATCH", "/api/v1/changes/" + key, {{"rollback_plan", "Fail over to the old region"}},
+  Reply edit = http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Fail over to the old region"}},
                            p().alice.token);
   ASSERT_EQ(edit.status, 200) << edit.body;
   const int64_t audit_before = server().AuditCount();

@@ -179,9 +179,21 @@ TEST_F(IntegrationTest, UnsignedForgedAndReplayedDeliveriesChangeNothing) {
   EXPECT_TRUE(again.json()["replayed"].get<bool>());
   EXPECT_EQ(again.json()["outcome"], first.json()["outcome"]);
   EXPECT_EQ(server().AuditCount(), after_first);
+  // X-GitHub-Delivery is not covered by the signature: a captured delivery
+  // re-sent under fresh ids is still the same signed body, so a replay (one
+  // review once became three evidence items this way).
+  const size_t evidence = Get("CHG-1")["evidence"].size();
+  for (const char* fresh : {"fresh-1", "fresh-2"}) {
+    Reply renamed = GitHub("pull_request", body, fresh);
+    ASSERT_EQ(renamed.status, 200) << renamed.body;
+    EXPECT_TRUE(renamed.json()["replayed"].get<bool>()) << renamed.body;
+  }
+  EXPECT_EQ(server().AuditCount(), after_first);
+  EXPECT_EQ(Get("CHG-1")["evidence"].size(), evidence);
   const std::string gl = Fixture("webhooks/gitlab-merge_request-merge.json");
   ASSERT_EQ(GitLab("Merge Request Hook", gl, kGitLabToken, "uuid-1").status, 200);
   EXPECT_TRUE(GitLab("Merge Request Hook", gl, kGitLabToken, "uuid-1").json()["replayed"].get<bool>());
+  EXPECT_TRUE(GitLab("Merge Request Hook", gl, kGitLabToken, "uuid-2").json()["replayed"].get<bool>());
 }
 
 TEST_F(IntegrationTest, SelfApprovedPullRequestIsNotPeerReview) {
@@ -252,8 +264,17 @@ TEST_F(IntegrationTest, SharedPayloadsAreAcceptedAndUnderstood) {
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0]["url"], "https://github.com/ailisp/gcbapp-buildconfig-example/pull/3");
   EXPECT_TRUE(Has(ev[0]["note"], "merged by ailisp"));
-  // The matching push of the merge commit is then recognised by its commit.
-  Reply push = GitHub("push", ReadFile(dir + "/github/push.branch-master.json"), "shared-push-again");
+  // The same push body under a new delivery id is a replay (the id is not
+  // signed): answered as before, nothing done again.
+  const std::string push_body = ReadFile(dir + "/github/push.branch-master.json");
+  Reply replayed = GitHub("push", push_body, "shared-push-again");
+  EXPECT_TRUE(replayed.json()["replayed"].get<bool>()) << replayed.body;
+  EXPECT_EQ(replayed.json()["result"]["changes"], nlohmann::json::array()) << replayed.body;
+  // A new push of the merge commit (another body) is recognised by its commit.
+  nlohmann::json next_push = nlohmann::json::parse(push_body);
+  next_push["pusher"]["name"] = "someone-else";
+  Reply push = GitHub("push", next_push.dump(), "shared-push-new");
+  EXPECT_FALSE(push.json()["replayed"].get<bool>()) << push.body;
   EXPECT_EQ(push.json()["result"]["changes"], nlohmann::json({key})) << push.body;
 }
 

@@ -38,8 +38,17 @@ std::vector<BadBody> BadUserBodies() {
        "validation-failed", "#/username"},
       {"bad username chars", R"({"username":"Zed Smith","display_name":"Zed","roles":["auditor"]})",
        "application/json", 422, "validation-failed", "#/username"},
+      // Refused before any tree is built (once crashed the server at 80,000 levels).
       {"deeply nested", "{\"username\":" + std::string(7000, '[') + std::string(7000, ']') + "}",
-       "application/json", 422, "validation-failed", "#/username"},
+       "application/json", 400, "malformed-request", nullptr},
+      {"65 levels", "{\"username\":" + std::string(64, '[') + std::string(64, ']') + "}", "application/json", 400,
+       "malformed-request", nullptr},
+      {"NUL in a text field", R"({"username":"zed","display_name":"Z\u0000ed","roles":["auditor"]})",
+       "application/json", 422, "validation-failed", "#/display_name"},
+      {"escape character in a text field", R"({"username":"zed","display_name":"Z\u001b[31med","roles":["auditor"]})",
+       "application/json", 422, "validation-failed", "#/display_name"},
+      {"NUL in a field name", R"({"username":"zed","display_name":"Zed","roles":["auditor"],"a\u0000":1})",
+       "application/json", 422, "validation-failed", "#/"},
       // Used to abort the server (nlohmann out_of_range escaped the body parser).
       {"number beyond double", R"({"username":"zed","display_name":"Zed","roles":["auditor"],"x":1e999})",
        "application/json", 400, "malformed-request", nullptr},

@@ -206,7 +206,7 @@ TEST_F(PipelineTest, GateExplainsUnapprovedAndVoidedChanges) {
   ASSERT_EQ(Decide(key, p().sam).status, 201);
   EXPECT_EQ(Gate(artifact).json()["decision"], "allow");
   // A material edit voids the approvals: the gate says so.
-  Reply edit = http().Json("PATCH", "/api/v1/changes/" + key, {{"rollback_plan", "Restore the snapshot"}},
+  Reply edit = http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Restore the snapshot"}},
                            p().alice.token);
   ASSERT_EQ(edit.status, 200) << edit.body;
   Reply voided = Gate(artifact);
@@ -286,7 +286,7 @@ TEST_F(PipelineTest, RepeatedQuestionsFollowTheClockAndEveryChangeToControlData)
   InWindow();
   EXPECT_EQ(Gate(artifact).json()["decision"], "allow");
   // A change made through the API counts from the next question on.
-  Reply voided = http().Json("PATCH", "/api/v1/changes/" + key, {{"rollback_plan", "Redeploy v41 and restore"}},
+  Reply voided = http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Redeploy v41 and restore"}},
                              p().alice.token);
   ASSERT_EQ(voided.status, 200) << voided.body;
   EXPECT_EQ(Codes(Gate(artifact)), std::vector<std::string>{"approvals_voided"});

@@ -29,7 +29,7 @@ TEST_F(ApiTest, ResponsesMatchTheirDocumentedSchemas) {
   const std::string id = created.json()["user"]["id"];
   ExpectConforms(s, "GET", "/api/v1/users", http().Get("/api/v1/users", t));
   ExpectConforms(s, "GET", "/api/v1/users/{id}", http().Get("/api/v1/users/" + id, t));
-  ExpectConforms(s, "PATCH", "/api/v1/users/{id}", http().Json("PATCH", "/api/v1/users/" + id, {{"email", "q@example.com"}}, t));
+  ExpectConforms(s, "PATCH", "/api/v1/users/{id}", http().Edit("/api/v1/users/" + id, {{"email", "q@example.com"}}, t));
   ExpectConforms(s, "POST", "/api/v1/users/{id}/password-reset",
                  http().Send("POST", "/api/v1/users/" + id + "/password-reset", "", {{"Authorization", "Bearer " + t}}));
 

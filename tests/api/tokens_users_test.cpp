@@ -100,12 +100,12 @@ TEST_F(ApiTest, RevokingOrDisablingStopsATokenThatWasJustUsed) {
   EXPECT_EQ(http().Get("/api/v1/audit/keys", secret).status, 401);
 
   for (int i = 0; i < 3; ++i) ASSERT_EQ(http().Get("/api/v1/me", sam.token).status, 200);
-  ASSERT_EQ(http().Json("PATCH", "/api/v1/users/sam", {{"roles", {"approver"}}}, server().Admin().token).status, 200);
+  ASSERT_EQ(http().Edit("/api/v1/users/sam", {{"roles", {"approver"}}}, server().Admin().token).status, 200);
   Reply me = http().Get("/api/v1/me", sam.token);
   ASSERT_EQ(me.status, 200);
   EXPECT_EQ(me.json()["user"]["roles"], nlohmann::json::array({"approver"})) << "role change visible at once";
   EXPECT_EQ(http().Get("/api/v1/audit/keys", sam.token).status, 403) << "auditor rights gone with the role";
-  ASSERT_EQ(http().Json("PATCH", "/api/v1/users/sam", {{"disabled", true}}, server().Admin().token).status, 200);
+  ASSERT_EQ(http().Edit("/api/v1/users/sam", {{"disabled", true}}, server().Admin().token).status, 200);
   EXPECT_EQ(http().Get("/api/v1/me", sam.token).status, 401);
 }
 
@@ -126,14 +126,14 @@ TEST_F(ApiTest, UsersSeeOnlyTheirOwnTokensUnlessTokensAdmin) {
 
 TEST_F(ApiTest, TheLastAdministratorCannotBeDemotedOrDisabled) {
   const TestUser& admin = server().Admin();
-  Reply demote = http().Json("PATCH", "/api/v1/users/" + admin.user.id, {{"roles", {"auditor"}}}, admin.token);
+  Reply demote = http().Edit("/api/v1/users/" + admin.user.id, {{"roles", {"auditor"}}}, admin.token);
   EXPECT_TRUE(IsProblem(demote, 409, "conflict")) << demote.body;
   // Nobody can disable their own account (so the last admin cannot lock everyone out).
-  Reply disable = http().Json("PATCH", "/api/v1/users/" + admin.user.id, {{"disabled", true}}, admin.token);
+  Reply disable = http().Edit("/api/v1/users/" + admin.user.id, {{"disabled", true}}, admin.token);
   EXPECT_TRUE(IsProblem(disable, 422, "validation-failed")) << disable.body;
   EXPECT_EQ(http().Get("/api/v1/users/" + admin.user.id, admin.token).json()["disabled"], false);
   server().CreateUser("second-admin", {"admin"});
-  Reply now_ok = http().Json("PATCH", "/api/v1/users/" + admin.user.id, {{"roles", {"auditor"}}}, admin.token);
+  Reply now_ok = http().Edit("/api/v1/users/" + admin.user.id, {{"roles", {"auditor"}}}, admin.token);
   EXPECT_EQ(now_ok.status, 200) << now_ok.body;
 }
 
@@ -171,7 +171,8 @@ TEST_F(ApiTest, MutationsAreAuditedWithActorRequestIdAndDiff) {
   EXPECT_FALSE(Has(again.body, "constraint")) << again.body;
   EXPECT_EQ(server().AuditCount(), audited);
   Reply patched = http().Send("PATCH", "/api/v1/users/" + id, R"({"roles":["approver","auditor"]})",
-                              {{"Authorization", "Bearer " + admin.token}, {"X-Request-Id", "req-patch-olga"}});
+                              {{"Authorization", "Bearer " + admin.token}, {"X-Request-Id", "req-patch-olga"},
+                               {"If-Match", "\"1\""}});
   ASSERT_EQ(patched.status, 200) << patched.body;
 
   Reply events = http().Get("/api/v1/audit/events?object_type=user&object_id=" + id, admin.token);

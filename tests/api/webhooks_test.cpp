@@ -71,6 +71,7 @@ TEST_F(ApiTest, ChangeEventsAreSignedDeliveredRetriedAndLogged) {
   options_.clock = &manual_clock_;
   options_.policy_yaml = kScenarioPolicy;
   options_.dispatch_webhooks = true;
+  options_.webhook_allowed_networks = {"127.0.0.1"};  // the receiver listens on loopback
   ChangePeople p(server());
   Receiver receiver(/*fail_first=*/1);
 
@@ -144,10 +145,13 @@ TEST_F(ApiTest, ChangeEventsAreSignedDeliveredRetriedAndLogged) {
 TEST_F(ApiTest, SeveralDispatchersOnOneDatabaseSendEachDeliveryOnce) {
   options_.policy_yaml = kScenarioPolicy;
   options_.dispatch_webhooks = true;
+  options_.webhook_allowed_networks = {"127.0.0.1"};  // the receiver listens on loopback
   ChangePeople p(server());
   Receiver receiver(/*fail_first=*/0);
-  cli::WebhookDispatcher second(server().app().store(), server().app().clock(), std::chrono::milliseconds(1));
-  cli::WebhookDispatcher third(server().app().store(), server().app().clock(), std::chrono::milliseconds(1));
+  cli::WebhookDispatcher second(server().app().store(), server().app().clock(), server().app().outbound(),
+                                std::chrono::milliseconds(1));
+  cli::WebhookDispatcher third(server().app().store(), server().app().clock(), server().app().outbound(),
+                                std::chrono::milliseconds(1));
   second.Start();
   third.Start();
   Reply hook = http().Json("POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"events", {"change.submitted"}}},

@@ -186,11 +186,14 @@ TEST_P(StoreTest, FreezesEndOrAreLiftedAndDeliveriesAreRecordedOnce) {
   s = store().Write([&](Tx& tx) { return tx.Pipeline().LiftFreeze("frz_1", now, "carol"); });
   EXPECT_EQ(s.code(), ErrorCode::kNotFound) << "a freeze is lifted once";
 
-  InboundDelivery d{"github", "abc-123", "push", "", "linked", {{"changes", {"CHG-1"}}}, now};
-  bool first = false, second = true;
+  InboundDelivery d{"github", "abc-123", "push", "", "linked", {{"changes", {"CHG-1"}}}, now, "d1gest"};
+  bool first = false, second = true, new_id_same_body = true;
   s = store().Write([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(first, tx.Pipeline().InsertDeliveryIfNew(d));
     CL_ASSIGN_OR_RETURN(second, tx.Pipeline().InsertDeliveryIfNew(d));
+    InboundDelivery replay = d;
+    replay.delivery_id = "fresh-id";  // a captured body re-sent under a new id
+    CL_ASSIGN_OR_RETURN(new_id_same_body, tx.Pipeline().InsertDeliveryIfNew(replay));
     d.source = "gitlab";  // the same id from another source is another delivery
     CL_ASSIGN_OR_RETURN(bool other, tx.Pipeline().InsertDeliveryIfNew(d));
     EXPECT_TRUE(other);
@@ -199,12 +202,18 @@ TEST_P(StoreTest, FreezesEndOrAreLiftedAndDeliveriesAreRecordedOnce) {
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_TRUE(first);
   EXPECT_FALSE(second);
+  EXPECT_FALSE(new_id_same_body) << "one delivery per source and body";
   s = store().Read([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(std::optional<InboundDelivery> found, tx.Pipeline().FindDelivery("github", "abc-123"));
     EXPECT_TRUE(found.has_value());
     if (found) {
       EXPECT_EQ(found->result["changes"][0], "CHG-1");
+      EXPECT_EQ(found->content_digest, "d1gest");
     }
+    CL_ASSIGN_OR_RETURN(std::optional<InboundDelivery> by_body, tx.Pipeline().FindDelivery("github", "other", "d1gest"));
+    EXPECT_TRUE(by_body.has_value() && by_body->delivery_id == "abc-123");
+    CL_ASSIGN_OR_RETURN(std::optional<InboundDelivery> neither, tx.Pipeline().FindDelivery("github", "other", "x"));
+    EXPECT_FALSE(neither.has_value());
     return Status::Ok();
   });
   ASSERT_TRUE(s.ok()) << s.message();

@@ -40,10 +40,15 @@ Reply Http::Get(const std::string& path, const std::string& token) {
 }
 
 Reply Http::Json(const std::string& method, const std::string& path, const nlohmann::json& body,
-                 const std::string& token) {
-  std::map<std::string, std::string> h;
-  if (!token.empty()) h["Authorization"] = "Bearer " + token;
-  return Send(method, path, body.is_null() ? "" : body.dump(), h);
+                 const std::string& token, std::map<std::string, std::string> headers) {
+  if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+  return Send(method, path, body.is_null() ? "" : body.dump(), headers);
+}
+
+Reply Http::Edit(const std::string& path, const nlohmann::json& body, const std::string& token) {
+  const Reply read = Get(path, token);
+  if (read.status != 200) return read;
+  return Json("PATCH", path, body, token, {{"If-Match", read.Header("etag")}});
 }
 
 std::string RawExchange(uint16_t port, const std::string& bytes, int timeout_ms) {

@@ -28,7 +28,10 @@ class Http {
   Reply Get(const std::string& path, const std::string& token = "");
   // JSON body with Content-Type application/json; bearer token if given.
   Reply Json(const std::string& method, const std::string& path, const nlohmann::json& body,
-             const std::string& token = "");
+             const std::string& token = "", std::map<std::string, std::string> headers = {});
+  // PATCH as a client that read the resource first: GET `path`, then PATCH
+  // `body` with the ETag it got as If-Match.
+  Reply Edit(const std::string& path, const nlohmann::json& body, const std::string& token);
 
  private:
   cli::ApiClient client_;

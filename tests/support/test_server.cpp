@@ -21,6 +21,7 @@ TestServer::TestServer(TestServerOptions options) {
   lo.checkpoint_interval = options.checkpoint_interval;
   lo.policy_yaml = options.policy_yaml;
   lo.policy_origin = "test";
+  for (const std::string& n : options.webhook_allowed_networks) lo.webhook_allowed_networks.push_back(ParseIpNetwork(n).value());
   auto app = LocalApp::Open(lo);
   if (!app.ok()) throw std::runtime_error("LocalApp: " + app.status().message());
   app_ = std::move(app).value();
@@ -43,7 +44,8 @@ TestServer::TestServer(TestServerOptions options) {
   Status s = server_->Start();
   if (!s.ok()) throw std::runtime_error("server: " + s.message());
   if (options.dispatch_webhooks) {
-    dispatcher_ = std::make_unique<cli::WebhookDispatcher>(app_->store(), app_->clock(), std::chrono::milliseconds(20));
+    dispatcher_ = std::make_unique<cli::WebhookDispatcher>(app_->store(), app_->clock(), app_->outbound(),
+                                                            std::chrono::milliseconds(20));
     dispatcher_->Start();
   }
 }

@@ -24,6 +24,8 @@ struct TestServerOptions {
   int64_t checkpoint_interval = 1000;
   std::string policy_yaml;  // empty: the built-in default policy
   bool dispatch_webhooks = false;  // run the webhook dispatcher (polls every 20 ms)
+  // Networks webhook receivers may be in (the tests' receivers listen on loopback).
+  std::vector<std::string> webhook_allowed_networks;
   std::string github_secret;       // GitHub/GitLab webhook receivers' secrets
   std::string gitlab_token;
 };

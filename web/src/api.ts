@@ -66,6 +66,12 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   return json as T;
 }
 
+// The If-Match header for an edit of what was read at `version` (its ETag):
+// the server refuses the edit (409) if someone else changed it since.
+export function ifMatch(version: number): Record<string, string> {
+  return { "If-Match": `"${version}"` };
+}
+
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) return e.detail ? `${e.title}: ${e.detail}` : e.title;
   return e instanceof Error ? e.message : String(e);

@@ -14,6 +14,7 @@ export interface User {
   disabled: boolean;
   must_change_password: boolean;
   created_at: string;
+  version: number; // sent as If-Match when editing
 }
 
 export interface SessionState {

@@ -169,12 +169,14 @@ void AddChangeActionRoutes(Api& api, Router& router) {
       .method = "PATCH",
       .pattern = "/api/v1/changes/{key}/evidence/{id}",
       .permission = Permission::kChangesApprove,
+      .requires_if_match = true,
       .offload = true,
       .body_limit = 16 * 1024,
       .operation_id = "judgeEvidence",
       .tag = "evidence",
       .summary = "Mark evidence valid, not verifiable or superseded",
-      .description = "Evidence that is not valid does not count towards closure.",
+      .description = "Evidence that is not valid does not count towards closure. Send If-Match with the "
+                     "status you judged from (`\"valid\"`, as in the evidence's ETag): 409 if it changed since.",
       .request = Schema::Object()
                      .Field("status", Schema::String().Enum({"valid", "not_verifiable", "superseded"}), true)
                      .Field("reason", Schema::String().Min(1).Max(4000), true),
@@ -183,10 +185,14 @@ void AddChangeActionRoutes(Api& api, Router& router) {
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         CL_ASSIGN_OR_RETURN(int64_t number, ChangeNumber(ctx));
         const auto status = ParseEvidenceStatus(ctx.body["status"].get<std::string>()).value_or(EvidenceStatus::kValid);
+        const std::optional<EvidenceStatus> seen = ParseEvidenceStatus(IfMatchTag(ctx.req));
+        if (!seen) return Malformed("If-Match must be the evidence's status as you read it, e.g. \"valid\"");
         CL_ASSIGN_OR_RETURN(Evidence e, api.services().changes.SetEvidenceStatus(
-                                            *ctx.principal, ctx.Audit(), number, ctx.Param("id"), status,
+                                            *ctx.principal, ctx.Audit(), number, ctx.Param("id"), *seen, status,
                                             ctx.body["reason"].get<std::string>()));
-        return JsonResponse(200, EvidenceJson(e));
+        Response r = JsonResponse(200, EvidenceJson(e));
+        r.With("ETag", fmt::format("\"{}\"", Name(e.status)));
+        return r;
       }});
 
   router.Add(Route{

@@ -171,6 +171,7 @@ void AddChangeRoutes(Api& api, Router& router) {
       .method = "PATCH",
       .pattern = "/api/v1/changes/{key}",
       .permission = Permission::kChangesWrite,
+      .requires_if_match = true,
       .offload = true,
       .inline_when_idle = true,
       .body_limit = 256 * 1024,
@@ -179,8 +180,10 @@ void AddChangeRoutes(Api& api, Router& router) {
       .summary = "Edit a change (creates a new content version)",
       .description = "Only the requestor or a change manager. Editing a material field (anything but "
                      "description and stakeholders) voids existing approvals; an approved or scheduled change "
-                     "goes back to submitted. Content is locked once implementation is done. Send If-Match "
-                     "with the ETag to refuse the edit if the change moved on (409).",
+                     "goes back to submitted. Content is locked once implementation is done. If-Match with "
+                     "the ETag (row_version) is required: 428 without it, 409 if the change moved on. An edit "
+                     "that changes nothing is answered with the change as it is: no new version, no audit "
+                     "event.",
       .request = ChangeInputSchema(false),
       .response = ChangeSchema(false),
       .errors = {404, 409},

@@ -94,13 +94,9 @@ void AddPolicyRoutes(Api& api, Router& router) {
       .response = VersionSchema(true),
       .errors = {404},
       .handler = [&api](Ctx& ctx) -> Result<Response> {
-        int64_t v = 0;
-        try {
-          v = std::stoll(ctx.Param("version"));
-        } catch (const std::exception&) {
-          return NotFound("policy versions are numbers");
-        }
-        CL_ASSIGN_OR_RETURN(PolicyVersion pv, api.services().policies.Get(*ctx.principal, v));
+        const std::optional<int64_t> v = ParsePositiveNumber(ctx.Param("version"));
+        if (!v) return NotFound(fmt::format("no policy version {}; versions are numbered 1, 2, ...", ctx.Param("version")));
+        CL_ASSIGN_OR_RETURN(PolicyVersion pv, api.services().policies.Get(*ctx.principal, *v));
         return JsonResponse(200, VersionJson(pv, true));
       }});
 

@@ -18,10 +18,15 @@ Response VersionedJsonResponse(int status, const nlohmann::json& body, int64_t v
   return r;
 }
 
-Result<std::optional<int64_t>> IfMatchVersion(const Request& req, std::string_view what) {
+std::string_view IfMatchTag(const Request& req) {
   std::string_view v = req.Header("If-Match");
-  if (v.empty()) return std::optional<int64_t>();
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  return v;
+}
+
+Result<std::optional<int64_t>> IfMatchVersion(const Request& req, std::string_view what) {
+  std::string_view v = IfMatchTag(req);
+  if (v.empty()) return std::optional<int64_t>();
   int64_t n = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc() || end != v.data() + v.size()) {

@@ -28,6 +28,8 @@ Response VersionedJsonResponse(int status, const nlohmann::json& body, int64_t v
 // If-Match: "<version>" (quotes optional, as sent in our ETags), or nullopt
 // when absent; `what` names the version in the error ("the user's version").
 Result<std::optional<int64_t>> IfMatchVersion(const Request& req, std::string_view what);
+// If-Match without its quotes ("" when absent).
+std::string_view IfMatchTag(const Request& req);
 
 std::vector<std::string> RoleNames();
 std::vector<std::string> PermissionNameList();

@@ -103,13 +103,15 @@ void AddUserRoutes(Api& api, Router& router) {
       .method = "PATCH",
       .pattern = "/api/v1/users/{id}",
       .permission = Permission::kUsersWrite,
+      .requires_if_match = true,
       .offload = true,
       .body_limit = 16 * 1024,
       .operation_id = "updateUser",
       .tag = "users",
       .summary = "Change a user: name, e-mail, roles, disabled",
-      .description = "Send If-Match with the user's ETag to refuse the change if someone else "
-                     "changed the user first (409). Disabling ends the user's sessions; their "
+      .description = "If-Match with the user's ETag is required (428 without it): the change is "
+                     "refused if someone else changed the user first (409); a change that changes "
+                     "nothing stores nothing. Disabling ends the user's sessions; their "
                      "API tokens stop working while disabled. The last enabled administrator "
                      "cannot be disabled or demoted.",
       .request = Schema::Object()

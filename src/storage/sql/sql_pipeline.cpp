@@ -14,7 +14,8 @@ constexpr std::string_view kDeploymentColumns =
     "reasons, flags, source, status, url, actor_id, actor, created_at";
 constexpr std::string_view kFreezeColumns =
     "id, description, environments, start_at, end_at, allow_types, created_by, created_at, lifted_at, lifted_by";
-constexpr std::string_view kDeliveryColumns = "source, delivery_id, event, action, outcome, result, received_at";
+constexpr std::string_view kDeliveryColumns =
+    "source, delivery_id, event, action, outcome, result, received_at, content_digest";
 
 std::string Dump(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 
@@ -202,21 +203,26 @@ Result<std::vector<int64_t>> SqlPipelineRepo::ChangesWithArtifact(std::string_vi
 Result<bool> SqlPipelineRepo::InsertDeliveryIfNew(const InboundDelivery& d) {
   int64_t changed = 0;
   CL_RETURN_IF_ERROR(c_.Run(
-      fmt::format("INSERT INTO inbound_deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (source, delivery_id) DO NOTHING",
+      fmt::format("INSERT INTO inbound_deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                   kDeliveryColumns),
-      {d.source, d.delivery_id, d.event, d.action, d.outcome, d.result.dump(), d.received_at.micros}, &changed));
+      {d.source, d.delivery_id, d.event, d.action, d.outcome, d.result.dump(), d.received_at.micros,
+       d.content_digest.empty() ? Value() : Value(std::string_view(d.content_digest))},
+      &changed));
   return changed > 0;
 }
 
 Result<std::optional<InboundDelivery>> SqlPipelineRepo::FindDelivery(std::string_view source,
-                                                                     std::string_view delivery_id) {
+                                                                     std::string_view delivery_id,
+                                                                     std::string_view content_digest) {
   std::optional<InboundDelivery> out;
   CL_RETURN_IF_ERROR(c_.Query(
-      fmt::format("SELECT {} FROM inbound_deliveries WHERE source = ? AND delivery_id = ?", kDeliveryColumns),
-      {source, delivery_id}, [&](const Row& r) {
+      fmt::format("SELECT {} FROM inbound_deliveries WHERE source = ? AND (delivery_id = ? OR content_digest = ?) "
+                  "ORDER BY received_at LIMIT 1",
+                  kDeliveryColumns),
+      {source, delivery_id, content_digest.empty() ? Value() : Value(std::string_view(content_digest))}, [&](const Row& r) {
         out = InboundDelivery{r.String(0), r.String(1), r.String(2), r.String(3), r.String(4),
-                              ParseOr(r.Text(5), nlohmann::json::object()), Timestamp{r.Int(6)}};
+                              ParseOr(r.Text(5), nlohmann::json::object()), Timestamp{r.Int(6)},
+                              r.IsNull(7) ? "" : r.String(7)};
         return false;
       }));
   return out;

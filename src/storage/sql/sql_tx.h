@@ -157,8 +157,8 @@ class SqlPipelineRepo final : public PipelineRepo {
   Result<std::vector<ArtifactLink>> ArtifactsOf(std::string_view change_id) override;
   Result<std::vector<int64_t>> ChangesWithArtifact(std::string_view kind, std::string_view value) override;
   Result<bool> InsertDeliveryIfNew(const InboundDelivery& d) override;
-  Result<std::optional<InboundDelivery>> FindDelivery(std::string_view source,
-                                                      std::string_view delivery_id) override;
+  Result<std::optional<InboundDelivery>> FindDelivery(std::string_view source, std::string_view delivery_id,
+                                                      std::string_view content_digest) override;
   Result<int64_t> ControlEpoch() override;
 
  private:

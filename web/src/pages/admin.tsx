@@ -1,7 +1,7 @@
 // Administration: users and roles, API tokens (the secret shown once), and
 // the change policy with its version history. Each tab needs its permission.
 import { useState } from "preact/hooks";
-import { api } from "../api";
+import { api, ifMatch } from "../api";
 import { formatTime } from "../model";
 import { Link, useLocation } from "../router";
 import { can, useSession, type User } from "../session";
@@ -102,7 +102,7 @@ function Users() {
                         onClick={async () => {
                           setActionError(null);
                           try {
-                            await api("PATCH", `/api/v1/users/${u.id}`, { disabled: !u.disabled });
+                            await api("PATCH", `/api/v1/users/${u.id}`, { disabled: !u.disabled }, ifMatch(u.version));
                             reload();
                           } catch (e) {
                             setActionError(e);
@@ -201,7 +201,7 @@ function RoleEditor({ user, onSaved, onError }: { user: User; onSaved: () => voi
           onClick={async () => {
             onError(null);
             try {
-              await api("PATCH", `/api/v1/users/${user.id}`, { roles });
+              await api("PATCH", `/api/v1/users/${user.id}`, { roles }, ifMatch(user.version));
               onSaved();
             } catch (e) {
               onError(e);

@@ -140,7 +140,7 @@ function JudgeEvidence({ c, evidenceId, status, onDone }: { c: ChangeDetail; evi
           e.preventDefault();
           setError(null);
           try {
-            await api("PATCH", `/api/v1/changes/${c.key}/evidence/${evidenceId}`, { status: next, reason: reason.trim() });
+            await api("PATCH", `/api/v1/changes/${c.key}/evidence/${evidenceId}`, { status: next, reason: reason.trim() }, { "If-Match": `"${status}"` });
             onDone(`Evidence marked ${words(next)}.`);
           } catch (err) {
             setError(err);

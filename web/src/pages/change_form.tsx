@@ -3,7 +3,7 @@
 // each question; the risk preview asks the server's policy engine (dry run)
 // and shows the rules that fired and the approvals it will need.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, ApiError } from "../api";
+import { api, ApiError, ifMatch } from "../api";
 import { IMPACT_QUESTIONS, TEXT_FIELDS, toLocalInput, windowOrderError, words, type Answer, type Assessment, type ChangeContent, type ChangeDetail } from "../model";
 import { loadPolicy, requiredFields, type PolicyView } from "../policy";
 import { Link, navigate } from "../router";
@@ -160,7 +160,7 @@ function ChangeForm({ policy, change }: { policy: PolicyView; change: ChangeDeta
     setError(null);
     try {
       const saved = change
-        ? await api<{ key: string }>("PATCH", `/api/v1/changes/${change.key}`, body)
+        ? await api<{ key: string }>("PATCH", `/api/v1/changes/${change.key}`, body, ifMatch(change.row_version))
         : await api<{ key: string }>("POST", "/api/v1/changes", body);
       navigate(`/changes/${saved.key}`);
     } catch (err) {
