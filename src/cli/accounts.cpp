@@ -34,7 +34,13 @@ class RemoteAccounts final : public AccountsBackend {
     return c_.Call("GET", "/api/v1/users/" + UrlEncode(id));
   }
   Result<nlohmann::json> PatchUser(const std::string& id, const nlohmann::json& patch) override {
-    return c_.Call("PATCH", "/api/v1/users/" + UrlEncode(id), patch);
+    // The edit names the version it was made on (If-Match): a change someone
+    // made between this read and the write is refused, not overwritten.
+    CL_ASSIGN_OR_RETURN(nlohmann::json current, GetUser(id));
+    const nlohmann::json& version = current.contains("user") ? current["user"]["version"] : current["version"];
+    if (!version.is_number_integer()) return Internal("the server sent a user without a version");
+    return c_.Call("PATCH", "/api/v1/users/" + UrlEncode(id), patch,
+                   {{"If-Match", "\"" + std::to_string(version.get<int64_t>()) + "\""}});
   }
   Result<nlohmann::json> ResetPassword(const std::string& id) override {
     return c_.Call("POST", "/api/v1/users/" + UrlEncode(id) + "/password-reset");

@@ -30,6 +30,7 @@ Result<std::unique_ptr<LocalApp>> OpenExisting(const std::string& db) {
   LocalAppOptions lo;
   lo.db_path = db;
   lo.migrate = false;
+  lo.read_only = true;  // verify and export change nothing (a backup keeps its digest)
   lo.need_signer = false;
   return LocalApp::Open(lo);
 }

@@ -4,7 +4,12 @@
 // verifies what it restored. PostgreSQL goes through pg_dump/pg_restore on an
 // exported snapshot (cli/pg_backup.h, docs/operations.md).
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <limits>
 
 #include <filesystem>
 #include <iostream>
@@ -15,6 +20,7 @@
 #include "core/audit_verify.h"
 #include "crypto/crypto.h"
 #include "platform/db_lock.h"
+#include "platform/log.h"
 #include "platform/system.h"
 #include "storage/migrations.h"
 #include "storage/postgres/pg_connection.h"
@@ -25,6 +31,16 @@ namespace cl::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A sibling path for the copy in progress, renamed into place when checked.
+std::string Partial(const std::string& path) { return fmt::format("{}.partial-{}", path, ::getpid()); }
+
+bool LooksPartial(const std::string& path) {
+  const std::string name = fs::path(path).filename().string();
+  const size_t at = name.rfind(".partial-");
+  return at != std::string::npos && at + 9 < name.size() &&
+         std::isdigit(static_cast<unsigned char>(name[at + 9]));
+}
 
 struct Checked {
   int64_t schema_version = 0;
@@ -38,6 +54,7 @@ Result<Checked> Check(const std::string& path) {
   sql::SqliteStoreOptions so;
   so.path = path;
   so.migrate = false;
+  so.read_only = true;  // verification changes nothing in the file
   CL_ASSIGN_OR_RETURN(std::unique_ptr<sql::SqliteStore> store, sql::SqliteStore::Open(so, clock));
   Checked out;
   out.schema_version = sql::SqliteMigrations().empty() ? 0 : sql::SqliteMigrations().back().version;
@@ -60,6 +77,23 @@ Result<Copied> CopyAndCheck(const std::string& from, const std::string& to) {
   CL_ASSIGN_OR_RETURN(sql::SqliteCopyStats copy, sql::CopySqliteDatabase(from, to));
   CL_ASSIGN_OR_RETURN(Checked checked, Check(to));
   return Copied{copy, std::move(checked)};
+}
+
+// A backup file checked where it lies (read-only: its bytes stay as they
+// are): integrity, schema, audit chain. A file an interrupted backup left
+// is named as such.
+Result<Copied> CheckInPlace(const std::string& path) {
+  if (LooksPartial(path)) {
+    return Status(ErrorCode::kInvalidDocument,
+                  fmt::format("{} is the partial file of a backup that did not finish (backup writes "
+                              "<file>.partial-<pid> and renames it when checked); use a finished backup",
+                              path));
+  }
+  CL_RETURN_IF_ERROR(sql::CheckSqliteIntegrity(path));
+  CL_ASSIGN_OR_RETURN(Checked checked, Check(path));
+  std::error_code ec;
+  const auto bytes = static_cast<int64_t>(fs::file_size(path, ec));
+  return Copied{{0, ec ? 0 : bytes}, std::move(checked)};
 }
 
 // Backs `db` up into `file` and checks what was written.
@@ -100,12 +134,31 @@ void Print(const nlohmann::json& s, const std::string& verb, const std::string& 
   }
 }
 
-// A sibling path for the copy in progress, renamed into place when checked.
-std::string Partial(const std::string& path) { return fmt::format("{}.partial-{}", path, ::getpid()); }
-
 void RemoveDb(const std::string& path) {
   std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ec);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ec);
+}
+
+// Removes what backups of `path` that were killed left behind (their
+// process is gone); the partial files of a backup still running stay.
+void RemoveStalePartials(const std::string& path) {
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string prefix = target.filename().string() + ".partial-";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    const std::string rest = name.substr(prefix.size());
+    const std::string pid_text = rest.substr(0, rest.find_first_not_of("0123456789"));
+    const std::optional<int64_t> pid = ParsePositiveNumber(pid_text);
+    if (!pid || *pid > std::numeric_limits<pid_t>::max()) continue;
+    if (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno != ESRCH) continue;  // still running
+    std::error_code rm;
+    if (fs::remove(entry.path(), rm)) {
+      log::Info("removed the partial file of an interrupted backup", {{"path", entry.path().string()}});
+    }
+  }
 }
 
 }  // namespace
@@ -131,6 +184,7 @@ void AddBackupCommands(CLI::App& app, int& exit) {
         exit = Fail(Status(ErrorCode::kAlreadyExists, fmt::format("{} exists; pass --force to replace it", o->out)));
         return;
       }
+      RemoveStalePartials(o->out);
       const std::string partial = Partial(o->out);
       Result<Copied> done = BackUp(o->db, partial);
       if (!done.ok()) {
@@ -183,11 +237,8 @@ void AddBackupCommands(CLI::App& app, int& exit) {
                            fmt::format("{} exists; stop its servers and pass --force to replace it", o->db)));
         return;
       }
-      // Check a private copy of the backup: opening the backup itself would
-      // leave WAL files beside it and could touch it.
-      const std::string probe = Partial(o->db) + "-probe";
-      Result<Copied> before = CopyAndCheck(o->backup, probe);
-      RemoveDb(probe);
+      // The backup is checked where it lies, opened read-only: not a byte of it changes.
+      Result<Copied> before = CheckInPlace(o->backup);
       if (!before.ok()) {
         exit = Fail(Status(before.status().code(),
                            fmt::format("{} cannot be restored: {}", o->backup, before.status().message())));

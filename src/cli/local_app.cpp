@@ -52,7 +52,7 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
     if (!postgres) app->key_path_ = DefaultSigningKeyPath(sqlite_path);
   }
   CL_ASSIGN_OR_RETURN(app->store_, sql::OpenStore({.db = o.db_path, .migrate = o.migrate,
-                                                   .pool_size = o.pool_size},
+                                                   .read_only = o.read_only, .pool_size = o.pool_size},
                                                   *app->clock_));
   if (o.need_signer) {
     CL_ASSIGN_OR_RETURN(app->signer_, FileSigner::LoadOrCreate(app->key_path_, &app->created_key_));

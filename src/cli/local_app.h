@@ -30,6 +30,7 @@ struct LocalAppOptions {
   int pool_size = 0;     // database read connections; 0: the backend's default
   std::string signing_key_path;  // empty: next to the database
   bool migrate = true;
+  bool read_only = false;   // SQLite: open without changing the file (verify, export)
   bool need_signer = true;  // false for read-only tools (verify)
   int64_t checkpoint_interval = 1000;
   const Clock* clock = nullptr;  // tests inject a ManualClock; default: the system clock

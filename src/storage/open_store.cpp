@@ -29,6 +29,7 @@ Result<std::unique_ptr<Store>> OpenStore(const OpenStoreOptions& o, const Clock&
   so.path = SqlitePathOf(o.db);
   if (so.path.empty()) return InvalidArgument("--db names no database file");
   so.migrate = o.migrate;
+  so.read_only = o.read_only;
   if (o.pool_size > 0) so.max_readers = o.pool_size;
   CL_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> s, SqliteStore::Open(so, clock));
   return std::unique_ptr<Store>(std::move(s));

@@ -176,5 +176,60 @@ TEST_F(ApiTest, SeveralDispatchersOnOneDatabaseSendEachDeliveryOnce) {
   EXPECT_EQ(bodies.size(), kChanges);
 }
 
+// SSRF: a change manager could register receivers on loopback, the cloud
+// metadata address and private networks; the server posted to them and
+// showed the status to every reader. Now refused unless the operator allows
+// the network (serve --webhook-allow-network).
+TEST_F(ApiTest, WebhooksToInternalAddressesAreRefused) {
+  options_.policy_yaml = kScenarioPolicy;
+  ChangePeople p(server());
+  const int64_t audit = server().AuditCount();
+  for (const char* url : {"http://127.0.0.1:9/hook", "http://localhost/hook", "http://169.254.169.254/latest/meta-data/",
+                          "http://10.1.2.3/", "http://192.168.0.10/", "http://172.20.0.1/", "http://100.64.0.1/",
+                          "http://0.0.0.0:8080/", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[fe80::1]/",
+                          "http://[fd00::1]/", "http://2130706433/", "http://0x7f.0.0.1/", "http://224.0.0.1/",
+                          "https://user:secret@hooks.example.com/x"}) {
+    SCOPED_TRACE(url);
+    Reply r = http().Json("POST", "/api/v1/webhooks", {{"url", url}, {"events", {"*"}}}, p.admin.token);
+    ASSERT_TRUE(IsProblem(r, 422, "validation-failed")) << r.body;
+    EXPECT_EQ(r.json()["errors"][0]["pointer"], "#/url") << r.body;
+  }
+  EXPECT_EQ(server().AuditCount(), audit) << "nothing registered";
+  EXPECT_TRUE(http().Get("/api/v1/webhooks", p.admin.token).json()["items"].empty());
+}
+
+// What registration accepted is checked again at every delivery, against the
+// addresses the name has then, and the connection is pinned to them (a name
+// that resolves elsewhere later, DNS rebinding, is refused at send time).
+TEST_F(ApiTest, DeliveriesAreCheckedAgainWhenSent) {
+  options_.policy_yaml = kScenarioPolicy;
+  options_.webhook_allowed_networks = {"127.0.0.1/32"};  // registration may use loopback here
+  ChangePeople p(server());
+  Receiver receiver(/*fail_first=*/0);
+  Reply hook = http().Json("POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"events", {"*"}}}, p.admin.token);
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  const std::string id = hook.json()["webhook"]["id"];
+  Reply created = http().Json("POST", "/api/v1/changes", NormalChange("staging", false), p.alice.token);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string key = created.json()["key"];
+  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/submit", nlohmann::json::object(), p.alice.token).status,
+            200);
+  // A dispatcher whose client allows nothing internal, as a receiver whose
+  // name now points inward would meet.
+  const OutboundHttp strict;
+  cli::WebhookDispatcher dispatcher(server().app().store(), server().app().clock(), strict, std::chrono::milliseconds(5));
+  EXPECT_EQ(dispatcher.RunOnce(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(receiver.WaitFor(0).empty()) << "nothing reached the loopback receiver";
+  const nlohmann::json items = http().Get("/api/v1/webhooks/" + id + "/deliveries", p.alice.token).json()["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["last_status"], 0);
+  EXPECT_TRUE(Has(items[0]["last_error"], "refused: 127.0.0.1 is a loopback address")) << items.dump();
+  // The server's own client, which allows the network, delivers it.
+  const OutboundHttp allowing({ParseIpNetwork("127.0.0.1").value()});
+  EXPECT_EQ(allowing.Post(receiver.url(), {"Content-Type: application/json"}, "{}").error, "");
+  EXPECT_EQ(receiver.WaitFor(1).size(), 1u);
+}
+
 }  // namespace
 }  // namespace cl::testing

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/crypto.h"
 #include "tests/support/http.h"
 #include "tests/support/process.h"
 #include "core/clock.h"
@@ -334,6 +335,80 @@ TEST_F(CliTest, BackupWhileServingAndRestoreOnlyWhatVerifies) {
   ProcessResult forced = Run({"restore", backup, "--db", restored, "--force"});
   EXPECT_EQ(forced.exit_code, 0) << forced.out << forced.err;
   EXPECT_NE(forced.out.find("audit log: OK"), std::string::npos) << forced.out;
+}
+
+std::string FileDigest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  return crypto::ToHex(crypto::Sha256(bytes));
+}
+
+// Verifying or restoring from a backup used to rewrite it (WAL mode, a new
+// digest, -wal/-shm files left beside it); a killed backup left its partial
+// file (74 MB once) forever, and restoring from it failed with "attempt to
+// write a readonly database".
+TEST_F(CliTest, BackupsAreReadWithoutChangeAndKilledBackupsLeaveNothingBehind) {
+  Serve();
+  LoginAdmin();
+  ASSERT_EQ(Run({"user", "add", "ursula", "--role", "auditor"}).exit_code, 0);
+  const std::string backup = dir_.File("cl.backup");
+  ASSERT_EQ(Run({"backup", "--db", db_, backup}).exit_code, 0);
+  const std::string digest = FileDigest(backup);
+  ProcessResult verified = Run({"audit", "verify", "--db", backup});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_EQ(Run({"audit", "export", "--db", backup, "--out", dir_.File("export")}).exit_code, 0);
+  EXPECT_EQ(Run({"restore", backup, "--db", dir_.File("restored.db")}).exit_code, 0);
+  EXPECT_EQ(FileDigest(backup), digest) << "verify, export and restore read the backup without changing it";
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    EXPECT_FALSE(std::filesystem::exists(backup + suffix)) << suffix;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_EQ(entry.path().filename().string().find("partial"), std::string::npos) << entry.path();
+  }
+
+  // A backup killed halfway (a database big enough to take a while).
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(), 0);
+  server_.reset();
+  ASSERT_EQ(ExecSql(db_, "CREATE TABLE padding (b BLOB);"
+                         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 96) "
+                         "INSERT INTO padding SELECT randomblob(1048576) FROM n;"),
+            "");
+  const std::string big = dir_.File("big.backup");
+  std::filesystem::create_directories(dir_.File("killed"));
+  std::string partial, killed_output;
+  {
+    ChildProcess killed({"backup", "--db", db_, big}, dir_.File("killed"), env_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    const std::string name = big + ".partial-" + std::to_string(killed.pid());
+    while (partial.empty() && std::chrono::steady_clock::now() < deadline) {
+      std::error_code ec;
+      const uintmax_t size = std::filesystem::file_size(name, ec);
+      if (!ec && size > (8u << 20)) partial = name;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    killed.Signal(SIGKILL);
+    killed.Wait();
+    killed_output = killed.Stdout() + killed.Stderr();
+  }
+  ASSERT_FALSE(partial.empty()) << "the backup was killed while writing its partial file: " << killed_output;
+  std::string listing;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) listing += entry.path().filename().string() + " ";
+  ASSERT_TRUE(std::filesystem::exists(partial)) << listing << killed_output;
+  EXPECT_FALSE(std::filesystem::exists(big));
+  // Restoring from the partial file says what it is.
+  ProcessResult from_partial = Run({"restore", partial, "--db", dir_.File("never.db")});
+  EXPECT_EQ(from_partial.exit_code, 1) << from_partial.out << from_partial.err;
+  EXPECT_NE(from_partial.err.find("did not finish"), std::string::npos) << from_partial.err;
+  EXPECT_EQ(from_partial.err.find("readonly"), std::string::npos) << from_partial.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("never.db")));
+  // The next backup of the same target removes what the killed one left.
+  ProcessResult again = Run({"backup", "--db", db_, big});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_EQ(entry.path().filename().string().find("partial"), std::string::npos) << entry.path();
+  }
+  EXPECT_EQ(Run({"audit", "verify", "--db", big}).exit_code, 0);
 }
 
 TEST_F(CliTest, SigtermDrainsInFlightRequests) {

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "storage/sqlite/sqlite_connection.h"
+
 namespace cl::sql {
 namespace {
 
@@ -27,29 +29,13 @@ Result<Db> OpenDb(const std::string& path, int flags) {
 
 }  // namespace
 
-Result<SqliteCopyStats> CopySqliteDatabase(const std::string& from, const std::string& to) {
-  if (!std::filesystem::is_regular_file(from)) return NotFound(fmt::format("no database at {}", from));
-  CL_ASSIGN_OR_RETURN(Db src, OpenDb(from, SQLITE_OPEN_READONLY));
-  // Reading the schema proves `from` is a database before anything is written.
-  if (sqlite3_exec(src.get(), "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return Status(ErrorCode::kInvalidDocument, fmt::format("{} is not a SQLite database: {}", from,
-                                                           sqlite3_errmsg(src.get())));
-  }
-  CL_ASSIGN_OR_RETURN(Db dst, OpenDb(to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-  sqlite3_backup* b = sqlite3_backup_init(dst.get(), "main", src.get(), "main");
-  if (b == nullptr) return Unavailable(fmt::format("cannot write {}: {}", to, sqlite3_errmsg(dst.get())));
-  // All pages in one step: one consistent snapshot of the source.
-  const int step = sqlite3_backup_step(b, -1);
-  SqliteCopyStats stats;
-  stats.pages = sqlite3_backup_pagecount(b);
-  const int finish = sqlite3_backup_finish(b);
-  if (step != SQLITE_DONE || finish != SQLITE_OK) {
-    return Unavailable(fmt::format("copying {} to {} failed: {}", from, to, sqlite3_errmsg(dst.get())));
-  }
+namespace {
+
+Status IntegrityCheck(sqlite3* db, const std::string& path) {
   std::string check;
   char* err = nullptr;
   const int rc = sqlite3_exec(
-      dst.get(), "PRAGMA integrity_check",
+      db, "PRAGMA integrity_check",
       [](void* out, int, char** values, char**) {
         auto* s = static_cast<std::string*>(out);
         if (!s->empty()) *s += "; ";
@@ -59,14 +45,53 @@ Result<SqliteCopyStats> CopySqliteDatabase(const std::string& from, const std::s
       &check, &err);
   const std::string why = err ? err : "";
   sqlite3_free(err);
-  if (rc != SQLITE_OK) return Unavailable(fmt::format("checking {} failed: {}", to, why));
-  if (check != "ok") return Status(ErrorCode::kDataLoss, fmt::format("{} fails integrity_check: {}", to, check));
+  if (rc != SQLITE_OK) return Unavailable(fmt::format("checking {} failed: {}", path, why));
+  if (check != "ok") return Status(ErrorCode::kDataLoss, fmt::format("{} fails integrity_check: {}", path, check));
+  return Status::Ok();
+}
+
+// `path` opened without changing it; fails unless it is a SQLite database.
+Result<std::unique_ptr<SqliteConnection>> OpenSource(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) return NotFound(fmt::format("no database at {}", path));
+  CL_ASSIGN_OR_RETURN(SqliteOptions o, ReadOnlyOptionsFor(path));
+  auto conn = SqliteConnection::Open(path, o);
+  // Reading the schema proves `path` is a database before anything is written.
+  if (!conn.ok() || sqlite3_exec((*conn)->raw(), "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) !=
+                        SQLITE_OK) {
+    return Status(ErrorCode::kInvalidDocument,
+                  fmt::format("{} is not a SQLite database: {}", path,
+                              conn.ok() ? sqlite3_errmsg((*conn)->raw()) : conn.status().message()));
+  }
+  return conn;
+}
+
+}  // namespace
+
+Result<SqliteCopyStats> CopySqliteDatabase(const std::string& from, const std::string& to) {
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> src, OpenSource(from));
+  CL_ASSIGN_OR_RETURN(Db dst, OpenDb(to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  sqlite3_backup* b = sqlite3_backup_init(dst.get(), "main", src->raw(), "main");
+  if (b == nullptr) return Unavailable(fmt::format("cannot write {}: {}", to, sqlite3_errmsg(dst.get())));
+  // All pages in one step: one consistent snapshot of the source.
+  const int step = sqlite3_backup_step(b, -1);
+  SqliteCopyStats stats;
+  stats.pages = sqlite3_backup_pagecount(b);
+  const int finish = sqlite3_backup_finish(b);
+  if (step != SQLITE_DONE || finish != SQLITE_OK) {
+    return Unavailable(fmt::format("copying {} to {} failed: {}", from, to, sqlite3_errmsg(dst.get())));
+  }
+  CL_RETURN_IF_ERROR(IntegrityCheck(dst.get(), to));
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(dst.get(), "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
     stats.bytes = stats.pages * sqlite3_column_int64(st, 0);
   }
   sqlite3_finalize(st);
   return stats;
+}
+
+Status CheckSqliteIntegrity(const std::string& path) {
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> db, OpenSource(path));
+  return IntegrityCheck(db->raw(), path);
 }
 
 Status MakeSelfContained(const std::string& path) {

@@ -17,8 +17,13 @@ struct SqliteCopyStats {
 };
 
 // Copies the database at `from` into `to` (created if missing) and checks the
-// copy with PRAGMA integrity_check. `from` must exist and be a database.
+// copy with PRAGMA integrity_check. `from` must exist and be a database; it
+// is opened read-only and is not changed.
 Result<SqliteCopyStats> CopySqliteDatabase(const std::string& from, const std::string& to);
+
+// PRAGMA integrity_check on `path`, opened without changing it (a backup is
+// checked where it lies: no copy, no -wal or -shm left beside it).
+Status CheckSqliteIntegrity(const std::string& path);
 
 // Switches `path` to a rollback journal so the file stands alone (no -wal or
 // -shm beside it, opens read-only anywhere): for backup files.

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <filesystem>
+
 namespace cl::sql {
 namespace {
 
@@ -35,15 +37,47 @@ struct StmtReset {
   }
 };
 
+bool Exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
 }  // namespace
+
+Result<SqliteOptions> ReadOnlyOptionsFor(const std::string& path, SqliteOptions o) {
+  if (!std::filesystem::is_regular_file(path)) return NotFound(fmt::format("no database at {}", path));
+  if (Exists(path + "-journal")) {
+    return Status(ErrorCode::kInvalidDocument,
+                  fmt::format("{} has a rollback journal beside it ({}-journal): a write to it was interrupted, "
+                              "so it is not a finished database or backup; if it was a backup in progress, "
+                              "delete both and back up again",
+                              path, path));
+  }
+  o.read_only = true;
+  o.immutable = !Exists(path + "-wal");
+  return o;
+}
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
                                                                  const SqliteOptions& options) {
   sqlite3* db = nullptr;
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY
+  const int flags = (options.read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  std::string name = path;
+  if (options.read_only) {
+    // A URI, so the mode cannot be overridden by the path: escape what URIs reserve.
+    name = "file:";
+    for (char c : path) {
+      if (c == '%' || c == '?' || c == '#') {
+        name += fmt::format("%{:02x}", static_cast<unsigned char>(c));
+      } else {
+        name += c;
+      }
+    }
+    name += options.immutable ? "?mode=ro&immutable=1" : "?mode=ro";
+  }
+  const int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);

@@ -15,10 +15,21 @@ struct sqlite3_stmt;
 namespace cl::sql {
 
 struct SqliteOptions {
+  // Opens with mode=ro: nothing in the file changes, no journal mode is set.
   bool read_only = false;
+  // With read_only: immutable=1, for a file no process writes (a backup):
+  // SQLite takes no locks and creates no -shm/-wal beside it.
+  bool immutable = false;
   int busy_timeout_ms = 10000;
   int cache_kib = 16 * 1024;
 };
+
+// How to open `path` without changing a byte of it: a file with a -wal
+// beside it may be in use by a server (read through its WAL); any other file
+// is read as it lies (immutable: no locks, no -shm/-wal created). A rollback
+// journal beside it means a write was interrupted (an unfinished backup):
+// kInvalidDocument saying so. kNotFound when there is no file.
+Result<SqliteOptions> ReadOnlyOptionsFor(const std::string& path, SqliteOptions base = {});
 
 class SqliteConnection final : public Connection {
  public:

@@ -8,6 +8,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
                                                        const Clock& clock) {
   SqliteOptions conn_opts;
   conn_opts.busy_timeout_ms = options.busy_timeout_ms;
+  if (options.read_only) {
+    if (options.migrate) return InvalidArgument("a read-only database cannot be migrated");
+    CL_ASSIGN_OR_RETURN(conn_opts, ReadOnlyOptionsFor(options.path, conn_opts));
+  }
   CL_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> writer,
                       SqliteConnection::Open(options.path, conn_opts));
   if (options.migrate) {
@@ -32,6 +36,9 @@ Result<std::unique_ptr<Connection>> SqliteStore::OpenReader() {
   SqliteOptions o;
   o.busy_timeout_ms = options_.busy_timeout_ms;
   o.cache_kib = 4 * 1024;
+  if (options_.read_only) {
+    CL_ASSIGN_OR_RETURN(o, ReadOnlyOptionsFor(options_.path, o));
+  }
   CL_ASSIGN_OR_RETURN(auto conn, SqliteConnection::Open(options_.path, o));
   CL_RETURN_IF_ERROR(conn->ExecScript("PRAGMA query_only = ON"));
   return std::unique_ptr<Connection>(std::move(conn));

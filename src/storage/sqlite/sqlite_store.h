@@ -16,6 +16,10 @@ namespace cl::sql {
 struct SqliteStoreOptions {
   std::string path;
   bool migrate = true;   // apply pending migrations on open
+  // Read the file without changing a byte of it (verification of a
+  // database or backup): no migration, no journal mode, no -wal/-shm left
+  // beside a file no server has open. Writes fail.
+  bool read_only = false;
   int max_readers = 16;  // read connections kept open
   int max_batch = 512;   // writes per group commit
   int busy_timeout_ms = 10000;
