@@ -128,6 +128,11 @@ Result<HttpReply> ApiClient::Send(const std::string& method, const std::string& 
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "changeledger-cli");
+  // A server with a certificate from a private CA (serve --tls-cert): the
+  // CA's PEM file. Certificates are always verified.
+  if (const char* ca = std::getenv("CHANGELEDGER_CA_CERT"); ca != nullptr && *ca != '\0') {
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+  }
   curl_slist* list = nullptr;
   if (!token_.empty()) list = curl_slist_append(list, ("Authorization: Bearer " + token_).c_str());
   if (!csrf_.empty() && method != "GET") list = curl_slist_append(list, ("X-CSRF-Token: " + csrf_).c_str());

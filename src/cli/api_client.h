@@ -2,7 +2,9 @@
 // keep-alive, TLS as curl supports it). Problem+json replies become Status
 // values with their field errors. Where the server and token come from:
 // --server/--token flags, then CHANGELEDGER_SERVER/CHANGELEDGER_TOKEN, then
-// the credentials saved by `changeledger login`. One instance per thread.
+// the credentials saved by `changeledger login`. TLS certificates are
+// verified against the system's CAs, or CHANGELEDGER_CA_CERT (a PEM file)
+// for a private CA. One instance per thread.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -45,6 +45,9 @@ struct ServeOptions {
   std::string github_secret_file;
   std::string gitlab_token_file;
   std::vector<std::string> webhook_allow;
+  std::string tls_cert, tls_key;
+  size_t max_connections = 0;
+  size_t max_connections_per_client = 0;
   int drain_seconds = 30;
 };
 
@@ -137,6 +140,17 @@ void PrintBootstrap(const CreatedUser& admin, const std::string& base_url) {
 }
 
 int RunServe(const ServeOptions& o) {
+  // Signals go to the thread that waits for them, not to other threads:
+  // blocked before any thread starts (the logger's among them), which all
+  // inherit the mask. A SIGTERM that came early killed the process.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
   const log::Level level = o.log_level == "debug"  ? log::Level::kDebug
                            : o.log_level == "warn" ? log::Level::kWarn
                            : o.log_level == "error" ? log::Level::kError
@@ -145,13 +159,6 @@ int RunServe(const ServeOptions& o) {
   auto listen = ParseListen(o.listen);
   if (!listen.ok()) return Fail(listen.status());
 
-  // Signals go to the thread that waits for them, not to worker threads.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   // Held while serving: `restore` refuses to replace the SQLite file under
   // us (PostgreSQL restores go through pg_restore, docs/operations.md).
@@ -216,13 +223,26 @@ int RunServe(const ServeOptions& o) {
   so.io_threads = o.io_threads;
   so.trust_proxy = o.trust_proxy;
   so.drain_timeout = std::chrono::seconds(o.drain_seconds);
+  so.max_connections = o.max_connections;
+  so.max_connections_per_client = o.max_connections_per_client;
+  so.tls_cert_file = o.tls_cert;
+  so.tls_key_file = o.tls_key;
   http::HttpServer server(so, api);
   api.metrics().AddGauge("changeledger_http_open_connections", "Open client connections.",
                          [&server] { return static_cast<double>(server.open_connections()); });
+  api.metrics().AddGauge("changeledger_http_connections_evicted_total",
+                         "Idle or slow connections closed to make room at a connection cap.",
+                         [&server] { return static_cast<double>(server.evicted_connections()); });
+  api.metrics().AddGauge("changeledger_http_connections_refused_total",
+                         "Connections refused at a cap with nothing idle or slow to close.",
+                         [&server] { return static_cast<double>(server.refused_connections()); });
   if (Status s = server.Start(); !s.ok()) return Fail(s);
+  log::Info("connection limits", {{"max_connections", server.max_connections()},
+                                  {"max_connections_per_client", server.max_connections_per_client()},
+                                  {"open_file_limit", http::RaiseOpenFileLimit()}});
 
   const std::string host = so.address.find(':') != std::string::npos ? "[" + so.address + "]" : so.address;
-  const std::string base_url = fmt::format("http://{}:{}", host, server.port());
+  const std::string base_url = fmt::format("{}://{}:{}", server.tls() ? "https" : "http", host, server.port());
   std::cout << "Changeledger " << kVersion << " serving " << base_url << " (database " << sql::DescribeDb(o.db)
             << ", audit key " << (a.signer() ? a.signer()->KeyId() : "none") << ")\n"
             << std::flush;
@@ -245,7 +265,15 @@ int RunServe(const ServeOptions& o) {
     WebhookDispatcher webhooks(a.store(), a.clock(), a.outbound(), std::chrono::seconds(1));
     webhooks.Start();
     int sig = 0;
-    sigwait(&signals, &sig);
+    // SIGHUP reloads the TLS certificate and key (after renewal); the
+    // others stop the server.
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+      if (Status s = server.ReloadTls(); s.ok()) {
+        log::Info("reloaded the TLS certificate", {{"certificate", o.tls_cert}});
+      } else {
+        log::Error("TLS reload failed; the previous certificate stays in use", {{"error", s.message()}});
+      }
+    }
     log::Info("shutting down: draining in-flight requests",
               {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
                {"open_connections", server.open_connections()}});
@@ -300,6 +328,20 @@ void AddServeCommand(CLI::App& app, int& exit) {
   cmd->add_option("--gitlab-token-file", o->gitlab_token_file,
                   "File holding the GitLab webhook secret token (or set CHANGELEDGER_GITLAB_WEBHOOK_TOKEN)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-cert", o->tls_cert,
+                  "Serve HTTPS (TLS 1.2+) with this PEM certificate chain; with --tls-key. SIGHUP reloads "
+                  "both (after renewal). Without them: plain HTTP, for a reverse proxy that terminates TLS")
+      ->envname("CHANGELEDGER_TLS_CERT")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-key", o->tls_key, "The PEM private key of --tls-cert")
+      ->envname("CHANGELEDGER_TLS_KEY")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--max-connections", o->max_connections,
+                  "Open connections at most (default: what the open-file limit leaves room for, at most "
+                  "10000); at the cap the oldest idle or slow connections are closed first");
+  cmd->add_option("--max-connections-per-client", o->max_connections_per_client,
+                  "Open connections from one client address at most (default: a quarter of "
+                  "--max-connections, at least 16; not applied with --trust-proxy)");
   cmd->add_option("--webhook-allow-network", o->webhook_allow,
                   "A network webhook receivers may be in although it is not public (on-premise receivers), "
                   "e.g. 10.20.0.0/16 or 10.20.3.4; repeat. Without it loopback, private, link-local and other "

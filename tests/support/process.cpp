@@ -44,8 +44,10 @@ std::string ReadAll(const std::string& path) {
 }
 
 int Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-          int in_fd, const std::string& out_path, const std::string& err_path) {
-  std::vector<std::string> argv = {BinaryPath()};
+          int in_fd, const std::string& out_path, const std::string& err_path,
+          const std::vector<std::string>& launcher = {}) {
+  std::vector<std::string> argv = launcher;
+  argv.push_back(BinaryPath());
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> envp = Environment(env);
   auto cargv = CStrings(argv);
@@ -60,7 +62,8 @@ int Spawn(const std::vector<std::string>& args, const std::map<std::string, std:
   posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, cargv.data(), cenv.data());
+  const int rc = launcher.empty() ? posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, cargv.data(), cenv.data())
+                                  : posix_spawnp(&pid, argv[0].c_str(), &fa, nullptr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&fa);
   return rc == 0 ? pid : -1;
 }
@@ -104,9 +107,9 @@ ProcessResult RunCli(const std::vector<std::string>& args, const std::string& st
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& args, const std::string& log_dir,
-                           const std::map<std::string, std::string>& env)
+                           const std::map<std::string, std::string>& env, const std::vector<std::string>& launcher)
     : out_path_(log_dir + "/child.out"), err_path_(log_dir + "/child.err") {
-  pid_ = Spawn(args, env, -1, out_path_, err_path_);
+  pid_ = Spawn(args, env, -1, out_path_, err_path_, launcher);
 }
 
 ChildProcess::~ChildProcess() {

@@ -21,8 +21,9 @@ ProcessResult RunCli(const std::vector<std::string>& args, const std::string& st
 // A long-running child (serve). Output goes to files in `log_dir`.
 class ChildProcess {
  public:
+  // `launcher`: a command that runs the binary (e.g. {"prlimit", "--nofile=256"}).
   ChildProcess(const std::vector<std::string>& args, const std::string& log_dir,
-               const std::map<std::string, std::string>& env = {});
+               const std::map<std::string, std::string>& env = {}, const std::vector<std::string>& launcher = {});
   ~ChildProcess();
   // Waits until stdout contains `needle`; returns stdout so far ("" on timeout).
   std::string WaitForOutput(const std::string& needle, int timeout_ms = 15000);
