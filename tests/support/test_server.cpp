@@ -1,7 +1,12 @@
 #include "tests/support/test_server.h"
 
+#include <algorithm>
+#include <set>
 #include <stdexcept>
 
+#include "crypto/crypto.h"
+#include "storage/postgres/pg_connection.h"
+#include "storage/sqlite/sqlite_connection.h"
 #include "tests/support/pg_test_cluster.h"
 
 namespace cl::testing {
@@ -130,6 +135,61 @@ std::vector<FieldError> ResponseSchemaErrors(const http::Api& api, const std::st
     return errors;
   }
   return {{"/", "no such route " + method + " " + pattern}};
+}
+
+std::string TestServer::DatabaseDigest() {
+  const std::set<std::string> volatile_columns = {"api_tokens.last_used_at", "sessions.last_seen_at"};
+  std::unique_ptr<sql::Connection> conn;
+  const bool pg = pg_ != nullptr;
+  if (pg) {
+    auto c = sql::PgConnection::Open(pg_->AdminUrl(), pg_->name());
+    if (!c.ok()) throw std::runtime_error(c.status().message());
+    conn = std::move(c).value();
+  } else {
+    auto o = sql::ReadOnlyOptionsFor(db_path_);
+    if (!o.ok()) throw std::runtime_error(o.status().message());
+    auto c = sql::SqliteConnection::Open(db_path_, *o);
+    if (!c.ok()) throw std::runtime_error(c.status().message());
+    conn = std::move(c).value();
+  }
+  auto check = [](const Status& s) {
+    if (!s.ok()) throw std::runtime_error(s.message());
+  };
+  std::vector<std::string> tables;
+  check(conn->Query(pg ? "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+                         "AND table_type = 'BASE TABLE' ORDER BY 1"
+                       : "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
+                    {}, [&](const sql::Row& r) {
+                      tables.emplace_back(r.Text(0));
+                      return true;
+                    }));
+  std::string all;
+  for (const std::string& t : tables) {
+    std::vector<std::string> columns;
+    check(conn->Query(pg ? "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND "
+                           "table_name = ? ORDER BY ordinal_position"
+                         : "SELECT name FROM pragma_table_info(?)",
+                      {std::string_view(t)}, [&](const sql::Row& r) {
+                        const std::string c(r.Text(0));
+                        if (!volatile_columns.count(t + "." + c)) columns.push_back(c);
+                        return true;
+                      }));
+    std::string row_sql;
+    for (const std::string& c : columns) {
+      if (!row_sql.empty()) row_sql += pg ? ", " : " || ',' || ";
+      row_sql += pg ? "coalesce(md5(\"" + c + "\"::text), 'null')" : "quote(\"" + c + "\")";
+    }
+    if (pg) row_sql = "concat_ws(',', " + row_sql + ")";
+    std::vector<std::string> rows;
+    check(conn->Query("SELECT " + row_sql + " FROM \"" + t + "\"", {}, [&](const sql::Row& r) {
+      rows.emplace_back(r.Text(0));
+      return true;
+    }));
+    std::sort(rows.begin(), rows.end());
+    all += t + "\n";
+    for (const std::string& r : rows) all += r + "\n";
+  }
+  return crypto::ToHex(crypto::Sha256(all));
 }
 
 }  // namespace cl::testing

@@ -62,6 +62,11 @@ class TestServer {
   // Number of audit events and users right now (to prove nothing was stored).
   int64_t AuditCount();
   int64_t UserCount();
+  // SHA-256 over every row of every table, read beside the server (so a
+  // test can prove a refused request stored nothing). Leaves out what every
+  // authenticated request touches: when a token was last used, a session
+  // last seen.
+  std::string DatabaseDigest();
   void Stop();
 
  private:

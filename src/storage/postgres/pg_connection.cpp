@@ -188,12 +188,16 @@ Status ErrorOf(PGconn* conn, const PGresult* r, std::string_view what) {
   if (PQstatus(conn) != CONNECTION_OK) return Unavailable(msg);
   const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const std::string_view s = state != nullptr ? state : "";
-  if (s == "23505") return Status(ErrorCode::kAlreadyExists, msg);  // unique_violation
+  // Errors a client may see (4xx) are in our words; the server's text stays
+  // in 5xx errors, which reach only the log.
+  if (s == "23505") return Status(ErrorCode::kAlreadyExists, ClientConflictMessage(true));
   if (s == "23503" || s == "P0001" || s == "40001" || s == "40P01") {
     // foreign key, a trigger's RAISE, serialization failure, deadlock
-    return Status(ErrorCode::kConflict, msg);
+    return Status(ErrorCode::kConflict, ClientConflictMessage(false));
   }
-  if (s == "22021" || s == "22P05") return Status(ErrorCode::kMalformed, msg);  // bad UTF-8, NUL
+  if (s == "22021" || s == "22P05") {  // bad UTF-8, NUL: refused before here (core/json_input.h)
+    return Malformed("the request holds text the database cannot store (NUL or invalid UTF-8)");
+  }
   if (s.starts_with("08") || s.starts_with("53") || s.starts_with("57") || s.starts_with("58") ||
       s == "55P03") {
     return Unavailable(msg);

@@ -18,6 +18,16 @@
 
 namespace cl::sql {
 
+// What a client is told when the database refuses a write for a uniqueness
+// (`duplicate`) or other integrity rule: our words, never the database's
+// (which name tables, columns and values). Services that know better (a
+// taken username) say so before the database has to.
+inline std::string ClientConflictMessage(bool duplicate) {
+  return duplicate ? "it already exists: the same record was stored first; reload and retry"
+                   : "it conflicts with what is stored now (a concurrent change, or a record that is final); "
+                     "reload and retry";
+}
+
 struct Blob {
   std::span<const uint8_t> bytes;
 };

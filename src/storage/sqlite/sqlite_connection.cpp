@@ -103,12 +103,14 @@ SqliteConnection::~SqliteConnection() {
 Status SqliteConnection::Error(int rc, std::string_view what) const {
   const std::string msg = fmt::format("{}: {}", what, sqlite3_errmsg(db_));
   switch (rc) {
+    // Errors a client may see (4xx) are in our words; the database's text
+    // stays in 5xx errors, which reach only the log.
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
-      return Status(ErrorCode::kAlreadyExists, msg);
+      return Status(ErrorCode::kAlreadyExists, ClientConflictMessage(true));
     case SQLITE_CONSTRAINT_FOREIGNKEY:
     case SQLITE_CONSTRAINT_TRIGGER:
-      return Status(ErrorCode::kConflict, msg);
+      return Status(ErrorCode::kConflict, ClientConflictMessage(false));
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_CANTOPEN:
