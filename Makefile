@@ -9,7 +9,7 @@ DB      ?= var/changeledger.db
 LISTEN  ?= 127.0.0.1:8080
 CMAKE_FLAGS ?=
 
-.PHONY: run test bench fuzz deps configure build build-all clean
+.PHONY: run test bench fuzz soak deps configure build build-all clean
 
 deps:
 	@scripts/install-deps.sh
@@ -39,12 +39,20 @@ test: build-all
 # The libFuzzer targets for longer (FUZZ_SECONDS each, default 10 minutes).
 FUZZ_SECONDS ?= 600
 fuzz: build-all
-	for t in plan k8s webhook policy; do \
+	for t in plan k8s webhook policy api; do \
 	  tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_$$t $(FUZZ_SECONDS) $(BUILD)/fuzz/corpus_$$t \
-	    $$( case $$t in webhook) echo tests/fixtures/webhooks;; policy) echo policy;; *) echo tests/fixtures/iac;; esac ) \
+	    $$( case $$t in webhook) echo tests/fixtures/webhooks;; policy) echo policy;; api) echo tests/fuzz/seeds/api;; *) echo tests/fixtures/iac;; esac ) \
 	    $$( [[ -d ../shared/data ]] && case $$t in plan) echo ../shared/data/terraform;; \
 	        k8s) echo ../shared/data/k8s;; webhook) echo ../shared/data/webhooks;; esac ); \
 	done
+
+# The long crash-safety run: SIGKILL under concurrent API writers, 50 times
+# per backend (`make test` does 5); CRASH_SEED picks other kill moments.
+CRASH_TRIALS ?= 50
+CRASH_SEED ?= 1
+soak: build-all
+	cd $(BUILD) && CL_CRASH_TRIALS=$(CRASH_TRIALS) CL_CRASH_SEED=$(CRASH_SEED) \
+	  ./cl_cli_tests --gtest_filter='*CrashSafety*'
 
 bench: configure
 	ninja -C $(BUILD) -j$(JOBS) changeledger cl_micro_bench

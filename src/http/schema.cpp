@@ -9,6 +9,8 @@
 #include "core/clock.h"
 
 namespace cl::http {
+
+Schema::Schema(Kind kind, std::string description) : kind_(kind), description_(std::move(description)) {}
 namespace {
 
 // JSON pointer escaping (RFC 6901).

@@ -47,8 +47,8 @@ class Schema {
 
  private:
   struct Prop;
-  explicit Schema(Kind kind, std::string description)
-      : kind_(kind), description_(std::move(description)) {}
+  // Out of line: the members' destructors need Prop complete (clang).
+  explicit Schema(Kind kind, std::string description);
   bool CheckNumberAndEnum(const nlohmann::json& v, const std::string& ptr,
                           std::vector<FieldError>& errors) const;
 

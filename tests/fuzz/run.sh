@@ -14,5 +14,10 @@ cd "$(dirname "$corpus")"
 # repeatable; `make fuzz` explores with a fresh seed each time).
 seed=()
 [[ -n ${FUZZ_SEED:-} ]] && seed=(-seed="$FUZZ_SEED")
-exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 \
+# No network: a target that resolves user-given host names (fuzz_api
+# registering webhooks) gets an immediate failure instead of asking a real
+# DNS server. Where a network namespace cannot be made, the run goes on.
+isolate=()
+unshare -n true 2>/dev/null && isolate=(unshare -n)
+exec "${isolate[@]}" "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 \
   -print_final_stats=1 "${seed[@]}" "$corpus" "${seeds[@]}"
