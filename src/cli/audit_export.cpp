@@ -177,7 +177,6 @@ Result<json> AuditExportWriter::Finish(const std::string& source) {
 std::vector<AuditKey> TrustedKeys(const std::vector<AuditKey>& keys, const VerifyOptions& o) {
   std::vector<AuditKey> out;
   for (const AuditKey& k : keys) {
-    if (KeyIdFor(k.public_key) != k.key_id) continue;  // a key must match its id
     if (!o.trusted_key_ids.empty() &&
         std::find(o.trusted_key_ids.begin(), o.trusted_key_ids.end(), k.key_id) ==
             o.trusted_key_ids.end()) {

@@ -30,6 +30,11 @@ bool AuditVerifier::CheckCheckpoint(const AuditCheckpoint& cp, const crypto::Sha
     return Fail(cp.seq, fmt::format("checkpoint at seq {} is signed by key {}, which is not trusted",
                                     cp.seq, cp.key_id));
   }
+  if (KeyIdFor(key->public_key) != key->key_id) {
+    return Fail(cp.seq, fmt::format("checkpoint at seq {} is signed by key {}, whose public key does not "
+                                    "match its id: the key was replaced",
+                                    cp.seq, cp.key_id));
+  }
   if (!crypto::Ed25519Verify(key->public_key, CheckpointMessage(cp), cp.signature)) {
     return Fail(cp.seq, fmt::format("checkpoint at seq {} has an invalid signature", cp.seq));
   }
@@ -80,6 +85,14 @@ AuditVerifyResult AuditVerifier::Finish() {
          fmt::format("the log ends at seq {} but a signed checkpoint covers seq {}: events were "
                      "truncated",
                      prev_seq_, checkpoints_.rbegin()->first));
+  }
+  // A key that no longer matches its id was replaced in place, whether or
+  // not a checkpoint the verifier saw uses it.
+  for (const AuditKey& k : keys_) {
+    if (result_.ok && KeyIdFor(k.public_key) != k.key_id) {
+      result_.ok = false;
+      result_.problem = fmt::format("audit key {} does not match its public key: the key was replaced", k.key_id);
+    }
   }
   result_.head_seq = prev_seq_;
   result_.head_hash = prev_;

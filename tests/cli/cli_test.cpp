@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -158,6 +159,23 @@ TEST_F(CliTest, MigrateCreatesAndReportsTheSchema) {
   ProcessResult newer = Run({"migrate", "--db", db_});
   EXPECT_NE(newer.exit_code, 0);
   EXPECT_NE(newer.err.find("newer than this binary"), std::string::npos) << newer.err;
+}
+
+// The database holds webhook secrets and the key file signs the audit log:
+// neither they nor SQLite's -wal/-shm files nor a backup are readable by
+// other users, whatever the umask.
+TEST_F(CliTest, DatabaseKeyAndBackupFilesAreCreatedPrivate) {
+  const mode_t old_umask = ::umask(022);
+  Serve();
+  LoginAdmin();  // writes: the WAL and shared-memory files exist now
+  const std::string backup = dir_.File("private-backup.db");
+  EXPECT_EQ(Run({"backup", "--db", db_, backup}).exit_code, 0);
+  ::umask(old_umask);
+  for (const std::string& f : {db_, db_ + "-wal", db_ + "-shm", db_ + ".signing-key", backup}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(f.c_str(), &st), 0) << f;
+    EXPECT_EQ(st.st_mode & 077, 0u) << f << " has mode " << std::oct << (st.st_mode & 0777);
+  }
 }
 
 TEST_F(CliTest, ServePrintsOneTimeCredentialsThatLogIn) {

@@ -37,7 +37,8 @@ class PostgresHarness final : public StoreHarness {
 
   std::string DropAppendOnlyTriggersSql() const override {
     return "DROP TRIGGER audit_events_append_only ON audit_events;"
-           "DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints;";
+           "DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints;"
+           "DROP TRIGGER audit_keys_append_only ON audit_keys;";
   }
   std::string BlobLiteral(const std::string& hex) const override { return "'\\x" + hex + "'::bytea"; }
   std::optional<std::string> ExecAsServingRole(const std::string& sql) override {

@@ -53,7 +53,9 @@ class SqliteHarness final : public StoreHarness {
     return "DROP TRIGGER audit_events_append_only_update;"
            "DROP TRIGGER audit_events_append_only_delete;"
            "DROP TRIGGER audit_checkpoints_append_only_update;"
-           "DROP TRIGGER audit_checkpoints_append_only_delete;";
+           "DROP TRIGGER audit_checkpoints_append_only_delete;"
+           "DROP TRIGGER audit_keys_append_only_update;"
+           "DROP TRIGGER audit_keys_append_only_delete;";
   }
   std::string BlobLiteral(const std::string& hex) const override { return "x'" + hex + "'"; }
   std::optional<std::string> ExecAsServingRole(const std::string&) override { return std::nullopt; }

@@ -265,5 +265,55 @@ TEST_P(StoreTest, CheckpointBySwappedInKeyFailsWhenTheKeyIsPinned) {
   EXPECT_NE(r.problem.find("not trusted"), std::string::npos) << r.problem;
 }
 
+// An attacker who rewrites an event, recomputes the chain after it and
+// re-signs every checkpoint with a key of their own, swapped into audit_keys
+// under the original key id: the append-only trigger refuses the swap, and
+// with the triggers gone the key no longer matches its id.
+TEST_P(StoreTest, KeyReplacedInPlaceIsNamed) {
+  Audit(/*interval=*/10);
+  AppendEvents(19);
+  const crypto::Ed25519KeyPair mallory = crypto::GenerateEd25519KeyPair();
+  const std::string swap = "UPDATE audit_keys SET public_key = " +
+                           harness().BlobLiteral(crypto::ToHex(mallory.public_key));
+  EXPECT_NE(harness().ExecRaw(swap), "") << "audit_keys is append-only";
+  EXPECT_NE(harness().ExecRaw("DELETE FROM audit_keys"), "") << "audit_keys is append-only";
+  EXPECT_TRUE(Verify().ok);
+
+  ASSERT_EQ(harness().ExecRaw(harness().DropAppendOnlyTriggersSql()), "");
+  std::vector<StoredAuditEvent> events;
+  std::vector<AuditCheckpoint> checkpoints;
+  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(checkpoints, tx.Audit().Checkpoints(0, 0));
+    return tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
+      events.push_back(e);
+      return true;
+    });
+  }).ok());
+  ASSERT_EQ(checkpoints.size(), 2u);  // at 10 and 20
+  std::string script = swap + ";";
+  crypto::Sha256Digest prev{};
+  for (StoredAuditEvent& e : events) {
+    if (e.seq == 5) e.body = std::string(e.body).replace(e.body.find("alice"), 5, "mallory");
+    e.hash = crypto::Sha256(std::string(prev.begin(), prev.end()) + e.body);
+    prev = e.hash;
+    if (e.seq >= 5) {
+      script += fmt::format("UPDATE audit_events SET hash = {}, body = '{}' WHERE seq = {};",
+                            harness().BlobLiteral(crypto::ToHex(e.hash)), e.body, e.seq);
+    }
+  }
+  for (AuditCheckpoint& cp : checkpoints) {
+    cp.hash = events[static_cast<size_t>(cp.seq - 1)].hash;
+    cp.signature = crypto::Ed25519Sign(mallory.secret_key, CheckpointMessage(cp));
+    script += fmt::format("UPDATE audit_checkpoints SET hash = {}, signature = {} WHERE seq = {};",
+                          harness().BlobLiteral(crypto::ToHex(cp.hash)),
+                          harness().BlobLiteral(crypto::ToHex(cp.signature)), cp.seq);
+  }
+  ASSERT_EQ(harness().ExecRaw(script), "");
+  const AuditVerifyResult r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, 10) << r.problem;
+  EXPECT_NE(r.problem.find("replaced"), std::string::npos) << r.problem;
+}
+
 }  // namespace
 }  // namespace cl::testing

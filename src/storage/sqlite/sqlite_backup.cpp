@@ -17,6 +17,7 @@ struct Closer {
 using Db = std::unique_ptr<sqlite3, Closer>;
 
 Result<Db> OpenDb(const std::string& path, int flags) {
+  if ((flags & SQLITE_OPEN_CREATE) != 0) CL_RETURN_IF_ERROR(CreatePrivateDatabaseFile(path));
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   Db db(raw);

@@ -1,7 +1,12 @@
 #include "storage/sqlite/sqlite_connection.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 
@@ -58,8 +63,20 @@ Result<SqliteOptions> ReadOnlyOptionsFor(const std::string& path, SqliteOptions 
   return o;
 }
 
+Status CreatePrivateDatabaseFile(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return Status::Ok();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return Status::Ok();
+  }
+  if (errno == EEXIST) return Status::Ok();
+  return Unavailable(fmt::format("cannot create database {}: {}", path, std::strerror(errno)));
+}
+
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
                                                                  const SqliteOptions& options) {
+  if (!options.read_only) CL_RETURN_IF_ERROR(CreatePrivateDatabaseFile(path));
   sqlite3* db = nullptr;
   const int flags = (options.read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |

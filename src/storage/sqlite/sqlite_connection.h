@@ -31,6 +31,12 @@ struct SqliteOptions {
 // kInvalidDocument saying so. kNotFound when there is no file.
 Result<SqliteOptions> ReadOnlyOptionsFor(const std::string& path, SqliteOptions base = {});
 
+// Creates `path` empty with mode 0600 unless it exists (SQLite takes an empty
+// file as a new database and gives its -wal, -shm and -journal files the
+// database file's mode, so none of them is readable by other users: the
+// database holds webhook secrets). ":memory:" and URIs are left alone.
+Status CreatePrivateDatabaseFile(const std::string& path);
+
 class SqliteConnection final : public Connection {
  public:
   static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
