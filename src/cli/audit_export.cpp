@@ -191,7 +191,7 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
   const fs::path dir(dir_name);
   CL_ASSIGN_OR_RETURN(std::string manifest_text, ReadFile(dir / "manifest.json"));
   const json manifest = ParseUntrusted(manifest_text);
-  if (!manifest.is_object() || manifest.value("format", "") != kExportFormat) {
+  if (!manifest.is_object() || !manifest.contains("format") || manifest["format"] != kExportFormat) {
     return Malformed(dir_name + " is not a " + std::string(kExportFormat) + " export");
   }
   AuditVerifyResult failed;
@@ -250,7 +250,40 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
     }
     if (!verifier.Add(j["seq"].get<int64_t>(), hash, j["body"].get_ref<const std::string&>())) break;
   }
-  return verifier.Finish();
+  AuditVerifyResult result = verifier.Finish();
+  if (!result.ok) return result;
+  // The events are a consistent chain; they must also be all the manifest
+  // promised: a tail cut from events.jsonl leaves a shorter, equally
+  // consistent chain.
+  const auto mismatch = [&](std::string problem) {
+    result.ok = false;
+    result.first_bad_seq = result.head_seq + 1;
+    result.problem = std::move(problem);
+    return result;
+  };
+  // The manifest is outside input: a field of the wrong type counts as absent.
+  const auto integer = [&](const char* name) {
+    return manifest.contains(name) && manifest[name].is_number_integer() ? manifest[name].get<int64_t>() : -1;
+  };
+  const int64_t promised_events = integer("events");
+  const int64_t promised_head = integer("head_seq");
+  if (promised_events != result.events_checked || promised_head != result.head_seq) {
+    return mismatch(fmt::format("events.jsonl ends at seq {} with {} events, but the manifest promises {} "
+                                "events up to seq {}: events were cut or added",
+                                result.head_seq, result.events_checked, promised_events, promised_head));
+  }
+  if (!manifest.contains("head_hash") || manifest["head_hash"] != crypto::ToHex(result.head_hash)) {
+    return mismatch(fmt::format("the chain head at seq {} differs from the manifest's head hash", result.head_seq));
+  }
+  if (integer("checkpoints") != static_cast<int64_t>(checkpoints.size())) {
+    return mismatch("checkpoints.jsonl does not hold the number of checkpoints the manifest names");
+  }
+  const json& digests = manifest.contains("sha256") ? manifest["sha256"] : json::object();
+  auto events_digest = FileDigest(dir / "events.jsonl");
+  if (!digests.contains("events.jsonl") || !events_digest.ok() || *events_digest != digests["events.jsonl"]) {
+    return mismatch("events.jsonl does not match the manifest's digest");
+  }
+  return result;
 }
 
 }  // namespace cl::cli

@@ -296,6 +296,47 @@ TEST_F(CliTest, AuditVerifyAndOfflineExportDetectTampering) {
   EXPECT_EQ(bad_export.exit_code, 1) << bad_export.out << bad_export.err;
 }
 
+// Cutting the newest events from an export leaves a shorter chain that is
+// consistent in itself; the manifest's counts, head and digests catch it,
+// and so does a manifest whose counts were edited to match.
+TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
+  Serve();
+  LoginAdmin();
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(Run({"user", "add", "cut" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
+  const std::string out_dir = dir_.File("export");
+  ASSERT_EQ(Run({"audit", "export", "--out", out_dir}).exit_code, 0);
+  ASSERT_EQ(Run({"audit", "verify", "--export", out_dir}).exit_code, 0);
+  const std::string events_path = out_dir + "/events.jsonl", manifest_path = out_dir + "/manifest.json";
+  std::string events, manifest_text;
+  {
+    std::ifstream in(events_path), m(manifest_path);
+    events.assign(std::istreambuf_iterator<char>(in), {});
+    manifest_text.assign(std::istreambuf_iterator<char>(m), {});
+  }
+  // Drop the last two lines (after the newest checkpoint, so no signature covers them).
+  std::string cut = events;
+  for (int i = 0; i < 2; ++i) cut.erase(cut.rfind('\n', cut.size() - 2) + 1);
+  std::ofstream(events_path) << cut;
+  ProcessResult tail = Run({"audit", "verify", "--export", out_dir});
+  EXPECT_EQ(tail.exit_code, 1) << tail.out << tail.err;
+  EXPECT_NE(tail.out.find("cut"), std::string::npos) << tail.out;
+
+  // The manifest edited to the shorter log: its head hash no longer matches.
+  nlohmann::json manifest = nlohmann::json::parse(manifest_text);
+  manifest["events"] = manifest["events"].get<int64_t>() - 2;
+  manifest["head_seq"] = manifest["head_seq"].get<int64_t>() - 2;
+  std::ofstream(manifest_path) << manifest.dump(2);
+  ProcessResult edited = Run({"audit", "verify", "--export", out_dir});
+  EXPECT_EQ(edited.exit_code, 1) << edited.out << edited.err;
+
+  // A manifest that is not what it says is refused, not a crash.
+  std::ofstream(manifest_path) << R"({"format":"changeledger-audit-export/v1","events":"many","head_seq":[],"sha256":7})";
+  EXPECT_NE(Run({"audit", "verify", "--export", out_dir}).exit_code, 0);
+  std::ofstream(events_path) << events;
+  std::ofstream(manifest_path) << manifest_text;
+  EXPECT_EQ(Run({"audit", "verify", "--export", out_dir}).exit_code, 0) << "restored, it verifies again";
+}
+
 TEST_F(CliTest, BackupWhileServingAndRestoreOnlyWhatVerifies) {
   Serve();
   LoginAdmin();
