@@ -54,7 +54,11 @@ std::string CheckpointMessage(const AuditCheckpoint& cp) {
 }
 
 AuditLog::AuditLog(const Clock& clock, const Signer* signer, int64_t checkpoint_interval)
-    : clock_(clock), signer_(signer), checkpoint_interval_(checkpoint_interval) {}
+    : clock_(clock),
+      signer_(signer),
+      checkpoint_interval_(checkpoint_interval > 0 && kAuditCheckpointEvery % checkpoint_interval == 0
+                               ? checkpoint_interval
+                               : kAuditCheckpointEvery) {}
 
 Result<int64_t> AuditLog::Append(Tx& tx, const AuditContext& ctx, const AuditRecord& r) const {
   CL_ASSIGN_OR_RETURN(PreparedAuditEvent event, Prepare(ctx, r));
@@ -103,7 +107,7 @@ Result<int64_t> AuditLog::Append(Tx& tx, const PreparedAuditEvent& event) const 
   crypto::Sha256Hasher hasher;
   e.hash = hasher.Hash2(head.hash, e.body);
   CL_RETURN_IF_ERROR(tx.Audit().Append(e));
-  if (signer_ != nullptr && checkpoint_interval_ > 0 && e.seq % checkpoint_interval_ == 0) {
+  if (signer_ != nullptr && e.seq % checkpoint_interval_ == 0) {
     CL_RETURN_IF_ERROR(WriteCheckpoint(tx, AuditHead{e.seq, e.hash}));
   }
   return e.seq;

@@ -75,9 +75,10 @@ class PreparedAuditEvent {
 
 class AuditLog {
  public:
-  // signer may be null (read-only tools); checkpoint_interval: sign at least
-  // every that many events.
-  AuditLog(const Clock& clock, const Signer* signer, int64_t checkpoint_interval = 1000);
+  // signer may be null (read-only tools); checkpoint_interval: sign every
+  // that many events; it must divide kAuditCheckpointEvery (others are
+  // replaced by it), since verification requires those checkpoints.
+  AuditLog(const Clock& clock, const Signer* signer, int64_t checkpoint_interval = kAuditCheckpointEvery);
 
   // Appends one event; returns its sequence number.
   Result<int64_t> Append(Tx& tx, const AuditContext& ctx, const AuditRecord& record) const;

@@ -20,6 +20,13 @@ struct StoredAuditEvent {
   std::string body;
 };
 
+// Every event whose seq is a multiple of this is signed in the transaction
+// that writes it (a writer's own interval must divide it), so verification
+// requires a checkpoint at each multiple: deleting the checkpoints after a
+// rewrite leaves a gap that is named. The server also signs the head within
+// about a second of the last write.
+inline constexpr int64_t kAuditCheckpointEvery = 1000;
+
 struct AuditHead {
   int64_t seq = 0;  // 0 for an empty log
   crypto::Sha256Digest hash{};

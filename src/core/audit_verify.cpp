@@ -72,6 +72,13 @@ bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash,
   }
   if (auto it = checkpoints_.find(seq); it != checkpoints_.end()) {
     if (!CheckCheckpoint(it->second, computed)) return false;
+  } else if (seq % kAuditCheckpointEvery == 0) {
+    // Written in the same transaction as this event, so never legitimately
+    // absent: the checkpoints from here on were deleted, which is how a
+    // rewrite of the events before would be hidden.
+    return Fail(seq, fmt::format("the checkpoint signing seq {} is missing (deleted): every {}th event is "
+                                 "signed as it is written, so events since seq {} may have been rewritten",
+                                 seq, kAuditCheckpointEvery, last_good_checkpoint_ + 1));
   }
   prev_ = computed;
   prev_seq_ = seq;

@@ -265,6 +265,39 @@ TEST_P(StoreTest, CheckpointBySwappedInKeyFailsWhenTheKeyIsPinned) {
   EXPECT_NE(r.problem.find("not trusted"), std::string::npos) << r.problem;
 }
 
+// The attack that used to pass: rewrite an event, recompute every later
+// hash, and delete every checkpoint from there on. The checkpoint written
+// with every 1000th event is missing, and verification names it.
+TEST_P(StoreTest, CheckpointsDeletedAfterARewriteAreNamed) {
+  Audit(/*interval=*/100);
+  AppendEvents(1199);  // head 1200, checkpoints at 100, 200, ..., 1200
+  ASSERT_EQ(harness().ExecRaw(harness().DropAppendOnlyTriggersSql()), "");
+  std::vector<StoredAuditEvent> events;
+  ASSERT_TRUE(store().Read([&](Tx& tx) {
+    return tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
+      events.push_back(e);
+      return true;
+    });
+  }).ok());
+  crypto::Sha256Digest prev{};
+  std::string script = "DELETE FROM audit_checkpoints WHERE seq >= 450;";
+  for (StoredAuditEvent& e : events) {
+    if (e.seq == 450) e.body = std::string(e.body).replace(e.body.find("alice"), 5, "mallory");
+    e.hash = crypto::Sha256(std::string(prev.begin(), prev.end()) + e.body);
+    prev = e.hash;
+    if (e.seq >= 450) {
+      script += fmt::format("UPDATE audit_events SET hash = {}, body = '{}' WHERE seq = {};",
+                            harness().BlobLiteral(crypto::ToHex(e.hash)), e.body, e.seq);
+    }
+  }
+  ASSERT_EQ(harness().ExecRaw(script), "");
+  const AuditVerifyResult r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, 1000) << r.problem;
+  EXPECT_NE(r.problem.find("missing (deleted)"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("since seq 401"), std::string::npos) << r.problem;
+}
+
 // An attacker who rewrites an event, recomputes the chain after it and
 // re-signs every checkpoint with a key of their own, swapped into audit_keys
 // under the original key id: the append-only trigger refuses the swap, and

@@ -69,6 +69,33 @@ TEST(AuditVerifyTest, IntactChainVerifies) {
   EXPECT_EQ(r.last_signed_seq, 10);
 }
 
+// The checkpoint at every kAuditCheckpointEvery-th event is written with
+// that event, so its absence is tampering; a chain shorter than that needs none.
+TEST(AuditVerifyTest, AMissingCheckpointAtTheFixedCadenceIsNamed) {
+  Chain c;
+  for (int64_t i = 1; i <= kAuditCheckpointEvery + 5; ++i) {
+    c.events.push_back({i, {}, CanonicalJson({{"seq", i}, {"action", "test.event"}})});
+  }
+  Rehash(c, 0);
+  c.keys.push_back({KeyIdFor(c.kp.public_key), c.kp.public_key, Timestamp{0}});
+  c.checkpoints = {Sign(c, 10, c.kp), Sign(c, kAuditCheckpointEvery, c.kp)};
+  EXPECT_TRUE(Verify(c).ok) << Verify(c).problem;
+  c.checkpoints.pop_back();
+  const AuditVerifyResult r = Verify(c);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, kAuditCheckpointEvery) << r.problem;
+  EXPECT_NE(r.problem.find("since seq 11"), std::string::npos) << r.problem;
+}
+
+TEST(AuditVerifyTest, AReplacedKeyIsNamedEvenWhenNoCheckpointUsesIt) {
+  Chain c = Build();
+  const crypto::Ed25519KeyPair other = crypto::GenerateEd25519KeyPair();
+  c.keys.push_back({KeyIdFor(c.kp.public_key) + "x", other.public_key, Timestamp{0}});
+  const AuditVerifyResult r = Verify(c);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("replaced"), std::string::npos) << r.problem;
+}
+
 TEST(AuditVerifyTest, AlteredBodyIsNamed) {
   Chain c = Build();
   c.events[6].body = CanonicalJson({{"seq", 7}, {"action", "test.forged"}});
