@@ -35,6 +35,7 @@ int ExitCodeFor(ErrorCode code) {
     case ErrorCode::kFailedPrecondition:
     case ErrorCode::kSodViolation:
     case ErrorCode::kPreconditionRequired:
+    case ErrorCode::kWritesRefused:
       return kExitRefused;
     default:
       return kExitError;

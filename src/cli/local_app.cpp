@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "crypto/crypto.h"
 #include "storage/open_store.h"
 #include "storage/postgres/pg_connection.h"
@@ -57,6 +59,24 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   if (o.need_signer) {
     CL_ASSIGN_OR_RETURN(app->signer_, FileSigner::LoadOrCreate(app->key_path_, &app->created_key_));
   }
+  if (app->signer_ && !o.read_only) {
+    // Before this process extends or signs the log: a tampered tail signed
+    // now would look genuine afterwards.
+    CL_RETURN_IF_ERROR(app->store_->Read([&](Tx& tx) {
+      app->startup_check_ = VerifyAuditTail(tx);
+      return Status::Ok();
+    }));
+    if (!app->startup_check_.ok) {
+      const AuditVerifyResult& r = app->startup_check_;
+      const std::string why = fmt::format(
+          "the audit log failed verification{}: {} (run `changeledger audit verify --db ...` and restore a "
+          "verified backup)",
+          r.first_bad_seq ? fmt::format(" at seq {}", *r.first_bad_seq) : "", r.problem);
+      if (o.on_tampered_log == LocalAppOptions::OnTamperedLog::kRefuse) return Status(ErrorCode::kDataLoss, why);
+      app->store_->RefuseWrites(Status(ErrorCode::kWritesRefused, why));
+      app->signer_.reset();  // nothing this process does signs the log
+    }
+  }
   app->audit_ = std::make_unique<AuditLog>(*app->clock_, app->signer_.get(), o.checkpoint_interval);
   app->deps_ = std::unique_ptr<Deps>(
       new Deps{*app->store_, *app->clock_, *app->ids_, *app->audit_, app->hasher_, &app->credentials_});
@@ -93,7 +113,7 @@ http::ApiServices ApiServicesOf(LocalApp& a) {
 
 LocalApp::~LocalApp() {
   // Sign whatever the log gained since the last checkpoint before closing.
-  if (store_ && signer_) {
+  if (store_ && signer_ && audit_) {
     store_->Write([this](Tx& tx) { return audit_->Checkpoint(tx).status(); }).IgnoreError();
   }
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/audit_log.h"
+#include "core/audit_verify.h"
 #include "core/changes.h"
 #include "core/deploy_gate.h"
 #include "core/integrations.h"
@@ -38,6 +39,12 @@ struct LocalAppOptions {
   // newest); empty: the built-in default, only if the database has none.
   std::string policy_yaml;
   std::string policy_origin;
+  // A process that writes first checks the newest part of the audit log
+  // (VerifyAuditTail). If it fails: kRefuse makes Open fail (CLI commands);
+  // kReadOnly opens anyway with every write refused, nothing signed (serve:
+  // reads go on, /readyz fails, the log says what to run).
+  enum class OnTamperedLog { kRefuse, kReadOnly };
+  OnTamperedLog on_tampered_log = OnTamperedLog::kRefuse;
   // Networks webhook receivers may be in although not public (on-premise);
   // every other internal address is refused (platform/outbound_http.h).
   std::vector<IpNetwork> webhook_allowed_networks;
@@ -66,6 +73,9 @@ class LocalApp {
   // The client for user-given URLs (webhook receivers).
   const OutboundHttp& outbound() const { return *outbound_; }
   bool created_signing_key() const { return created_key_; }
+  // What the start-up check of the audit log found (ok when it passed or
+  // did not run: read-only tools verify for themselves).
+  const AuditVerifyResult& startup_check() const { return startup_check_; }
   const std::string& signing_key_path() const { return key_path_; }
 
  private:
@@ -91,6 +101,7 @@ class LocalApp {
   std::unique_ptr<IntegrationService> integrations_;
   bool created_key_ = false;
   std::string key_path_;
+  AuditVerifyResult startup_check_;
 };
 
 // The services the HTTP API uses, all from this app.

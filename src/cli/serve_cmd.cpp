@@ -88,6 +88,10 @@ class Housekeeping {
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) {
       lock.unlock();
+      if (!app_.store().WritesRefused().ok()) {  // a tampered log: nothing to sign or sweep
+        lock.lock();
+        continue;
+      }
       Status s = app_.store().Write([&](Tx& tx) { return app_.audit().Checkpoint(tx).status(); });
       if (!s.ok()) log::Warn("audit checkpoint failed", {{"error", s.message()}});
       if (++ticks % 60 == 0) {
@@ -184,11 +188,18 @@ int RunServe(const ServeOptions& o) {
     lo.policy_yaml = std::move(*text);
     lo.policy_origin = "file:" + o.policy;
   }
+  lo.on_tampered_log = LocalAppOptions::OnTamperedLog::kReadOnly;
   auto app = LocalApp::Open(lo);
   if (!app.ok()) return Fail(app.status());
   LocalApp& a = **app;
-  if (a.created_signing_key()) {
+  if (a.created_signing_key() && a.signer() != nullptr) {
     log::Info("created audit signing key", {{"path", a.signing_key_path()}, {"key_id", a.signer()->KeyId()}});
+  }
+  if (const AuditVerifyResult& check = a.startup_check(); !check.ok) {
+    log::Error("the audit log failed verification at start-up: serving reads only, every write is refused and "
+               "nothing is signed; run `changeledger audit verify --db` on this database and restore a verified "
+               "backup",
+               {{"problem", check.problem}, {"first_bad_seq", check.first_bad_seq.value_or(0)}});
   }
 
   http::ApiOptions ao;

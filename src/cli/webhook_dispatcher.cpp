@@ -53,6 +53,8 @@ void WebhookDispatcher::Stop() {
 }
 
 int WebhookDispatcher::RunOnce() {
+  // Deliveries are claimed and recorded by writes; none while they are refused.
+  if (!store_.WritesRefused().ok()) return 0;
   std::vector<WebhookDelivery> due;
   std::map<std::string, Webhook> hooks;
   Status s = store_.Read([&](Tx& tx) -> Status {

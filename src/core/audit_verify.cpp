@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <future>
 
 #include "core/audit_log.h"
@@ -49,6 +50,12 @@ bool AuditVerifier::CheckCheckpoint(const AuditCheckpoint& cp, const crypto::Sha
   last_good_checkpoint_ = cp.seq;
   ++result_.checkpoints_verified;
   return true;
+}
+
+void AuditVerifier::StartAfter(int64_t seq, const crypto::Sha256Digest& hash) {
+  prev_seq_ = seq;
+  prev_ = hash;
+  last_good_checkpoint_ = seq;
 }
 
 bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash,
@@ -163,6 +170,85 @@ AuditVerifyResult VerifyAuditLog(Tx& tx, const std::vector<AuditKey>& extra_trus
     return failed;
   }
   return verifier.Finish();
+}
+
+}  // namespace cl
+
+namespace cl {
+
+AuditVerifyResult VerifyAuditTail(Tx& tx) {
+  AuditVerifyResult failed;
+  failed.ok = false;
+  auto keys = tx.Audit().Keys();
+  auto latest = tx.Audit().LatestCheckpoint();
+  if (!keys.ok() || !latest.ok()) {
+    failed.problem = "cannot read the audit keys and checkpoints: " +
+                     (keys.ok() ? latest.status() : keys.status()).message();
+    return failed;
+  }
+  std::vector<AuditCheckpoint> newest;
+  if (*latest) newest.push_back(**latest);
+  const int64_t signed_seq = *latest ? (*latest)->seq : 0;
+  AuditVerifier verifier(std::move(*keys), newest);
+  std::optional<Timestamp> first_unsigned, last_unsigned;
+  bool time_ok = true;
+  bool started = signed_seq <= 1;
+  Status scan = tx.Audit().Scan(std::max<int64_t>(signed_seq - 1, 1), 0, [&](const StoredAuditEvent& e) {
+    if (!started) {  // the event before the checkpoint's: where the chain resumes
+      if (e.seq != signed_seq - 1) {
+        failed.first_bad_seq = signed_seq - 1;
+        failed.problem = fmt::format("event {} is missing (deleted)", signed_seq - 1);
+        return false;
+      }
+      verifier.StartAfter(e.seq, e.hash);
+      started = true;
+      return true;
+    }
+    if (!verifier.Add(e.seq, e.hash, e.body)) return false;
+    if (e.seq > signed_seq) {
+      const nlohmann::json body = nlohmann::json::parse(e.body, nullptr, false);
+      const auto at = body.is_object() && body.contains("time") && body["time"].is_string()
+                          ? ParseRfc3339(body["time"].get<std::string>())
+                          : std::nullopt;
+      if (!at) {
+        time_ok = false;
+        return false;
+      }
+      if (!first_unsigned) first_unsigned = at;
+      last_unsigned = at;
+    }
+    return true;
+  });
+  if (!scan.ok()) {
+    failed.problem = "cannot read audit events: " + scan.message();
+    return failed;
+  }
+  if (failed.first_bad_seq) return failed;
+  if (!started) {
+    failed.first_bad_seq = signed_seq - 1;
+    failed.problem = fmt::format("the log ends before seq {}, which a signed checkpoint covers: events were "
+                                 "truncated",
+                                 signed_seq);
+    return failed;
+  }
+  AuditVerifyResult r = verifier.Finish();
+  if (!r.ok) return r;
+  if (!time_ok) {
+    r.ok = false;
+    r.first_bad_seq = signed_seq + 1;
+    r.problem = fmt::format("an event after seq {} has no valid time", signed_seq);
+    return r;
+  }
+  if (first_unsigned && last_unsigned->micros - first_unsigned->micros > kMaxUnsignedTailMicros) {
+    r.ok = false;
+    r.first_bad_seq = signed_seq + 1;
+    r.problem = fmt::format(
+        "the {} events after the newest checkpoint (seq {}) span {} s, but the server signs within a second "
+        "of a write: checkpoints after seq {} were deleted, and those events may have been rewritten",
+        r.head_seq - signed_seq, signed_seq, (last_unsigned->micros - first_unsigned->micros) / kMicrosPerSecond,
+        signed_seq);
+  }
+  return r;
 }
 
 }  // namespace cl

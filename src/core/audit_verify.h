@@ -32,6 +32,9 @@ class AuditVerifier {
   // `keys` are the public keys trusted to sign checkpoints.
   AuditVerifier(std::vector<AuditKey> keys, const std::vector<AuditCheckpoint>& checkpoints);
 
+  // Starts the chain after `seq` with `hash` (its stored hash, taken as
+  // given) instead of at the beginning: for checking only the newest part.
+  void StartAfter(int64_t seq, const crypto::Sha256Digest& hash);
   // Returns false once a problem has been found; further events are ignored.
   bool Add(int64_t seq, const crypto::Sha256Digest& stored_hash, std::string_view body);
   AuditVerifyResult Finish();
@@ -48,6 +51,17 @@ class AuditVerifier {
   int64_t last_good_checkpoint_ = 0;
   AuditVerifyResult result_;
 };
+
+// The server signs the head within about a second of a write, so events
+// after the newest checkpoint that span more than this were left unsigned on
+// purpose: checkpoints were deleted (to hide a rewrite of those events).
+inline constexpr int64_t kMaxUnsignedTailMicros = 60 * kMicrosPerSecond;
+
+// The newest part of the log, quickly, for a process about to extend it:
+// the newest checkpoint (key, signature, the event it signs), the chain from
+// there to the head, every key against its id, and how long the unsigned
+// tail is. The whole log is for `VerifyAuditLog` (and `audit verify`).
+AuditVerifyResult VerifyAuditTail(Tx& tx);
 
 // Verifies the whole log in `tx` (keys and checkpoints from the same store,
 // plus `extra_trusted_keys` pinned by the caller; when `only_pinned` is set,

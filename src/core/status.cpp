@@ -28,6 +28,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kSodViolation: return "sod_violation";
     case ErrorCode::kInvalidDocument: return "invalid_document";
     case ErrorCode::kPreconditionRequired: return "precondition_required";
+    case ErrorCode::kWritesRefused: return "writes_refused";
   }
   return "internal";
 }

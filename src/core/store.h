@@ -307,6 +307,11 @@ class Store {
   // follow it. Writes by other processes show only after this process's next
   // commit, so it may lag: use it to pick a cached view, never to decide.
   virtual std::optional<int64_t> KnownControlEpoch() const { return std::nullopt; }
+  // From now on every write fails with `why` (reads go on): the process
+  // found the audit log tampered with and must not extend or sign it.
+  virtual void RefuseWrites(Status why) = 0;
+  // The status writes fail with, or Ok while they are accepted.
+  virtual Status WritesRefused() const = 0;
   // Cheap reachability check for /readyz.
   virtual Status Ping() = 0;
   virtual std::string_view BackendName() const = 0;

@@ -67,6 +67,10 @@ const std::vector<ProblemType>& ProblemTypes() {
       {ErrorCode::kUnavailable, 503, "service-unavailable", "Temporarily unavailable",
        "A dependency (the database) is not reachable or the server is shutting down. Retry "
        "later."},
+      {ErrorCode::kWritesRefused, 503, "writes-refused", "Writes are refused: the audit log failed verification",
+       "At start-up the server found its audit log does not verify (the detail says where), so it serves "
+       "reads but records nothing that would extend or sign a tampered log. Operators: run `changeledger "
+       "audit verify`, investigate, restore a verified backup, then restart."},
       {ErrorCode::kDataLoss, 500, "data-integrity-failure", "Stored data failed an integrity check",
        "The server found stored data that fails its integrity checks. Operators: run "
        "`changeledger audit verify`."},

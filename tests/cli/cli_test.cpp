@@ -337,6 +337,53 @@ TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
   EXPECT_EQ(Run({"audit", "verify", "--export", out_dir}).exit_code, 0) << "restored, it verifies again";
 }
 
+// A server that starts on a tampered log says so, serves reads, refuses
+// every write and signs nothing; /readyz fails; CLI writers refuse to start.
+TEST_F(CliTest, AServerOnATamperedLogServesReadsAndRefusesWrites) {
+  Serve();
+  LoginAdmin();
+  ASSERT_EQ(Run({"user", "add", "before", "--role", "auditor"}).exit_code, 0);
+  ProcessResult tok = Run({"token", "create", "--name", "ops", "--scope", "users:read", "--scope", "users:write",
+                           "-o", "json"});
+  ASSERT_EQ(tok.exit_code, 0) << tok.err;
+  const std::string token = nlohmann::json::parse(tok.out)["secret"];
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(), 0);
+  server_.reset();
+  ASSERT_EQ(Run({"audit", "verify", "--db", db_}).exit_code, 0);
+  ASSERT_EQ(ExecSql(db_, "DROP TRIGGER audit_events_append_only_update;"
+                         "UPDATE audit_events SET body = replace(body, 'before', 'beføre') WHERE seq = "
+                         "(SELECT MAX(seq) FROM audit_events WHERE body LIKE '%before%')"),
+            "");
+  const int64_t checkpoints = CountRows(db_, "SELECT COUNT(*) FROM audit_checkpoints");
+
+  ProcessResult local = Run({"user", "add", "offline", "--role", "auditor", "--db", db_});
+  EXPECT_NE(local.exit_code, 0);
+  EXPECT_NE((local.out + local.err).find("the audit log failed verification"), std::string::npos)
+      << local.out << local.err;
+
+  Serve(/*first_start=*/false);
+  EXPECT_NE(server_->Stderr().find("failed verification at start-up"), std::string::npos) << server_->Stderr();
+  Http http(url_);
+  Reply ready = http.Get("/readyz");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  EXPECT_NE(ready.body.find("writes-refused"), std::string::npos) << ready.body;
+  Reply listed = http.Get("/api/v1/users", token);
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  EXPECT_NE(listed.body.find("before"), std::string::npos) << "reads go on";
+  Reply refused = http.Json("POST", "/api/v1/users",
+                            {{"username", "after"}, {"display_name", "After"}, {"roles", {"auditor"}}}, token);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("writes-refused"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("failed verification"), std::string::npos) << refused.body;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a checkpointer tick
+  server_->Signal(SIGTERM);
+  EXPECT_EQ(server_->Wait(), 0);
+  server_.reset();
+  EXPECT_EQ(CountRows(db_, "SELECT COUNT(*) FROM audit_checkpoints"), checkpoints) << "nothing signed";
+  EXPECT_EQ(CountRows(db_, "SELECT COUNT(*) FROM users WHERE username IN ('after', 'offline')"), 0);
+}
+
 TEST_F(CliTest, BackupWhileServingAndRestoreOnlyWhatVerifies) {
   Serve();
   LoginAdmin();

@@ -298,6 +298,58 @@ TEST_P(StoreTest, CheckpointsDeletedAfterARewriteAreNamed) {
   EXPECT_NE(r.problem.find("since seq 401"), std::string::npos) << r.problem;
 }
 
+// What a writing process checks at start-up: the newest checkpoint and the
+// chain after it, and that the unsigned tail spans no more than the server's
+// signing delay allows. A rewrite hidden by deleting the checkpoints after it
+// leaves a tail that spans the time since the rewritten event.
+TEST_P(StoreTest, TheStartUpCheckFindsCheckpointsDeletedToHideARewrite) {
+  const AuditLog& log = Audit(/*interval=*/1000);
+  auto sign = [&] { ASSERT_TRUE(store().Write([&](Tx& tx) { return log.Checkpoint(tx).status(); }).ok()); };
+  auto tail = [&] {
+    AuditVerifyResult r;
+    EXPECT_TRUE(store().Read([&](Tx& tx) {
+      r = VerifyAuditTail(tx);
+      return Status::Ok();
+    }).ok());
+    return r;
+  };
+  AppendEvents(5);  // seq 2..6 after the key registration
+  sign();
+  harness().manual_clock().Advance(600 * kMicrosPerSecond);
+  AppendEvents(1);  // 7
+  sign();
+  harness().manual_clock().Advance(600 * kMicrosPerSecond);
+  AppendEvents(2);  // 8, 9
+  sign();
+  EXPECT_TRUE(tail().ok) << tail().problem;
+  EXPECT_TRUE(Verify().ok);
+
+  ASSERT_EQ(harness().ExecRaw(harness().DropAppendOnlyTriggersSql()), "");
+  std::vector<StoredAuditEvent> events;
+  ASSERT_TRUE(store().Read([&](Tx& tx) {
+    return tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
+      events.push_back(e);
+      return true;
+    });
+  }).ok());
+  std::string script = "DELETE FROM audit_checkpoints WHERE seq >= 7;";
+  crypto::Sha256Digest prev{};
+  for (StoredAuditEvent& e : events) {
+    if (e.seq == 7) e.body = std::string(e.body).replace(e.body.find("alice"), 5, "mallory");
+    e.hash = crypto::Sha256(std::string(prev.begin(), prev.end()) + e.body);
+    prev = e.hash;
+    if (e.seq >= 7) {
+      script += fmt::format("UPDATE audit_events SET hash = {}, body = '{}' WHERE seq = {};",
+                            harness().BlobLiteral(crypto::ToHex(e.hash)), e.body, e.seq);
+    }
+  }
+  ASSERT_EQ(harness().ExecRaw(script), "");
+  const AuditVerifyResult r = tail();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, 7) << r.problem;
+  EXPECT_NE(r.problem.find("span 600 s"), std::string::npos) << r.problem;
+}
+
 // An attacker who rewrites an event, recomputes the chain after it and
 // re-signs every checkpoint with a key of their own, swapped into audit_keys
 // under the original key id: the append-only trigger refuses the swap, and

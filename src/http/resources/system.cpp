@@ -49,7 +49,7 @@ void AddSystemRoutes(Api& api, Router& router) {
       .access = Access::kPublic,
       .operation_id = "getReadiness",
       .tag = "system",
-      .summary = "Readiness: the database is reachable",
+      .summary = "Readiness: the database is reachable and the audit log verified at start-up",
       .response = Schema::Object()
                       .Field("status", Schema::String().Enum({"ready"}), true)
                       .Field("database", Schema::String("Backend name."), true),
@@ -58,6 +58,7 @@ void AddSystemRoutes(Api& api, Router& router) {
         Store& store = api.services().store;
         Status s = store.Ping();
         if (!s.ok()) return Unavailable("the database is not reachable: " + s.message());
+        if (Status refused = store.WritesRefused(); !refused.ok()) return refused;
         return JsonResponse(200, {{"status", "ready"}, {"database", store.BackendName()}});
       }});
 

@@ -57,7 +57,21 @@ void BatchedStore::StopWriter() {
 
 BatchedStore::~BatchedStore() { StopWriter(); }
 
+void BatchedStore::RefuseWrites(Status why) {
+  std::lock_guard lock(refused_mu_);
+  if (refusing_.load()) return;
+  refused_ = std::move(why);
+  refusing_.store(true, std::memory_order_release);
+}
+
+Status BatchedStore::WritesRefused() const {
+  if (!refusing_.load(std::memory_order_acquire)) return Status::Ok();
+  std::lock_guard lock(refused_mu_);
+  return refused_;
+}
+
 Status BatchedStore::Write(const TxFn& fn) {
+  if (refusing_.load(std::memory_order_acquire)) return WritesRefused();
   Job job;
   job.fn = &fn;
   bool wake = false;
@@ -89,6 +103,10 @@ Status BatchedStore::Write(const TxFn& fn) {
 }
 
 void BatchedStore::WriteAsync(TxFn fn, std::function<void(Status)> done) {
+  if (refusing_.load(std::memory_order_acquire)) {
+    if (done) done(WritesRefused());
+    return;
+  }
   auto job = std::make_unique<Job>();  // owned by the writer thread once queued
   job->owned = std::move(fn);
   job->fn = &job->owned;

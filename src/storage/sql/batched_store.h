@@ -29,6 +29,8 @@ class BatchedStore : public Store {
   void WriteAsync(TxFn fn, std::function<void(Status)> done) override;
   std::optional<int64_t> KnownControlEpoch() const override;
   Status Ping() override;
+  void RefuseWrites(Status why) override;
+  Status WritesRefused() const override;
   void SetObserver(StoreObserver* observer) override { observer_ = observer; }
 
  protected:
@@ -68,6 +70,10 @@ class BatchedStore : public Store {
   std::thread writer_;
 
   std::atomic<int64_t> known_epoch_{-1};  // see KnownControlEpoch; -1: unknown
+
+  std::atomic<bool> refusing_{false};  // set once; refused_ is then immutable
+  mutable std::mutex refused_mu_;
+  Status refused_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
