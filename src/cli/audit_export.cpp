@@ -41,10 +41,19 @@ Algorithm
    (keys sorted, no spaces). The signature must verify with the key named by
    key_id, and `hash` must equal the chain hash of event `seq`.
 3. A key's id is "ed25519:" + base64url (no padding) of the first 16 bytes of
-   SHA-256(public key). Check the key id against one you obtained out of band
-   (the server prints it at first start; GET /api/v1/audit/keys).
+   SHA-256(public key); every key in keys.json must match its id (a key that
+   does not was replaced). Check the key id against one you obtained out of
+   band (the server prints it at first start; GET /api/v1/audit/keys).
 4. No checkpoint may name a seq beyond the last event (that means events were
    cut off the end).
+5. Every event whose seq is a multiple of 1000 is signed as it is written:
+   a checkpoint for each such seq must be present (a missing one means
+   checkpoints were deleted, hiding a rewrite of the events before it).
+6. manifest.json must agree with the files: "events" and "head_seq" with the
+   number of events and the last seq, "head_hash" with the last event's hash,
+   "checkpoints" with the number of checkpoint lines, and "sha256" with the
+   SHA-256 (hex) of every file it names (a cut events.jsonl is consistent in
+   itself; only the manifest shows it is shorter).
 
 `changeledger audit verify --export <dir> [--trusted-key-id <id>]` does all of
 this and names the first bad sequence number.

@@ -92,6 +92,8 @@ def main():
                 bad(seq, "hash mismatch")
             json.loads(e["body"])  # the body is itself JSON
             cp = checkpoints.get(seq)
+            if cp is None and seq % 1000 == 0:
+                bad(seq, "the checkpoint every 1000th event gets is missing (deleted)")
             if cp is not None:
                 if cp["key_id"] not in keys:
                     bad(seq, f"checkpoint signed by untrusted key {cp['key_id']}")
@@ -105,6 +107,14 @@ def main():
             prev, prev_seq, count = h, seq, count + 1
     if checkpoints and max(checkpoints) > prev_seq:
         bad(prev_seq + 1, "truncated: a checkpoint covers events that are missing")
+    manifest = json.load(open(os.path.join(d, "manifest.json")))
+    if (manifest.get("events") != count or manifest.get("head_seq") != prev_seq
+            or manifest.get("head_hash") != prev.hex() or manifest.get("checkpoints") != len(checkpoints)):
+        bad(prev_seq + 1, "the files do not hold what the manifest names (events cut or added)")
+    for name, digest in manifest.get("sha256", {}).items():
+        with open(os.path.join(d, name), "rb") as f:
+            if hashlib.sha256(f.read()).hexdigest() != digest:
+                bad(prev_seq + 1, f"{name} does not match the manifest's digest")
     print(f"OK: {count} events, {verified} checkpoints verified independently; head {prev_seq} {prev.hex()}")
 
 
