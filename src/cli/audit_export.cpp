@@ -111,6 +111,12 @@ json ParseUntrusted(std::string_view text) {
   return j.ok() ? std::move(j).value() : json();
 }
 
+// A string member of outside JSON, or "" when it is absent or not a string
+// (nlohmann's value() throws on a wrong type).
+std::string TextField(const json& j, const char* name) {
+  return j.is_object() && j.contains(name) && j[name].is_string() ? j[name].get<std::string>() : "";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AuditExportWriter>> AuditExportWriter::Create(const std::string& dir) {
@@ -219,8 +225,8 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
   const json keys_json = ParseUntrusted(keys_text);
   std::vector<AuditKey> keys;
   for (const auto& k : keys_json.is_array() ? keys_json : json::array()) {
-    auto pk = crypto::FromBase64(k.value("public_key", ""));
-    if (pk) keys.push_back({k.value("key_id", ""), *pk, {}});
+    auto pk = crypto::FromBase64(TextField(k, "public_key"));
+    if (pk) keys.push_back({TextField(k, "key_id"), *pk, {}});
   }
   std::vector<AuditCheckpoint> checkpoints;
   {
@@ -229,15 +235,18 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
     while (std::getline(in, line)) {
       const json j = ParseUntrusted(line);
       AuditCheckpoint cp;
-      auto sig = j.is_object() ? crypto::FromBase64(j.value("signature", "")) : std::nullopt;
-      auto at = j.is_object() ? ParseRfc3339(j.value("signed_at", "")) : std::nullopt;
+      auto sig = j.is_object() ? crypto::FromBase64(TextField(j, "signature")) : std::nullopt;
+      auto at = j.is_object() ? ParseRfc3339(TextField(j, "signed_at")) : std::nullopt;
+      // signed_at is signed as written: only the one form the product writes
+      // is accepted, so this verifier and a literal one cannot disagree.
+      if (at && FormatRfc3339(*at) != TextField(j, "signed_at")) at.reset();
       if (!j.is_object() || !j["seq"].is_number_integer() || !ParseDigest(j["hash"], cp.hash) || !sig || !at) {
         failed.problem = "checkpoints.jsonl has a malformed line";
         return failed;
       }
       cp.seq = j["seq"].get<int64_t>();
       cp.signed_at = *at;
-      cp.key_id = j.value("key_id", "");
+      cp.key_id = TextField(j, "key_id");
       cp.signature = *sig;
       checkpoints.push_back(std::move(cp));
     }

@@ -334,6 +334,19 @@ TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
   EXPECT_NE(Run({"audit", "verify", "--export", out_dir}).exit_code, 0);
   std::ofstream(events_path) << events;
   std::ofstream(manifest_path) << manifest_text;
+  // Keys and checkpoints of the wrong types are refused too (exit 1 or 2, no crash).
+  std::string checkpoints_text, keys_text;
+  {
+    std::ifstream c(out_dir + "/checkpoints.jsonl"), k(out_dir + "/keys.json");
+    checkpoints_text.assign(std::istreambuf_iterator<char>(c), {});
+    keys_text.assign(std::istreambuf_iterator<char>(k), {});
+  }
+  std::ofstream(out_dir + "/checkpoints.jsonl") << R"({"seq":1,"hash":5,"signature":7,"signed_at":[],"key_id":{}})" "\n";
+  std::ofstream(out_dir + "/keys.json") << R"([{"key_id":1,"public_key":2},"x",7])";
+  const int hostile = Run({"audit", "verify", "--export", out_dir}).exit_code;
+  EXPECT_TRUE(hostile == 1 || hostile == 2) << hostile;
+  std::ofstream(out_dir + "/checkpoints.jsonl") << checkpoints_text;
+  std::ofstream(out_dir + "/keys.json") << keys_text;
   EXPECT_EQ(Run({"audit", "verify", "--export", out_dir}).exit_code, 0) << "restored, it verifies again";
 }
 
