@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <limits>
 #include <optional>
 #include <random>
@@ -425,8 +426,35 @@ class Session final : public SessionBase,
     Tcp().expires_after(env_.options.write_timeout);
     bhttp::async_write(stream_, res_, [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
       if (self->closed_) return;
-      if (ec || !keep || self->timed_out_) return self->Close();
+      if (ec || self->timed_out_) return self->Close();
+      if (!keep) return self->Linger();
       self->ReadHeader();
+    });
+  }
+
+  // A response that ends the connection may answer a request whose body was
+  // never read (413 from Content-Length alone): closing at once would reset
+  // the connection while the client is still sending, and it might never see
+  // the answer. Half-close instead and discard what still arrives, for a
+  // moment and up to a limit (a lingering close, RFC 9112 section 9.6).
+  void Linger() {
+    if constexpr (kTls) {
+      Close();
+    } else {
+      beast::error_code ec;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return Close();
+      Tcp().expires_after(std::chrono::seconds(2));
+      Discard(0);
+    }
+  }
+  void Discard(size_t so_far) {
+    constexpr size_t kMaxDiscard = 64u << 20;
+    Tcp().async_read_some(asio::buffer(discard_), [self = this->shared_from_this(), so_far](beast::error_code ec,
+                                                                                            std::size_t n) {
+      if (self->closed_) return;
+      if (ec || so_far + n > kMaxDiscard) return self->Close();
+      self->Discard(so_far + n);
     });
   }
 
@@ -454,6 +482,7 @@ class Session final : public SessionBase,
   bool head_ = false;
   bool closed_ = false;
   bool timed_out_ = false;
+  std::array<char, 16384> discard_{};  // what a lingering close reads and drops
   unsigned version_ = 11;
   uint64_t served_ = 0;
 };

@@ -313,10 +313,26 @@ TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
     events.assign(std::istreambuf_iterator<char>(in), {});
     manifest_text.assign(std::istreambuf_iterator<char>(m), {});
   }
-  // Drop the last two lines (after the newest checkpoint, so no signature covers them).
+  // Drop the last two lines, and any checkpoint over them, so no signature
+  // covers what is gone (the server may have signed the head meanwhile).
   std::string cut = events;
   for (int i = 0; i < 2; ++i) cut.erase(cut.rfind('\n', cut.size() - 2) + 1);
   std::ofstream(events_path) << cut;
+  const std::string last_line = cut.substr(cut.rfind('\n', cut.size() - 2) + 1);
+  const int64_t last_seq = nlohmann::json::parse(last_line)["seq"].get<int64_t>();
+  std::string checkpoints_kept, cp_line;
+  {
+    std::ifstream c(out_dir + "/checkpoints.jsonl");
+    while (std::getline(c, cp_line)) {
+      if (nlohmann::json::parse(cp_line)["seq"].get<int64_t>() <= last_seq) checkpoints_kept += cp_line + "\n";
+    }
+  }
+  std::string checkpoints_original;
+  {
+    std::ifstream c(out_dir + "/checkpoints.jsonl");
+    checkpoints_original.assign(std::istreambuf_iterator<char>(c), {});
+  }
+  std::ofstream(out_dir + "/checkpoints.jsonl") << checkpoints_kept;
   ProcessResult tail = Run({"audit", "verify", "--export", out_dir});
   EXPECT_EQ(tail.exit_code, 1) << tail.out << tail.err;
   EXPECT_NE(tail.out.find("cut"), std::string::npos) << tail.out;
@@ -334,6 +350,7 @@ TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
   EXPECT_NE(Run({"audit", "verify", "--export", out_dir}).exit_code, 0);
   std::ofstream(events_path) << events;
   std::ofstream(manifest_path) << manifest_text;
+  std::ofstream(out_dir + "/checkpoints.jsonl") << checkpoints_original;
   // Keys and checkpoints of the wrong types are refused too (exit 1 or 2, no crash).
   std::string checkpoints_text, keys_text;
   {
