@@ -172,10 +172,6 @@ AuditVerifyResult VerifyAuditLog(Tx& tx, const std::vector<AuditKey>& extra_trus
   return verifier.Finish();
 }
 
-}  // namespace cl
-
-namespace cl {
-
 AuditVerifyResult VerifyAuditTail(Tx& tx) {
   AuditVerifyResult failed;
   failed.ok = false;

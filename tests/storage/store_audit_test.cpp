@@ -12,6 +12,31 @@
 namespace cl::testing {
 namespace {
 
+// The attacker's rewrite: event `seq` edited (alice becomes mallory) and every
+// hash from there on recomputed, so the chain stays consistent in itself.
+// `events` gets the whole rewritten chain; returns the SQL that stores it.
+std::string RewriteFrom(Store& store, StoreHarness& harness, int64_t seq, std::vector<StoredAuditEvent>& events) {
+  events.clear();
+  EXPECT_TRUE(store.Read([&](Tx& tx) {
+    return tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
+      events.push_back(e);
+      return true;
+    });
+  }).ok());
+  crypto::Sha256Digest prev{};
+  std::string script;
+  for (StoredAuditEvent& e : events) {
+    if (e.seq == seq) e.body = std::string(e.body).replace(e.body.find("alice"), 5, "mallory");
+    e.hash = crypto::Sha256(std::string(prev.begin(), prev.end()) + e.body);
+    prev = e.hash;
+    if (e.seq >= seq) {
+      script += fmt::format("UPDATE audit_events SET hash = {}, body = '{}' WHERE seq = {};",
+                            harness.BlobLiteral(crypto::ToHex(e.hash)), e.body, e.seq);
+    }
+  }
+  return script;
+}
+
 TEST_P(StoreTest, AnIntactLogVerifiesWithItsCheckpoints) {
   Audit(/*interval=*/10);
   AppendEvents(25);
@@ -206,24 +231,8 @@ TEST_P(StoreTest, ConsistentlyRewrittenChainIsCaughtByCheckpoints) {
   AppendEvents(29);
   ASSERT_EQ(harness().ExecRaw(harness().DropAppendOnlyTriggersSql()), "");
   std::vector<StoredAuditEvent> events;
-  ASSERT_TRUE(store().Read([&](Tx& tx) {
-    return tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
-      events.push_back(e);
-      return true;
-    });
-  }).ok());
+  const std::string script = RewriteFrom(store(), harness(), 15, events);
   ASSERT_EQ(events.size(), 30u);
-  crypto::Sha256Digest prev{};
-  std::string script;
-  for (StoredAuditEvent& e : events) {
-    if (e.seq == 15) e.body = std::string(e.body).replace(e.body.find("alice"), 5, "mallory");
-    e.hash = crypto::Sha256(std::string(prev.begin(), prev.end()) + e.body);
-    prev = e.hash;
-    if (e.seq >= 15) {
-      script += fmt::format("UPDATE audit_events SET hash = {}, body = '{}' WHERE seq = {};",
-                            harness().BlobLiteral(crypto::ToHex(e.hash)), e.body, e.seq);
-    }
-  }
   ASSERT_EQ(harness().ExecRaw(script), "");
   const AuditVerifyResult r = Verify();
   EXPECT_FALSE(r.ok);
@@ -273,24 +282,9 @@ TEST_P(StoreTest, CheckpointsDeletedAfterARewriteAreNamed) {
   AppendEvents(1199);  // head 1200, checkpoints at 100, 200, ..., 1200
   ASSERT_EQ(harness().ExecRaw(harness().DropAppendOnlyTriggersSql()), "");
   std::vector<StoredAuditEvent> events;
-  ASSERT_TRUE(store().Read([&](Tx& tx) {
-    return tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
-      events.push_back(e);
-      return true;
-    });
-  }).ok());
-  crypto::Sha256Digest prev{};
-  std::string script = "DELETE FROM audit_checkpoints WHERE seq >= 450;";
-  for (StoredAuditEvent& e : events) {
-    if (e.seq == 450) e.body = std::string(e.body).replace(e.body.find("alice"), 5, "mallory");
-    e.hash = crypto::Sha256(std::string(prev.begin(), prev.end()) + e.body);
-    prev = e.hash;
-    if (e.seq >= 450) {
-      script += fmt::format("UPDATE audit_events SET hash = {}, body = '{}' WHERE seq = {};",
-                            harness().BlobLiteral(crypto::ToHex(e.hash)), e.body, e.seq);
-    }
-  }
-  ASSERT_EQ(harness().ExecRaw(script), "");
+  ASSERT_EQ(harness().ExecRaw("DELETE FROM audit_checkpoints WHERE seq >= 450;" +
+                              RewriteFrom(store(), harness(), 450, events)),
+            "");
   const AuditVerifyResult r = Verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad_seq, 1000) << r.problem;
@@ -326,24 +320,9 @@ TEST_P(StoreTest, TheStartUpCheckFindsCheckpointsDeletedToHideARewrite) {
 
   ASSERT_EQ(harness().ExecRaw(harness().DropAppendOnlyTriggersSql()), "");
   std::vector<StoredAuditEvent> events;
-  ASSERT_TRUE(store().Read([&](Tx& tx) {
-    return tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
-      events.push_back(e);
-      return true;
-    });
-  }).ok());
-  std::string script = "DELETE FROM audit_checkpoints WHERE seq >= 7;";
-  crypto::Sha256Digest prev{};
-  for (StoredAuditEvent& e : events) {
-    if (e.seq == 7) e.body = std::string(e.body).replace(e.body.find("alice"), 5, "mallory");
-    e.hash = crypto::Sha256(std::string(prev.begin(), prev.end()) + e.body);
-    prev = e.hash;
-    if (e.seq >= 7) {
-      script += fmt::format("UPDATE audit_events SET hash = {}, body = '{}' WHERE seq = {};",
-                            harness().BlobLiteral(crypto::ToHex(e.hash)), e.body, e.seq);
-    }
-  }
-  ASSERT_EQ(harness().ExecRaw(script), "");
+  ASSERT_EQ(harness().ExecRaw("DELETE FROM audit_checkpoints WHERE seq >= 7;" +
+                              RewriteFrom(store(), harness(), 7, events)),
+            "");
   const AuditVerifyResult r = tail();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad_seq, 7) << r.problem;
@@ -365,27 +344,14 @@ TEST_P(StoreTest, KeyReplacedInPlaceIsNamed) {
   EXPECT_TRUE(Verify().ok);
 
   ASSERT_EQ(harness().ExecRaw(harness().DropAppendOnlyTriggersSql()), "");
-  std::vector<StoredAuditEvent> events;
   std::vector<AuditCheckpoint> checkpoints;
   ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(checkpoints, tx.Audit().Checkpoints(0, 0));
-    return tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
-      events.push_back(e);
-      return true;
-    });
+    return Status::Ok();
   }).ok());
   ASSERT_EQ(checkpoints.size(), 2u);  // at 10 and 20
-  std::string script = swap + ";";
-  crypto::Sha256Digest prev{};
-  for (StoredAuditEvent& e : events) {
-    if (e.seq == 5) e.body = std::string(e.body).replace(e.body.find("alice"), 5, "mallory");
-    e.hash = crypto::Sha256(std::string(prev.begin(), prev.end()) + e.body);
-    prev = e.hash;
-    if (e.seq >= 5) {
-      script += fmt::format("UPDATE audit_events SET hash = {}, body = '{}' WHERE seq = {};",
-                            harness().BlobLiteral(crypto::ToHex(e.hash)), e.body, e.seq);
-    }
-  }
+  std::vector<StoredAuditEvent> events;
+  std::string script = swap + ";" + RewriteFrom(store(), harness(), 5, events);
   for (AuditCheckpoint& cp : checkpoints) {
     cp.hash = events[static_cast<size_t>(cp.seq - 1)].hash;
     cp.signature = crypto::Ed25519Sign(mallory.secret_key, CheckpointMessage(cp));
