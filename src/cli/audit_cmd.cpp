@@ -71,12 +71,7 @@ Status ExportFromServer(const ClientOptions& o, AuditExportWriter& w) {
   for (int64_t after = 0;;) {
     CL_ASSIGN_OR_RETURN(nlohmann::json page, c.Call("GET", fmt::format("/api/v1/audit/checkpoints?after={}&limit=10000", after)));
     for (const auto& j : page["items"]) {
-      AuditCheckpoint cp;
-      cp.seq = j.value("seq", int64_t{0});
-      CL_ASSIGN_OR_RETURN(cp.hash, Digest(j["hash"]));
-      cp.signed_at = ParseRfc3339(j.value("signed_at", "")).value_or(Timestamp{});
-      cp.key_id = j.value("key_id", "");
-      cp.signature = crypto::FromBase64(j.value("signature", "")).value_or(std::vector<uint8_t>{});
+      CL_ASSIGN_OR_RETURN(AuditCheckpoint cp, ParseCheckpointJson(j));
       CL_RETURN_IF_ERROR(w.AddCheckpoint(cp));
     }
     if (!page["next_after"].is_number_integer()) break;

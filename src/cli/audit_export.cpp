@@ -26,8 +26,9 @@ Files
 - events.jsonl: one JSON object per line: {"seq": n, "hash": "<hex>", "body": "<string>"}.
   `body` is the event itself, as canonical JSON (sorted keys, no whitespace,
   UTF-8), stored as a JSON string so its exact bytes survive.
-- checkpoints.jsonl: {"seq", "hash", "signed_at", "key_id", "signature"}:
-  Ed25519 signatures over the chain head at `seq`.
+- checkpoints.jsonl: {"seq", "hash", "signed_at", "key_id", "signature"}, and
+  for version 2 also {"version": 2, "root", "prev"}: Ed25519 signatures over
+  the log at `seq`.
 - keys.json: the Ed25519 public keys (base64, raw 32 bytes); keys/*.pem hold
   the same keys as PEM for `openssl`.
 - manifest.json: counts, the head, and the SHA-256 of every other file.
@@ -36,10 +37,23 @@ Algorithm
 1. h_0 = 32 zero bytes. For each line of events.jsonl in order, seq must be
    exactly one more than the previous seq (the first is 1), and
    hash_n = SHA-256(h_{n-1} || UTF-8 bytes of body_n) must equal `hash`.
-2. For each checkpoint, the signed message is the canonical JSON
+2. For each checkpoint, the signed message is the canonical JSON (keys
+   sorted, no spaces) of, for version 1 (no "version" field):
    {"hash":"<hex>","key_id":"<id>","seq":<n>,"signed_at":"<RFC 3339>","type":"changeledger.audit.checkpoint.v1"}
-   (keys sorted, no spaces). The signature must verify with the key named by
-   key_id, and `hash` must equal the chain hash of event `seq`.
+   and for version 2:
+   {"hash":"<hex>","key_id":"<id>","prev":"<hex>","root":"<hex>","seq":<n>,"signed_at":"<RFC 3339>","type":"changeledger.audit.checkpoint.v2"}
+   with every value exactly as in the line. The signature (base64, 64 bytes)
+   must verify with the key named by key_id, and `hash` must equal the chain
+   hash of event `seq`.
+   Version 2 checkpoints chain and sign a Merkle tree head:
+   - `prev` is the hex SHA-256 of the previous checkpoint's signed message
+     (by seq; 64 zeros for the first checkpoint); a missing or replaced
+     checkpoint in between breaks it. No version 1 checkpoint may follow a
+     version 2 one.
+   - `root` is the RFC 9162 Merkle Tree Hash over the leaves 1..seq, where
+     leaf n is SHA-256(0x00 || hash_n) (the 32 raw bytes of event n's chain
+     hash) and an interior node is SHA-256(0x01 || left || right); the tree
+     of n leaves splits at the largest power of two below n.
 3. A key's id is "ed25519:" + base64url (no padding) of the first 16 bytes of
    SHA-256(public key); every key in keys.json must match its id (a key that
    does not was replaced). Check the key id against one you obtained out of
@@ -144,13 +158,7 @@ Status AuditExportWriter::AddEvent(const StoredAuditEvent& e) {
 }
 
 Status AuditExportWriter::AddCheckpoint(const AuditCheckpoint& cp) {
-  checkpoints_ << json{{"seq", cp.seq},
-                       {"hash", crypto::ToHex(cp.hash)},
-                       {"signed_at", FormatRfc3339(cp.signed_at)},
-                       {"key_id", cp.key_id},
-                       {"signature", crypto::ToBase64(cp.signature)}}
-                      .dump()
-               << '\n';
+  checkpoints_ << CheckpointJson(cp).dump() << '\n';
   ++checkpoint_count_;
   return checkpoints_ ? Status::Ok() : Unavailable("cannot write checkpoints.jsonl");
 }
@@ -233,22 +241,12 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
     std::ifstream in(dir / "checkpoints.jsonl");
     std::string line;
     while (std::getline(in, line)) {
-      const json j = ParseUntrusted(line);
-      AuditCheckpoint cp;
-      auto sig = j.is_object() ? crypto::FromBase64(TextField(j, "signature")) : std::nullopt;
-      auto at = j.is_object() ? ParseRfc3339(TextField(j, "signed_at")) : std::nullopt;
-      // signed_at is signed as written: only the one form the product writes
-      // is accepted, so this verifier and a literal one cannot disagree.
-      if (at && FormatRfc3339(*at) != TextField(j, "signed_at")) at.reset();
-      if (!j.is_object() || !j["seq"].is_number_integer() || !ParseDigest(j["hash"], cp.hash) || !sig || !at) {
-        failed.problem = "checkpoints.jsonl has a malformed line";
+      Result<AuditCheckpoint> cp = ParseCheckpointJson(ParseUntrusted(line));
+      if (!cp.ok()) {
+        failed.problem = "checkpoints.jsonl has a malformed line: " + cp.status().message();
         return failed;
       }
-      cp.seq = j["seq"].get<int64_t>();
-      cp.signed_at = *at;
-      cp.key_id = TextField(j, "key_id");
-      cp.signature = *sig;
-      checkpoints.push_back(std::move(cp));
+      checkpoints.push_back(std::move(cp).value());
     }
   }
   AuditVerifier verifier(TrustedKeys(keys, o), checkpoints);

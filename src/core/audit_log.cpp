@@ -1,6 +1,9 @@
 #include "core/audit_log.h"
 
+#include <fmt/format.h>
+
 #include "crypto/crypto.h"
+#include "crypto/merkle.h"
 
 namespace cl {
 namespace {
@@ -43,14 +46,6 @@ std::string CanonicalJson(const json& value) {
 std::string KeyIdFor(const std::vector<uint8_t>& public_key) {
   const auto digest = crypto::Sha256(std::span<const uint8_t>(public_key));
   return "ed25519:" + crypto::ToBase64Url(std::span(digest.data(), 16));
-}
-
-std::string CheckpointMessage(const AuditCheckpoint& cp) {
-  return CanonicalJson({{"type", "changeledger.audit.checkpoint.v1"},
-                        {"seq", cp.seq},
-                        {"hash", crypto::ToHex(cp.hash)},
-                        {"signed_at", FormatRfc3339(cp.signed_at)},
-                        {"key_id", cp.key_id}});
 }
 
 AuditLog::AuditLog(const Clock& clock, const Signer* signer, int64_t checkpoint_interval)
@@ -124,12 +119,33 @@ Result<bool> AuditLog::Checkpoint(Tx& tx) const {
 }
 
 Status AuditLog::WriteCheckpoint(Tx& tx, const AuditHead& head) const {
+  CL_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> latest, tx.Audit().LatestCheckpoint());
+  // Extend the Merkle tree from the previous checkpoint's frontier when it
+  // is the genuine one (it folds to the root that checkpoint signs);
+  // otherwise (version 1, or a damaged row) rebuild it from the first event.
+  crypto::MerkleFrontier tree;
+  if (latest && latest->version >= 2) {
+    auto stored = crypto::MerkleFrontier::Parse(latest->frontier);
+    if (stored && stored->size() == latest->seq && stored->Root() == latest->root) tree = std::move(*stored);
+  }
+  CL_RETURN_IF_ERROR(tx.Audit().Scan(tree.size() + 1, head.seq, [&](const StoredAuditEvent& e) {
+    if (e.seq != tree.size() + 1) return false;
+    tree.Append(EventLeafHash(e.hash));
+    return true;
+  }));
+  if (tree.size() != head.seq) {
+    return Internal(fmt::format("cannot sign the audit log at seq {}: event {} is missing", head.seq, tree.size() + 1));
+  }
   AuditCheckpoint cp;
+  cp.version = 2;
   cp.seq = head.seq;
   cp.hash = head.hash;
+  cp.root = tree.Root();
+  if (latest) cp.prev = CheckpointDigest(*latest);
   cp.signed_at = clock_.Now();
   cp.key_id = signer_->KeyId();
   cp.signature = signer_->Sign(CheckpointMessage(cp));
+  cp.frontier = tree.Serialize();
   return tx.Audit().InsertCheckpoint(cp);
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit_checkpoint.h"
 #include "core/audit_types.h"
 #include "core/clock.h"
 #include "core/status.h"
@@ -54,9 +55,6 @@ class Signer {
 
 // "ed25519:" + first 16 bytes of SHA-256(public key), base64url.
 std::string KeyIdFor(const std::vector<uint8_t>& public_key);
-
-// The exact bytes a checkpoint signature covers (canonical JSON).
-std::string CheckpointMessage(const AuditCheckpoint& cp);
 
 // Canonical JSON: sorted keys, no whitespace, UTF-8, integers only.
 std::string CanonicalJson(const nlohmann::json& value);

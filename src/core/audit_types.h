@@ -32,12 +32,21 @@ struct AuditHead {
   crypto::Sha256Digest hash{};
 };
 
+// A signed statement about the log at `seq`. Version 2 (written since
+// migration 0008) also signs the RFC 9162 Merkle root over the event hashes
+// 1..seq and `prev`, the SHA-256 of the previous checkpoint's message (32
+// zero bytes for the first), so checkpoints chain; version 1 signs only the
+// chain head and is accepted only before the first version 2.
 struct AuditCheckpoint {
   int64_t seq = 0;  // the event whose hash is signed
   crypto::Sha256Digest hash{};
   Timestamp signed_at;
   std::string key_id;
   std::vector<uint8_t> signature;  // Ed25519 over CheckpointMessage()
+  int version = 1;
+  crypto::Sha256Digest root{};  // v2: Merkle tree head at tree size `seq`
+  crypto::Sha256Digest prev{};  // v2: digest of the previous checkpoint
+  std::vector<uint8_t> frontier;  // stored only, never signed (MerkleFrontier)
 };
 
 struct AuditKey {

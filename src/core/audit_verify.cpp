@@ -22,23 +22,27 @@ bool AuditVerifier::Fail(int64_t seq, std::string problem) {
   return false;
 }
 
-bool AuditVerifier::CheckCheckpoint(const AuditCheckpoint& cp, const crypto::Sha256Digest& hash) {
+std::optional<std::string> AuditVerifier::SignatureProblem(const AuditCheckpoint& cp) const {
   const AuditKey* key = nullptr;
   for (const AuditKey& k : keys_) {
     if (k.key_id == cp.key_id) key = &k;
   }
   if (key == nullptr) {
-    return Fail(cp.seq, fmt::format("checkpoint at seq {} is signed by key {}, which is not trusted",
-                                    cp.seq, cp.key_id));
+    return fmt::format("checkpoint at seq {} is signed by key {}, which is not trusted", cp.seq, cp.key_id);
   }
   if (KeyIdFor(key->public_key) != key->key_id) {
-    return Fail(cp.seq, fmt::format("checkpoint at seq {} is signed by key {}, whose public key does not "
-                                    "match its id: the key was replaced",
-                                    cp.seq, cp.key_id));
+    return fmt::format("checkpoint at seq {} is signed by key {}, whose public key does not match its id: the "
+                       "key was replaced",
+                       cp.seq, cp.key_id);
   }
   if (!crypto::Ed25519Verify(key->public_key, CheckpointMessage(cp), cp.signature)) {
-    return Fail(cp.seq, fmt::format("checkpoint at seq {} has an invalid signature", cp.seq));
+    return fmt::format("checkpoint at seq {} has an invalid signature", cp.seq);
   }
+  return std::nullopt;
+}
+
+bool AuditVerifier::CheckCheckpoint(const AuditCheckpoint& cp, const crypto::Sha256Digest& hash) {
+  if (auto problem = SignatureProblem(cp)) return Fail(cp.seq, std::move(*problem));
   if (cp.hash != hash) {
     // The chain is internally consistent but differs from what was signed:
     // somebody rewrote events and recomputed the hashes after them.
@@ -47,15 +51,55 @@ bool AuditVerifier::CheckCheckpoint(const AuditCheckpoint& cp, const crypto::Sha
                             "matches the signed checkpoint at seq {}",
                             last_good_checkpoint_ + 1, cp.seq, cp.seq));
   }
+  if (cp.version < 2 && seen_v2_) {
+    return Fail(cp.seq, fmt::format("checkpoint at seq {} is version 1 after version 2 checkpoints", cp.seq));
+  }
+  if (cp.version >= 2 && from_start_) {
+    if (cp.prev != prev_checkpoint_) {
+      return Fail(last_good_checkpoint_ + 1,
+                  fmt::format("checkpoint at seq {} does not name the checkpoint before it (seq {}): checkpoints "
+                              "between them were deleted or replaced",
+                              cp.seq, last_good_checkpoint_));
+    }
+    if (cp.root != tree_.Root()) {
+      return Fail(1, fmt::format("the Merkle root signed at seq {} does not match the events up to it", cp.seq));
+    }
+  }
+  seen_v2_ = seen_v2_ || cp.version >= 2;
+  prev_checkpoint_ = CheckpointDigest(cp);
   last_good_checkpoint_ = cp.seq;
   ++result_.checkpoints_verified;
   return true;
 }
 
+bool AuditVerifier::AddWitnessed(const AuditCheckpoint& cp, std::string_view source) {
+  if (!result_.ok) return false;
+  if (auto problem = SignatureProblem(cp)) {
+    return Fail(cp.seq, fmt::format("witness {}: {}", source, *problem));
+  }
+  auto it = checkpoints_.find(cp.seq);
+  if (it == checkpoints_.end()) {
+    return Fail(cp.seq, fmt::format("the log has no checkpoint at seq {}, but witness {} holds one signed at {}: "
+                                    "checkpoints were deleted, and events up to seq {} may have been rewritten "
+                                    "or cut",
+                                    cp.seq, source, FormatRfc3339(cp.signed_at), cp.seq));
+  }
+  if (CheckpointMessage(it->second) != CheckpointMessage(cp)) {
+    return Fail(cp.seq, fmt::format("the checkpoint at seq {} differs from the one witness {} holds: the log was "
+                                    "rewritten and signed again",
+                                    cp.seq, source));
+  }
+  ++result_.witnessed_checkpoints;
+  return true;
+}
+
+void AuditVerifier::ExpectHash(int64_t seq, const crypto::Sha256Digest& hash) { expected_.emplace(seq, hash); }
+
 void AuditVerifier::StartAfter(int64_t seq, const crypto::Sha256Digest& hash) {
   prev_seq_ = seq;
   prev_ = hash;
   last_good_checkpoint_ = seq;
+  from_start_ = false;
 }
 
 bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash,
@@ -77,6 +121,12 @@ bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash,
                                  "another position)",
                                  seq));
   }
+  if (expected_ && expected_->first == seq && expected_->second != computed) {
+    return Fail(seq, fmt::format("event {} has hash {}, not the expected {}: the log was rewritten since that "
+                                 "head was recorded",
+                                 seq, crypto::ToHex(computed), crypto::ToHex(expected_->second)));
+  }
+  if (from_start_) tree_.Append(EventLeafHash(computed));
   if (auto it = checkpoints_.find(seq); it != checkpoints_.end()) {
     if (!CheckCheckpoint(it->second, computed)) return false;
   } else if (seq % kAuditCheckpointEvery == 0) {
@@ -100,6 +150,11 @@ AuditVerifyResult AuditVerifier::Finish() {
                      "truncated",
                      prev_seq_, checkpoints_.rbegin()->first));
   }
+  if (result_.ok && expected_ && expected_->first > prev_seq_) {
+    Fail(prev_seq_ + 1, fmt::format("the log ends at seq {}, before the expected head at seq {}: events were "
+                                    "truncated",
+                                    prev_seq_, expected_->first));
+  }
   // A key that no longer matches its id was replaced in place, whether or
   // not a checkpoint the verifier saw uses it.
   for (const AuditKey& k : keys_) {
@@ -111,6 +166,7 @@ AuditVerifyResult AuditVerifier::Finish() {
   result_.head_seq = prev_seq_;
   result_.head_hash = prev_;
   result_.last_signed_seq = last_good_checkpoint_;
+  if (from_start_) result_.head_root = tree_.Root();
   return result_;
 }
 

@@ -13,6 +13,7 @@
 #include "core/audit_types.h"
 #include "core/store.h"
 #include "crypto/crypto.h"
+#include "crypto/merkle.h"
 
 namespace cl {
 
@@ -23,6 +24,10 @@ struct AuditVerifyResult {
   int64_t head_seq = 0;
   crypto::Sha256Digest head_hash{};
   int64_t last_signed_seq = 0;  // events after it are covered by the chain only
+  // RFC 9162 Merkle tree head over event hashes 1..head_seq (verification
+  // from the first event only).
+  crypto::Sha256Digest head_root{};
+  int64_t witnessed_checkpoints = 0;  // matched against a witness
   std::optional<int64_t> first_bad_seq;
   std::string problem;  // one sentence when !ok
 };
@@ -34,13 +39,23 @@ class AuditVerifier {
 
   // Starts the chain after `seq` with `hash` (its stored hash, taken as
   // given) instead of at the beginning: for checking only the newest part.
+  // Merkle roots and the checkpoint chain are then not checked.
   void StartAfter(int64_t seq, const crypto::Sha256Digest& hash);
+  // A checkpoint held outside the database (a witness, named `source`):
+  // it must verify with a trusted key, and the log must hold the same
+  // checkpoint. Call before Add(); false once a problem has been found.
+  bool AddWitnessed(const AuditCheckpoint& cp, std::string_view source);
+  // The log must contain event `seq` with chain hash `hash` (a head an
+  // auditor kept). Call before Add().
+  void ExpectHash(int64_t seq, const crypto::Sha256Digest& hash);
   // Returns false once a problem has been found; further events are ignored.
   bool Add(int64_t seq, const crypto::Sha256Digest& stored_hash, std::string_view body);
   AuditVerifyResult Finish();
 
  private:
   bool Fail(int64_t seq, std::string problem);
+  // Why `cp` cannot be trusted (key unknown or replaced, bad signature), if so.
+  std::optional<std::string> SignatureProblem(const AuditCheckpoint& cp) const;
   bool CheckCheckpoint(const AuditCheckpoint& cp, const crypto::Sha256Digest& hash);
 
   std::vector<AuditKey> keys_;
@@ -49,6 +64,11 @@ class AuditVerifier {
   crypto::Sha256Digest prev_{};
   int64_t prev_seq_ = 0;
   int64_t last_good_checkpoint_ = 0;
+  bool from_start_ = true;  // Merkle tree and checkpoint chain are known
+  crypto::MerkleFrontier tree_;
+  crypto::Sha256Digest prev_checkpoint_{};  // digest of the last checkpoint checked
+  bool seen_v2_ = false;
+  std::optional<std::pair<int64_t, crypto::Sha256Digest>> expected_;
   AuditVerifyResult result_;
 };
 

@@ -5,6 +5,7 @@
 #include "core/audit_log.h"
 #include "core/audit_verify.h"
 #include "crypto/crypto.h"
+#include "crypto/merkle.h"
 
 namespace cl {
 namespace {
@@ -30,14 +31,27 @@ void Rehash(Chain& c, size_t from) {
   }
 }
 
-AuditCheckpoint Sign(const Chain& c, int64_t seq, const crypto::Ed25519KeyPair& kp) {
+// A checkpoint as the writer signs it (version 2): the chain head, the
+// Merkle root over event hashes 1..seq, and the previous checkpoint's digest.
+AuditCheckpoint Sign(const Chain& c, int64_t seq, const crypto::Ed25519KeyPair& kp,
+                     const AuditCheckpoint* prev = nullptr) {
   AuditCheckpoint cp;
+  cp.version = 2;
   cp.seq = seq;
   cp.hash = c.events[static_cast<size_t>(seq - 1)].hash;
-  cp.signed_at = Timestamp{1000};
+  crypto::MerkleFrontier tree;
+  for (int64_t i = 0; i < seq; ++i) tree.Append(EventLeafHash(c.events[static_cast<size_t>(i)].hash));
+  cp.root = tree.Root();
+  if (prev != nullptr) cp.prev = CheckpointDigest(*prev);
+  cp.signed_at = Timestamp{1000 + seq};
   cp.key_id = KeyIdFor(kp.public_key);
   cp.signature = crypto::Ed25519Sign(kp.secret_key, CheckpointMessage(cp));
   return cp;
+}
+
+void Resign(AuditCheckpoint& cp, const crypto::Ed25519KeyPair& kp) {
+  cp.key_id = KeyIdFor(kp.public_key);
+  cp.signature = crypto::Ed25519Sign(kp.secret_key, CheckpointMessage(cp));
 }
 
 // 10 events, checkpoints at 5 and 10.
@@ -48,7 +62,8 @@ Chain Build() {
   }
   Rehash(c, 0);
   c.keys.push_back({KeyIdFor(c.kp.public_key), c.kp.public_key, Timestamp{0}});
-  c.checkpoints = {Sign(c, 5, c.kp), Sign(c, 10, c.kp)};
+  c.checkpoints = {Sign(c, 5, c.kp)};
+  c.checkpoints.push_back(Sign(c, 10, c.kp, &c.checkpoints[0]));
   return c;
 }
 
@@ -78,7 +93,8 @@ TEST(AuditVerifyTest, AMissingCheckpointAtTheFixedCadenceIsNamed) {
   }
   Rehash(c, 0);
   c.keys.push_back({KeyIdFor(c.kp.public_key), c.kp.public_key, Timestamp{0}});
-  c.checkpoints = {Sign(c, 10, c.kp), Sign(c, kAuditCheckpointEvery, c.kp)};
+  c.checkpoints = {Sign(c, 10, c.kp)};
+  c.checkpoints.push_back(Sign(c, kAuditCheckpointEvery, c.kp, &c.checkpoints[0]));
   EXPECT_TRUE(Verify(c).ok) << Verify(c).problem;
   c.checkpoints.pop_back();
   const AuditVerifyResult r = Verify(c);
@@ -144,7 +160,7 @@ TEST(AuditVerifyTest, RewrittenChainWithRecomputedHashesFailsTheCheckpoint) {
 TEST(AuditVerifyTest, CheckpointFromAnUntrustedKeyFails) {
   Chain c = Build();
   const auto attacker = crypto::GenerateEd25519KeyPair();
-  c.checkpoints[1] = Sign(c, 10, attacker);
+  c.checkpoints[1] = Sign(c, 10, attacker, &c.checkpoints[0]);
   const AuditVerifyResult r = Verify(c);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad_seq, 10);
@@ -167,6 +183,149 @@ TEST(AuditVerifyTest, UnsignedTailIsReportedButValid) {
   EXPECT_EQ(r.head_seq, 10);
 }
 
+AuditVerifyResult VerifyWithWitness(const Chain& c, const std::vector<AuditCheckpoint>& witnessed) {
+  AuditVerifier v(c.keys, c.checkpoints);
+  for (const auto& cp : witnessed) {
+    if (!v.AddWitnessed(cp, "w.jsonl")) return v.Finish();
+  }
+  for (const auto& e : c.events) {
+    if (!v.Add(e.seq, e.hash, e.body)) break;
+  }
+  return v.Finish();
+}
+
+TEST(AuditVerifyTest, TheHeadCarriesTheMerkleRootTheCheckpointSigns) {
+  const Chain c = Build();
+  const AuditVerifyResult r = Verify(c);
+  ASSERT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.head_root, c.checkpoints[1].root);
+}
+
+// Checkpoints chain: one deleted between two others (say, the one signing a
+// rewritten stretch) leaves the next naming a checkpoint that is gone.
+TEST(AuditVerifyTest, ACheckpointDeletedFromTheMiddleBreaksTheCheckpointChain) {
+  Chain c = Build();
+  c.checkpoints.insert(c.checkpoints.begin(), Sign(c, 3, c.kp));
+  c.checkpoints[1] = Sign(c, 5, c.kp, &c.checkpoints[0]);
+  c.checkpoints[2] = Sign(c, 10, c.kp, &c.checkpoints[1]);
+  ASSERT_TRUE(Verify(c).ok) << Verify(c).problem;
+  c.checkpoints.erase(c.checkpoints.begin() + 1);
+  const AuditVerifyResult r = Verify(c);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, 4) << r.problem;
+  EXPECT_NE(r.problem.find("does not name the checkpoint before it"), std::string::npos) << r.problem;
+}
+
+TEST(AuditVerifyTest, AVersion1CheckpointAfterVersion2IsRefused) {
+  Chain c = Build();
+  AuditCheckpoint v1;
+  v1.seq = 10;
+  v1.hash = c.events[9].hash;
+  v1.signed_at = Timestamp{5};
+  Resign(v1, c.kp);
+  c.checkpoints[1] = v1;
+  const AuditVerifyResult r = Verify(c);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, 10);
+  EXPECT_NE(r.problem.find("version 1 after version 2"), std::string::npos) << r.problem;
+}
+
+TEST(AuditVerifyTest, ASignedRootThatDoesNotMatchTheEventsFails) {
+  Chain c = Build();
+  c.checkpoints[1].root[0] ^= 1;
+  Resign(c.checkpoints[1], c.kp);
+  const AuditVerifyResult r = Verify(c);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("Merkle root"), std::string::npos) << r.problem;
+}
+
+// Deleting the newest checkpoints (and cutting or rewriting the events they
+// sign) leaves a log consistent in itself: only a witness shows it.
+TEST(AuditVerifyTest, ACheckpointTheWitnessHoldsButTheLogLacksIsNamed) {
+  Chain c = Build();
+  const std::vector<AuditCheckpoint> witnessed = c.checkpoints;
+  c.checkpoints.pop_back();
+  c.events.resize(8);
+  ASSERT_TRUE(Verify(c).ok) << "without the witness the cut is invisible";
+  const AuditVerifyResult r = VerifyWithWitness(c, witnessed);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, 10);
+  EXPECT_NE(r.problem.find("witness w.jsonl"), std::string::npos) << r.problem;
+  EXPECT_EQ(VerifyWithWitness(Build(), Build().checkpoints).ok, false) << "a different key signs each Build()";
+}
+
+// With the signing key replaced by the attacker's (and trusted because it
+// sits in the database), a re-signed rewrite passes; the witness holds the
+// checkpoint the honest key signed.
+TEST(AuditVerifyTest, ALogSignedAgainContradictsItsWitness) {
+  Chain c = Build();
+  const std::vector<AuditCheckpoint> witnessed = c.checkpoints;
+  ASSERT_EQ(VerifyWithWitness(c, witnessed).witnessed_checkpoints, 2);
+  const auto attacker = crypto::GenerateEd25519KeyPair();
+  c.keys.push_back({KeyIdFor(attacker.public_key), attacker.public_key, Timestamp{0}});
+  c.events[6].body = CanonicalJson({{"seq", 7}, {"action", "test.forged"}});
+  Rehash(c, 6);
+  c.checkpoints[1] = Sign(c, 10, attacker, &c.checkpoints[0]);
+  ASSERT_TRUE(Verify(c).ok) << "unpinned and unwitnessed, the re-signed log passes";
+  const AuditVerifyResult r = VerifyWithWitness(c, witnessed);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, 10);
+  EXPECT_NE(r.problem.find("differs from the one witness"), std::string::npos) << r.problem;
+}
+
+TEST(AuditVerifyTest, AWitnessEntryWithABadSignatureFails) {
+  Chain c = Build();
+  std::vector<AuditCheckpoint> witnessed = c.checkpoints;
+  witnessed[0].signature[3] ^= 1;
+  const AuditVerifyResult r = VerifyWithWitness(c, witnessed);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("invalid signature"), std::string::npos) << r.problem;
+}
+
+TEST(AuditVerifyTest, AnExpectedHeadMustStillBeInTheLog) {
+  const Chain c = Build();
+  const auto run = [&](const Chain& chain, int64_t seq, const crypto::Sha256Digest& hash) {
+    AuditVerifier v(chain.keys, chain.checkpoints);
+    v.ExpectHash(seq, hash);
+    for (const auto& e : chain.events) v.Add(e.seq, e.hash, e.body);
+    return v.Finish();
+  };
+  EXPECT_TRUE(run(c, 7, c.events[6].hash).ok);
+  crypto::Sha256Digest other = c.events[6].hash;
+  other[0] ^= 1;
+  AuditVerifyResult r = run(c, 7, other);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, 7);
+  Chain cut = c;
+  cut.events.resize(4);
+  cut.checkpoints.clear();
+  r = run(cut, 7, c.events[6].hash);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("truncated"), std::string::npos) << r.problem;
+}
+
+TEST(AuditVerifyTest, CheckpointJsonRoundTripsAndRefusesBadFields) {
+  const Chain c = Build();
+  for (const AuditCheckpoint& cp : c.checkpoints) {
+    auto back = ParseCheckpointJson(CheckpointJson(cp));
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(CheckpointMessage(*back), CheckpointMessage(cp));
+    EXPECT_EQ(back->signature, cp.signature);
+  }
+  nlohmann::json j = CheckpointJson(c.checkpoints[0]);
+  for (const char* field : {"seq", "hash", "signed_at", "key_id", "signature", "root", "prev"}) {
+    nlohmann::json bad = j;
+    bad[field] = 12.5;
+    EXPECT_FALSE(ParseCheckpointJson(bad).ok()) << field;
+  }
+  nlohmann::json other_form = j;
+  other_form["signed_at"] = "1970-01-01T00:00:00.001005+00:00";
+  EXPECT_FALSE(ParseCheckpointJson(other_form).ok());
+  nlohmann::json v3 = j;
+  v3["version"] = 3;
+  EXPECT_FALSE(ParseCheckpointJson(v3).ok());
+}
+
 TEST(AuditVerifyTest, CheckpointMessageIsCanonicalAndStable) {
   AuditCheckpoint cp;
   cp.seq = 3;
@@ -176,6 +335,16 @@ TEST(AuditVerifyTest, CheckpointMessageIsCanonicalAndStable) {
             "{\"hash\":\"0000000000000000000000000000000000000000000000000000000000000000\","
             "\"key_id\":\"ed25519:abc\",\"seq\":3,\"signed_at\":\"1970-01-01T00:00:00.000000Z\","
             "\"type\":\"changeledger.audit.checkpoint.v1\"}");
+  cp.version = 2;
+  cp.root[0] = 0xab;
+  cp.prev[31] = 0x01;
+  EXPECT_EQ(CheckpointMessage(cp),
+            "{\"hash\":\"0000000000000000000000000000000000000000000000000000000000000000\","
+            "\"key_id\":\"ed25519:abc\","
+            "\"prev\":\"0000000000000000000000000000000000000000000000000000000000000001\","
+            "\"root\":\"ab00000000000000000000000000000000000000000000000000000000000000\","
+            "\"seq\":3,\"signed_at\":\"1970-01-01T00:00:00.000000Z\","
+            "\"type\":\"changeledger.audit.checkpoint.v2\"}");
 }
 
 TEST(AuditVerifyTest, CanonicalJsonSortsKeysWithoutWhitespace) {

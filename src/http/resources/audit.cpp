@@ -9,14 +9,6 @@
 namespace cl::http {
 namespace {
 
-nlohmann::json CheckpointJson(const AuditCheckpoint& cp) {
-  return {{"seq", cp.seq},
-          {"hash", crypto::ToHex(cp.hash)},
-          {"signed_at", FormatRfc3339(cp.signed_at)},
-          {"key_id", cp.key_id},
-          {"signature", crypto::ToBase64(cp.signature)}};
-}
-
 Schema CheckpointSchema() {
   return Schema::Object("A signed statement of the chain head at `seq`.")
       .Field("seq", Schema::Integer(), true)
@@ -25,7 +17,12 @@ Schema CheckpointSchema() {
       .Field("key_id", Schema::String(), true)
       .Field("signature", Schema::String("Base64 Ed25519 signature over the checkpoint message "
                                          "(docs/audit.md)."),
-             true);
+             true)
+      .Field("version", Schema::Integer("2 for checkpoints that also sign `root` and `prev`; absent for "
+                                        "version 1."))
+      .Field("root", Schema::String("Hex RFC 9162 Merkle tree head over the event hashes 1..seq (version 2)."))
+      .Field("prev", Schema::String("Hex SHA-256 of the previous checkpoint's signed message, zeros for the "
+                                    "first (version 2)."));
 }
 
 std::vector<QueryParam> PageParams(int64_t max_limit) {

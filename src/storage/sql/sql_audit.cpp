@@ -10,6 +10,8 @@ namespace {
 Blob AsBlob(const crypto::Sha256Digest& h) { return Blob{std::span(h.data(), h.size())}; }
 Blob AsBlob(const std::vector<uint8_t>& v) { return Blob{std::span(v.data(), v.size())}; }
 
+constexpr std::string_view kCheckpointColumns = "seq, hash, signed_at, key_id, signature, version, root, prev, frontier";
+
 AuditCheckpoint ReadCheckpoint(const Row& r) {
   AuditCheckpoint cp;
   cp.seq = r.Int(0);
@@ -18,6 +20,14 @@ AuditCheckpoint ReadCheckpoint(const Row& r) {
   cp.key_id = r.String(3);
   const auto sig = r.Blob(4);
   cp.signature.assign(sig.begin(), sig.end());
+  cp.version = static_cast<int>(r.Int(5));
+  // A damaged digest leaves zeros, which simply fail verification.
+  if (!r.IsNull(6)) ReadDigest(r, 6, cp.root);
+  if (!r.IsNull(7)) ReadDigest(r, 7, cp.prev);
+  if (!r.IsNull(8)) {
+    const auto f = r.Blob(8);
+    cp.frontier.assign(f.begin(), f.end());
+  }
   return cp;
 }
 
@@ -88,18 +98,20 @@ Result<int64_t> SqlAuditRepo::Count() {
 }
 
 Status SqlAuditRepo::InsertCheckpoint(const AuditCheckpoint& cp) {
+  const bool v2 = cp.version >= 2;
   return c_.Run(
-      "INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature) "
-      "VALUES (?, ?, ?, ?, ?)",
-      {cp.seq, AsBlob(cp.hash), cp.signed_at.micros, cp.key_id, AsBlob(cp.signature)});
+      "INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature, version, root, prev, frontier) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {cp.seq, AsBlob(cp.hash), cp.signed_at.micros, cp.key_id, AsBlob(cp.signature), int64_t{cp.version},
+       v2 ? Value(AsBlob(cp.root)) : Value(Null{}), v2 ? Value(AsBlob(cp.prev)) : Value(Null{}),
+       cp.frontier.empty() ? Value(Null{}) : Value(AsBlob(cp.frontier))});
 }
 
 Result<std::optional<AuditCheckpoint>> SqlAuditRepo::LatestCheckpoint() {
   std::optional<AuditCheckpoint> out;
   CL_RETURN_IF_ERROR(c_.Query(
-      "SELECT seq, hash, signed_at, key_id, signature FROM audit_checkpoints "
-      "ORDER BY seq DESC LIMIT 1",
-      {}, [&](const Row& r) {
+      fmt::format("SELECT {} FROM audit_checkpoints ORDER BY seq DESC LIMIT 1", kCheckpointColumns), {},
+      [&](const Row& r) {
         out = ReadCheckpoint(r);
         return false;
       }));
@@ -109,8 +121,7 @@ Result<std::optional<AuditCheckpoint>> SqlAuditRepo::LatestCheckpoint() {
 Result<std::vector<AuditCheckpoint>> SqlAuditRepo::Checkpoints(int64_t after_seq, int64_t limit) {
   std::vector<AuditCheckpoint> out;
   CL_RETURN_IF_ERROR(c_.Query(
-      "SELECT seq, hash, signed_at, key_id, signature FROM audit_checkpoints WHERE seq > ? "
-      "ORDER BY seq LIMIT ?",
+      fmt::format("SELECT {} FROM audit_checkpoints WHERE seq > ? ORDER BY seq LIMIT ?", kCheckpointColumns),
       {after_seq, limit > 0 ? limit : INT64_MAX}, [&](const Row& r) {
         out.push_back(ReadCheckpoint(r));
         return true;
