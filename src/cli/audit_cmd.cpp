@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/api_client.h"
 #include "cli/audit_export.h"
+#include "cli/audit_witness.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/local_app.h"
@@ -92,6 +94,29 @@ Status ExportFromServer(const ClientOptions& o, AuditExportWriter& w) {
   return Status::Ok();
 }
 
+Result<VerifyOptions> MakeVerifyOptions(const std::vector<std::string>& trusted,
+                                        const std::vector<std::string>& witness_files,
+                                        const std::string& expected_head) {
+  VerifyOptions vo{trusted, {}, {}};
+  for (const std::string& path : witness_files) {
+    CL_ASSIGN_OR_RETURN(std::vector<WitnessedCheckpoint> held, ReadWitnessFile(path));
+    vo.witnessed.insert(vo.witnessed.end(), held.begin(), held.end());
+  }
+  if (!expected_head.empty()) {
+    const size_t colon = expected_head.find(':');
+    int64_t seq = 0;
+    auto hash = colon == std::string::npos ? std::nullopt : crypto::FromHex(expected_head.substr(colon + 1));
+    const auto [end, ec] = std::from_chars(expected_head.data(), expected_head.data() + std::min(colon, expected_head.size()), seq);
+    if (!hash || hash->size() != 32 || ec != std::errc() || end != expected_head.data() + colon || seq < 1) {
+      return InvalidArgument("--expected-head must be SEQ:HASH, the seq and 64-digit hex chain hash `audit verify` prints");
+    }
+    crypto::Sha256Digest d{};
+    std::copy(hash->begin(), hash->end(), d.begin());
+    vo.expected_hash.emplace(seq, d);
+  }
+  return vo;
+}
+
 nlohmann::json ResultJson(const AuditVerifyResult& r, double seconds) {
   return {{"ok", r.ok},
           {"events_checked", r.events_checked},
@@ -99,6 +124,8 @@ nlohmann::json ResultJson(const AuditVerifyResult& r, double seconds) {
           {"head_seq", r.head_seq},
           {"head_hash", crypto::ToHex(r.head_hash)},
           {"last_signed_seq", r.last_signed_seq},
+          {"head_root", crypto::ToHex(r.head_root)},
+          {"witnessed_checkpoints", r.witnessed_checkpoints},
           {"first_bad_seq", r.first_bad_seq ? nlohmann::json(*r.first_bad_seq) : nlohmann::json(nullptr)},
           {"problem", r.ok ? nlohmann::json(nullptr) : nlohmann::json(r.problem)},
           {"seconds", seconds}};
@@ -111,7 +138,12 @@ int Report(const AuditVerifyResult& r, double seconds, const std::string& format
     std::cout << fmt::format("OK: {} events and {} signed checkpoints verified in {:.2f}s ({:.0f} events/s)\n",
                              r.events_checked, r.checkpoints_verified, seconds,
                              seconds > 0 ? static_cast<double>(r.events_checked) / seconds : 0.0)
-              << fmt::format("head: seq {} hash {}\n", r.head_seq, crypto::ToHex(r.head_hash));
+              << fmt::format("head: seq {} hash {}\n", r.head_seq, crypto::ToHex(r.head_hash))
+              << fmt::format("tree head: size {} root {}\n", r.head_seq, crypto::ToHex(r.head_root));
+    if (r.witnessed_checkpoints > 0) {
+      std::cout << fmt::format("witnessed: all {} checkpoints the witnesses hold are in the log, unchanged\n",
+                               r.witnessed_checkpoints);
+    }
     if (r.head_seq > r.last_signed_seq) {
       std::cout << fmt::format("note: the newest {} event(s) after seq {} are protected by the hash "
                                "chain only until the next checkpoint is signed\n",
@@ -134,8 +166,8 @@ void AddAuditCommand(CLI::App& app, int& exit) {
   {
     struct Opts {
       Source src;
-      std::vector<std::string> trusted;
-      std::string output = "table";
+      std::vector<std::string> trusted, witness_files;
+      std::string expected_head, output = "table";
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = audit->add_subcommand(
@@ -148,10 +180,22 @@ void AddAuditCommand(CLI::App& app, int& exit) {
     AddClientOptions(cmd, o->src.client);
     cmd->add_option("--trusted-key-id", o->trusted,
                     "Trust only checkpoints signed by this key id (pin it out of band); repeat");
+    cmd->add_option("--witness", o->witness_files,
+                    "A witness file the server appended checkpoints to (serve --audit-witness-file): the log "
+                    "must hold every checkpoint in it, unchanged; repeat");
+    cmd->add_option("--expected-head", o->expected_head,
+                    "SEQ:HASH from an earlier verification (its \"head\" line): the log must still hold that "
+                    "event with that chain hash");
     AddOutputOption(cmd, o->output);
     cmd->callback([o, &exit] {
       const auto t0 = std::chrono::steady_clock::now();
-      const VerifyOptions vo{o->trusted};
+      auto vo_or = MakeVerifyOptions(o->trusted, o->witness_files, o->expected_head);
+      if (!vo_or.ok()) {
+        Fail(vo_or.status());
+        exit = kExitError;  // for verify, 1 means tampered: an unusable option or witness is not that
+        return;
+      }
+      const VerifyOptions& vo = *vo_or;
       Result<AuditVerifyResult> result = Internal("unreachable");
       std::string tmp;
       if (!o->src.db.empty()) {
@@ -163,7 +207,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         AuditVerifyResult r;
         Status s = (*app)->store().Read([&](Tx& tx) -> Status {
           CL_ASSIGN_OR_RETURN(std::vector<AuditKey> keys, tx.Audit().Keys());
-          r = VerifyAuditLog(tx, TrustedKeys(keys, vo), /*only_pinned=*/true);
+          r = VerifyAuditLog(tx, vo.For(keys));
           return Status::Ok();
         });
         result = s.ok() ? Result<AuditVerifyResult>(r) : Result<AuditVerifyResult>(s);

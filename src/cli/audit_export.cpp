@@ -210,6 +210,13 @@ std::vector<AuditKey> TrustedKeys(const std::vector<AuditKey>& keys, const Verif
   return out;
 }
 
+AuditVerifyOptions VerifyOptions::For(const std::vector<AuditKey>& keys) const {
+  return AuditVerifyOptions{.pinned_keys = TrustedKeys(keys, *this),
+                            .only_pinned = true,
+                            .witnessed = witnessed,
+                            .expected_hash = expected_hash};
+}
+
 Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const VerifyOptions& o) {
   const fs::path dir(dir_name);
   CL_ASSIGN_OR_RETURN(std::string manifest_text, ReadFile(dir / "manifest.json"));
@@ -250,6 +257,7 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
     }
   }
   AuditVerifier verifier(TrustedKeys(keys, o), checkpoints);
+  if (!o.For(keys).ApplyTo(verifier)) return verifier.Finish();
   std::ifstream in(dir / "events.jsonl", std::ios::binary);
   if (!in) return NotFound("missing events.jsonl");
   std::string line;

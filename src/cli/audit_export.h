@@ -39,6 +39,12 @@ class AuditExportWriter {
 
 struct VerifyOptions {
   std::vector<std::string> trusted_key_ids;  // pin: trust only these
+  std::vector<WitnessedCheckpoint> witnessed;
+  std::optional<std::pair<int64_t, crypto::Sha256Digest>> expected_hash;
+
+  // The core options for a log whose stored (or exported) keys are `keys`:
+  // those matching the pinned ids (all, if none are pinned), nothing else.
+  AuditVerifyOptions For(const std::vector<AuditKey>& keys) const;
 };
 
 // Verifies an export directory: chain, checkpoints, keys and file digests.

@@ -62,8 +62,19 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   if (app->signer_ && !o.read_only) {
     // Before this process extends or signs the log: a tampered tail signed
     // now would look genuine afterwards.
+    for (const std::string& path : o.witness_files) {
+      CL_ASSIGN_OR_RETURN(std::unique_ptr<AuditWitnessFile> w, AuditWitnessFile::Open(path));
+      app->witnesses_.push_back(std::move(w));
+    }
     CL_RETURN_IF_ERROR(app->store_->Read([&](Tx& tx) {
       app->startup_check_ = VerifyAuditTail(tx);
+      for (const auto& w : app->witnesses_) {
+        if (!app->startup_check_.ok) break;
+        if (auto problem = w->Contradiction(tx)) {
+          app->startup_check_.ok = false;
+          app->startup_check_.problem = std::move(*problem);
+        }
+      }
       return Status::Ok();
     }));
     if (!app->startup_check_.ok) {

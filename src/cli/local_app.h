@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/audit_witness.h"
 #include "core/audit_log.h"
 #include "core/audit_verify.h"
 #include "core/changes.h"
@@ -48,6 +49,10 @@ struct LocalAppOptions {
   // Networks webhook receivers may be in although not public (on-premise);
   // every other internal address is refused (platform/outbound_http.h).
   std::vector<IpNetwork> webhook_allowed_networks;
+  // Files that receive a copy of every checkpoint (serve --audit-witness-file).
+  // A writer opening the log first checks that the database still holds the
+  // newest checkpoint each one has (else as a tampered log, above).
+  std::vector<std::string> witness_files;
 };
 
 // The built-in default change policy (policy/default-policy.yaml).
@@ -77,6 +82,8 @@ class LocalApp {
   // did not run: read-only tools verify for themselves).
   const AuditVerifyResult& startup_check() const { return startup_check_; }
   const std::string& signing_key_path() const { return key_path_; }
+  // The witness files, for the process that publishes checkpoints to them.
+  const std::vector<std::unique_ptr<AuditWitnessFile>>& witnesses() const { return witnesses_; }
 
  private:
   LocalApp() = default;
@@ -102,6 +109,7 @@ class LocalApp {
   bool created_key_ = false;
   std::string key_path_;
   AuditVerifyResult startup_check_;
+  std::vector<std::unique_ptr<AuditWitnessFile>> witnesses_;
 };
 
 // The services the HTTP API uses, all from this app.

@@ -32,6 +32,7 @@ struct ServeOptions {
   int db_pool = 0;
   std::string signing_key;
   std::string policy;
+  std::vector<std::string> witness_files;
   std::string listen = "127.0.0.1:8080";
   int io_threads = 0;
   int workers = 32;
@@ -94,6 +95,11 @@ class Housekeeping {
       }
       Status s = app_.store().Write([&](Tx& tx) { return app_.audit().Checkpoint(tx).status(); });
       if (!s.ok()) log::Warn("audit checkpoint failed", {{"error", s.message()}});
+      for (const auto& witness : app_.witnesses()) {
+        // Retried every second until it works; the file catches up from its last line.
+        auto published = witness->Publish(app_.store());
+        if (!published.ok()) log::Warn("audit witness failed", {{"error", published.status().message()}});
+      }
       if (++ticks % 60 == 0) {
         AuditContext ctx{SystemPrincipal().ToActor(), "housekeeping", ""};
         auto raised = app_.changes().RaiseOverdueFindings(ctx);
@@ -189,6 +195,7 @@ int RunServe(const ServeOptions& o) {
     lo.policy_origin = "file:" + o.policy;
   }
   lo.on_tampered_log = LocalAppOptions::OnTamperedLog::kReadOnly;
+  lo.witness_files = o.witness_files;
   auto app = LocalApp::Open(lo);
   if (!app.ok()) return Fail(app.status());
   LocalApp& a = **app;
@@ -309,6 +316,10 @@ void AddServeCommand(CLI::App& app, int& exit) {
   cmd->add_option("--db-pool", o->db_pool,
                   "Database read connections kept open (default: 16 for SQLite, 8 for PostgreSQL)")
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--audit-witness-file", o->witness_files,
+                  "Append a copy of every signed audit checkpoint to this file; put it on storage that "
+                  "whoever can write the database cannot (verify with `audit verify --witness`); repeat")
+      ->envname("CHANGELEDGER_AUDIT_WITNESS_FILE");
   cmd->add_option("--policy", o->policy,
                   "Change policy YAML to load; stored as a new policy version if it differs "
                   "(default: the stored policy, or the built-in one on first start)")

@@ -170,12 +170,19 @@ AuditVerifyResult AuditVerifier::Finish() {
   return result_;
 }
 
-AuditVerifyResult VerifyAuditLog(Tx& tx, const std::vector<AuditKey>& extra_trusted_keys,
-                                 bool only_pinned) {
+bool AuditVerifyOptions::ApplyTo(AuditVerifier& v) const {
+  if (expected_hash) v.ExpectHash(expected_hash->first, expected_hash->second);
+  for (const WitnessedCheckpoint& w : witnessed) {
+    if (!v.AddWitnessed(w.checkpoint, w.source)) return false;
+  }
+  return true;
+}
+
+AuditVerifyResult VerifyAuditLog(Tx& tx, const AuditVerifyOptions& options) {
   AuditVerifyResult failed;
   failed.ok = false;
-  std::vector<AuditKey> keys = extra_trusted_keys;
-  if (!only_pinned) {
+  std::vector<AuditKey> keys = options.pinned_keys;
+  if (!options.only_pinned) {
     auto stored = tx.Audit().Keys();
     if (!stored.ok()) {
       failed.problem = "cannot read audit keys: " + stored.status().message();
@@ -189,6 +196,7 @@ AuditVerifyResult VerifyAuditLog(Tx& tx, const std::vector<AuditKey>& extra_trus
     return failed;
   }
   AuditVerifier verifier(std::move(keys), *checkpoints);
+  if (!options.ApplyTo(verifier)) return verifier.Finish();
   // Reading rows and hashing them take about the same time, so they overlap:
   // this thread fills one batch while a helper thread feeds the previous one
   // to the (sequential) verifier. Only one batch is verified at a time.

@@ -83,10 +83,26 @@ inline constexpr int64_t kMaxUnsignedTailMicros = 60 * kMicrosPerSecond;
 // tail is. The whole log is for `VerifyAuditLog` (and `audit verify`).
 AuditVerifyResult VerifyAuditTail(Tx& tx);
 
-// Verifies the whole log in `tx` (keys and checkpoints from the same store,
-// plus `extra_trusted_keys` pinned by the caller; when `only_pinned` is set,
-// keys from the store are ignored).
-AuditVerifyResult VerifyAuditLog(Tx& tx, const std::vector<AuditKey>& extra_trusted_keys = {},
-                                 bool only_pinned = false);
+// A checkpoint kept outside the database, and where it was kept.
+struct WitnessedCheckpoint {
+  AuditCheckpoint checkpoint;
+  std::string source;  // a file name or URL, for the report
+};
+
+// What a verifier brings from outside the database.
+struct AuditVerifyOptions {
+  std::vector<AuditKey> pinned_keys;  // trusted besides (or, with only_pinned, instead of) stored keys
+  bool only_pinned = false;
+  std::vector<WitnessedCheckpoint> witnessed;
+  std::optional<std::pair<int64_t, crypto::Sha256Digest>> expected_hash;  // a head kept earlier
+
+  // Hands the witnesses and the expected head to `v`; false if a witness
+  // already fails.
+  bool ApplyTo(AuditVerifier& v) const;
+};
+
+// Verifies the whole log in `tx` against its stored keys and checkpoints and
+// what `options` brings from outside.
+AuditVerifyResult VerifyAuditLog(Tx& tx, const AuditVerifyOptions& options = {});
 
 }  // namespace cl

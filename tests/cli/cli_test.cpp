@@ -15,6 +15,7 @@
 #include <fstream>
 #include <thread>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "crypto/crypto.h"
@@ -66,10 +67,10 @@ class CliTest : public ::testing::Test {
   }
 
   // Starts `serve`; on a new database it must print the bootstrap admin.
-  void Serve(bool first_start = true) {
-    server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"serve", "--db", db_, "--listen", "127.0.0.1:0"},
-        dir_.path().string(), env_);
+  void Serve(bool first_start = true, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{"serve", "--db", db_, "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<ChildProcess>(args, dir_.path().string(), env_);
     std::string out = server_->WaitForOutput(first_start ? "/api/v1/session\n" : " serving http://");
     ASSERT_FALSE(out.empty()) << server_->Stdout() << server_->Stderr();
     if (!first_start) {
@@ -412,6 +413,80 @@ TEST_F(CliTest, AServerOnATamperedLogServesReadsAndRefusesWrites) {
   server_.reset();
   EXPECT_EQ(CountRows(db_, "SELECT COUNT(*) FROM audit_checkpoints"), checkpoints) << "nothing signed";
   EXPECT_EQ(CountRows(db_, "SELECT COUNT(*) FROM users WHERE username IN ('after', 'offline')"), 0);
+}
+
+// Cutting the newest events and deleting the checkpoints that signed them
+// leaves a log consistent in itself: only the witness file the server kept
+// elsewhere shows it, to `audit verify --witness` and to the next start.
+TEST_F(CliTest, AWitnessFileNamesATailCutWithTheCheckpointsThatSignedIt) {
+  const std::string witness = dir_.File("witness.jsonl");
+  Serve(true, {"--audit-witness-file", witness});
+  LoginAdmin();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the bootstrap events are signed
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Run({"user", "add", "late" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // and these, and both published
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(), 0);
+  server_.reset();
+
+  std::vector<int64_t> witnessed;
+  {
+    std::ifstream in(witness);
+    std::string line;
+    while (std::getline(in, line)) witnessed.push_back(nlohmann::json::parse(line)["seq"].get<int64_t>());
+  }
+  ASSERT_GE(witnessed.size(), 2u);
+  EXPECT_EQ(witnessed.size(), static_cast<size_t>(CountRows(db_, "SELECT COUNT(*) FROM audit_checkpoints")))
+      << "every checkpoint is witnessed";
+  ProcessResult intact = Run({"audit", "verify", "--db", db_, "--witness", witness});
+  ASSERT_EQ(intact.exit_code, 0) << intact.out << intact.err;
+  EXPECT_NE(intact.out.find(fmt::format("witnessed: all {} checkpoints", witnessed.size())), std::string::npos)
+      << intact.out;
+
+  const int64_t keep = witnessed[witnessed.size() - 2];
+  ASSERT_EQ(ExecSql(db_, fmt::format("DROP TRIGGER audit_events_append_only_delete;"
+                                     "DROP TRIGGER audit_checkpoints_append_only_delete;"
+                                     "DELETE FROM audit_events WHERE seq > {0};"
+                                     "DELETE FROM audit_checkpoints WHERE seq > {0};",
+                                     keep)),
+            "");
+  ProcessResult alone = Run({"audit", "verify", "--db", db_});
+  EXPECT_EQ(alone.exit_code, 0) << "without the witness the cut log is consistent: " << alone.out;
+  ProcessResult caught = Run({"audit", "verify", "--db", db_, "--witness", witness});
+  EXPECT_EQ(caught.exit_code, 1) << caught.out << caught.err;
+  EXPECT_NE(caught.out.find(fmt::format("first bad sequence number {}", witnessed.back())), std::string::npos)
+      << caught.out;
+  EXPECT_NE(caught.out.find("witness " + witness), std::string::npos) << caught.out;
+
+  Serve(/*first_start=*/false, {"--audit-witness-file", witness});
+  EXPECT_NE(server_->Stderr().find("failed verification at start-up"), std::string::npos) << server_->Stderr();
+  EXPECT_NE(server_->Stderr().find("witness file"), std::string::npos) << server_->Stderr();
+  EXPECT_EQ(Http(url_).Get("/readyz").status, 503);
+}
+
+TEST_F(CliTest, AnExpectedHeadMustStillBeInTheLog) {
+  Serve();
+  LoginAdmin();
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(), 0);
+  server_.reset();
+  ProcessResult first = Run({"audit", "verify", "--db", db_, "-o", "json"});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const nlohmann::json r = nlohmann::json::parse(first.out);
+  const std::string head = fmt::format("{}:{}", r["head_seq"].get<int64_t>(), r["head_hash"].get<std::string>());
+  EXPECT_EQ(Run({"audit", "verify", "--db", db_, "--expected-head", head}).exit_code, 0);
+  ASSERT_EQ(ExecSql(db_, fmt::format("DROP TRIGGER audit_events_append_only_delete;"
+                                     "DROP TRIGGER audit_checkpoints_append_only_delete;"
+                                     "DELETE FROM audit_events WHERE seq = {0};"
+                                     "DELETE FROM audit_checkpoints WHERE seq >= {0};",
+                                     r["head_seq"].get<int64_t>())),
+            "");
+  ProcessResult cut = Run({"audit", "verify", "--db", db_, "--expected-head", head});
+  EXPECT_EQ(cut.exit_code, 1) << cut.out;
+  EXPECT_NE(cut.out.find("before the expected head"), std::string::npos) << cut.out;
+  ProcessResult bad = Run({"audit", "verify", "--db", db_, "--expected-head", "12:nothex"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("SEQ:HASH"), std::string::npos) << bad.err;
 }
 
 TEST_F(CliTest, BackupWhileServingAndRestoreOnlyWhatVerifies) {

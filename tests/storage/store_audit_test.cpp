@@ -266,7 +266,10 @@ TEST_P(StoreTest, CheckpointBySwappedInKeyFailsWhenTheKeyIsPinned) {
   other.key_id = "ed25519:someone-else";
   AuditVerifyResult r;
   ASSERT_TRUE(store().Read([&](Tx& tx) {
-    r = VerifyAuditLog(tx, {other}, /*only_pinned=*/true);
+    AuditVerifyOptions pinned;
+    pinned.pinned_keys = {other};
+    pinned.only_pinned = true;
+    r = VerifyAuditLog(tx, pinned);
     return Status::Ok();
   }).ok());
   EXPECT_FALSE(r.ok);
