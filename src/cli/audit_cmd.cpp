@@ -27,18 +27,8 @@ struct Source {
   bool remote() const { return db.empty() && export_dir.empty(); }
 };
 
-Result<std::unique_ptr<LocalApp>> OpenExisting(const std::string& db) {
-  if (!DbExists(db)) return NotFound("no database at " + db);
-  LocalAppOptions lo;
-  lo.db_path = db;
-  lo.migrate = false;
-  lo.read_only = true;  // verify and export change nothing (a backup keeps its digest)
-  lo.need_signer = false;
-  return LocalApp::Open(lo);
-}
-
 Status ExportFromDb(const std::string& db, AuditExportWriter& w) {
-  CL_ASSIGN_OR_RETURN(std::unique_ptr<LocalApp> app, OpenExisting(db));
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<LocalApp> app, OpenExistingReadOnly(db));
   return app->store().Read([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(std::vector<AuditKey> keys, tx.Audit().Keys());
     for (const AuditKey& k : keys) w.AddKey(k);
@@ -103,16 +93,9 @@ Result<VerifyOptions> MakeVerifyOptions(const std::vector<std::string>& trusted,
     vo.witnessed.insert(vo.witnessed.end(), held.begin(), held.end());
   }
   if (!expected_head.empty()) {
-    const size_t colon = expected_head.find(':');
-    int64_t seq = 0;
-    auto hash = colon == std::string::npos ? std::nullopt : crypto::FromHex(expected_head.substr(colon + 1));
-    const auto [end, ec] = std::from_chars(expected_head.data(), expected_head.data() + std::min(colon, expected_head.size()), seq);
-    if (!hash || hash->size() != 32 || ec != std::errc() || end != expected_head.data() + colon || seq < 1) {
-      return InvalidArgument("--expected-head must be SEQ:HASH, the seq and 64-digit hex chain hash `audit verify` prints");
-    }
-    crypto::Sha256Digest d{};
-    std::copy(hash->begin(), hash->end(), d.begin());
-    vo.expected_hash.emplace(seq, d);
+    CL_ASSIGN_OR_RETURN(vo.expected_hash,
+                        ParseSeqAndDigest(expected_head, "--expected-head must be SEQ:HASH, the seq and 64-digit hex "
+                                                         "chain hash `audit verify` prints"));
   }
   return vo;
 }
@@ -199,7 +182,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
       Result<AuditVerifyResult> result = Internal("unreachable");
       std::string tmp;
       if (!o->src.db.empty()) {
-        auto app = OpenExisting(o->src.db);
+        auto app = OpenExistingReadOnly(o->src.db);
         if (!app.ok()) {
           exit = Fail(app.status());
           return;
@@ -231,6 +214,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
       exit = Report(*result, secs, o->output);
     });
   }
+  AddAuditProofCommands(audit, exit);
 
   {
     struct Opts {

@@ -14,6 +14,8 @@ void AddLoginCommands(CLI::App& app, int& exit);
 void AddUserCommand(CLI::App& app, int& exit);
 void AddTokenCommand(CLI::App& app, int& exit);
 void AddAuditCommand(CLI::App& app, int& exit);
+// `audit prove`, `audit consistency`, `audit verify-proof` (Merkle proofs).
+void AddAuditProofCommands(CLI::App* audit, int& exit);
 void AddInfoCommands(CLI::App& app, int& exit);
 void AddChangeCommand(CLI::App& app, int& exit);
 void AddEvidenceCommand(CLI::App& app, int& exit);

@@ -1,5 +1,9 @@
 #include "cli/common.h"
 
+#include <charconv>
+
+#include "crypto/crypto.h"
+
 #include <termios.h>
 #include <unistd.h>
 
@@ -48,6 +52,20 @@ int Fail(const Status& status) {
     std::cerr << "  " << (e.field.empty() ? "/" : e.field) << ": " << e.message << "\n";
   }
   return ExitCodeFor(status.code());
+}
+
+Result<std::pair<int64_t, std::array<uint8_t, 32>>> ParseSeqAndDigest(const std::string& text,
+                                                                      const std::string& usage) {
+  const size_t colon = text.find(':');
+  int64_t seq = 0;
+  auto hash = colon == std::string::npos ? std::nullopt : crypto::FromHex(text.substr(colon + 1));
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + std::min(colon, text.size()), seq);
+  if (!hash || hash->size() != 32 || ec != std::errc() || end != text.data() + colon || seq < 1) {
+    return InvalidArgument(usage);
+  }
+  std::array<uint8_t, 32> d{};
+  std::copy(hash->begin(), hash->end(), d.begin());
+  return std::make_pair(seq, d);
 }
 
 void AddOutputOption(CLI::App* cmd, std::string& format) {

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ inline constexpr int kExitError = 2;    // could not run: usage, network, 5xx, d
 int ExitCodeFor(ErrorCode code);
 // Prints "error: ..." and any field errors to stderr; returns the exit code.
 int Fail(const Status& status);
+
+// "N:HEX" as in --expected-head and --from: a positive number and a 32-byte
+// digest in hex; `usage` is the error message otherwise.
+Result<std::pair<int64_t, std::array<uint8_t, 32>>> ParseSeqAndDigest(const std::string& text,
+                                                                      const std::string& usage);
 
 // -o/--output table|json
 void AddOutputOption(CLI::App* cmd, std::string& format);

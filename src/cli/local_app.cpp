@@ -25,6 +25,16 @@ bool DbExists(const std::string& db) {
   return sql::IsPostgresUrl(db) || std::filesystem::exists(sql::SqlitePathOf(db));
 }
 
+Result<std::unique_ptr<LocalApp>> OpenExistingReadOnly(const std::string& db) {
+  if (!DbExists(db)) return NotFound("no database at " + db);
+  LocalAppOptions lo;
+  lo.db_path = db;
+  lo.migrate = false;
+  lo.read_only = true;  // a backup keeps its digest
+  lo.need_signer = false;
+  return LocalApp::Open(lo);
+}
+
 Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   if (!crypto::InitCrypto()) return Internal("libsodium could not be initialized");
   std::unique_ptr<LocalApp> app(new LocalApp());

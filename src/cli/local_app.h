@@ -119,6 +119,10 @@ http::ApiServices ApiServicesOf(LocalApp& app);
 // that exists, or any PostgreSQL URL (connecting tells the rest).
 bool DbExists(const std::string& db);
 
+// Opens an existing database to read only: no migration, no signing key, and
+// an SQLite file left byte for byte as it was (verify, export, prove).
+Result<std::unique_ptr<LocalApp>> OpenExistingReadOnly(const std::string& db);
+
 // The OS user running this process (for "local:<user>" audit actors).
 std::string OsUserName();
 

@@ -5,6 +5,7 @@ Written from VERIFY.md alone (Python's hashlib and the `openssl` command, no
 Changeledger code), so a third party can check the format is sufficient.
 Exit 0: intact; 1: tampered (prints the first bad sequence number); 2: error.
 Usage: verify_audit_export.py EXPORT_DIR [TRUSTED_KEY_ID]
+       verify_audit_export.py --proof PROOF_FILE [TRUSTED_KEY_ID]   (from `audit prove` / `audit consistency`)
 """
 import base64
 import binascii
@@ -79,7 +80,89 @@ def bad(seq, why):
     sys.exit(1)
 
 
+def verify_inclusion(index, size, leaf, path, root):
+    """RFC 9162 section 2.1.3.2, step by step."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(first, second, first_hash, second_hash, path):
+    """RFC 9162 section 2.1.4.2, step by step."""
+    if first == second:
+        return not path and first_hash == second_hash
+    if not path or first > second or first < 1:
+        return False
+    if first & (first - 1) == 0:
+        path = [first_hash] + path
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return fr == first_hash and sr == second_hash and sn == 0
+
+
+def verify_proof(path, trusted):
+    proof = json.load(open(path, encoding="utf-8"))
+    cp, key = proof["checkpoint"], proof["key"]
+    raw = base64.b64decode(key["public_key"])
+    if key_id(raw) != cp["key_id"] or (trusted is not None and cp["key_id"] != trusted):
+        print("FAILED: the checkpoint's key is not the trusted one")
+        sys.exit(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        der = os.path.join(tmp, "k.der")
+        open(der, "wb").write(bytes.fromhex("302a300506032b6570032100") + raw)
+        pem = os.path.join(tmp, "k.pem")
+        subprocess.run(["openssl", "pkey", "-pubin", "-inform", "DER", "-in", der, "-out", pem], check=True)
+        msg = checkpoint_message(cp)
+        if msg is None or "version" not in cp or not ed25519_verify(pem, msg, decode_sig(cp["signature"])):
+            print("FAILED: the checkpoint's signature does not verify")
+            sys.exit(1)
+    hops = [bytes.fromhex(h) for h in proof["path"]]
+    root, size = bytes.fromhex(cp["root"]), cp["seq"]
+    if proof["type"] == "changeledger.audit.inclusion-proof.v1":
+        e = proof["event"]
+        h = hashlib.sha256(bytes.fromhex(proof["prev_hash"]) + e["body"].encode("utf-8")).digest()
+        if h.hex() != e["hash"] or not verify_inclusion(e["seq"] - 1, size, leaf_hash(h), hops, root):
+            print(f"FAILED: event {e['seq']} is not proven in the tree of {size}")
+            sys.exit(1)
+        print(f"OK: event {e['seq']} is in the tree of {size} events the checkpoint signs")
+    elif proof["type"] == "changeledger.audit.consistency-proof.v1":
+        first = proof["first"]
+        if not verify_consistency(first["tree_size"], size, bytes.fromhex(first["root"]), root, hops):
+            print(f"FAILED: the tree of {size} does not extend the kept head of {first['tree_size']}")
+            sys.exit(1)
+        print(f"OK: the tree of {size} events extends the kept head of {first['tree_size']}")
+    else:
+        print("FAILED: unknown proof type")
+        sys.exit(1)
+
+
 def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "--proof":
+        verify_proof(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+        return
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
