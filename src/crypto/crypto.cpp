@@ -11,10 +11,25 @@ namespace cl::crypto {
 
 bool InitCrypto() { return sodium_init() >= 0; }
 
+namespace {
+
+// SHA-256 fetched from the default provider once: EVP_sha256() makes every
+// EVP_DigestInit look the implementation up again, which costs more than
+// hashing a 65-byte Merkle node.
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
+}  // namespace
+
 Sha256Digest Sha256(std::span<const uint8_t> data) {
   Sha256Digest out{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), out.data(), &len, Sha256Md(), nullptr);
   return out;
 }
 
@@ -32,7 +47,7 @@ Sha256Digest Sha256Hasher::Hash2(std::span<const uint8_t> a, std::string_view b)
   auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
   Sha256Digest out{};
   unsigned int len = 0;
-  EVP_DigestInit_ex2(ctx, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(ctx, Sha256Md(), nullptr);
   EVP_DigestUpdate(ctx, a.data(), a.size());
   EVP_DigestUpdate(ctx, b.data(), b.size());
   EVP_DigestFinal_ex(ctx, out.data(), &len);
@@ -41,7 +56,7 @@ Sha256Digest Sha256Hasher::Hash2(std::span<const uint8_t> a, std::string_view b)
 
 Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
   if (ctx_ == nullptr) throw std::bad_alloc();
-  EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(ctx_), Sha256Md(), nullptr);
 }
 
 Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
