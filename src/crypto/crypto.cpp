@@ -100,6 +100,7 @@ std::string ToHex(std::span<const uint8_t> bytes) {
 
 std::optional<std::vector<uint8_t>> FromHex(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
+  if (hex.empty()) return std::vector<uint8_t>{};  // sodium_hex2bin must not get a null output buffer
   std::vector<uint8_t> out(hex.size() / 2);
   size_t len = 0;
   const char* end = nullptr;

@@ -33,6 +33,7 @@ TEST_F(CryptoTest, EncodingsRoundTripAndRejectGarbage) {
   EXPECT_EQ(ToBase64Url(bytes).find_first_of("+/="), std::string::npos);
   EXPECT_FALSE(FromHex("abc").has_value());
   EXPECT_FALSE(FromHex("zz").has_value());
+  EXPECT_EQ(FromHex(""), std::vector<uint8_t>{}) << "empty hex is zero bytes (and no null buffer reaches libsodium)";
   EXPECT_FALSE(FromBase64Url("a+b/").has_value());
 }
 
