@@ -40,11 +40,17 @@ json ParseLine(std::string_view line) {
 }
 
 bool Digest(const json& j, const char* name, crypto::Sha256Digest& out) {
-  if (!j.is_object() || !j.contains(name) || !j[name].is_string()) return false;
-  auto bytes = crypto::FromHex(j[name].get_ref<const std::string&>());
-  if (!bytes || bytes->size() != 32) return false;
-  std::copy(bytes->begin(), bytes->end(), out.begin());
-  return true;
+  auto d = HexDigestField(j, name);
+  if (d) out = *d;
+  return d.has_value();
+}
+
+// Every event's Merkle leaf, in one tree.
+crypto::MerkleTree TreeOf(const LogContents& log) {
+  std::vector<crypto::Sha256Digest> leaves;
+  leaves.reserve(log.hashes.size());
+  for (const auto& h : log.hashes) leaves.push_back(EventLeafHash(h));
+  return crypto::MerkleTree(std::move(leaves));
 }
 
 Status AddEvent(LogContents& log, const StoredAuditEvent& e, int64_t wanted_seq) {
@@ -153,10 +159,7 @@ Result<json> Prove(const LogContents& log, int64_t seq, int64_t at) {
   if (seq < 1 || seq > static_cast<int64_t>(log.hashes.size())) {
     return NotFound(fmt::format("the log has no event {}", seq));
   }
-  std::vector<crypto::Sha256Digest> leaves;
-  leaves.reserve(log.hashes.size());
-  for (const auto& h : log.hashes) leaves.push_back(EventLeafHash(h));
-  const crypto::MerkleTree tree(std::move(leaves));
+  const crypto::MerkleTree tree = TreeOf(log);
   CL_ASSIGN_OR_RETURN(AuditCheckpoint cp, ChooseCheckpoint(log, at, seq, tree));
   return json{{"type", kInclusionType},
               {"event", {{"seq", seq}, {"hash", crypto::ToHex(log.wanted.hash)}, {"body", log.wanted.body}}},
@@ -174,10 +177,7 @@ Result<json> Consistency(const LogContents& log, int64_t size, const crypto::Sha
                                                     "events were cut",
                                                     log.hashes.size(), size));
   }
-  std::vector<crypto::Sha256Digest> leaves;
-  leaves.reserve(log.hashes.size());
-  for (const auto& h : log.hashes) leaves.push_back(EventLeafHash(h));
-  const crypto::MerkleTree tree(std::move(leaves));
+  const crypto::MerkleTree tree = TreeOf(log);
   if (tree.Root(size) != root) {
     return Status(ErrorCode::kDataLoss,
                   fmt::format("the log no longer extends the kept head: its tree of {} events has root {}, not {}; "
@@ -211,9 +211,9 @@ std::string CheckProof(const json& proof, const std::vector<std::string>& truste
   if (!crypto::Ed25519Verify(*pk, CheckpointMessage(*cp), cp->signature)) return "the checkpoint's signature is invalid";
   std::vector<crypto::Sha256Digest> path;
   for (const auto& p : proof.contains("path") && proof["path"].is_array() ? proof["path"] : json::array()) {
-    crypto::Sha256Digest d{};
-    if (!Digest(json{{"p", p}}, "p", d)) return "its path is malformed";
-    path.push_back(d);
+    auto d = HexDigest(p);
+    if (!d) return "its path is malformed";
+    path.push_back(*d);
   }
   if (type == kInclusionType) {
     const json& e = proof.contains("event") ? proof["event"] : json();

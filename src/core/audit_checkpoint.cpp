@@ -9,11 +9,9 @@ namespace {
 using nlohmann::json;
 
 bool ParseDigestField(const json& j, const char* name, crypto::Sha256Digest& out) {
-  if (!j.contains(name) || !j[name].is_string()) return false;
-  auto bytes = crypto::FromHex(j[name].get_ref<const std::string&>());
-  if (!bytes || bytes->size() != out.size()) return false;
-  std::copy(bytes->begin(), bytes->end(), out.begin());
-  return true;
+  auto d = HexDigestField(j, name);
+  if (d) out = *d;
+  return d.has_value();
 }
 
 std::string TextField(const json& j, const char* name) {
@@ -21,6 +19,20 @@ std::string TextField(const json& j, const char* name) {
 }
 
 }  // namespace
+
+std::optional<crypto::Sha256Digest> HexDigest(const json& value) {
+  if (!value.is_string()) return std::nullopt;
+  auto bytes = crypto::FromHex(value.get_ref<const std::string&>());
+  crypto::Sha256Digest d{};
+  if (!bytes || bytes->size() != d.size()) return std::nullopt;
+  std::copy(bytes->begin(), bytes->end(), d.begin());
+  return d;
+}
+
+std::optional<crypto::Sha256Digest> HexDigestField(const json& object, const char* name) {
+  if (!object.is_object() || !object.contains(name)) return std::nullopt;
+  return HexDigest(object[name]);
+}
 
 std::string CheckpointMessage(const AuditCheckpoint& cp) {
   if (cp.version >= 2) {

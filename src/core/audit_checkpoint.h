@@ -24,6 +24,11 @@ crypto::Sha256Digest CheckpointDigest(const AuditCheckpoint& cp);
 // The Merkle leaf of an event: RFC 9162 leaf hash of its 32-byte chain hash.
 crypto::Sha256Digest EventLeafHash(const crypto::Sha256Digest& event_hash);
 
+// A 32-byte digest written as hex in outside JSON: the value itself, or the
+// member `name` of an object; nothing when absent, of another type or length.
+std::optional<crypto::Sha256Digest> HexDigest(const nlohmann::json& value);
+std::optional<crypto::Sha256Digest> HexDigestField(const nlohmann::json& object, const char* name);
+
 // {"seq","hash","signed_at","key_id","signature"} plus, for version 2,
 // {"version":2,"root","prev"}; hex digests, base64 signature.
 nlohmann::json CheckpointJson(const AuditCheckpoint& cp);

@@ -103,7 +103,8 @@ Result<int64_t> AuditLog::Append(Tx& tx, const PreparedAuditEvent& event) const 
   e.hash = hasher.Hash2(head.hash, e.body);
   CL_RETURN_IF_ERROR(tx.Audit().Append(e));
   if (signer_ != nullptr && e.seq % checkpoint_interval_ == 0) {
-    CL_RETURN_IF_ERROR(WriteCheckpoint(tx, AuditHead{e.seq, e.hash}));
+    CL_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> latest, tx.Audit().LatestCheckpoint());
+    CL_RETURN_IF_ERROR(WriteCheckpoint(tx, AuditHead{e.seq, e.hash}, latest));
   }
   return e.seq;
 }
@@ -114,12 +115,11 @@ Result<bool> AuditLog::Checkpoint(Tx& tx) const {
   if (head.seq == 0) return false;
   CL_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> latest, tx.Audit().LatestCheckpoint());
   if (latest && latest->seq >= head.seq) return false;
-  CL_RETURN_IF_ERROR(WriteCheckpoint(tx, head));
+  CL_RETURN_IF_ERROR(WriteCheckpoint(tx, head, latest));
   return true;
 }
 
-Status AuditLog::WriteCheckpoint(Tx& tx, const AuditHead& head) const {
-  CL_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> latest, tx.Audit().LatestCheckpoint());
+Status AuditLog::WriteCheckpoint(Tx& tx, const AuditHead& head, const std::optional<AuditCheckpoint>& latest) const {
   // Extend the Merkle tree from the previous checkpoint's frontier when it
   // is the genuine one (it folds to the root that checkpoint signs);
   // otherwise (version 1, or a damaged row) rebuild it from the first event.

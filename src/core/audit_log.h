@@ -94,7 +94,8 @@ class AuditLog {
   const Clock& clock() const { return clock_; }
 
  private:
-  Status WriteCheckpoint(Tx& tx, const AuditHead& head) const;
+  // Signs `head`, chaining to `latest` (the newest checkpoint, read by the caller).
+  Status WriteCheckpoint(Tx& tx, const AuditHead& head, const std::optional<AuditCheckpoint>& latest) const;
 
   const Clock& clock_;
   const Signer* signer_;
