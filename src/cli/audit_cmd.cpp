@@ -15,7 +15,10 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/local_app.h"
+#include "core/principal.h"
 #include "crypto/crypto.h"
+#include "platform/db_lock.h"
+#include "storage/open_store.h"
 
 namespace cl::cli {
 namespace {
@@ -100,29 +103,28 @@ Result<VerifyOptions> MakeVerifyOptions(const std::vector<std::string>& trusted,
   return vo;
 }
 
-nlohmann::json ResultJson(const AuditVerifyResult& r, double seconds) {
-  return {{"ok", r.ok},
-          {"events_checked", r.events_checked},
-          {"checkpoints_verified", r.checkpoints_verified},
-          {"head_seq", r.head_seq},
-          {"head_hash", crypto::ToHex(r.head_hash)},
-          {"last_signed_seq", r.last_signed_seq},
-          {"head_root", crypto::ToHex(r.head_root)},
-          {"witnessed_checkpoints", r.witnessed_checkpoints},
-          {"first_bad_seq", r.first_bad_seq ? nlohmann::json(*r.first_bad_seq) : nlohmann::json(nullptr)},
-          {"problem", r.ok ? nlohmann::json(nullptr) : nlohmann::json(r.problem)},
-          {"seconds", seconds}};
+nlohmann::json ResultJson(const AuditVerifyResult& r, double seconds, bool pinned) {
+  nlohmann::json j = AuditVerifyResultJson(r, pinned);
+  j["seconds"] = seconds;
+  return j;
 }
 
-int Report(const AuditVerifyResult& r, double seconds, const std::string& format) {
+int Report(const AuditVerifyResult& r, double seconds, const std::string& format, bool pinned) {
   if (format == "json") {
-    PrintJson(ResultJson(r, seconds));
+    PrintJson(ResultJson(r, seconds, pinned));
   } else if (r.ok) {
     std::cout << fmt::format("OK: {} events and {} signed checkpoints verified in {:.2f}s ({:.0f} events/s)\n",
                              r.events_checked, r.checkpoints_verified, seconds,
                              seconds > 0 ? static_cast<double>(r.events_checked) / seconds : 0.0)
               << fmt::format("head: seq {} hash {}\n", r.head_seq, crypto::ToHex(r.head_hash))
               << fmt::format("tree head: size {} root {}\n", r.head_seq, crypto::ToHex(r.head_root));
+    for (const AuditKeyStatus& k : r.keys) {
+      std::string how = k.pinned ? "pinned" : k.first ? "first key, trusted on first use (pin it)" : "";
+      if (!k.endorsed_by.empty()) how += fmt::format("{}endorsed by {}", how.empty() ? "" : ", ", k.endorsed_by);
+      if (how.empty()) how = "NOT endorsed by an earlier key: pin it if it is yours";
+      if (k.retired_seq) how += fmt::format(", retired at seq {}", *k.retired_seq);
+      std::cout << fmt::format("key: {} registered at seq {}: {}\n", k.key_id, k.registered_seq, how);
+    }
     if (r.witnessed_checkpoints > 0) {
       std::cout << fmt::format("witnessed: all {} checkpoints the witnesses hold are in the log, unchanged\n",
                                r.witnessed_checkpoints);
@@ -138,6 +140,54 @@ int Report(const AuditVerifyResult& r, double seconds, const std::string& format
     std::cout << r.problem << "\n";
   }
   return r.ok ? kExitOk : kExitRefused;
+}
+
+
+// Replaces the signing key of `o` (a database opened with its key): the new
+// key is registered endorsed by the old, signs the head at once, and takes
+// the old key's file name; the old file is kept beside it, retired.
+struct Rotation {
+  std::string old_id, new_id, retired_path;
+  int64_t seq = 0;
+};
+
+Result<Rotation> RotateSigningKey(const std::string& db, const std::string& signing_key) {
+  std::optional<DbUseLock> in_use;
+  if (const std::string file = sql::SqlitePathOf(db); !file.empty()) {
+    // A server holds the old key in memory and would go on signing with it.
+    auto lock = DbUseLock::Acquire(file, DbUseLock::Mode::kExclusive);
+    if (!lock.ok()) return Conflict("stop the server first: " + lock.status().message());
+    in_use.emplace(std::move(lock).value());
+  }
+  LocalAppOptions lo;
+  lo.db_path = db;
+  lo.signing_key_path = signing_key;
+  lo.migrate = false;
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<LocalApp> app, LocalApp::Open(lo));
+  const std::string path = app->signing_key_path();
+  // A rotation cut short after creating the new key reuses it.
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<FileSigner> next, FileSigner::LoadOrCreate(path + ".new"));
+  if (next->KeyId() == app->signer()->KeyId()) return Internal("the new signing key equals the old one");
+  Rotation r{app->signer()->KeyId(), next->KeyId(), {}, 0};
+  const AuditLog next_log(app->clock(), next.get());
+  const AuditContext ctx = ContextFor(LocalPrincipal(OsUserName()), "cli", "local");
+  CL_RETURN_IF_ERROR(app->store().Write([&](Tx& tx) -> Status {
+    CL_RETURN_IF_ERROR(next_log.RegisterSigningKey(tx, ctx, app->signer()));
+    CL_RETURN_IF_ERROR(next_log.Checkpoint(tx).status());
+    CL_ASSIGN_OR_RETURN(AuditHead head, tx.Audit().Head());
+    r.seq = head.seq;
+    return Status::Ok();
+  }));
+  r.retired_path = fmt::format("{}.retired-{}", path, FormatRfc3339(app->clock().Now()));
+  std::error_code ec;
+  std::filesystem::rename(path, r.retired_path, ec);
+  if (!ec) std::filesystem::rename(path + ".new", path, ec);
+  if (ec) {
+    return Unavailable(fmt::format("the log now trusts key {} (in {}.new), but moving the key files failed: {}; "
+                                   "move {}.new to {} by hand",
+                                   r.new_id, path, ec.message(), path, path));
+  }
+  return r;
 }
 
 }  // namespace
@@ -189,8 +239,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         }
         AuditVerifyResult r;
         Status s = (*app)->store().Read([&](Tx& tx) -> Status {
-          CL_ASSIGN_OR_RETURN(std::vector<AuditKey> keys, tx.Audit().Keys());
-          r = VerifyAuditLog(tx, vo.For(keys));
+          r = VerifyAuditLog(tx, vo.Core());
           return Status::Ok();
         });
         result = s.ok() ? Result<AuditVerifyResult>(r) : Result<AuditVerifyResult>(s);
@@ -211,10 +260,48 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         return;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      exit = Report(*result, secs, o->output);
+      exit = Report(*result, secs, o->output, !o->trusted.empty());
     });
   }
   AddAuditProofCommands(audit, exit);
+
+  {
+    struct Opts {
+      std::string db, signing_key, output = "table";
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = audit->add_subcommand(
+        "rotate-key",
+        "Replace the audit signing key: the new key is registered in the log endorsed by the old one, "
+        "which is retired (checkpoints it signs afterwards fail verification). Stop the server that uses "
+        "the key first and restart it after; pin the new key id where the old one was pinned");
+    cmd->add_option("--db", o->db, "The database (SQLite file or postgres:// URL)")->required();
+    cmd->add_option("--signing-key", o->signing_key,
+                    "The key file to rotate (default for SQLite: <db>.signing-key; required for PostgreSQL)")
+        ->envname("CHANGELEDGER_SIGNING_KEY");
+    AddOutputOption(cmd, o->output);
+    cmd->callback([o, &exit] {
+      if (!DbExists(o->db)) {
+        exit = Fail(NotFound("no database at " + o->db));
+        return;
+      }
+      auto r = RotateSigningKey(o->db, o->signing_key);
+      if (!r.ok()) {
+        exit = Fail(r.status());
+        return;
+      }
+      if (o->output == "json") {
+        PrintJson({{"old_key_id", r->old_id}, {"new_key_id", r->new_id}, {"seq", r->seq},
+                   {"retired_key_file", r->retired_path}});
+      } else {
+        std::cout << fmt::format("Rotated the audit signing key at seq {}.\n  retired: {} (file kept as {})\n  "
+                                 "new:     {}\nPin the new key id (serve --trusted-audit-key, audit verify "
+                                 "--trusted-key-id) and restart the server.\n",
+                                 r->seq, r->old_id, r->retired_path, r->new_id);
+      }
+      exit = kExitOk;
+    });
+  }
 
   {
     struct Opts {

@@ -197,24 +197,8 @@ Result<json> AuditExportWriter::Finish(const std::string& source) {
   return manifest;
 }
 
-std::vector<AuditKey> TrustedKeys(const std::vector<AuditKey>& keys, const VerifyOptions& o) {
-  std::vector<AuditKey> out;
-  for (const AuditKey& k : keys) {
-    if (!o.trusted_key_ids.empty() &&
-        std::find(o.trusted_key_ids.begin(), o.trusted_key_ids.end(), k.key_id) ==
-            o.trusted_key_ids.end()) {
-      continue;
-    }
-    out.push_back(k);
-  }
-  return out;
-}
-
-AuditVerifyOptions VerifyOptions::For(const std::vector<AuditKey>& keys) const {
-  return AuditVerifyOptions{.pinned_keys = TrustedKeys(keys, *this),
-                            .only_pinned = true,
-                            .witnessed = witnessed,
-                            .expected_hash = expected_hash};
+AuditVerifyOptions VerifyOptions::Core() const {
+  return AuditVerifyOptions{.pinned_key_ids = trusted_key_ids, .witnessed = witnessed, .expected_hash = expected_hash};
 }
 
 Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const VerifyOptions& o) {
@@ -256,8 +240,8 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
       checkpoints.push_back(std::move(cp).value());
     }
   }
-  AuditVerifier verifier(TrustedKeys(keys, o), checkpoints);
-  if (!o.For(keys).ApplyTo(verifier)) return verifier.Finish();
+  AuditVerifier verifier(keys, checkpoints);
+  if (!o.Core().ApplyTo(verifier)) return verifier.Finish();
   std::ifstream in(dir / "events.jsonl", std::ios::binary);
   if (!in) return NotFound("missing events.jsonl");
   std::string line;

@@ -42,15 +42,11 @@ struct VerifyOptions {
   std::vector<WitnessedCheckpoint> witnessed;
   std::optional<std::pair<int64_t, crypto::Sha256Digest>> expected_hash;
 
-  // The core options for a log whose stored (or exported) keys are `keys`:
-  // those matching the pinned ids (all, if none are pinned), nothing else.
-  AuditVerifyOptions For(const std::vector<AuditKey>& keys) const;
+  // The same for the core verifier.
+  AuditVerifyOptions Core() const;
 };
 
 // Verifies an export directory: chain, checkpoints, keys and file digests.
 Result<AuditVerifyResult> VerifyExport(const std::string& dir, const VerifyOptions& options);
-
-// Keys whose id matches their public key, narrowed to the pinned ids if any.
-std::vector<AuditKey> TrustedKeys(const std::vector<AuditKey>& keys, const VerifyOptions& options);
 
 }  // namespace cl::cli

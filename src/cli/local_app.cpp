@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "crypto/crypto.h"
 #include "storage/open_store.h"
@@ -77,7 +78,7 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
       app->witnesses_.push_back(std::move(w));
     }
     CL_RETURN_IF_ERROR(app->store_->Read([&](Tx& tx) {
-      app->startup_check_ = VerifyAuditTail(tx);
+      app->startup_check_ = VerifyAuditTail(tx, o.trusted_key_ids);
       for (const auto& w : app->witnesses_) {
         if (!app->startup_check_.ok) break;
         if (auto problem = w->Contradiction(tx)) {
@@ -98,6 +99,17 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
       app->signer_.reset();  // nothing this process does signs the log
     }
   }
+  app->trust_.pinned_key_ids = o.trusted_key_ids;
+  if (!o.witness_files.empty()) {
+    app->trust_.read_witnesses = [paths = o.witness_files]() -> Result<std::vector<WitnessedCheckpoint>> {
+      std::vector<WitnessedCheckpoint> all;
+      for (const std::string& path : paths) {
+        CL_ASSIGN_OR_RETURN(std::vector<WitnessedCheckpoint> held, ReadWitnessFile(path));
+        all.insert(all.end(), held.begin(), held.end());
+      }
+      return all;
+    };
+  }
   app->audit_ = std::make_unique<AuditLog>(*app->clock_, app->signer_.get(), o.checkpoint_interval);
   app->deps_ = std::unique_ptr<Deps>(
       new Deps{*app->store_, *app->clock_, *app->ids_, *app->audit_, app->hasher_, &app->credentials_});
@@ -115,6 +127,7 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
     AuditContext ctx{SystemPrincipal().ToActor(), "startup", ""};
     CL_RETURN_IF_ERROR(app->store_->Write(
         [&](Tx& tx) { return app->audit_->RegisterSigningKey(tx, ctx); }));
+    if (!o.trusted_key_ids.empty()) CL_RETURN_IF_ERROR(app->CheckOwnKeyTrusted(o.trusted_key_ids));
     const bool given = !o.policy_yaml.empty();
     Status s = app->policies_->Initialize(ctx, given ? std::string_view(o.policy_yaml) : DefaultPolicyYaml(),
                                           given ? o.policy_origin : "default", given);
@@ -127,9 +140,25 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   return app;
 }
 
+Status LocalApp::CheckOwnKeyTrusted(const std::vector<std::string>& pinned) {
+  std::vector<AuditKeyStatus> keys;
+  CL_RETURN_IF_ERROR(store_->Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(keys, RegisteredAuditKeys(tx, pinned));
+    return Status::Ok();
+  }));
+  for (const AuditKeyStatus& k : keys) {
+    if (k.key_id == signer_->KeyId() && k.trusted && !k.retired_seq) return Status::Ok();
+  }
+  return FailedPrecondition(fmt::format(
+      "this process's audit signing key {} ({}) is not among the pinned audit keys ({}) nor endorsed by one: "
+      "pin it, or rotate from a pinned key with `changeledger audit rotate-key`",
+      signer_->KeyId(), key_path_, fmt::join(pinned, ", ")));
+}
+
 http::ApiServices ApiServicesOf(LocalApp& a) {
   return http::ApiServices{a.store(),  a.clock(),    a.audit(),    a.signer(),  a.users(),
-                           a.tokens(), a.sessions(), a.policies(), a.changes(), a.webhooks(), a.gate(), a.integrations()};
+                           a.tokens(), a.sessions(), a.policies(), a.changes(), a.webhooks(), a.gate(), a.integrations(),
+                           a.audit_trust()};
 }
 
 LocalApp::~LocalApp() {

@@ -53,6 +53,10 @@ struct LocalAppOptions {
   // A writer opening the log first checks that the database still holds the
   // newest checkpoint each one has (else as a tampered log, above).
   std::vector<std::string> witness_files;
+  // Audit key ids pinned by the configuration (serve --trusted-audit-key):
+  // only they and the keys they endorse may sign. This process's own key
+  // must be one of those, or Open fails.
+  std::vector<std::string> trusted_key_ids;
 };
 
 // The built-in default change policy (policy/default-policy.yaml).
@@ -84,9 +88,13 @@ class LocalApp {
   const std::string& signing_key_path() const { return key_path_; }
   // The witness files, for the process that publishes checkpoints to them.
   const std::vector<std::unique_ptr<AuditWitnessFile>>& witnesses() const { return witnesses_; }
+  // The pins and witnesses, for verifying the whole log (the API's check).
+  const AuditTrust& audit_trust() const { return trust_; }
 
  private:
   LocalApp() = default;
+  // Open fails unless this process's key is trusted under `pinned`.
+  Status CheckOwnKeyTrusted(const std::vector<std::string>& pinned);
   SystemClock system_clock_;
   const Clock* clock_ = &system_clock_;
   std::unique_ptr<SecureIdGenerator> ids_;
@@ -110,6 +118,7 @@ class LocalApp {
   std::string key_path_;
   AuditVerifyResult startup_check_;
   std::vector<std::unique_ptr<AuditWitnessFile>> witnesses_;
+  AuditTrust trust_;
 };
 
 // The services the HTTP API uses, all from this app.

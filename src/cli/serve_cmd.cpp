@@ -33,6 +33,7 @@ struct ServeOptions {
   std::string signing_key;
   std::string policy;
   std::vector<std::string> witness_files;
+  std::vector<std::string> trusted_keys;
   std::string listen = "127.0.0.1:8080";
   int io_threads = 0;
   int workers = 32;
@@ -196,6 +197,7 @@ int RunServe(const ServeOptions& o) {
   }
   lo.on_tampered_log = LocalAppOptions::OnTamperedLog::kReadOnly;
   lo.witness_files = o.witness_files;
+  lo.trusted_key_ids = o.trusted_keys;
   auto app = LocalApp::Open(lo);
   if (!app.ok()) return Fail(app.status());
   LocalApp& a = **app;
@@ -320,6 +322,12 @@ void AddServeCommand(CLI::App& app, int& exit) {
                   "Append a copy of every signed audit checkpoint to this file; put it on storage that "
                   "whoever can write the database cannot (verify with `audit verify --witness`); repeat")
       ->envname("CHANGELEDGER_AUDIT_WITNESS_FILE");
+  cmd->add_option("--trusted-audit-key", o->trusted_keys,
+                  "Pin this audit key id: only pinned keys and keys they endorse (rotate-key) may sign "
+                  "checkpoints, at start-up and in the API's verification; this server's own key must be one "
+                  "of them; repeat, or comma-separate in the variable")
+      ->envname("CHANGELEDGER_TRUSTED_AUDIT_KEYS")
+      ->delimiter(',');
   cmd->add_option("--policy", o->policy,
                   "Change policy YAML to load; stored as a new policy version if it differs "
                   "(default: the stored policy, or the built-in one on first start)")

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/audit_keys.h"
 #include "crypto/crypto.h"
 #include "crypto/merkle.h"
 
@@ -149,7 +150,7 @@ Status AuditLog::WriteCheckpoint(Tx& tx, const AuditHead& head, const std::optio
   return tx.Audit().InsertCheckpoint(cp);
 }
 
-Status AuditLog::RegisterSigningKey(Tx& tx, const AuditContext& ctx) const {
+Status AuditLog::RegisterSigningKey(Tx& tx, const AuditContext& ctx, const Signer* predecessor) const {
   if (signer_ == nullptr) return Status::Ok();
   CL_ASSIGN_OR_RETURN(std::vector<AuditKey> keys, tx.Audit().Keys());
   for (const AuditKey& k : keys) {
@@ -161,6 +162,11 @@ Status AuditLog::RegisterSigningKey(Tx& tx, const AuditContext& ctx) const {
   rec.after = {{"key_id", key.key_id},
                {"algorithm", "ed25519"},
                {"public_key", crypto::ToBase64(key.public_key)}};
+  if (predecessor != nullptr) {
+    const std::vector<uint8_t> sig = predecessor->Sign(KeyEndorsementMessage(key.key_id, key.public_key));
+    rec.details["endorsement"] = {{"key_id", predecessor->KeyId()}, {"signature", crypto::ToBase64(sig)}};
+    rec.details["replaces"] = predecessor->KeyId();
+  }
   return Append(tx, ctx, rec).status();
 }
 

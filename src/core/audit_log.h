@@ -88,8 +88,11 @@ class AuditLog {
   // Signs the head if no checkpoint covers it yet; returns whether it did.
   Result<bool> Checkpoint(Tx& tx) const;
 
-  // Records the signer's public key (once) so verifiers can find it.
-  Status RegisterSigningKey(Tx& tx, const AuditContext& ctx) const;
+  // Records the signer's public key (once) in the key table and in an
+  // audit.key.register event, so verifiers can find and trust it. With
+  // `predecessor` (a key rotation) the registration is endorsed by it and
+  // retires it: verification refuses its checkpoints after this event.
+  Status RegisterSigningKey(Tx& tx, const AuditContext& ctx, const Signer* predecessor = nullptr) const;
 
   const Clock& clock() const { return clock_; }
 

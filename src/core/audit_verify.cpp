@@ -22,27 +22,41 @@ bool AuditVerifier::Fail(int64_t seq, std::string problem) {
   return false;
 }
 
-std::optional<std::string> AuditVerifier::SignatureProblem(const AuditCheckpoint& cp) const {
-  const AuditKey* key = nullptr;
+const AuditKey* AuditVerifier::StoredKey(std::string_view key_id) const {
   for (const AuditKey& k : keys_) {
-    if (k.key_id == cp.key_id) key = &k;
+    if (k.key_id == key_id) return &k;
   }
+  return nullptr;
+}
+
+std::optional<std::string> AuditVerifier::ReplacedKeyProblem(const AuditCheckpoint& cp) const {
+  const AuditKey* key = StoredKey(cp.key_id);
+  if (key == nullptr || KeyIdFor(key->public_key) == key->key_id) return std::nullopt;
+  return fmt::format("checkpoint at seq {} is signed by key {}, whose public key does not match its id: the "
+                     "key was replaced",
+                     cp.seq, cp.key_id);
+}
+
+std::optional<std::string> AuditVerifier::SignatureProblem(const AuditCheckpoint& cp) const {
+  const AuditKey* key = StoredKey(cp.key_id);
   if (key == nullptr) {
     return fmt::format("checkpoint at seq {} is signed by key {}, which is not trusted", cp.seq, cp.key_id);
   }
-  if (KeyIdFor(key->public_key) != key->key_id) {
-    return fmt::format("checkpoint at seq {} is signed by key {}, whose public key does not match its id: the "
-                       "key was replaced",
-                       cp.seq, cp.key_id);
-  }
+  if (auto replaced = ReplacedKeyProblem(cp)) return replaced;
   if (!crypto::Ed25519Verify(key->public_key, CheckpointMessage(cp), cp.signature)) {
     return fmt::format("checkpoint at seq {} has an invalid signature", cp.seq);
   }
   return std::nullopt;
 }
 
+void AuditVerifier::RequireRegisteredKeys(std::vector<std::string> pinned) { registry_.emplace(std::move(pinned)); }
+
 bool AuditVerifier::CheckCheckpoint(const AuditCheckpoint& cp, const crypto::Sha256Digest& hash) {
-  if (auto problem = SignatureProblem(cp)) return Fail(cp.seq, std::move(*problem));
+  // A stored key that no longer matches its id is named as replaced first,
+  // whichever way the signature is then checked.
+  auto problem = ReplacedKeyProblem(cp);
+  if (!problem) problem = registry_ && from_start_ ? registry_->Problem(cp) : SignatureProblem(cp);
+  if (problem) return Fail(cp.seq, std::move(*problem));
   if (cp.hash != hash) {
     // The chain is internally consistent but differs from what was signed:
     // somebody rewrote events and recomputed the hashes after them.
@@ -127,6 +141,9 @@ bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash,
                                  seq, crypto::ToHex(computed), crypto::ToHex(expected_->second)));
   }
   if (from_start_) tree_.Append(EventLeafHash(computed));
+  if (registry_ && from_start_ && AuditKeyRegistry::IsRegistration(body)) {
+    if (auto problem = registry_->Register(seq, body)) return Fail(seq, std::move(*problem));
+  }
   if (auto it = checkpoints_.find(seq); it != checkpoints_.end()) {
     if (!CheckCheckpoint(it->second, computed)) return false;
   } else if (seq % kAuditCheckpointEvery == 0) {
@@ -163,6 +180,15 @@ AuditVerifyResult AuditVerifier::Finish() {
       result_.problem = fmt::format("audit key {} does not match its public key: the key was replaced", k.key_id);
     }
   }
+  if (registry_ && from_start_) {
+    if (result_.ok) {
+      if (auto problem = registry_->Unregistered(keys_)) {
+        result_.ok = false;
+        result_.problem = std::move(*problem);
+      }
+    }
+    result_.keys = registry_->Keys();
+  }
   result_.head_seq = prev_seq_;
   result_.head_hash = prev_;
   result_.last_signed_seq = last_good_checkpoint_;
@@ -171,6 +197,7 @@ AuditVerifyResult AuditVerifier::Finish() {
 }
 
 bool AuditVerifyOptions::ApplyTo(AuditVerifier& v) const {
+  v.RequireRegisteredKeys(pinned_key_ids);
   if (expected_hash) v.ExpectHash(expected_hash->first, expected_hash->second);
   for (const WitnessedCheckpoint& w : witnessed) {
     if (!v.AddWitnessed(w.checkpoint, w.source)) return false;
@@ -181,21 +208,17 @@ bool AuditVerifyOptions::ApplyTo(AuditVerifier& v) const {
 AuditVerifyResult VerifyAuditLog(Tx& tx, const AuditVerifyOptions& options) {
   AuditVerifyResult failed;
   failed.ok = false;
-  std::vector<AuditKey> keys = options.pinned_keys;
-  if (!options.only_pinned) {
-    auto stored = tx.Audit().Keys();
-    if (!stored.ok()) {
-      failed.problem = "cannot read audit keys: " + stored.status().message();
-      return failed;
-    }
-    keys.insert(keys.end(), stored->begin(), stored->end());
+  auto keys = tx.Audit().Keys();
+  if (!keys.ok()) {
+    failed.problem = "cannot read audit keys: " + keys.status().message();
+    return failed;
   }
   auto checkpoints = tx.Audit().Checkpoints(0, 0);
   if (!checkpoints.ok()) {
     failed.problem = "cannot read audit checkpoints: " + checkpoints.status().message();
     return failed;
   }
-  AuditVerifier verifier(std::move(keys), *checkpoints);
+  AuditVerifier verifier(std::move(*keys), *checkpoints);
   if (!options.ApplyTo(verifier)) return verifier.Finish();
   // Reading rows and hashing them take about the same time, so they overlap:
   // this thread fills one batch while a helper thread feeds the previous one
@@ -236,7 +259,75 @@ AuditVerifyResult VerifyAuditLog(Tx& tx, const AuditVerifyOptions& options) {
   return verifier.Finish();
 }
 
-AuditVerifyResult VerifyAuditTail(Tx& tx) {
+namespace {
+
+// Feeds the log's key registrations to `registry`; a bad one is recorded in
+// `failed` (first_bad_seq set).
+Status ReadRegistrations(Tx& tx, AuditKeyRegistry& registry, AuditVerifyResult* failed) {
+  AuditQuery q;
+  q.object_type = "audit_key";
+  q.limit = 100000;
+  auto registrations = tx.Audit().List(q);
+  if (!registrations.ok()) {
+    return Status(registrations.status().code(),
+                  "cannot read the audit key registrations: " + registrations.status().message());
+  }
+  for (const StoredAuditEvent& e : *registrations) {
+    if (!AuditKeyRegistry::IsRegistration(e.body)) continue;
+    if (auto problem = registry.Register(e.seq, e.body)) {
+      failed->first_bad_seq = e.seq;
+      failed->problem = std::move(*problem);
+      break;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<AuditKeyStatus>> RegisteredAuditKeys(Tx& tx, const std::vector<std::string>& pinned) {
+  AuditKeyRegistry registry(pinned);
+  AuditVerifyResult failed;
+  CL_RETURN_IF_ERROR(ReadRegistrations(tx, registry, &failed));
+  if (failed.first_bad_seq) return Status(ErrorCode::kDataLoss, failed.problem);
+  return registry.Keys();
+}
+
+nlohmann::json AuditVerifyResultJson(const AuditVerifyResult& r, bool pinned) {
+  using nlohmann::json;
+  json keys = json::array();
+  for (const AuditKeyStatus& k : r.keys) {
+    keys.push_back({{"key_id", k.key_id},
+                    {"registered_seq", k.registered_seq},
+                    {"endorsed_by", k.endorsed_by.empty() ? json(nullptr) : json(k.endorsed_by)},
+                    {"retired_seq", k.retired_seq ? json(*k.retired_seq) : json(nullptr)},
+                    {"pinned", k.pinned},
+                    {"trusted", k.trusted}});
+  }
+  return {{"ok", r.ok},
+          {"events_checked", r.events_checked},
+          {"checkpoints_verified", r.checkpoints_verified},
+          {"head_seq", r.head_seq},
+          {"head_hash", crypto::ToHex(r.head_hash)},
+          {"head_root", crypto::ToHex(r.head_root)},
+          {"last_signed_seq", r.last_signed_seq},
+          {"witnessed_checkpoints", r.witnessed_checkpoints},
+          {"pinned", pinned},
+          {"keys", std::move(keys)},
+          {"first_bad_seq", r.first_bad_seq ? json(*r.first_bad_seq) : json(nullptr)},
+          {"problem", r.ok ? json(nullptr) : json(r.problem)}};
+}
+
+Result<AuditVerifyOptions> AuditTrust::Options() const {
+  AuditVerifyOptions o;
+  o.pinned_key_ids = pinned_key_ids;
+  if (read_witnesses) {
+    CL_ASSIGN_OR_RETURN(o.witnessed, read_witnesses());
+  }
+  return o;
+}
+
+AuditVerifyResult VerifyAuditTail(Tx& tx, const std::vector<std::string>& pinned) {
   AuditVerifyResult failed;
   failed.ok = false;
   auto keys = tx.Audit().Keys();
@@ -245,6 +336,22 @@ AuditVerifyResult VerifyAuditTail(Tx& tx) {
     failed.problem = "cannot read the audit keys and checkpoints: " +
                      (keys.ok() ? latest.status() : keys.status()).message();
     return failed;
+  }
+  // The newest checkpoint's key as the log registers it (the few
+  // registration events, by index; their hashes are the full check's job,
+  // but an endorsement cannot be forged without the endorsing key).
+  if (*latest) {
+    AuditKeyRegistry registry(pinned);
+    if (Status s = ReadRegistrations(tx, registry, &failed); !s.ok()) {
+      failed.problem = s.message();
+      return failed;
+    }
+    if (failed.first_bad_seq) return failed;
+    if (auto problem = registry.Problem(**latest)) {
+      failed.first_bad_seq = (*latest)->seq;
+      failed.problem = std::move(*problem);
+      return failed;
+    }
   }
   std::vector<AuditCheckpoint> newest;
   if (*latest) newest.push_back(**latest);

@@ -5,11 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/audit_keys.h"
 #include "core/audit_types.h"
 #include "core/store.h"
 #include "crypto/crypto.h"
@@ -28,6 +31,9 @@ struct AuditVerifyResult {
   // from the first event only).
   crypto::Sha256Digest head_root{};
   int64_t witnessed_checkpoints = 0;  // matched against a witness
+  // The signing keys the log registers, with their trust (when keys were
+  // checked against their registrations: RequireRegisteredKeys).
+  std::vector<AuditKeyStatus> keys;
   std::optional<int64_t> first_bad_seq;
   std::string problem;  // one sentence when !ok
 };
@@ -37,6 +43,12 @@ class AuditVerifier {
   // `keys` are the public keys trusted to sign checkpoints.
   AuditVerifier(std::vector<AuditKey> keys, const std::vector<AuditCheckpoint>& checkpoints);
 
+  // Trusts a checkpoint only if an audit.key.register event before it
+  // registers its key (a rotated key endorsed by the one it replaces), the
+  // key is not retired, and, with `pinned` ids, the key is pinned or endorsed
+  // from a pinned key. Stored keys the log never registered fail. Call
+  // before Add(); from the first event only.
+  void RequireRegisteredKeys(std::vector<std::string> pinned);
   // Starts the chain after `seq` with `hash` (its stored hash, taken as
   // given) instead of at the beginning: for checking only the newest part.
   // Merkle roots and the checkpoint chain are then not checked.
@@ -55,10 +67,13 @@ class AuditVerifier {
  private:
   bool Fail(int64_t seq, std::string problem);
   // Why `cp` cannot be trusted (key unknown or replaced, bad signature), if so.
+  const AuditKey* StoredKey(std::string_view key_id) const;
+  std::optional<std::string> ReplacedKeyProblem(const AuditCheckpoint& cp) const;
   std::optional<std::string> SignatureProblem(const AuditCheckpoint& cp) const;
   bool CheckCheckpoint(const AuditCheckpoint& cp, const crypto::Sha256Digest& hash);
 
   std::vector<AuditKey> keys_;
+  std::optional<AuditKeyRegistry> registry_;
   std::map<int64_t, AuditCheckpoint> checkpoints_;
   crypto::Sha256Hasher hasher_;
   crypto::Sha256Digest prev_{};
@@ -80,8 +95,10 @@ inline constexpr int64_t kMaxUnsignedTailMicros = 60 * kMicrosPerSecond;
 // The newest part of the log, quickly, for a process about to extend it:
 // the newest checkpoint (key, signature, the event it signs), the chain from
 // there to the head, every key against its id, and how long the unsigned
-// tail is. The whole log is for `VerifyAuditLog` (and `audit verify`).
-AuditVerifyResult VerifyAuditTail(Tx& tx);
+// tail is; the newest checkpoint's key must be registered in the log (and,
+// with `pinned` ids, trusted under them). The whole log is for
+// `VerifyAuditLog` (and `audit verify`).
+AuditVerifyResult VerifyAuditTail(Tx& tx, const std::vector<std::string>& pinned = {});
 
 // A checkpoint kept outside the database, and where it was kept.
 struct WitnessedCheckpoint {
@@ -91,15 +108,34 @@ struct WitnessedCheckpoint {
 
 // What a verifier brings from outside the database.
 struct AuditVerifyOptions {
-  std::vector<AuditKey> pinned_keys;  // trusted besides (or, with only_pinned, instead of) stored keys
-  bool only_pinned = false;
+  // Key ids trusted from outside the database; empty: the log's first key
+  // (trust on first use) and the keys registered after it.
+  std::vector<std::string> pinned_key_ids;
   std::vector<WitnessedCheckpoint> witnessed;
   std::optional<std::pair<int64_t, crypto::Sha256Digest>> expected_hash;  // a head kept earlier
 
-  // Hands the witnesses and the expected head to `v`; false if a witness
-  // already fails.
+  // Hands the pins, the witnesses and the expected head to `v` (and makes it
+  // check keys against their registrations); false if a witness already fails.
   bool ApplyTo(AuditVerifier& v) const;
 };
+
+// What a server knows about its log from outside the database: the key ids
+// its configuration pins and the witnesses it publishes to (read back for
+// each verification). The API's verification uses both, as the CLI does.
+struct AuditTrust {
+  std::vector<std::string> pinned_key_ids;
+  std::function<Result<std::vector<WitnessedCheckpoint>>()> read_witnesses;  // may be empty
+  // The options for verifying the whole log now (reads the witnesses).
+  Result<AuditVerifyOptions> Options() const;
+};
+
+// The keys the log registers (audit.key.register events, found by index),
+// with their trust under `pinned`; an error if a registration is bad.
+Result<std::vector<AuditKeyStatus>> RegisteredAuditKeys(Tx& tx, const std::vector<std::string>& pinned);
+
+// The result as the API and `audit verify -o json` report it (one shape,
+// so the two agree); `pinned`: keys were pinned from outside.
+nlohmann::json AuditVerifyResultJson(const AuditVerifyResult& r, bool pinned);
 
 // Verifies the whole log in `tx` against its stored keys and checkpoints and
 // what `options` brings from outside.

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/audit_log.h"
+#include "core/audit_verify.h"
 #include "core/changes.h"
 #include "core/deploy_gate.h"
 #include "core/integrations.h"
@@ -42,6 +43,7 @@ struct ApiServices {
   WebhookService& webhooks;
   DeployGate& gate;
   IntegrationService& integrations;
+  const AuditTrust& audit_trust;  // pinned keys and witnesses, for verification
 };
 
 enum class CookieSecure { kAuto, kAlways, kNever };

@@ -1,13 +1,15 @@
 // libFuzzer target: what an audit verifier reads from outside — checkpoint
 // lines (witness files, exports, the server's answers) and Merkle proofs
 // with hostile indexes, sizes and paths — must never crash or misbehave.
-// The input is a checkpoint JSON line; its first bytes also drive a proof.
+// The input is a checkpoint JSON line and a key registration event body;
+// its first bytes also drive a proof.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 
 #include "core/audit_checkpoint.h"
+#include "core/audit_keys.h"
 #include "core/audit_verify.h"
 #include "core/json_input.h"
 #include "crypto/merkle.h"
@@ -25,6 +27,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (v.AddWitnessed(*cp, "fuzz")) __builtin_trap();
       (void)v.Finish();
       (void)CheckpointJson(*cp).dump();
+    }
+  }
+  {
+    // A key registration event: registering twice, then a checkpoint
+    // claiming that key, must never crash; a checkpoint with an all-zero
+    // signature never verifies.
+    AuditKeyRegistry registry;
+    (void)AuditKeyRegistry::IsRegistration(text);
+    (void)registry.Register(1, text);
+    (void)registry.Register(2, text);
+    for (const AuditKeyStatus& k : registry.Keys()) {
+      AuditCheckpoint cp;
+      cp.seq = 3;
+      cp.key_id = k.key_id;
+      cp.signature.assign(64, 0);
+      if (!registry.Problem(cp)) __builtin_trap();
     }
   }
   if (size >= 16) {

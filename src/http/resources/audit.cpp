@@ -141,31 +141,54 @@ void AddAuditRoutes(Api& api, Router& router) {
       .tag = "audit",
       .summary = "Public keys that sign checkpoints",
       .description = "Pin the key id out of band (it is printed at first start) so a verifier "
-                     "does not have to trust the server's list.",
-      .response = Schema::Object().Field(
-          "items",
-          Schema::Array(Schema::Object()
-                            .Field("key_id", Schema::String(), true)
-                            .Field("algorithm", Schema::String().Enum({"ed25519"}), true)
-                            .Field("public_key", Schema::String("Base64, 32 bytes."), true)
-                            .Field("public_key_pem", Schema::String("SubjectPublicKeyInfo PEM."), true)
-                            .Field("created_at", Schema::String().Format("date-time"), true)),
-          true),
+                     "does not have to trust the server's list. Each key shows where the log registers it, "
+                     "which key endorsed it, whether it was retired by a rotation, and whether this server's "
+                     "configuration pins it (serve --trusted-audit-key).",
+      .response = Schema::Object()
+                      .Field("items",
+                             Schema::Array(Schema::Object()
+                                               .Field("key_id", Schema::String(), true)
+                                               .Field("algorithm", Schema::String().Enum({"ed25519"}), true)
+                                               .Field("public_key", Schema::String("Base64, 32 bytes."), true)
+                                               .Field("public_key_pem", Schema::String("SubjectPublicKeyInfo PEM."), true)
+                                               .Field("created_at", Schema::String().Format("date-time"), true)
+                                               .Field("registered_seq", Schema::Integer().Nullable(), true)
+                                               .Field("endorsed_by", Schema::String().Nullable(), true)
+                                               .Field("retired_seq", Schema::Integer().Nullable(), true)
+                                               .Field("pinned", Schema::Boolean(), true)
+                                               .Field("trusted", Schema::Boolean(), true)),
+                             true)
+                      .Field("pinning", Schema::Boolean("Whether the server's configuration pins keys."), true),
       .handler = [&api](Ctx&) -> Result<Response> {
         std::vector<AuditKey> keys;
+        std::vector<AuditKeyStatus> registered;
+        const AuditTrust& trust = api.services().audit_trust;
         CL_RETURN_IF_ERROR(api.services().store.Read([&](Tx& tx) -> Status {
           CL_ASSIGN_OR_RETURN(keys, tx.Audit().Keys());
+          auto r = RegisteredAuditKeys(tx, trust.pinned_key_ids);
+          if (r.ok()) registered = std::move(r).value();  // a bad registration: the verification names it
           return Status::Ok();
         }));
         nlohmann::json items = nlohmann::json::array();
         for (const AuditKey& k : keys) {
+          const AuditKeyStatus* reg = nullptr;
+          for (const AuditKeyStatus& r : registered) {
+            if (r.key_id == k.key_id && r.public_key == k.public_key) reg = &r;
+          }
+          const auto nullable = [](bool has, auto value) { return has ? nlohmann::json(value) : nlohmann::json(nullptr); };
           items.push_back({{"key_id", k.key_id},
                            {"algorithm", "ed25519"},
                            {"public_key", crypto::ToBase64(k.public_key)},
                            {"public_key_pem", crypto::Ed25519PublicKeyPem(k.public_key)},
-                           {"created_at", FormatRfc3339(k.created_at)}});
+                           {"created_at", FormatRfc3339(k.created_at)},
+                           {"registered_seq", nullable(reg != nullptr, reg ? reg->registered_seq : 0)},
+                           {"endorsed_by", nullable(reg && !reg->endorsed_by.empty(), reg ? reg->endorsed_by : "")},
+                           {"retired_seq", nullable(reg && reg->retired_seq, reg && reg->retired_seq ? *reg->retired_seq : 0)},
+                           {"pinned", std::find(trust.pinned_key_ids.begin(), trust.pinned_key_ids.end(), k.key_id) !=
+                                          trust.pinned_key_ids.end()},
+                           {"trusted", reg != nullptr && reg->trusted && !reg->retired_seq}});
         }
-        return JsonResponse(200, {{"items", items}});
+        return JsonResponse(200, {{"items", items}, {"pinning", !trust.pinned_key_ids.empty()}});
       }});
 
   router.Add(Route{
@@ -176,7 +199,8 @@ void AddAuditRoutes(Api& api, Router& router) {
       .operation_id = "verifyAuditLog",
       .tag = "audit",
       .summary = "Verify the whole chain and every checkpoint now",
-      .description = "Same check as `changeledger audit verify`. 200 with ok=false names the "
+      .description = "Same check as `changeledger audit verify`, with the key ids this server's "
+                     "configuration pins and the witness files it publishes to. 200 with ok=false names the "
                      "first bad sequence number.",
       .response = Schema::Object()
                       .Field("ok", Schema::Boolean(), true)
@@ -184,23 +208,37 @@ void AddAuditRoutes(Api& api, Router& router) {
                       .Field("checkpoints_verified", Schema::Integer(), true)
                       .Field("head_seq", Schema::Integer(), true)
                       .Field("head_hash", Schema::String(), true)
+                      .Field("head_root", Schema::String("RFC 9162 Merkle tree head over events 1..head_seq."), true)
                       .Field("last_signed_seq", Schema::Integer(), true)
+                      .Field("witnessed_checkpoints", Schema::Integer(), true)
+                      .Field("pinned", Schema::Boolean("Whether keys were pinned by configuration; if not, the "
+                                                       "log's first key is trusted on first use."),
+                             true)
+                      .Field("keys",
+                             Schema::Array(Schema::Object()
+                                               .Field("key_id", Schema::String(), true)
+                                               .Field("registered_seq", Schema::Integer(), true)
+                                               .Field("endorsed_by", Schema::String().Nullable(), true)
+                                               .Field("retired_seq", Schema::Integer().Nullable(), true)
+                                               .Field("pinned", Schema::Boolean(), true)
+                                               .Field("trusted", Schema::Boolean(), true)),
+                             true)
                       .Field("first_bad_seq", Schema::Integer().Nullable(), true)
                       .Field("problem", Schema::String().Nullable(), true),
       .handler = [&api](Ctx&) -> Result<Response> {
+        const AuditTrust& trust = api.services().audit_trust;
         AuditVerifyResult result;
-        CL_RETURN_IF_ERROR(api.services().store.Read([&](Tx& tx) {
-          result = VerifyAuditLog(tx);
-          return Status::Ok();
-        }));
-        return JsonResponse(200, {{"ok", result.ok},
-                                  {"events_checked", result.events_checked},
-                                  {"checkpoints_verified", result.checkpoints_verified},
-                                  {"head_seq", result.head_seq},
-                                  {"head_hash", crypto::ToHex(result.head_hash)},
-                                  {"last_signed_seq", result.last_signed_seq},
-                                  {"first_bad_seq", result.first_bad_seq ? nlohmann::json(*result.first_bad_seq) : nlohmann::json(nullptr)},
-                                  {"problem", result.ok ? nlohmann::json(nullptr) : nlohmann::json(result.problem)}});
+        auto options = trust.Options();
+        if (!options.ok()) {
+          result.ok = false;  // an unreadable witness is a failed verification, not a server error
+          result.problem = "cannot read a witness: " + options.status().message();
+        } else {
+          CL_RETURN_IF_ERROR(api.services().store.Read([&](Tx& tx) {
+            result = VerifyAuditLog(tx, *options);
+            return Status::Ok();
+          }));
+        }
+        return JsonResponse(200, AuditVerifyResultJson(result, !trust.pinned_key_ids.empty()));
       }});
 }
 
