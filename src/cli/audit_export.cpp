@@ -58,6 +58,21 @@ Algorithm
    SHA-256(public key); every key in keys.json must match its id (a key that
    does not was replaced). Check the key id against one you obtained out of
    band (the server prints it at first start; GET /api/v1/audit/keys).
+   Keys are registered in the chain itself: an event whose body has
+   "action":"audit.key.register" carries the key id as object.id and the
+   base64 public key as changes.public_key.to (it must match the id). A
+   checkpoint may be signed only by a key registered at or before its seq,
+   with the public key the registration names. A rotation's registration
+   also has details.replaces (the old key id) and details.endorsement
+   {"key_id","signature"}: the old key's base64 Ed25519 signature over the
+   canonical JSON
+   {"key_id":"<new id>","public_key":"<base64>","type":"changeledger.audit.key.endorsement.v1"};
+   the endorser must be the key replaced and must be current (not itself
+   retired), and the replaced key signs no checkpoint after that event.
+   Every key in keys.json must be registered so (one that is not was added
+   outside the log). Trust: with a pinned key id, only that key and the keys
+   endorsed from it, transitively, are trusted; with none, the first key
+   registered (trust on first use) and those the log registers after it.
 4. No checkpoint may name a seq beyond the last event (that means events were
    cut off the end).
 5. Every event whose seq is a multiple of 1000 is signed as it is written:

@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -125,9 +126,10 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   app->integrations_ = std::make_unique<IntegrationService>(*app->deps_, *app->gate_);
   if (app->signer_) {
     AuditContext ctx{SystemPrincipal().ToActor(), "startup", ""};
+    // Before registering: an unendorsed key has no business in a pinned log.
+    CL_RETURN_IF_ERROR(app->CheckOwnKeyTrusted(o.trusted_key_ids));
     CL_RETURN_IF_ERROR(app->store_->Write(
         [&](Tx& tx) { return app->audit_->RegisterSigningKey(tx, ctx); }));
-    if (!o.trusted_key_ids.empty()) CL_RETURN_IF_ERROR(app->CheckOwnKeyTrusted(o.trusted_key_ids));
     const bool given = !o.policy_yaml.empty();
     Status s = app->policies_->Initialize(ctx, given ? std::string_view(o.policy_yaml) : DefaultPolicyYaml(),
                                           given ? o.policy_origin : "default", given);
@@ -147,7 +149,21 @@ Status LocalApp::CheckOwnKeyTrusted(const std::vector<std::string>& pinned) {
     return Status::Ok();
   }));
   for (const AuditKeyStatus& k : keys) {
-    if (k.key_id == signer_->KeyId() && k.trusted && !k.retired_seq) return Status::Ok();
+    if (k.key_id != signer_->KeyId()) continue;
+    if (k.retired_seq) {
+      // Whatever it signed from now on would fail verification.
+      return FailedPrecondition(fmt::format(
+          "this process's audit signing key {} ({}) was retired by a key rotation at seq {}: use the current "
+          "key file",
+          k.key_id, key_path_, *k.retired_seq));
+    }
+    if (k.trusted) return Status::Ok();
+  }
+  // Unpinned, a new key is registered as the log's first or as another
+  // server's; pinned, it would need an endorsement (rotate-key).
+  const bool registered = std::ranges::any_of(keys, [&](const AuditKeyStatus& k) { return k.key_id == signer_->KeyId(); });
+  if (!registered && (pinned.empty() || std::ranges::find(pinned, signer_->KeyId()) != pinned.end())) {
+    return Status::Ok();
   }
   return FailedPrecondition(fmt::format(
       "this process's audit signing key {} ({}) is not among the pinned audit keys ({}) nor endorsed by one: "

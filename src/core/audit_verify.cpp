@@ -302,6 +302,7 @@ nlohmann::json AuditVerifyResultJson(const AuditVerifyResult& r, bool pinned) {
                     {"endorsed_by", k.endorsed_by.empty() ? json(nullptr) : json(k.endorsed_by)},
                     {"retired_seq", k.retired_seq ? json(*k.retired_seq) : json(nullptr)},
                     {"pinned", k.pinned},
+                    {"first", k.first},
                     {"trusted", k.trusted}});
   }
   return {{"ok", r.ok},
@@ -340,17 +341,24 @@ AuditVerifyResult VerifyAuditTail(Tx& tx, const std::vector<std::string>& pinned
   // The newest checkpoint's key as the log registers it (the few
   // registration events, by index; their hashes are the full check's job,
   // but an endorsement cannot be forged without the endorsing key).
-  if (*latest) {
+  // Every stored key must be registered as it is stored.
+  {
     AuditKeyRegistry registry(pinned);
     if (Status s = ReadRegistrations(tx, registry, &failed); !s.ok()) {
       failed.problem = s.message();
       return failed;
     }
     if (failed.first_bad_seq) return failed;
-    if (auto problem = registry.Problem(**latest)) {
-      failed.first_bad_seq = (*latest)->seq;
+    if (auto problem = registry.Unregistered(*keys)) {
       failed.problem = std::move(*problem);
       return failed;
+    }
+    if (*latest) {
+      if (auto problem = registry.Problem(**latest)) {
+        failed.first_bad_seq = (*latest)->seq;
+        failed.problem = std::move(*problem);
+        return failed;
+      }
     }
   }
   std::vector<AuditCheckpoint> newest;

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/audit_log.h"
 #include "crypto/crypto.h"
 #include "tests/support/http.h"
 #include "tests/support/process.h"
@@ -487,6 +488,125 @@ TEST_F(CliTest, AnExpectedHeadMustStillBeInTheLog) {
   ProcessResult bad = Run({"audit", "verify", "--db", db_, "--expected-head", "12:nothex"});
   EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
   EXPECT_NE(bad.err.find("SEQ:HASH"), std::string::npos) << bad.err;
+}
+
+// A key rotation is recorded in the chain and endorsed by the old key: the
+// log verifies with the old key pinned, the retired key may sign nothing
+// later, and a server whose own key is outside the pins refuses to start.
+TEST_F(CliTest, ARotatedKeyIsEndorsedInTheChainAndPinsFollowIt) {
+  Serve();
+  LoginAdmin();
+  ASSERT_EQ(Run({"user", "add", "before-rotation", "--role", "auditor"}).exit_code, 0);
+  ProcessResult tok = Run({"token", "create", "--name", "auditor", "--scope", "audit:read", "-o", "json"});
+  ASSERT_EQ(tok.exit_code, 0) << tok.err;
+  const std::string token = nlohmann::json::parse(tok.out)["secret"];
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(), 0);
+  server_.reset();
+  ProcessResult first = Run({"audit", "verify", "--db", db_, "-o", "json"});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const nlohmann::json before = nlohmann::json::parse(first.out);
+  ASSERT_EQ(before["keys"].size(), 1u) << before.dump();
+  const std::string old_id = before["keys"][0]["key_id"];
+  EXPECT_TRUE(before["keys"][0]["first"].get<bool>());
+
+  ProcessResult rotated = Run({"audit", "rotate-key", "--db", db_, "-o", "json"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.out << rotated.err;
+  const nlohmann::json rot = nlohmann::json::parse(rotated.out);
+  EXPECT_EQ(rot["old_key_id"], old_id);
+  const std::string new_id = rot["new_key_id"];
+  ASSERT_NE(new_id, old_id);
+  EXPECT_TRUE(std::filesystem::exists(rot["retired_key_file"].get<std::string>()));
+
+  // A server on the rotated key, pinned to the old one: the new key is
+  // endorsed by it, so it starts and serves; a local writer signs with it.
+  Serve(/*first_start=*/false, {"--trusted-audit-key", old_id});
+  EXPECT_EQ(Http(url_).Get("/readyz").status, 200) << server_->Stderr();
+  // The API's verification (the web UI's) applies the server's pins, as the CLI does.
+  Reply api = Http(url_).Get("/api/v1/audit/verification", token);
+  ASSERT_EQ(api.status, 200) << api.body;
+  const nlohmann::json v = api.json();
+  EXPECT_EQ(v["ok"], true) << api.body;
+  EXPECT_EQ(v["pinned"], true) << api.body;
+  ASSERT_EQ(v["keys"].size(), 2u) << api.body;
+  EXPECT_EQ(v["keys"][0]["retired_seq"], rot["seq"]) << api.body;
+  EXPECT_EQ(v["keys"][1]["endorsed_by"], old_id) << api.body;
+  EXPECT_EQ(v["keys"][1]["trusted"], true) << api.body;
+  Reply keys = Http(url_).Get("/api/v1/audit/keys", token);
+  ASSERT_EQ(keys.status, 200) << keys.body;
+  EXPECT_NE(keys.body.find("\"pinned\":true"), std::string::npos) << keys.body;
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(), 0);
+  server_.reset();
+  ProcessResult after = Run({"user", "add", "after-rotation", "--role", "auditor", "--db", db_});
+  ASSERT_EQ(after.exit_code, 0) << after.out << after.err;
+  ProcessResult pinned = Run({"audit", "verify", "--db", db_, "--trusted-key-id", old_id});
+  ASSERT_EQ(pinned.exit_code, 0) << pinned.out << pinned.err;
+  EXPECT_NE(pinned.out.find(fmt::format("key: {} registered at seq", new_id)), std::string::npos) << pinned.out;
+  EXPECT_NE(pinned.out.find("endorsed by " + old_id), std::string::npos) << pinned.out;
+  EXPECT_NE(pinned.out.find("retired"), std::string::npos) << pinned.out;
+  const int64_t new_key_checkpoints = CountRows(
+      db_, fmt::format("SELECT COUNT(*) FROM audit_checkpoints WHERE key_id = '{}'", new_id));
+  EXPECT_GE(new_key_checkpoints, 2) << "the rotation and the server after it sign with the new key";
+
+  // Pinned to a key the log does not lead to, nothing is trusted.
+  const std::string stranger = std::string(old_id.size(), 'f');
+  ProcessResult wrong = Run({"audit", "verify", "--db", db_, "--trusted-key-id", stranger});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.out;
+  EXPECT_NE(wrong.out.find("neither pinned nor endorsed"), std::string::npos) << wrong.out;
+
+  // A server pinned so: the log fails verification under its pins, so it
+  // serves reads only and signs nothing.
+  Serve(/*first_start=*/false, {"--trusted-audit-key", stranger});
+  EXPECT_NE(server_->Stderr().find("neither pinned nor endorsed"), std::string::npos) << server_->Stderr();
+  EXPECT_EQ(Http(url_).Get("/readyz").status, 503);
+  Reply untrusted = Http(url_).Get("/api/v1/audit/verification", token);
+  ASSERT_EQ(untrusted.status, 200) << untrusted.body;
+  EXPECT_EQ(untrusted.json()["ok"], false) << untrusted.body;
+  EXPECT_NE(untrusted.body.find("neither pinned nor endorsed"), std::string::npos) << untrusted.body;
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(), 0);
+  server_.reset();
+
+  // Pinned, a key nobody endorsed is refused before it enters the log.
+  const int64_t registrations = CountRows(db_, "SELECT COUNT(*) FROM audit_keys");
+  ChildProcess stray({"serve", "--db", db_, "--listen", "127.0.0.1:0", "--trusted-audit-key", old_id,
+                      "--signing-key", dir_.File("stray.key")},
+                     dir_.path().string(), env_);
+  EXPECT_NE(stray.Wait(), 0);
+  EXPECT_NE(stray.Stderr().find("is not among the pinned audit keys"), std::string::npos) << stray.Stderr();
+  EXPECT_EQ(CountRows(db_, "SELECT COUNT(*) FROM audit_keys"), registrations);
+
+  // The retired key file is refused by every process that would sign with it.
+  const std::string retired_file = rot["retired_key_file"];
+  ProcessResult resigned = Run({"audit", "rotate-key", "--db", db_, "--signing-key", retired_file});
+  EXPECT_NE(resigned.exit_code, 0) << "a retired key cannot rotate again: " << resigned.out;
+  EXPECT_NE((resigned.out + resigned.err).find("was retired by a key rotation at seq"), std::string::npos)
+      << resigned.out << resigned.err;
+}
+
+// A key added to audit_keys outside the log (triggers dropped), with every
+// checkpoint re-signed by it after a rewrite, is named: no audit.key.register
+// event registers it.
+TEST_F(CliTest, AKeyInsertedOutsideTheLogIsNamed) {
+  Serve();
+  LoginAdmin();
+  ASSERT_EQ(Run({"user", "add", "victim", "--role", "auditor"}).exit_code, 0);
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(), 0);
+  server_.reset();
+  const crypto::Ed25519KeyPair mallory = crypto::GenerateEd25519KeyPair();
+  const std::string mallory_id = KeyIdFor(mallory.public_key);
+  ASSERT_EQ(ExecSql(db_, fmt::format("INSERT INTO audit_keys (key_id, public_key, created_at) VALUES ('{}', "
+                                     "X'{}', 0)",
+                                     mallory_id, crypto::ToHex(mallory.public_key))),
+            "");
+  ProcessResult r = Run({"audit", "verify", "--db", db_});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("no audit.key.register event registers it"), std::string::npos) << r.out;
+  // The server refuses writes on it too.
+  ProcessResult local = Run({"user", "add", "offline", "--role", "auditor", "--db", db_});
+  EXPECT_NE(local.exit_code, 0) << local.out;
 }
 
 TEST_F(CliTest, BackupWhileServingAndRestoreOnlyWhatVerifies) {

@@ -258,6 +258,11 @@ test("the change workflow from request to close, in Chromium", async (t) => {
     const result = page.getByTestId("verification");
     await result.getByText("Chain intact.").waitFor();
     assert.match(await result.innerText(), /\d+ events checked/);
+    // The basis of trust is stated: this server pins no key, so the log's first key is trusted on first use.
+    assert.match(await result.getByTestId("trust-basis").innerText(), /No key is pinned/);
+    const keyRows = result.getByRole("table", { name: "Signing keys" }).locator("tbody tr");
+    assert.equal(await keyRows.count(), 1);
+    assert.match(await keyRows.first().innerText(), /first key of the log[\s\S]*current, trusted/);
     await shot(page, "06-audit-verified");
   });
 

@@ -221,6 +221,9 @@ void AddAuditRoutes(Api& api, Router& router) {
                                                .Field("endorsed_by", Schema::String().Nullable(), true)
                                                .Field("retired_seq", Schema::Integer().Nullable(), true)
                                                .Field("pinned", Schema::Boolean(), true)
+                                               .Field("first", Schema::Boolean("The log's first key (trusted on "
+                                                                               "first use when nothing is pinned)."),
+                                                      true)
                                                .Field("trusted", Schema::Boolean(), true)),
                              true)
                       .Field("first_bad_seq", Schema::Integer().Nullable(), true)

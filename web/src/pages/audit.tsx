@@ -12,8 +12,21 @@ interface Verification {
   checkpoints_verified: number;
   head_seq: number;
   head_hash: string;
+  last_signed_seq: number;
+  witnessed_checkpoints: number;
+  pinned: boolean;
+  keys: VerifiedKey[];
   first_bad_seq: number | null;
   problem: string | null;
+}
+interface VerifiedKey {
+  key_id: string;
+  registered_seq: number;
+  endorsed_by: string | null;
+  retired_seq: number | null;
+  pinned: boolean;
+  first: boolean;
+  trusted: boolean;
 }
 interface Finding {
   id: string;
@@ -85,7 +98,16 @@ function Events() {
             ) : (
               <strong>Chain broken{verification.first_bad_seq != null ? ` at event ${verification.first_bad_seq}` : ""}: {verification.problem}</strong>
             )}{" "}
-            {verification.events_checked} events checked, {verification.checkpoints_verified} signed checkpoints verified; head #{verification.head_seq} <code class="hash">{verification.head_hash.slice(0, 16)}…</code>
+            {verification.events_checked} events checked, {verification.checkpoints_verified} signed checkpoints verified
+            {verification.witnessed_checkpoints > 0 ? ` (${verification.witnessed_checkpoints} also held by a witness)` : ""}; head #
+            {verification.head_seq} <code class="hash">{verification.head_hash.slice(0, 16)}…</code>
+            {verification.last_signed_seq < verification.head_seq && ` Events after #${verification.last_signed_seq} await the next checkpoint.`}
+            <p class="small" data-testid="trust-basis">
+              {verification.pinned
+                ? "Keys are pinned by this server's configuration: only pinned keys and keys they endorsed are trusted."
+                : "No key is pinned: the log's first key is trusted on first use. Pin its id (serve --trusted-audit-key) so a rewritten database cannot bring its own key."}
+            </p>
+            {verification.keys.length > 0 && <KeyTable keys={verification.keys} />}
           </div>
         )}
       </div>
@@ -137,6 +159,39 @@ function Events() {
         next={data?.next_after != null && data.items.length === 50 ? () => set("after", String(data.next_after)) : undefined}
       />
     </>
+  );
+}
+
+function KeyTable({ keys }: { keys: VerifiedKey[] }) {
+  return (
+    <div class="table-wrap">
+      <table aria-label="Signing keys">
+        <thead>
+          <tr>
+            <th scope="col">Key</th>
+            <th scope="col">Registered at</th>
+            <th scope="col">Endorsed by</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => (
+            <tr key={k.key_id}>
+              <td>
+                <code class="hash">{k.key_id}</code>
+              </td>
+              <td>event #{k.registered_seq}</td>
+              <td>{k.endorsed_by ? <code class="hash">{k.endorsed_by}</code> : k.first ? "first key of the log" : "—"}</td>
+              <td>
+                {[k.retired_seq != null ? `retired at event #${k.retired_seq}` : "current", k.pinned ? "pinned" : null, k.trusted ? "trusted" : "not trusted"]
+                  .filter(Boolean)
+                  .join(", ")}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
