@@ -274,7 +274,8 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         "rotate-key",
         "Replace the audit signing key: the new key is registered in the log endorsed by the old one, "
         "which is retired (checkpoints it signs afterwards fail verification). Stop the server that uses "
-        "the key first and restart it after; pin the new key id where the old one was pinned");
+        "the key first and restart it after. Keep the old key id pinned: it trusts the new key through its "
+        "endorsement (pinning only the new id leaves the checkpoints before the rotation untrusted)");
     cmd->add_option("--db", o->db, "The database (SQLite file or postgres:// URL)")->required();
     cmd->add_option("--signing-key", o->signing_key,
                     "The key file to rotate (default for SQLite: <db>.signing-key; required for PostgreSQL)")
@@ -295,8 +296,9 @@ void AddAuditCommand(CLI::App& app, int& exit) {
                    {"retired_key_file", r->retired_path}});
       } else {
         std::cout << fmt::format("Rotated the audit signing key at seq {}.\n  retired: {} (file kept as {})\n  "
-                                 "new:     {}\nPin the new key id (serve --trusted-audit-key, audit verify "
-                                 "--trusted-key-id) and restart the server.\n",
+                                 "new:     {}\nPins of the old key id (serve --trusted-audit-key, audit verify "
+                                 "--trusted-key-id) now trust the new key through its endorsement; keep them, "
+                                 "add the new id if you like, and restart the server.\n",
                                  r->seq, r->old_id, r->retired_path, r->new_id);
       }
       exit = kExitOk;

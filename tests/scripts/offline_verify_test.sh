@@ -100,4 +100,39 @@ rc=0
 "$BIN" audit consistency --db "$db" --from "3:$(printf '%064d' 0)" >/dev/null 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || { echo "FAIL: consistency with a head the log never had: rc=$rc"; exit 1; }
 echo "proofs: 28 inclusion and $(wc -l <<<"$heads") consistency proofs verified by both implementations"
+# Key rotation: the new key's registration is endorsed by the old key, in the
+# chain; the independent verifier follows it, honours a pin on the old key,
+# and rejects a key that keys.json names but the log never registered.
+rot=$work/rot.db
+cp "$db" "$rot" && cp "$db.signing-key" "$rot.signing-key"
+new_kid=$("$BIN" audit rotate-key --db "$rot" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["new_key_id"])')
+"$BIN" user add after-rotation --role auditor --db "$rot" >/dev/null
+"$BIN" audit export --db "$rot" --out "$work/rot" >/dev/null
+out=$($VERIFY "$work/rot") || { echo "FAIL: python: rotated export: $out"; exit 1; }
+$VERIFY "$work/rot" "$kid" >/dev/null || { echo "FAIL: python: pin on the old key did not reach the new one"; exit 1; }
+"$BIN" audit verify --export "$work/rot" --trusted-key-id "$kid" >/dev/null ||
+  { echo "FAIL: changeledger: pin on the old key did not reach the new one"; exit 1; }
+rc=0
+res=$($VERIFY "$work/rot" "$new_kid") || rc=$?
+[[ $rc -eq 1 && $res == *"untrusted key $kid"* ]] || { echo "FAIL: python: new-key-only pin trusted the old key: $res"; exit 1; }
+echo "rotation to $new_kid verified; pinned to the old key it still verifies"
+# A key placed into keys.json (and keys/) that no event registers.
+rm -rf "$work/t" && cp -r "$work/rot" "$work/t"
+openssl genpkey -algorithm ed25519 -out "$work/stranger.key" 2>/dev/null
+openssl pkey -in "$work/stranger.key" -pubout -out "$work/t/keys/stranger.pem"
+python3 - "$work/t" <<'PY'
+import base64, hashlib, json, os, subprocess, sys
+d = sys.argv[1]
+der = subprocess.run(["openssl", "pkey", "-pubin", "-in", os.path.join(d, "keys", "stranger.pem"), "-outform", "DER"],
+                     capture_output=True, check=True).stdout
+raw = der[-32:]
+kid = "ed25519:" + base64.urlsafe_b64encode(hashlib.sha256(raw).digest()[:16]).decode().rstrip("=")
+keys = json.load(open(os.path.join(d, "keys.json")))
+keys.append({"key_id": kid, "public_key": base64.b64encode(raw).decode()})
+json.dump(keys, open(os.path.join(d, "keys.json"), "w"))
+PY
+rc=0
+res=$($VERIFY "$work/t") || rc=$?
+[[ $rc -eq 1 && $res == *"not registered in the log"* ]] || { echo "FAIL: python: unregistered key: rc=$rc $res"; exit 1; }
+echo "detected a key outside the log: $res"
 echo "1 passed, 0 failed"

@@ -175,16 +175,66 @@ def main():
         der = subprocess.run(["openssl", "pkey", "-pubin", "-in", path, "-outform", "DER"],
                              capture_output=True, check=True).stdout
         pems[der[-32:]] = path
-    keys = {}
+    exported = {}
     for k in json.load(open(os.path.join(d, "keys.json"))):
         raw = base64.b64decode(k["public_key"])
         if key_id(raw) != k["key_id"] or raw not in pems:
             print(f"key {k['key_id']} does not match its public key or has no PEM file")
             sys.exit(1)
-        keys[k["key_id"]] = pems[raw]
-    if trusted is not None:
-        keys = {kid: p for kid, p in keys.items() if kid == trusted}
+        exported[k["key_id"]] = raw
+    tmp = tempfile.TemporaryDirectory()
+    try:
+        verify_events(d, trusted, exported, tmp.name)
+    finally:
+        tmp.cleanup()
 
+
+def pem_for(raw, tmpdir):
+    """Write the raw Ed25519 key as a PEM file (the RFC 8410 DER prefix + the 32 bytes)."""
+    pem = os.path.join(tmpdir, hashlib.sha256(raw).hexdigest() + ".pem")
+    if not os.path.exists(pem):
+        der = pem + ".der"
+        open(der, "wb").write(bytes.fromhex("302a300506032b6570032100") + raw)
+        subprocess.run(["openssl", "pkey", "-pubin", "-inform", "DER", "-in", der, "-out", pem], check=True)
+    return pem
+
+
+def b64(text):
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+def register_key(seq, body, registry, trusted, tmpdir):
+    """VERIFY.md step 3: an audit.key.register event adds a key; a rotation is endorsed by the key it retires."""
+    e = json.loads(body)
+    kid = e.get("object", {}).get("id", "")
+    pk_text = e.get("changes", {}).get("public_key", {}).get("to", "")
+    raw = b64(pk_text) if pk_text else b""
+    if not kid or len(raw) != 32:
+        bad(seq, "a key registration without a key id and 32-byte public key")
+    if key_id(raw) != kid:
+        bad(seq, f"key {kid} is registered with a public key that does not match its id")
+    if kid in registry:
+        return
+    details = e.get("details", {})
+    endorsement = details.get("endorsement", {})
+    endorser, replaces = endorsement.get("key_id", ""), details.get("replaces", "")
+    if endorser:
+        by = registry.get(endorser)
+        if by is None or by["retired"] is not None:
+            bad(seq, f"key {kid} is endorsed by {endorser}, which is not a current registered key")
+        message = canonical({"key_id": kid, "public_key": base64.b64encode(raw).decode(),
+                             "type": "changeledger.audit.key.endorsement.v1"})
+        if not ed25519_verify(pem_for(by["raw"], tmpdir), message, b64(endorsement.get("signature", ""))):
+            bad(seq, f"the endorsement of key {kid} by {endorser} does not verify")
+    if replaces:
+        if replaces != endorser:
+            bad(seq, f"key {kid} replaces {replaces}, which did not endorse it")
+        registry[replaces]["retired"] = seq
+    ok = trusted is None or kid == trusted or (bool(endorser) and registry[endorser]["trusted"])
+    registry[kid] = {"raw": raw, "seq": seq, "retired": None, "trusted": ok}
+
+
+def verify_events(d, trusted, exported, tmpdir):
     checkpoints = {}
     with open(os.path.join(d, "checkpoints.jsonl"), encoding="utf-8") as f:
         for line in f:
@@ -194,6 +244,7 @@ def main():
 
     prev, prev_seq, count, verified = bytes(32), 0, 0, 0
     leaves, prev_cp, seen_v2 = [], bytes(32), False
+    registry = {}
     with open(os.path.join(d, "events.jsonl"), encoding="utf-8") as f:
         for line in f:
             if not line.strip():
@@ -206,15 +257,22 @@ def main():
             if h.hex() != e["hash"].lower():
                 bad(seq, "hash mismatch")
             json.loads(e["body"])  # the body is itself JSON
+            if e["body"].startswith('{"action":"audit.key.register",'):
+                register_key(seq, e["body"], registry, trusted, tmpdir)
             leaves.append(leaf_hash(h))
             cp = checkpoints.get(seq)
             if cp is None and seq % 1000 == 0:
                 bad(seq, "the checkpoint every 1000th event gets is missing (deleted)")
             if cp is not None:
-                if cp["key_id"] not in keys:
+                k = registry.get(cp["key_id"])
+                if k is None:
+                    bad(seq, f"checkpoint signed by key {cp['key_id']}, which no event before it registers")
+                if k["retired"] is not None and seq > k["retired"]:
+                    bad(seq, f"checkpoint signed by key {cp['key_id']} after it was replaced at {k['retired']}")
+                if not k["trusted"]:
                     bad(seq, f"checkpoint signed by untrusted key {cp['key_id']}")
                 msg = checkpoint_message(cp)
-                if msg is None or not ed25519_verify(keys[cp["key_id"]], msg, decode_sig(cp["signature"])):
+                if msg is None or not ed25519_verify(pem_for(k["raw"], tmpdir), msg, decode_sig(cp["signature"])):
                     bad(seq, "checkpoint signature does not verify")
                 if cp["hash"].lower() != h.hex():
                     bad(seq, "chain differs from the signed checkpoint")
@@ -230,6 +288,9 @@ def main():
                 prev_cp = hashlib.sha256(msg).digest()
                 verified += 1
             prev, prev_seq, count = h, seq, count + 1
+    for kid, raw in exported.items():
+        if kid not in registry or registry[kid]["raw"] != raw:
+            bad(prev_seq + 1, f"key {kid} in keys.json is not registered in the log (added outside it)")
     if checkpoints and max(checkpoints) > prev_seq:
         bad(prev_seq + 1, "truncated: a checkpoint covers events that are missing")
     manifest = json.load(open(os.path.join(d, "manifest.json")))
