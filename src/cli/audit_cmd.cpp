@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/local_app.h"
+#include "core/audit_reconcile.h"
 #include "core/principal.h"
 #include "crypto/crypto.h"
 #include "platform/db_lock.h"
@@ -109,10 +110,36 @@ nlohmann::json ResultJson(const AuditVerifyResult& r, double seconds, bool pinne
   return j;
 }
 
-int Report(const AuditVerifyResult& r, double seconds, const std::string& format, bool pinned) {
+// The reconciliation part of `audit verify --reconcile`, after the chain's.
+void PrintReconcile(const ReconcileReport& rec) {
+  if (rec.ok()) {
+    std::cout << fmt::format("reconciled: {} rows and {} evidence files match what {} events recorded\n", rec.rows,
+                             rec.files, rec.events);
+    return;
+  }
+  std::cout << fmt::format("RECORDS EDITED OUTSIDE THE LOG: {} problem(s) in {} rows and {} files\n",
+                           rec.problem_count, rec.rows, rec.files);
+  for (const ReconcileProblem& p : rec.problems) {
+    std::cout << fmt::format("  {} {}{}: {}\n", p.table, p.id, p.field.empty() ? "" : " ." + p.field, p.what);
+  }
+  if (rec.problem_count > static_cast<int64_t>(rec.problems.size())) {
+    std::cout << fmt::format("  ... and {} more\n", rec.problem_count - static_cast<int64_t>(rec.problems.size()));
+  }
+}
+
+int Report(const AuditVerifyResult& r, double seconds, const std::string& format, bool pinned,
+           const std::optional<ReconcileReport>& rec) {
+  const bool reconciled = !rec || rec->ok();
   if (format == "json") {
-    PrintJson(ResultJson(r, seconds, pinned));
-  } else if (r.ok) {
+    nlohmann::json j = ResultJson(r, seconds, pinned);
+    if (rec) {
+      j["reconcile"] = ReconcileReportJson(*rec);
+      j["ok"] = r.ok && reconciled;
+    }
+    PrintJson(j);
+    return r.ok && reconciled ? kExitOk : kExitRefused;
+  }
+  if (r.ok) {
     std::cout << fmt::format("OK: {} events and {} signed checkpoints verified in {:.2f}s ({:.0f} events/s)\n",
                              r.events_checked, r.checkpoints_verified, seconds,
                              seconds > 0 ? static_cast<double>(r.events_checked) / seconds : 0.0)
@@ -139,7 +166,8 @@ int Report(const AuditVerifyResult& r, double seconds, const std::string& format
     if (r.first_bad_seq) std::cout << "first bad sequence number " << *r.first_bad_seq << ": ";
     std::cout << r.problem << "\n";
   }
-  return r.ok ? kExitOk : kExitRefused;
+  if (rec) PrintReconcile(*rec);
+  return r.ok && reconciled ? kExitOk : kExitRefused;
 }
 
 
@@ -201,6 +229,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
       Source src;
       std::vector<std::string> trusted, witness_files;
       std::string expected_head, output = "table";
+      bool reconcile = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = audit->add_subcommand(
@@ -219,6 +248,11 @@ void AddAuditCommand(CLI::App& app, int& exit) {
     cmd->add_option("--expected-head", o->expected_head,
                     "SEQ:HASH from an earlier verification (its \"head\" line): the log must still hold that "
                     "event with that chain hash");
+    cmd->add_flag("--reconcile", o->reconcile,
+                  "With --db: also compare every change, approval, evidence item (and its file), review and user "
+                  "with the state the log last recorded for it, naming each row edited, inserted or deleted "
+                  "outside the log")
+        ->needs(db);
     AddOutputOption(cmd, o->output);
     cmd->callback([o, &exit] {
       const auto t0 = std::chrono::steady_clock::now();
@@ -230,6 +264,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
       }
       const VerifyOptions& vo = *vo_or;
       Result<AuditVerifyResult> result = Internal("unreachable");
+      std::optional<ReconcileReport> reconciled;
       std::string tmp;
       if (!o->src.db.empty()) {
         auto app = OpenExistingReadOnly(o->src.db);
@@ -240,6 +275,10 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         AuditVerifyResult r;
         Status s = (*app)->store().Read([&](Tx& tx) -> Status {
           r = VerifyAuditLog(tx, vo.Core());
+          if (o->reconcile) {
+            // The same snapshot as the chain just verified.
+            CL_ASSIGN_OR_RETURN(reconciled, ReconcileRecords(tx));
+          }
           return Status::Ok();
         });
         result = s.ok() ? Result<AuditVerifyResult>(r) : Result<AuditVerifyResult>(s);
@@ -260,7 +299,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         return;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      exit = Report(*result, secs, o->output, !o->trusted.empty());
+      exit = Report(*result, secs, o->output, !o->trusted.empty(), reconciled);
     });
   }
   AddAuditProofCommands(audit, exit);

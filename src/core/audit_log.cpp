@@ -13,7 +13,7 @@ using nlohmann::json;
 
 json Digest(const json& state) {
   if (state.is_null()) return nullptr;
-  return "sha256:" + crypto::ToHex(crypto::Sha256(CanonicalJson(state)));
+  return AuditStateDigest(state);
 }
 
 // Field-by-field difference of two object states (shallow).
@@ -42,6 +42,10 @@ std::string CanonicalJson(const json& value) {
   // nlohmann's object type is a std::map, so keys come out sorted; dump()
   // without indent has no whitespace; strings are UTF-8 with minimal escapes.
   return value.dump(-1, ' ', false, json::error_handler_t::strict);
+}
+
+std::string AuditStateDigest(const json& state) {
+  return "sha256:" + crypto::ToHex(crypto::Sha256(CanonicalJson(state)));
 }
 
 std::string KeyIdFor(const std::vector<uint8_t>& public_key) {

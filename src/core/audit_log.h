@@ -59,6 +59,10 @@ std::string KeyIdFor(const std::vector<uint8_t>& public_key);
 // Canonical JSON: sorted keys, no whitespace, UTF-8, integers only.
 std::string CanonicalJson(const nlohmann::json& value);
 
+// "sha256:" + hex SHA-256 of the canonical JSON: an event's before_digest
+// and after_digest of an object state.
+std::string AuditStateDigest(const nlohmann::json& state);
+
 // An event made ready outside the write transaction: everything but its
 // sequence number, time and chain hash, already in canonical JSON (the
 // costly part), so the single writer only numbers, hashes and stores it.

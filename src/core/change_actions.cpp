@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/audit_states.h"
 #include "core/change_permits.h"
 #include "core/changes.h"
 #include "crypto/crypto.h"
@@ -246,10 +247,7 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
     a.created_at = now;
     CL_RETURN_IF_ERROR(tx.Changes().InsertApproval(a));
     AuditRecord rec{in.approve ? "approval.approve" : "approval.reject", "approval", a.id};
-    rec.after = {{"change", c.Key()},           {"approver", a.approver},
-                 {"role", a.role},              {"content_version", a.content_version},
-                 {"material_sha256", a.material_hash}, {"retrospective", a.retrospective},
-                 {"compensating", a.compensating},     {"comment", a.comment}};
+    rec.after = ApprovalAuditState(a, c.Key());
     CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
     approvals.push_back(a);
     std::string action = "approve";
@@ -319,8 +317,7 @@ Result<Evidence> ChangeService::AddEvidence(const Principal& who, const AuditCon
     if (in.content) CL_RETURN_IF_ERROR(tx.Changes().PutBlob({e.sha256, e.content_type, *in.content, e.created_at}));
     CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(e));
     AuditRecord rec{"evidence.add", "evidence", e.id};
-    rec.after = {{"change", c.Key()}, {"kind", Name(e.kind)}, {"url", e.url},     {"sha256", e.sha256},
-                 {"size", e.size},    {"filename", e.filename}, {"note", e.note}};
+    rec.after = EvidenceAuditState(e, c.Key());
     return d_.audit.Append(tx, ctx, rec).status();
   }));
   return e;
@@ -344,11 +341,11 @@ Result<Evidence> ChangeService::SetEvidenceStatus(const Principal& who, const Au
                                   it->id, Name(was), Name(seen)));
     }
     CL_RETURN_IF_ERROR(tx.Changes().SetEvidenceStatus(it->id, status, reason));
+    AuditRecord rec{"evidence.status", "evidence", it->id};
+    rec.before = EvidenceAuditState(*it, c.Key());
     it->status = status;
     it->status_reason = reason;
-    AuditRecord rec{"evidence.status", "evidence", it->id};
-    rec.before = {{"status", Name(was)}};
-    rec.after = {{"status", Name(status)}, {"reason", reason}, {"change", c.Key()}};
+    rec.after = EvidenceAuditState(*it, c.Key());
     CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
     out = *it;
     return Status::Ok();
@@ -381,7 +378,7 @@ Result<Review> ChangeService::AddReview(const Principal& who, const AuditContext
     Review r{d_.ids.NewId("rev"), c.id, kind, who.user_id, who.username, outcome, notes, now};
     CL_RETURN_IF_ERROR(tx.Changes().InsertReview(r));
     AuditRecord rec{"review.add", "review", r.id};
-    rec.after = {{"change", c.Key()}, {"kind", Name(kind)}, {"outcome", outcome}, {"reviewer", r.reviewer}};
+    rec.after = ReviewAuditState(r, c.Key());
     CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
     if (c.retrospective_at != before.retrospective_at) {
       c.updated_at = now;

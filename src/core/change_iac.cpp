@@ -1,6 +1,7 @@
 // Binding Terraform plans and Kubernetes manifests to a change (G1, R002-06).
 #include <fmt/format.h>
 
+#include "core/audit_states.h"
 #include "core/change_permits.h"
 #include "core/changes.h"
 
@@ -78,8 +79,13 @@ Result<IacAttachment> ChangeService::AttachIac(const Principal& who, const Audit
     CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(e));
     CL_RETURN_IF_ERROR(tx.Pipeline().InsertIac(a));
     CL_RETURN_IF_ERROR(tx.Pipeline().LinkArtifact({after.id, "plan", upload.digest, "plan", a.created_at}));
+    AuditRecord added{"evidence.add", "evidence", e.id};
+    added.after = EvidenceAuditState(e, after.Key());
+    CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, added).status());
+    // The change itself was recorded by the edit above (change.attach_plan);
+    // this event says what was attached, so it carries no state of the change.
     AuditRecord rec{"change.iac_attach", "change", after.Key()};
-    rec.after = {{"attachment", a.id},          {"format", a.format},
+    rec.details = {{"attachment", a.id},          {"format", a.format},
                  {"digest", a.digest},          {"categories", a.categories},
                  {"impact_raised", a.impact_raised}, {"content_version", a.content_version},
                  {"risk", Name(after.risk)},    {"evidence", e.id}};

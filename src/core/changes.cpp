@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/audit_states.h"
 #include "core/change_permits.h"
 #include "core/notifications.h"
 
@@ -36,23 +37,6 @@ std::optional<int64_t> ParseChangeKey(std::string_view key) {
   return ParsePositiveNumber(key);
 }
 
-namespace {
-
-// `content` is ContentToJson(c.content), passed in where it is already built.
-nlohmann::json AuditState(const Change& c, nlohmann::json content) {
-  return {{"key", c.Key()},
-          {"state", Name(c.state)},
-          {"type", Name(c.content.type)},
-          {"risk", Name(c.risk)},
-          {"content_version", c.content_version},
-          {"material_sha256", c.material_hash},
-          {"policy_version", c.policy_version},
-          {"content", std::move(content)}};
-}
-
-nlohmann::json AuditState(const Change& c) { return AuditState(c, ContentToJson(c.content)); }
-
-}  // namespace
 
 bool MayEdit(const Principal& who, const Change& c) {
   return who.user_id == c.requestor_id || who.Can(Permission::kChangesManage);
@@ -95,8 +79,8 @@ Status ChangeService::Record(Tx& tx, const AuditContext& ctx, const Change& befo
     CL_RETURN_IF_ERROR(QueueChangeEvent(tx, d_.ids, after.updated_at, after, fmt::format("change.{}", Name(after.state))));
   }
   AuditRecord rec{fmt::format("change.{}", action), "change", after.Key()};
-  rec.before = AuditState(before);
-  rec.after = AuditState(after);
+  rec.before = ChangeAuditState(before);
+  rec.after = ChangeAuditState(after);
   if (!note.empty()) rec.details["note"] = note;
   return d_.audit.Append(tx, ctx, rec).status();
 }
@@ -128,7 +112,7 @@ Result<Change> ChangeService::Create(const Principal& who, const AuditContext& c
     CL_RETURN_IF_ERROR(tx.Changes().InsertVersion(
         {c.id, 1, c.material_hash, content_json, who.user_id, who.username, c.created_at}));
     AuditRecord rec{"change.create", "change", c.Key()};
-    rec.after = AuditState(c, content_json);
+    rec.after = ChangeAuditState(c, content_json);
     return d_.audit.Append(tx, ctx, rec).status();
   }));
   return c;
@@ -193,7 +177,12 @@ Result<Change> ChangeService::ApplyEdit(Tx& tx, const Principal& who, const Audi
       if (!ap.valid()) continue;
       const std::string reason = fmt::format("content changed in version {} ({})", c.content_version, c.material_hash);
       CL_RETURN_IF_ERROR(tx.Changes().VoidApproval(ap.id, c.updated_at, reason));
+      Approval voided_ap = ap;
+      voided_ap.voided_at = c.updated_at;
+      voided_ap.voided_reason = reason;
       AuditRecord rec{"approval.void", "approval", ap.id};
+      rec.before = ApprovalAuditState(ap, c.Key());
+      rec.after = ApprovalAuditState(voided_ap, c.Key());
       rec.details = {{"change", c.Key()}, {"approver", ap.approver}, {"role", ap.role}, {"reason", reason},
                      {"approved_sha256", ap.material_hash}};
       CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());

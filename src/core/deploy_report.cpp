@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/audit_states.h"
 #include "core/deploy_gate.h"
 #include "core/deploy_match.h"
 
@@ -107,7 +108,7 @@ Result<ReportResult> DeployGate::ReportIn(Tx& tx, const Principal& who, const Au
       e.created_at = now;
       CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(e));
       AuditRecord ev{"evidence.add", "evidence", e.id};
-      ev.after = {{"change", m.change->Key()}, {"kind", Name(e.kind)}, {"url", e.url}, {"note", e.note}};
+      ev.after = EvidenceAuditState(e, m.change->Key());
       CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, ev).status());
       out.evidence = std::move(e);
     }

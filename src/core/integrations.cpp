@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/audit_states.h"
+
 namespace cl {
 namespace {
 
@@ -85,9 +87,8 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
       }
       CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(ev));
       AuditRecord rec{"evidence.add", "evidence", ev.id};
-      rec.after = {{"change", c.Key()}, {"kind", Name(ev.kind)}, {"url", ev.url}, {"note", ev.note},
-                   {"status", Name(ev.status)}, {"status_reason", ev.status_reason}, {"source", e.source},
-                   {"delivery", e.delivery_id}};
+      rec.after = EvidenceAuditState(ev, c.Key());
+      rec.details = {{"source", e.source}, {"delivery", e.delivery_id}};
       CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
       evidence.push_back({{"change", c.Key()}, {"id", ev.id}, {"kind", Name(ev.kind)}, {"status", Name(ev.status)}});
       return Status::Ok();
@@ -128,12 +129,15 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
     } else if (e.event == "pull_request_review" && e.review_state == "dismissed") {
       for (const Change& c : changes) {
         CL_ASSIGN_OR_RETURN(std::vector<Evidence> all, tx.Changes().EvidenceOf(c.id));
-        for (const Evidence& ev : all) {
+        for (Evidence& ev : all) {
           if (ev.kind != EvidenceKind::kPullRequest || ev.url != e.url || ev.status != EvidenceStatus::kValid) continue;
           CL_RETURN_IF_ERROR(tx.Changes().SetEvidenceStatus(ev.id, EvidenceStatus::kSuperseded, "review dismissed"));
           AuditRecord rec{"evidence.status", "evidence", ev.id};
-          rec.before = {{"status", "valid"}};
-          rec.after = {{"status", "superseded"}, {"reason", "review dismissed"}, {"delivery", e.delivery_id}};
+          rec.before = EvidenceAuditState(ev, c.Key());
+          ev.status = EvidenceStatus::kSuperseded;
+          ev.status_reason = "review dismissed";
+          rec.after = EvidenceAuditState(ev, c.Key());
+          rec.details = {{"delivery", e.delivery_id}};
           CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
         }
       }

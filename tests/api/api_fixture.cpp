@@ -1,5 +1,7 @@
 #include "tests/api/api_fixture.h"
 
+#include "tests/support/change_fixture.h"
+
 namespace cl::testing {
 
 BrowserSession Login(TestServer& server, const std::string& username, const std::string& password) {
@@ -38,6 +40,10 @@ Reply AsBrowser(TestServer& server, const BrowserSession& s, const std::string& 
   }
   if (j["status"] != status) return ::testing::AssertionFailure() << "body status " << j["status"];
   return ::testing::AssertionSuccess();
+}
+
+void ApiTest::TearDown() {
+  if (server_ && !HasFailure()) ExpectAuditIntact(*server_);
 }
 
 }  // namespace cl::testing

@@ -35,8 +35,12 @@ inline bool Has(const std::string& text, const std::string& needle) {
 // Checks that `r` is an RFC 9457 problem with the given status and type slug.
 ::testing::AssertionResult IsProblem(const Reply& r, long status, const std::string& slug);
 
+// Every passing test that started a server ends with the audit chain
+// verified and the records reconciled with it (ExpectAuditIntact): a
+// mutation whose event does not record the row's new state fails here.
 class ApiTest : public ::testing::Test {
  protected:
+  void TearDown() override;
   TestServer& server() {
     if (!server_) server_ = std::make_unique<TestServer>(options_);
     return *server_;

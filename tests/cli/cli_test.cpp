@@ -97,6 +97,8 @@ class CliTest : public ::testing::Test {
   }
 
   // Adds an approver through the CLI; returns an API token for them ("" on failure).
+  void RunLifecycleToClosed();
+
   std::string AddApprover(const std::string& name) {
     ProcessResult added = Run({"user", "add", name, "--role", "approver"});
     EXPECT_EQ(added.exit_code, 0) << added.err;
@@ -809,9 +811,9 @@ TEST_F(CliTest, PolicyCheckAndTestWorkWithoutAServer) {
   EXPECT_NE(failing.out.find("risk: expected \"low\", got \"medium\""), std::string::npos) << failing.out;
 }
 
-TEST_F(CliTest, ChangeLifecycleFromTheCommandLine) {
-  Serve();
-  LoginAdmin();
+// Creates, approves (by bob), implements, verifies, evidences and closes
+// CHG-1 through the CLI, asserting each step.
+void CliTest::RunLifecycleToClosed() {
   const std::string bob = AddApprover("bob");
   ASSERT_FALSE(bob.empty());
 
@@ -873,7 +875,74 @@ responsibility: {owner: customer, contact: payments-oncall@example.com}
   EXPECT_EQ(nlohmann::json::parse(show.out)["state"], "closed");
   ProcessResult list = Run({"change", "list", "--state", "closed"});
   EXPECT_NE(list.out.find("CHG-1"), std::string::npos) << list.out;
+}
+
+TEST_F(CliTest, ChangeLifecycleFromTheCommandLine) {
+  Serve();
+  LoginAdmin();
+  ASSERT_NO_FATAL_FAILURE(RunLifecycleToClosed());
   EXPECT_EQ(Run({"audit", "verify"}).exit_code, 0);
+}
+
+// Someone with write access to the database edits the working tables and
+// leaves the chain alone: `audit verify --reconcile` names the table, the
+// row and the field; the same database untouched reconciles.
+TEST_F(CliTest, ReconcileNamesEveryRowEditedBehindTheLog) {
+  Serve();
+  LoginAdmin();
+  ASSERT_NO_FATAL_FAILURE(RunLifecycleToClosed());
+  server_->Signal(SIGTERM);
+  server_->Wait();
+  server_.reset();
+
+  ProcessResult intact = Run({"audit", "verify", "--db", db_, "--reconcile", "-o", "json"});
+  ASSERT_EQ(intact.exit_code, 0) << intact.out << intact.err;
+  const auto report = nlohmann::json::parse(intact.out)["reconcile"];
+  EXPECT_EQ(report["problem_count"], 0) << report.dump(2);
+  EXPECT_GE(report["rows"].get<int64_t>(), 5) << "a change, an approval, evidence and users";
+  EXPECT_EQ(report["files"], 1);
+  EXPECT_EQ(Run({"audit", "verify", "--reconcile"}).exit_code, 2) << "--reconcile reads the database file";
+
+  struct Attack {
+    const char* name;
+    std::string sql;
+    std::vector<std::string> expected;  // in the human report
+  };
+  const std::vector<Attack> attacks{
+      {"approval comment", "UPDATE approvals SET comment = 'looks great'", {"approvals", "comment"}},
+      {"approval decision", "UPDATE approvals SET decision = 'reject'", {"approvals", ".approve"}},
+      {"change state", "UPDATE changes SET state = 'implementing'", {"changes", "CHG-1", "state"}},
+      {"change plan", "UPDATE changes SET content = json_set(content, '$.rollback_plan', 'none')",
+       {"changes CHG-1 .content", "rollback_plan"}},
+      {"verifier", "UPDATE changes SET verification = json_set(verification, '$.by', 'carol')",
+       {"changes CHG-1 .verification"}},
+      {"implementer", "UPDATE changes SET implementer = 'carol'", {"changes CHG-1 .implementer"}},
+      {"evidence file", "UPDATE blobs SET data = CAST('41 tests passed' AS BLOB)", {"blobs", "results.txt"}},
+      {"approval deleted", "DELETE FROM approvals", {"approvals", "deleted outside the log"}},
+      {"evidence deleted", "DELETE FROM evidence", {"evidence", "deleted outside the log"}},
+      {"change deleted", "DELETE FROM approvals; DELETE FROM evidence; DELETE FROM changes",
+       {"changes CHG-1", "deleted outside the log"}},
+      {"approval inserted",
+       "INSERT INTO approvals SELECT 'forged', change_id, approver_id, approver, role, decision, comment, "
+       "content_version, material_sha256, retrospective, compensating, created_at, voided_at, voided_reason "
+       "FROM approvals",
+       {"approvals", "forged"}},
+      {"user role", "UPDATE user_roles SET role = 'admin' WHERE user_id = (SELECT id FROM users WHERE username = 'bob')",
+       {"users", ".roles"}},
+  };
+  const std::string pristine = dir_.File("pristine.db");
+  std::filesystem::copy_file(db_, pristine);
+  for (const Attack& a : attacks) {
+    SCOPED_TRACE(a.name);
+    std::filesystem::copy_file(pristine, db_, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::remove(db_ + "-wal");
+    std::filesystem::remove(db_ + "-shm");
+    ASSERT_EQ(ExecSql(db_, "PRAGMA foreign_keys = OFF; " + a.sql), "");
+    EXPECT_EQ(Run({"audit", "verify", "--db", db_}).exit_code, 0) << "the chain itself is intact";
+    ProcessResult r = Run({"audit", "verify", "--db", db_, "--reconcile"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    for (const std::string& word : a.expected) EXPECT_NE(r.out.find(word), std::string::npos) << word << "\n" << r.out;
+  }
 }
 
 // What a pipeline runs: attach the plan, ask the gate (exit 1 deny, 0 allow,

@@ -2,6 +2,7 @@
 // verification, checkpoints, signing keys, and a server-side verification.
 #include <fmt/format.h>
 
+#include "core/audit_reconcile.h"
 #include "core/audit_verify.h"
 #include "http/api.h"
 #include "http/resources/representations.h"
@@ -201,7 +202,11 @@ void AddAuditRoutes(Api& api, Router& router) {
       .summary = "Verify the whole chain and every checkpoint now",
       .description = "Same check as `changeledger audit verify`, with the key ids this server's "
                      "configuration pins and the witness files it publishes to. 200 with ok=false names the "
-                     "first bad sequence number.",
+                     "first bad sequence number. reconcile=true also compares every audited record (changes, "
+                     "approvals, evidence and its files, reviews, users) with the state the log last recorded "
+                     "for it, in the same snapshot, and names each row edited, inserted or deleted outside "
+                     "the log; ok is false if any was.",
+      .query = {{"reconcile", Schema::Boolean(), "Also reconcile the records with the log."}},
       .response = Schema::Object()
                       .Field("ok", Schema::Boolean(), true)
                       .Field("events_checked", Schema::Integer(), true)
@@ -227,8 +232,26 @@ void AddAuditRoutes(Api& api, Router& router) {
                                                .Field("trusted", Schema::Boolean(), true)),
                              true)
                       .Field("first_bad_seq", Schema::Integer().Nullable(), true)
-                      .Field("problem", Schema::String().Nullable(), true),
-      .handler = [&api](Ctx&) -> Result<Response> {
+                      .Field("problem", Schema::String().Nullable(), true)
+                      .Field("reconcile",
+                             Schema::Object("Present with reconcile=true.")
+                                 .Field("ok", Schema::Boolean(), true)
+                                 .Field("events", Schema::Integer(), true)
+                                 .Field("rows", Schema::Integer(), true)
+                                 .Field("files", Schema::Integer("Evidence files re-hashed."), true)
+                                 .Field("problem_count", Schema::Integer(), true)
+                                 .Field("problems",
+                                        Schema::Array(Schema::Object()
+                                                          .Field("table", Schema::String(), true)
+                                                          .Field("id", Schema::String(), true)
+                                                          .Field("field", Schema::String().Nullable(), true)
+                                                          .Field("what", Schema::String(), true)
+                                                          .Field("seq", Schema::Integer().Nullable(), true),
+                                                      "The first 100."),
+                                        true)),
+      .handler = [&api](Ctx& ctx) -> Result<Response> {
+        const bool reconcile = ctx.BoolArg("reconcile", false);
+        std::optional<ReconcileReport> reconciled;
         const AuditTrust& trust = api.services().audit_trust;
         AuditVerifyResult result;
         auto options = trust.Options();
@@ -238,10 +261,18 @@ void AddAuditRoutes(Api& api, Router& router) {
         } else {
           CL_RETURN_IF_ERROR(api.services().store.Read([&](Tx& tx) {
             result = VerifyAuditLog(tx, *options);
+            if (reconcile) {
+              CL_ASSIGN_OR_RETURN(reconciled, ReconcileRecords(tx));
+            }
             return Status::Ok();
           }));
         }
-        return JsonResponse(200, AuditVerifyResultJson(result, !trust.pinned_key_ids.empty()));
+        nlohmann::json body = AuditVerifyResultJson(result, !trust.pinned_key_ids.empty());
+        if (reconciled) {
+          body["reconcile"] = ReconcileReportJson(*reconciled);
+          if (!reconciled->ok()) body["ok"] = false;
+        }
+        return JsonResponse(200, body);
       }});
 }
 

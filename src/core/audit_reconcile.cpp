@@ -1,0 +1,297 @@
+#include "core/audit_reconcile.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/audit_log.h"
+#include "core/audit_states.h"
+#include "core/user.h"
+#include "core/users.h"
+#include "crypto/crypto.h"
+
+namespace cl {
+namespace {
+
+using nlohmann::json;
+
+struct Kind {
+  std::string_view object_type;
+  std::string_view table;
+};
+constexpr std::array<Kind, 5> kKinds{{{"change", "changes"},
+                                      {"approval", "approvals"},
+                                      {"evidence", "evidence"},
+                                      {"review", "reviews"},
+                                      {"user", "users"}}};
+
+std::string_view TableOf(std::string_view object_type) {
+  for (const Kind& k : kKinds) {
+    if (k.object_type == object_type) return k.table;
+  }
+  return {};
+}
+
+std::string ObjectKey(std::string_view type, std::string_view id) { return fmt::format("{}\x1f{}", type, id); }
+
+const json* Member(const json& j, std::string_view key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+std::string StringOr(const json* j) { return j != nullptr && j->is_string() ? j->get<std::string>() : ""; }
+
+// What the log last said about one object.
+struct Recorded {
+  int64_t seq = 0;
+  std::string after_digest;  // "" when the latest event removed it
+  bool seen = false;         // a current row matched it
+};
+
+// One event's effect on an audited object, or nothing.
+struct EventEffect {
+  std::string type, id, key;
+  const json* changes = nullptr;
+  std::string after_digest;
+};
+
+std::optional<EventEffect> EffectOf(const json& body) {
+  const json* object = Member(body, "object");
+  if (object == nullptr) return std::nullopt;
+  EventEffect e;
+  e.type = StringOr(Member(*object, "type"));
+  if (TableOf(e.type).empty()) return std::nullopt;
+  e.id = StringOr(Member(*object, "id"));
+  const std::string before = StringOr(Member(body, "before_digest"));
+  e.after_digest = StringOr(Member(body, "after_digest"));
+  if (before.empty() && e.after_digest.empty()) return std::nullopt;  // says what happened, changes no state
+  e.key = ObjectKey(e.type, e.id);
+  e.changes = Member(body, "changes");
+  return e;
+}
+
+std::string Shown(const json* v) {
+  if (v == nullptr || v->is_null()) return "absent";
+  std::string s = v->dump(-1, ' ', false, json::error_handler_t::replace);
+  if (s.size() > 120) s = s.substr(0, 117) + "...";
+  return s;
+}
+
+class Reconciler {
+ public:
+  explicit Reconciler(Tx& tx) : tx_(tx) {}
+
+  Result<ReconcileReport> Run() {
+    CL_RETURN_IF_ERROR(ReadLog());
+    CL_RETURN_IF_ERROR(CompareChanges());
+    CL_RETURN_IF_ERROR(CompareUsers());
+    std::vector<std::pair<const std::string*, const Recorded*>> gone;
+    for (const auto& [key, rec] : recorded_) {
+      if (!rec.seen && !rec.after_digest.empty()) gone.emplace_back(&key, &rec);
+    }
+    std::ranges::sort(gone, {}, [](const auto& g) { return g.second->seq; });
+    for (const auto& [k, r] : gone) {
+      const std::string& key = *k;
+      const Recorded& rec = *r;
+      const size_t sep = key.find('\x1f');
+      const std::string type = key.substr(0, sep), id = key.substr(sep + 1);
+      Add({std::string(TableOf(type)), id, "",
+           fmt::format("the {} {} is gone from the {} table, but the log (event #{}) never removed it: it was "
+                       "deleted outside the log",
+                       type, id, TableOf(type), rec.seq),
+           rec.seq});
+    }
+    CL_RETURN_IF_ERROR(NameFields());
+    return std::move(report_);
+  }
+
+ private:
+  Status ReadLog() {
+    return tx_.Audit().Scan(1, 0, [&](const StoredAuditEvent& ev) {
+      ++report_.events;
+      const json body = json::parse(ev.body, nullptr, false);
+      auto effect = EffectOf(body);
+      if (!effect) return true;
+      Recorded& r = recorded_[effect->key];
+      r.seq = ev.seq;
+      r.after_digest = std::move(effect->after_digest);
+      return true;
+    });
+  }
+
+  void Add(ReconcileProblem p) {
+    ++report_.problem_count;
+    if (report_.problems.size() < ReconcileReport::kMaxReported) report_.problems.push_back(std::move(p));
+  }
+
+  void Check(std::string_view type, const std::string& id, json state) {
+    ++report_.rows;
+    const std::string key = ObjectKey(type, id);
+    auto it = recorded_.find(key);
+    const std::string table(TableOf(type));
+    if (it == recorded_.end()) {
+      Add({table, id, "", fmt::format("the {} {} in the {} table was never recorded in the log: it was inserted outside it",
+                                      type, id, table)});
+      return;
+    }
+    it->second.seen = true;
+    if (it->second.after_digest.empty()) {
+      Add({table, id, "",
+           fmt::format("the log removed the {} {} at event #{}, but the row is there", type, id, it->second.seq),
+           it->second.seq});
+      return;
+    }
+    if (AuditStateDigest(state) != it->second.after_digest) {
+      differing_.push_back({key, table, id, it->second.seq, std::move(state)});
+    }
+  }
+
+  Status CheckFile(const Evidence& e) {
+    if (e.sha256.empty() || !files_checked_.insert(e.sha256).second) return Status::Ok();
+    ++report_.files;
+    CL_ASSIGN_OR_RETURN(std::optional<FileBlob> blob, tx_.Changes().GetBlob(e.sha256));
+    if (!blob) {
+      Add({"blobs", e.sha256, "data", fmt::format("the file of evidence {} ({}) is missing", e.id, e.filename)});
+    } else if (crypto::ToHex(crypto::Sha256(blob->data)) != e.sha256) {
+      Add({"blobs", e.sha256, "data",
+           fmt::format("the file of evidence {} ({}) no longer has the SHA-256 it was recorded with: its content "
+                       "was changed outside the log",
+                       e.id, e.filename)});
+    }
+    return Status::Ok();
+  }
+
+  Status CompareChanges() {
+    ChangeListQuery q;
+    q.sort = ChangeSort::kNumber;
+    q.descending = false;
+    q.limit = 500;
+    for (;;) {
+      CL_ASSIGN_OR_RETURN(std::vector<Change> page, tx_.Changes().List(q));
+      for (const Change& c : page) {
+        const std::string key = c.Key();
+        Check("change", key, ChangeAuditState(c));
+        CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx_.Changes().Approvals(c.id));
+        for (const Approval& a : approvals) Check("approval", a.id, ApprovalAuditState(a, key));
+        CL_ASSIGN_OR_RETURN(std::vector<Evidence> evidence, tx_.Changes().EvidenceOf(c.id));
+        for (const Evidence& e : evidence) {
+          Check("evidence", e.id, EvidenceAuditState(e, key));
+          CL_RETURN_IF_ERROR(CheckFile(e));
+        }
+        CL_ASSIGN_OR_RETURN(std::vector<Review> reviews, tx_.Changes().Reviews(c.id));
+        for (const Review& r : reviews) Check("review", r.id, ReviewAuditState(r, key));
+      }
+      if (static_cast<int64_t>(page.size()) < q.limit) return Status::Ok();
+      q.after_number = page.back().number;
+      q.after_value = page.back().number;
+    }
+  }
+
+  Status CompareUsers() {
+    UserListQuery q;
+    q.include_disabled = true;
+    q.limit = 500;
+    for (;;) {
+      CL_ASSIGN_OR_RETURN(std::vector<User> page, tx_.Users().List(q));
+      for (const User& u : page) Check("user", u.id, UserState(u));
+      if (static_cast<int64_t>(page.size()) < q.limit) return Status::Ok();
+      q.after_username = page.back().username;
+    }
+  }
+
+  // For the rows whose digest differs, replay their events' field changes
+  // to say which fields differ and what the log has.
+  Status NameFields() {
+    if (differing_.empty()) return Status::Ok();
+    std::unordered_map<std::string, json> expected;
+    for (const Differing& d : differing_) expected[d.key] = json::object();
+    CL_RETURN_IF_ERROR(tx_.Audit().Scan(1, 0, [&](const StoredAuditEvent& ev) {
+      const json body = json::parse(ev.body, nullptr, false);
+      auto effect = EffectOf(body);
+      if (!effect) return true;
+      auto it = expected.find(effect->key);
+      if (it == expected.end()) return true;
+      if (effect->changes != nullptr && effect->changes->is_object()) {
+        for (const auto& [field, change] : effect->changes->items()) {
+          const json* to = Member(change, "to");
+          it->second[field] = to != nullptr ? *to : json(nullptr);
+        }
+      }
+      return true;
+    }));
+    for (const Differing& d : differing_) {
+      const int64_t count_before = report_.problem_count;
+      NameDifferences(d, "", d.state, &expected[d.key], 0);
+      if (report_.problem_count == count_before) {
+        Add({d.table, d.id, "",
+             fmt::format("{} {} differs from what the log recorded at event #{}", d.table, d.id, d.seq), d.seq});
+      }
+    }
+    return Status::Ok();
+  }
+
+  struct Differing;
+
+  // Names each field of the row's state that differs from the log's,
+  // descending into objects both sides have (content.rollback_plan).
+  void NameDifferences(const Differing& d, const std::string& prefix, const json& row, const json* logged,
+                       int depth) {
+    for (const auto& [field, value] : row.items()) {
+      const std::string path = prefix.empty() ? field : prefix + "." + field;
+      const json* want = logged != nullptr ? Member(*logged, field) : nullptr;
+      if (want != nullptr && *want == value) continue;
+      if (want == nullptr && value.is_null()) continue;
+      if (want != nullptr && want->is_object() && value.is_object() && depth < 4) {
+        NameDifferences(d, path, value, want, depth + 1);
+        for (const auto& [gone, was] : want->items()) {
+          if (!value.contains(gone) && !was.is_null()) AddField(d, path + "." + gone, nullptr, &was);
+        }
+        continue;
+      }
+      AddField(d, path, &value, want);
+    }
+  }
+
+  void AddField(const Differing& d, const std::string& path, const json* row, const json* logged) {
+    Add({d.table, d.id, path,
+         fmt::format("{} {}: {} is {} in the row but {} in the log (event #{}): edited outside the log", d.table,
+                     d.id, path, Shown(row), Shown(logged), d.seq),
+         d.seq});
+  }
+
+  struct Differing {
+    std::string key, table, id;
+    int64_t seq;
+    json state;
+  };
+
+  Tx& tx_;
+  ReconcileReport report_;
+  std::unordered_map<std::string, Recorded> recorded_;
+  std::unordered_set<std::string> files_checked_;
+  std::vector<Differing> differing_;
+};
+
+}  // namespace
+
+Result<ReconcileReport> ReconcileRecords(Tx& tx) { return Reconciler(tx).Run(); }
+
+nlohmann::json ReconcileReportJson(const ReconcileReport& r) {
+  json problems = json::array();
+  for (const ReconcileProblem& p : r.problems) {
+    problems.push_back({{"table", p.table},
+                        {"id", p.id},
+                        {"field", p.field.empty() ? json(nullptr) : json(p.field)},
+                        {"what", p.what},
+                        {"seq", p.seq == 0 ? json(nullptr) : json(p.seq)}});
+  }
+  return {{"ok", r.ok()},   {"events", r.events},           {"rows", r.rows},
+          {"files", r.files}, {"problem_count", r.problem_count}, {"problems", std::move(problems)}};
+}
+
+}  // namespace cl

@@ -1,0 +1,51 @@
+#include "core/audit_states.h"
+
+namespace cl {
+
+nlohmann::json ChangeAuditState(const Change& c, nlohmann::json content) {
+  return {{"key", c.Key()},
+          {"state", Name(c.state)},
+          {"type", Name(c.content.type)},
+          {"risk", Name(c.risk)},
+          {"content_version", c.content_version},
+          {"material_sha256", c.material_hash},
+          {"policy_version", c.policy_version},
+          {"requestor", c.requestor},
+          {"requestor_id", c.requestor_id},
+          {"implementer", c.implementer},
+          {"implementer_id", c.implementer_id},
+          {"verification", c.verification},
+          {"needs_independent_review", c.needs_independent_review},
+          {"content", std::move(content)}};
+}
+
+nlohmann::json ChangeAuditState(const Change& c) { return ChangeAuditState(c, ContentToJson(c.content)); }
+
+nlohmann::json ApprovalAuditState(const Approval& a, std::string_view change_key) {
+  return {{"change", change_key},
+          {"approver", a.approver},
+          {"approver_id", a.approver_id},
+          {"role", a.role},
+          {"approve", a.approve},
+          {"content_version", a.content_version},
+          {"material_sha256", a.material_hash},
+          {"retrospective", a.retrospective},
+          {"compensating", a.compensating},
+          {"comment", a.comment},
+          {"voided", a.voided_at.has_value()},
+          {"voided_reason", a.voided_reason}};
+}
+
+nlohmann::json EvidenceAuditState(const Evidence& e, std::string_view change_key) {
+  return {{"change", change_key}, {"kind", Name(e.kind)},         {"url", e.url},
+          {"sha256", e.sha256},   {"size", e.size},               {"filename", e.filename},
+          {"content_type", e.content_type}, {"note", e.note},     {"added_by", e.added_by},
+          {"status", Name(e.status)},       {"status_reason", e.status_reason}};
+}
+
+nlohmann::json ReviewAuditState(const Review& r, std::string_view change_key) {
+  return {{"change", change_key}, {"kind", Name(r.kind)},  {"outcome", r.outcome},
+          {"reviewer", r.reviewer}, {"reviewer_id", r.reviewer_id}, {"notes", r.notes}};
+}
+
+}  // namespace cl

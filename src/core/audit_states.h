@@ -1,0 +1,23 @@
+// The state of each audited record as the audit log records it: every event
+// that creates, changes or removes one of these rows carries these objects
+// as its before/after (so its after_digest is the digest of the row as it
+// then was), and reconciliation (core/audit_reconcile.h) recomputes them
+// from the current rows. One function per record kind; no secrets, no
+// fields that change without an event (timestamps of use, row versions).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "core/change.h"
+
+namespace cl {
+
+nlohmann::json ChangeAuditState(const Change& c);
+// `content` is ContentToJson(c.content), passed in where it is already built.
+nlohmann::json ChangeAuditState(const Change& c, nlohmann::json content);
+nlohmann::json ApprovalAuditState(const Approval& a, std::string_view change_key);
+nlohmann::json EvidenceAuditState(const Evidence& e, std::string_view change_key);
+nlohmann::json ReviewAuditState(const Review& r, std::string_view change_key);
+
+}  // namespace cl
