@@ -67,20 +67,42 @@ void BM_MaterialHash(benchmark::State& state) {
 }
 BENCHMARK(BM_MaterialHash);
 
+// A LocalApp on a fresh SQLite file in `dir`, with a local caller creating
+// the sample change; null (the benchmark skipped) if it does not open.
+struct BenchApp {
+  std::unique_ptr<LocalApp> app;
+  Principal who = LocalPrincipal("bench");
+  AuditContext ctx{who.ToActor(), "bench", ""};
+  nlohmann::json fields = ContentToJson(SampleChange());
+
+  static std::optional<BenchApp> Open(benchmark::State& state, const std::string& db_path) {
+    LocalAppOptions o;
+    o.db_path = db_path;
+    auto app = LocalApp::Open(o);
+    if (!app.ok()) {
+      state.SkipWithError(app.status().message().c_str());
+      return std::nullopt;
+    }
+    BenchApp b;
+    b.app = std::move(app).value();
+    return b;
+  }
+  // Creates one change; false (the benchmark skipped) on failure.
+  bool Create(benchmark::State& state) {
+    auto c = app->changes().Create(who, ctx, fields);
+    if (!c.ok()) state.SkipWithError(c.status().message().c_str());
+    return c.ok();
+  }
+};
+
 // ChangeService::Create on a real SQLite file, one caller: the durable
 // create (change row, content version, audit event) without HTTP.
 void BM_ChangeCreateService(benchmark::State& state) {
   testing::TempDir dir;
-  LocalAppOptions o;
-  o.db_path = dir.File("svc.db");
-  auto app = LocalApp::Open(o);
-  if (!app.ok()) return state.SkipWithError(app.status().message().c_str());
-  const Principal who = LocalPrincipal("bench");
-  const AuditContext ctx{who.ToActor(), "bench", ""};
-  const nlohmann::json fields = ContentToJson(SampleChange());
+  auto b = BenchApp::Open(state, dir.File("svc.db"));
+  if (!b) return;
   for (auto _ : state) {
-    auto c = (*app)->changes().Create(who, ctx, fields);
-    if (!c.ok()) return state.SkipWithError(c.status().message().c_str());
+    if (!b->Create(state)) return;
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -91,20 +113,14 @@ BENCHMARK(BM_ChangeCreateService)->UseRealTime();
 // (the log is read once; every row's state is rebuilt and hashed).
 void BM_ReconcileSqlite(benchmark::State& state) {
   testing::TempDir dir;
-  LocalAppOptions o;
-  o.db_path = dir.File("reconcile.db");
-  auto app = LocalApp::Open(o);
-  if (!app.ok()) return state.SkipWithError(app.status().message().c_str());
-  const Principal who = LocalPrincipal("bench");
-  const AuditContext ctx{who.ToActor(), "bench", ""};
-  const nlohmann::json fields = ContentToJson(SampleChange());
+  auto b = BenchApp::Open(state, dir.File("reconcile.db"));
+  if (!b) return;
   for (int64_t i = 0; i < state.range(0); ++i) {
-    auto c = (*app)->changes().Create(who, ctx, fields);
-    if (!c.ok()) return state.SkipWithError(c.status().message().c_str());
+    if (!b->Create(state)) return;
   }
   int64_t rows = 0, events = 0;
   for (auto _ : state) {
-    Status st = (*app)->store().Read([&](Tx& tx) -> Status {
+    Status st = b->app->store().Read([&](Tx& tx) -> Status {
       CL_ASSIGN_OR_RETURN(ReconcileReport r, ReconcileRecords(tx));
       if (!r.ok()) return Internal("the bench database does not reconcile");
       rows += r.rows;

@@ -45,8 +45,6 @@ const json* Member(const json& j, std::string_view key) {
   return it == j.end() ? nullptr : &*it;
 }
 
-std::string StringOr(const json* j) { return j != nullptr && j->is_string() ? j->get<std::string>() : ""; }
-
 // What the log last said about one object.
 struct Recorded {
   int64_t seq = 0;
@@ -54,25 +52,22 @@ struct Recorded {
   bool seen = false;         // a current row matched it
 };
 
-// One event's effect on an audited object, or nothing.
+// One event's effect on an audited object, or nothing: the fields both
+// passes over the log read (views into the parsed event).
 struct EventEffect {
-  std::string type, id, key;
-  const json* changes = nullptr;
-  std::string after_digest;
+  std::string_view type, id, after_digest;
+  simdjson::dom::element body;
 };
 
-std::optional<EventEffect> EffectOf(const json& body) {
-  const json* object = Member(body, "object");
-  if (object == nullptr) return std::nullopt;
+std::optional<EventEffect> EffectOf(simdjson::dom::parser& parser, const std::string& text) {
   EventEffect e;
-  e.type = StringOr(Member(*object, "type"));
-  if (TableOf(e.type).empty()) return std::nullopt;
-  e.id = StringOr(Member(*object, "id"));
-  const std::string before = StringOr(Member(body, "before_digest"));
-  e.after_digest = StringOr(Member(body, "after_digest"));
+  if (parser.parse(text).get(e.body) != simdjson::SUCCESS) return std::nullopt;  // the chain check names it
+  if (e.body["object"]["type"].get(e.type) != simdjson::SUCCESS || TableOf(e.type).empty()) return std::nullopt;
+  if (e.body["object"]["id"].get(e.id) != simdjson::SUCCESS) return std::nullopt;
+  std::string_view before;
+  if (e.body["before_digest"].get(before) != simdjson::SUCCESS) before = {};  // null or absent
+  if (e.body["after_digest"].get(e.after_digest) != simdjson::SUCCESS) e.after_digest = {};
   if (before.empty() && e.after_digest.empty()) return std::nullopt;  // says what happened, changes no state
-  e.key = ObjectKey(e.type, e.id);
-  e.changes = Member(body, "changes");
   return e;
 }
 
@@ -113,22 +108,16 @@ class Reconciler {
 
  private:
   // The one pass over the whole log reads four fields of each event with
-  // simdjson (the full parse is only for the rows that differ, NameFields).
+  // simdjson (field changes are read only for the rows that differ, NameFields).
   Status ReadLog() {
     simdjson::dom::parser parser;
     return tx_.Audit().Scan(1, 0, [&](const StoredAuditEvent& ev) {
       ++report_.events;
-      simdjson::dom::element body;
-      if (parser.parse(ev.body).get(body) != simdjson::SUCCESS) return true;  // the chain check names it
-      std::string_view type, id, before, after;
-      if (body["object"]["type"].get(type) != simdjson::SUCCESS || TableOf(type).empty()) return true;
-      if (body["object"]["id"].get(id) != simdjson::SUCCESS) return true;
-      if (body["before_digest"].get(before) != simdjson::SUCCESS) before = {};  // null or absent
-      if (body["after_digest"].get(after) != simdjson::SUCCESS) after = {};
-      if (before.empty() && after.empty()) return true;  // says what happened, changes no state
-      Recorded& r = recorded_[ObjectKey(type, id)];
+      auto effect = EffectOf(parser, ev.body);
+      if (!effect) return true;
+      Recorded& r = recorded_[ObjectKey(effect->type, effect->id)];
       r.seq = ev.seq;
-      r.after_digest.assign(after);
+      r.after_digest.assign(effect->after_digest);
       return true;
     });
   }
@@ -219,17 +208,19 @@ class Reconciler {
     if (differing_.empty()) return Status::Ok();
     std::unordered_map<std::string, json> expected;
     for (const Differing& d : differing_) expected[d.key] = json::object();
+    simdjson::dom::parser parser;
     CL_RETURN_IF_ERROR(tx_.Audit().Scan(1, 0, [&](const StoredAuditEvent& ev) {
-      const json body = json::parse(ev.body, nullptr, false);
-      auto effect = EffectOf(body);
+      auto effect = EffectOf(parser, ev.body);
       if (!effect) return true;
-      auto it = expected.find(effect->key);
+      auto it = expected.find(ObjectKey(effect->type, effect->id));
       if (it == expected.end()) return true;
-      if (effect->changes != nullptr && effect->changes->is_object()) {
-        for (const auto& [field, change] : effect->changes->items()) {
-          const json* to = Member(change, "to");
-          it->second[field] = to != nullptr ? *to : json(nullptr);
-        }
+      simdjson::dom::object changes;
+      if (effect->body["changes"].get(changes) != simdjson::SUCCESS) return true;
+      for (auto [field, change] : changes) {
+        simdjson::dom::element to;
+        it->second[std::string(field)] = change["to"].get(to) == simdjson::SUCCESS
+                                             ? json::parse(simdjson::minify(to), nullptr, false)
+                                             : json(nullptr);
       }
       return true;
     }));

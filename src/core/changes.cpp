@@ -37,7 +37,6 @@ std::optional<int64_t> ParseChangeKey(std::string_view key) {
   return ParsePositiveNumber(key);
 }
 
-
 bool MayEdit(const Principal& who, const Change& c) {
   return who.user_id == c.requestor_id || who.Can(Permission::kChangesManage);
 }
