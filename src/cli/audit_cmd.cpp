@@ -112,6 +112,10 @@ nlohmann::json ResultJson(const AuditVerifyResult& r, double seconds, bool pinne
 
 // The reconciliation part of `audit verify --reconcile`, after the chain's.
 void PrintReconcile(const ReconcileReport& rec) {
+  if (rec.baseline_seq == 0) {
+    std::cout << "reconciliation baseline: none (the log predates reconciliation until a server records one; "
+                 "rows written before then may differ)\n";
+  }
   if (rec.ok()) {
     std::cout << fmt::format("reconciled: {} rows and {} evidence files match what {} events recorded\n", rec.rows,
                              rec.files, rec.events);

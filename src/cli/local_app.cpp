@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/audit_reconcile.h"
 #include "crypto/crypto.h"
 #include "storage/open_store.h"
 #include "storage/postgres/pg_connection.h"
@@ -71,6 +72,7 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   if (o.need_signer) {
     CL_ASSIGN_OR_RETURN(app->signer_, FileSigner::LoadOrCreate(app->key_path_, &app->created_key_));
   }
+  bool fresh_log = false;
   if (app->signer_ && !o.read_only) {
     // Before this process extends or signs the log: a tampered tail signed
     // now would look genuine afterwards.
@@ -78,7 +80,9 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
       CL_ASSIGN_OR_RETURN(std::unique_ptr<AuditWitnessFile> w, AuditWitnessFile::Open(path));
       app->witnesses_.push_back(std::move(w));
     }
-    CL_RETURN_IF_ERROR(app->store_->Read([&](Tx& tx) {
+    CL_RETURN_IF_ERROR(app->store_->Read([&](Tx& tx) -> Status {
+      CL_ASSIGN_OR_RETURN(AuditHead head, tx.Audit().Head());
+      fresh_log = head.seq == 0;
       app->startup_check_ = VerifyAuditTail(tx, o.trusted_key_ids);
       for (const auto& w : app->witnesses_) {
         if (!app->startup_check_.ok) break;
@@ -128,8 +132,12 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
     AuditContext ctx{SystemPrincipal().ToActor(), "startup", ""};
     // Before registering: an unendorsed key has no business in a pinned log.
     CL_RETURN_IF_ERROR(app->CheckOwnKeyTrusted(o.trusted_key_ids));
-    CL_RETURN_IF_ERROR(app->store_->Write(
-        [&](Tx& tx) { return app->audit_->RegisterSigningKey(tx, ctx); }));
+    CL_RETURN_IF_ERROR(app->store_->Write([&](Tx& tx) -> Status {
+      // A new log is reconciled strictly from its start (a log from an
+      // earlier release is baselined by the server's first reconciliation).
+      if (fresh_log) CL_RETURN_IF_ERROR(RecordReconcileBaseline(tx, *app->audit_, ctx).status());
+      return app->audit_->RegisterSigningKey(tx, ctx);
+    }));
     const bool given = !o.policy_yaml.empty();
     Status s = app->policies_->Initialize(ctx, given ? std::string_view(o.policy_yaml) : DefaultPolicyYaml(),
                                           given ? o.policy_origin : "default", given);

@@ -79,6 +79,7 @@ class LocalApp {
   WebhookService& webhooks() { return *webhooks_; }
   DeployGate& gate() { return *gate_; }
   IntegrationService& integrations() { return *integrations_; }
+  const Deps& deps() const { return *deps_; }
   // The client for user-given URLs (webhook receivers).
   const OutboundHttp& outbound() const { return *outbound_; }
   bool created_signing_key() const { return created_key_; }

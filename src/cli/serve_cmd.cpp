@@ -19,6 +19,7 @@
 #include "cli/common.h"
 #include "cli/local_app.h"
 #include "cli/webhook_dispatcher.h"
+#include "core/audit_reconcile.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "platform/log.h"
@@ -51,6 +52,7 @@ struct ServeOptions {
   size_t max_connections = 0;
   size_t max_connections_per_client = 0;
   int drain_seconds = 30;
+  int reconcile_minutes = 60;
 };
 
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
@@ -116,6 +118,68 @@ class Housekeeping {
     }
   }
   LocalApp& app_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// Reconciles the records with the audit log right after start-up and then
+// every `minutes` (0: at start-up only). An edit made outside the log raises
+// a finding and, like a tampered log, stops every write (reads go on,
+// /readyz fails) until an operator has looked: a write on an edited row would
+// carry the edit on. A log from before reconciliation is baselined once.
+class RecordsReconciler {
+ public:
+  RecordsReconciler(LocalApp& app, int minutes) : app_(app), minutes_(minutes), thread_([this] { Run(); }) {}
+  ~RecordsReconciler() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    do {
+      lock.unlock();
+      if (app_.store().WritesRefused().ok()) ReconcileOnce();
+      lock.lock();
+    } while (minutes_ > 0 && !cv_.wait_for(lock, std::chrono::minutes(minutes_), [&] { return stop_; }));
+  }
+
+  void ReconcileOnce() {
+    AuditContext ctx{SystemPrincipal().ToActor(), "reconcile", ""};
+    auto done = ReconcileAndRaise(app_.deps(), ctx);
+    if (!done.ok()) {
+      log::Warn("reconciling the records with the audit log failed", {{"error", done.status().message()}});
+      return;
+    }
+    const ReconcileReport& r = done->report;
+    if (done->baselined) {
+      log::Info("reconciliation baseline recorded: rows that differed from the log were accepted as found",
+                {{"accepted_rows", done->accepted}, {"rows", r.rows}});
+      return;
+    }
+    if (r.ok()) {
+      log::Info("records reconciled with the audit log", {{"rows", r.rows}, {"events", r.events}, {"files", r.files}});
+      return;
+    }
+    const ReconcileProblem& first = r.problems.front();
+    const std::string why = fmt::format(
+        "{} record(s) differ from the audit log, first {} {}{}: {} (run `changeledger audit verify --db ... "
+        "--reconcile`, find who edited the database, restore a verified backup)",
+        r.problem_count, first.table, first.id, first.field.empty() ? "" : " ." + first.field, first.what);
+    log::Error("records were edited outside the audit log: serving reads only, every write is refused",
+               {{"problems", r.problem_count}, {"first", first.what}, {"finding", done->finding_id}});
+    app_.store().RefuseWrites(Status(ErrorCode::kWritesRefused, why));
+  }
+
+  LocalApp& app_;
+  const int minutes_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -282,6 +346,7 @@ int RunServe(const ServeOptions& o) {
 
   {
     Housekeeping housekeeping(a);
+    RecordsReconciler reconciler(a, o.reconcile_minutes);
     WebhookDispatcher webhooks(a.store(), a.clock(), a.outbound(), std::chrono::seconds(1));
     webhooks.Start();
     int sig = 0;
@@ -385,6 +450,11 @@ void AddServeCommand(CLI::App& app, int& exit) {
   cmd->add_flag("--no-access-log", o->no_access_log, "Do not log one line per request");
   cmd->add_flag("--no-bootstrap", o->no_bootstrap,
                 "Do not create an administrator when none exists");
+  cmd->add_option("--reconcile-minutes", o->reconcile_minutes,
+                  "Reconcile the records with the audit log at start-up and then every this many minutes "
+                  "(0: at start-up only); a row edited outside the log raises a finding and stops writes")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10080));
   cmd->add_option("--drain-seconds", o->drain_seconds,
                   "On SIGTERM, how long in-flight requests may take to finish")
       ->capture_default_str()

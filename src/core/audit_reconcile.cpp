@@ -11,6 +11,8 @@
 
 #include "core/audit_log.h"
 #include "core/audit_states.h"
+#include "core/change.h"
+#include "core/deps.h"
 #include "core/user.h"
 #include "core/users.h"
 #include "crypto/crypto.h"
@@ -55,19 +57,26 @@ struct Recorded {
 // One event's effect on an audited object, or nothing: the fields both
 // passes over the log read (views into the parsed event).
 struct EventEffect {
-  std::string_view type, id, after_digest;
+  std::string_view type, id, before_digest, after_digest;
   simdjson::dom::element body;
 };
 
-std::optional<EventEffect> EffectOf(simdjson::dom::parser& parser, const std::string& text) {
+// `baseline` (may be null) is set when the event is the reconciliation baseline.
+std::optional<EventEffect> EffectOf(simdjson::dom::parser& parser, const std::string& text, bool* baseline = nullptr) {
   EventEffect e;
   if (parser.parse(text).get(e.body) != simdjson::SUCCESS) return std::nullopt;  // the chain check names it
-  if (e.body["object"]["type"].get(e.type) != simdjson::SUCCESS || TableOf(e.type).empty()) return std::nullopt;
+  if (e.body["object"]["type"].get(e.type) != simdjson::SUCCESS) return std::nullopt;
+  if (TableOf(e.type).empty()) {
+    std::string_view action;
+    if (baseline != nullptr && e.type == "audit_log" && e.body["action"].get(action) == simdjson::SUCCESS) {
+      *baseline = action == kReconcileBaselineAction;
+    }
+    return std::nullopt;
+  }
   if (e.body["object"]["id"].get(e.id) != simdjson::SUCCESS) return std::nullopt;
-  std::string_view before;
-  if (e.body["before_digest"].get(before) != simdjson::SUCCESS) before = {};  // null or absent
+  if (e.body["before_digest"].get(e.before_digest) != simdjson::SUCCESS) e.before_digest = {};  // null or absent
   if (e.body["after_digest"].get(e.after_digest) != simdjson::SUCCESS) e.after_digest = {};
-  if (before.empty() && e.after_digest.empty()) return std::nullopt;  // says what happened, changes no state
+  if (e.before_digest.empty() && e.after_digest.empty()) return std::nullopt;  // says what happened, changes no state
   return e;
 }
 
@@ -80,10 +89,15 @@ std::string Shown(const json* v) {
 
 class Reconciler {
  public:
-  explicit Reconciler(Tx& tx) : tx_(tx) {}
+  // With `accept`, every row that differs from the log is also listed there.
+  explicit Reconciler(Tx& tx, std::vector<ReconcileAcceptance>* accept = nullptr) : tx_(tx), accept_(accept) {}
 
   Result<ReconcileReport> Run() {
     CL_RETURN_IF_ERROR(ReadLog());
+    for (ReconcileProblem& p : breaks_) {
+      // Before a baseline the log's states may lack fields; the baseline re-stated every row.
+      if (p.seq > report_.baseline_seq) Add(std::move(p));
+    }
     CL_RETURN_IF_ERROR(CompareChanges());
     CL_RETURN_IF_ERROR(CompareUsers());
     std::vector<std::pair<const std::string*, const Recorded*>> gone;
@@ -96,6 +110,7 @@ class Reconciler {
       const Recorded& rec = *r;
       const size_t sep = key.find('\x1f');
       const std::string type = key.substr(0, sep), id = key.substr(sep + 1);
+      if (accept_ != nullptr) accept_->push_back({type, id, rec.seq, rec.after_digest, nullptr});
       Add({std::string(TableOf(type)), id, "",
            fmt::format("the {} {} is gone from the {} table, but the log (event #{}) never removed it: it was "
                        "deleted outside the log",
@@ -113,13 +128,43 @@ class Reconciler {
     simdjson::dom::parser parser;
     return tx_.Audit().Scan(1, 0, [&](const StoredAuditEvent& ev) {
       ++report_.events;
-      auto effect = EffectOf(parser, ev.body);
+      bool baseline = false;
+      auto effect = EffectOf(parser, ev.body, &baseline);
+      if (baseline) report_.baseline_seq = ev.seq;
       if (!effect) return true;
       Recorded& r = recorded_[ObjectKey(effect->type, effect->id)];
+      CheckContinuity(ev.seq, *effect, r);
       r.seq = ev.seq;
       r.after_digest.assign(effect->after_digest);
       return true;
     });
+  }
+
+  // An event's before_digest must be the state the previous event about the
+  // object left: otherwise the row was edited outside the log in between and
+  // the mutation of event `seq` carried the edit on (the row may look
+  // reconciled now).
+  void CheckContinuity(int64_t seq, const EventEffect& e, const Recorded& r) {
+    if (e.before_digest.empty()) return;  // created (or re-created) by this event
+    const std::string_view table = TableOf(e.type);
+    if (r.seq == 0) {
+      breaks_.push_back({std::string(table), std::string(e.id), "",
+                         fmt::format("event #{} changed the {} {}, which the log never recorded creating: it was "
+                                     "inserted outside the log",
+                                     seq, e.type, e.id),
+                         seq});
+    } else if (e.before_digest != r.after_digest) {
+      breaks_.push_back(
+          {std::string(table), std::string(e.id), "",
+           r.after_digest.empty()
+               ? fmt::format("event #{} changed the {} {}, which the log removed at event #{}: it was restored "
+                             "outside the log",
+                             seq, e.type, e.id, r.seq)
+               : fmt::format("the {} {} was edited outside the log between event #{} and event #{}, which found "
+                             "it in a state the log never recorded (and carried the edit on)",
+                             e.type, e.id, r.seq, seq),
+           seq});
+    }
   }
 
   void Add(ReconcileProblem p) {
@@ -133,18 +178,21 @@ class Reconciler {
     auto it = recorded_.find(key);
     const std::string table(TableOf(type));
     if (it == recorded_.end()) {
+      if (accept_ != nullptr) accept_->push_back({std::string(type), id, 0, "", state});
       Add({table, id, "", fmt::format("the {} {} in the {} table was never recorded in the log: it was inserted outside it",
                                       type, id, table)});
       return;
     }
     it->second.seen = true;
     if (it->second.after_digest.empty()) {
+      if (accept_ != nullptr) accept_->push_back({std::string(type), id, it->second.seq, "", state});
       Add({table, id, "",
            fmt::format("the log removed the {} {} at event #{}, but the row is there", type, id, it->second.seq),
            it->second.seq});
       return;
     }
     if (AuditStateDigest(state) != it->second.after_digest) {
+      if (accept_ != nullptr) accept_->push_back({std::string(type), id, it->second.seq, it->second.after_digest, state});
       differing_.push_back({key, table, id, it->second.seq, std::move(state)});
     }
   }
@@ -271,15 +319,76 @@ class Reconciler {
   };
 
   Tx& tx_;
+  std::vector<ReconcileAcceptance>* accept_;
   ReconcileReport report_;
   std::unordered_map<std::string, Recorded> recorded_;
   std::unordered_set<std::string> files_checked_;
   std::vector<Differing> differing_;
+  std::vector<ReconcileProblem> breaks_;  // continuity, kept until the baseline is known
 };
 
 }  // namespace
 
 Result<ReconcileReport> ReconcileRecords(Tx& tx) { return Reconciler(tx).Run(); }
+
+Result<int64_t> RecordReconcileBaseline(Tx& tx, const AuditLog& audit, const AuditContext& ctx) {
+  std::vector<ReconcileAcceptance> accepted;
+  CL_ASSIGN_OR_RETURN(ReconcileReport report, Reconciler(tx, &accepted).Run());
+  if (report.baseline_seq != 0) return 0;  // another process baselined it first
+  for (const ReconcileAcceptance& a : accepted) {
+    AuditRecord rec{std::string(kReconcileAcceptAction), a.object_type, a.object_id};
+    // What the log had (its digest and event), as the before state; the row as it is, as the after.
+    rec.before = {{"recorded_digest", a.recorded_digest.empty() ? json(nullptr) : json(a.recorded_digest)},
+                  {"recorded_seq", a.recorded_seq == 0 ? json(nullptr) : json(a.recorded_seq)}};
+    rec.after = a.state;
+    rec.details = {{"reason", "accepted as found when the log was first reconciled"}};
+    CL_RETURN_IF_ERROR(audit.Append(tx, ctx, rec).status());
+  }
+  AuditRecord base{std::string(kReconcileBaselineAction), "audit_log", "records"};
+  base.details = {{"accepted_rows", accepted.size()}, {"rows", report.rows}, {"events", report.events}};
+  CL_RETURN_IF_ERROR(audit.Append(tx, ctx, base).status());
+  return static_cast<int64_t>(accepted.size());
+}
+
+Result<ScheduledReconcile> ReconcileAndRaise(const Deps& d, const AuditContext& ctx) {
+  ScheduledReconcile out;
+  CL_RETURN_IF_ERROR(d.store.Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(out.report, ReconcileRecords(tx));
+    return Status::Ok();
+  }));
+  if (out.report.baseline_seq == 0) {
+    CL_RETURN_IF_ERROR(d.store.Write([&](Tx& tx) -> Status {
+      CL_ASSIGN_OR_RETURN(out.accepted, RecordReconcileBaseline(tx, d.audit, ctx));
+      return Status::Ok();
+    }));
+    out.baselined = true;
+    return out;
+  }
+  if (out.report.ok()) return out;
+  const ReconcileProblem& first = out.report.problems.front();
+  Finding f;
+  f.id = d.ids.NewId("fnd");
+  f.kind = "records_edited_outside_log";
+  f.severity = "high";
+  f.object_type = "audit_log";
+  f.object_id = "records";
+  f.controls = {"AU-9", "CM-3", "CM-5", "CC8.1", "ISO27001:A.8.15"};
+  f.summary = fmt::format("{} row(s) of the records differ from the audit log (first: {} {}{}): edited outside "
+                          "the application",
+                          out.report.problem_count, first.table, first.id, first.field.empty() ? "" : " ." + first.field);
+  f.details = ReconcileReportJson(out.report);
+  f.created_at = d.clock.Now();
+  CL_RETURN_IF_ERROR(d.store.Write([&](Tx& tx) -> Status {
+    // One open finding at a time: InsertIfNew keeps the first until it is dealt with.
+    CL_ASSIGN_OR_RETURN(out.raised, tx.Findings().InsertIfNew(f));
+    if (!out.raised) return Status::Ok();
+    AuditRecord rec{"finding.create", "finding", f.id};
+    rec.after = {{"kind", f.kind}, {"object", f.object_id}, {"summary", f.summary}};
+    return d.audit.Append(tx, ctx, rec).status();
+  }));
+  if (out.raised) out.finding_id = f.id;
+  return out;
+}
 
 nlohmann::json ReconcileReportJson(const ReconcileReport& r) {
   json problems = json::array();
@@ -290,8 +399,13 @@ nlohmann::json ReconcileReportJson(const ReconcileReport& r) {
                         {"what", p.what},
                         {"seq", p.seq == 0 ? json(nullptr) : json(p.seq)}});
   }
-  return {{"ok", r.ok()},   {"events", r.events},           {"rows", r.rows},
-          {"files", r.files}, {"problem_count", r.problem_count}, {"problems", std::move(problems)}};
+  return {{"ok", r.ok()},
+          {"events", r.events},
+          {"rows", r.rows},
+          {"files", r.files},
+          {"baseline_seq", r.baseline_seq == 0 ? json(nullptr) : json(r.baseline_seq)},
+          {"problem_count", r.problem_count},
+          {"problems", std::move(problems)}};
 }
 
 }  // namespace cl

@@ -24,8 +24,15 @@ struct ReconcileProblem {
   int64_t seq = 0;    // the event that last recorded the row, 0 if none
 };
 
+// The event that starts strict reconciliation of a log, and the events just
+// before it that accept rows as found (a log written before the product
+// recorded whole states). Continuity is not checked before the baseline.
+inline constexpr std::string_view kReconcileBaselineAction = "audit.reconcile.baseline";
+inline constexpr std::string_view kReconcileAcceptAction = "audit.reconcile.accept";
+
 struct ReconcileReport {
   int64_t events = 0;  // events read
+  int64_t baseline_seq = 0;  // the baseline event, 0 if the log has none
   int64_t rows = 0;    // rows compared
   int64_t files = 0;   // evidence files re-hashed
   int64_t problem_count = 0;
@@ -37,6 +44,40 @@ struct ReconcileReport {
 // Runs inside the caller's read transaction, so the rows and the log are
 // one snapshot. Memory: one entry per audited object.
 Result<ReconcileReport> ReconcileRecords(Tx& tx);
+
+// A row that differs from the log, with its current state (null: gone).
+struct ReconcileAcceptance {
+  std::string object_type, object_id;
+  int64_t recorded_seq = 0;     // the event that last recorded it, 0 if none
+  std::string recorded_digest;  // its after_digest, "" if none or removed
+  nlohmann::json state;
+};
+
+class AuditLog;
+struct AuditContext;
+
+// Inside a write transaction, on a log without a baseline: appends one
+// audit.reconcile.accept event per row that differs from the log (so the log
+// states it as found, openly) and then the baseline event. Returns how many
+// rows it accepted. A fresh database is baselined with none.
+Result<int64_t> RecordReconcileBaseline(Tx& tx, const AuditLog& audit, const AuditContext& ctx);
+
+struct Deps;
+
+// What a scheduled reconciliation did.
+struct ScheduledReconcile {
+  ReconcileReport report;
+  bool baselined = false;  // the log had no baseline: rows accepted as found, nothing reported
+  int64_t accepted = 0;
+  bool raised = false;     // a new finding (else one is open already, or none was needed)
+  std::string finding_id;
+};
+
+// The server's scheduled check: reconciles in one read; a log without a
+// baseline is baselined; on a difference raises a `records_edited_outside_log`
+// finding (high; AU-9, CM-3, CM-5, CC8.1, ISO 27001 A.8.15) unless one is open.
+// The caller decides what else to do (the server stops accepting writes).
+Result<ScheduledReconcile> ReconcileAndRaise(const Deps& d, const AuditContext& ctx);
 
 nlohmann::json ReconcileReportJson(const ReconcileReport& r);
 

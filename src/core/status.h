@@ -40,7 +40,7 @@ enum class ErrorCode {
   kSodViolation,        // segregation of duties forbids this person doing this
   kInvalidDocument,     // an uploaded document (plan, manifest) cannot be used; message names why
   kPreconditionRequired,  // an edit without If-Match (it could overwrite someone else's)
-  kWritesRefused,         // the audit log failed verification at start-up; reads go on, writes wait for an operator
+  kWritesRefused,         // the audit log or the records failed verification; reads go on, writes wait for an operator
 };
 
 // One problem with one input field; `field` is a JSON pointer ("/roles/0").

@@ -40,8 +40,11 @@ std::string NewSecret(IdGenerator& ids, std::string_view prefix, size_t bytes) {
 }
 
 nlohmann::json UserState(const User& u) {
-  nlohmann::json roles = nlohmann::json::array();
-  for (Role r : u.roles) roles.push_back(RoleName(r));
+  // A set: in name order, as given or as read back from the database.
+  std::vector<std::string> names;
+  for (Role r : u.roles) names.emplace_back(RoleName(r));
+  std::ranges::sort(names);
+  nlohmann::json roles = names;
   return {{"id", u.id},
           {"username", u.username},
           {"display_name", u.display_name},

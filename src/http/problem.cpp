@@ -67,10 +67,12 @@ const std::vector<ProblemType>& ProblemTypes() {
       {ErrorCode::kUnavailable, 503, "service-unavailable", "Temporarily unavailable",
        "A dependency (the database) is not reachable or the server is shutting down. Retry "
        "later."},
-      {ErrorCode::kWritesRefused, 503, "writes-refused", "Writes are refused: the audit log failed verification",
-       "At start-up the server found its audit log does not verify (the detail says where), so it serves "
-       "reads but records nothing that would extend or sign a tampered log. Operators: run `changeledger "
-       "audit verify`, investigate, restore a verified backup, then restart."},
+      {ErrorCode::kWritesRefused, 503, "writes-refused", "Writes are refused: the audit log or the records failed verification",
+       "The server found that its audit log does not verify (at start-up) or that records were edited "
+       "outside the log (reconciliation, at start-up and on a schedule); the detail says where. It serves "
+       "reads but records nothing that would extend, sign or carry on a tampered state. Operators: run "
+       "`changeledger audit verify --db ... --reconcile`, investigate, restore a verified backup, then "
+       "restart."},
       {ErrorCode::kDataLoss, 500, "data-integrity-failure", "Stored data failed an integrity check",
        "The server found stored data that fails its integrity checks. Operators: run "
        "`changeledger audit verify`."},
@@ -110,7 +112,7 @@ Response ProblemResponse(const Status& status, const Request& request) {
       {"instance", request.path},
       {"request_id", request.request_id},
   };
-  if (type.status >= 500) {
+  if (type.status >= 500 && status.code() != ErrorCode::kWritesRefused) {  // that detail is ours, no database text
     body["detail"] = fmt::format("{} (request id {})", type.title, request.request_id);
   } else {
     body["detail"] = status.message().empty() ? std::string(type.title) : status.message();

@@ -891,6 +891,10 @@ TEST_F(CliTest, ReconcileNamesEveryRowEditedBehindTheLog) {
   Serve();
   LoginAdmin();
   ASSERT_NO_FATAL_FAILURE(RunLifecycleToClosed());
+  ProcessResult tok = Run({"token", "create", "--name", "ops", "--scope", "changes:read", "--scope", "users:write",
+                           "-o", "json"});
+  ASSERT_EQ(tok.exit_code, 0) << tok.err;
+  const std::string token = nlohmann::json::parse(tok.out)["secret"];
   server_->Signal(SIGTERM);
   server_->Wait();
   server_.reset();
@@ -943,6 +947,51 @@ TEST_F(CliTest, ReconcileNamesEveryRowEditedBehindTheLog) {
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     for (const std::string& word : a.expected) EXPECT_NE(r.out.find(word), std::string::npos) << word << "\n" << r.out;
   }
+
+  // An edit carried on by a later mutation of the row: the row matches the
+  // newest event, but that event found the row in a state the log never had.
+  std::filesystem::copy_file(pristine, db_, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(db_ + "-wal");
+  std::filesystem::remove(db_ + "-shm");
+  ASSERT_EQ(ExecSql(db_, "UPDATE user_roles SET role = 'admin' WHERE user_id = (SELECT id FROM users WHERE username = 'bob')"), "");
+  ProcessResult disabled = Run({"user", "disable", "bob", "--db", db_});
+  ASSERT_EQ(disabled.exit_code, 0) << disabled.err;
+  ProcessResult laundered = Run({"audit", "verify", "--db", db_, "--reconcile"});
+  EXPECT_EQ(laundered.exit_code, 1) << laundered.out;
+  EXPECT_NE(laundered.out.find("was edited outside the log between event #"), std::string::npos) << laundered.out;
+  EXPECT_EQ(laundered.out.find(".roles"), std::string::npos) << "the row itself matches its newest event\n"
+                                                              << laundered.out;
+
+  // The server reconciles at start-up: an edited row raises a finding and
+  // stops writes (reads go on), as a tampered log does.
+  std::filesystem::copy_file(pristine, db_, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(db_ + "-wal");
+  std::filesystem::remove(db_ + "-shm");
+  ASSERT_EQ(ExecSql(db_, "UPDATE approvals SET comment = 'looks great'"), "");
+  Serve(/*first_start=*/false);
+  Http http(url_);
+  Reply ready = http.Get("/readyz");
+  for (int i = 0; i < 100 && ready.status == 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ready = http.Get("/readyz");
+  }
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  EXPECT_NE(ready.body.find("writes-refused"), std::string::npos) << ready.body;
+  EXPECT_EQ(ready.body.find("approvals"), std::string::npos) << "no row names to unauthenticated callers";
+  EXPECT_EQ(http.Get("/api/v1/changes/CHG-1", token).status, 200) << "reads go on";
+  Reply refused = http.Json("POST", "/api/v1/users",
+                            {{"username", "after-edit"}, {"display_name", "A"}, {"roles", {"auditor"}}}, token);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("differ from the audit log, first approvals"), std::string::npos) << refused.body;
+  server_->Signal(SIGTERM);
+  EXPECT_EQ(server_->Wait(), 0);
+  EXPECT_NE(server_->Stderr().find("records were edited outside the audit log"), std::string::npos)
+      << server_->Stderr();
+  server_.reset();
+  EXPECT_EQ(CountRows(db_, "SELECT COUNT(*) FROM findings WHERE kind = 'records_edited_outside_log' AND "
+                           "severity = 'high' AND summary LIKE '%approvals%'"),
+            1);
+  EXPECT_EQ(CountRows(db_, "SELECT COUNT(*) FROM users WHERE username = 'after-edit'"), 0);
 }
 
 // What a pipeline runs: attach the plan, ask the gate (exit 1 deny, 0 allow,

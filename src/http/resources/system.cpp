@@ -49,7 +49,7 @@ void AddSystemRoutes(Api& api, Router& router) {
       .access = Access::kPublic,
       .operation_id = "getReadiness",
       .tag = "system",
-      .summary = "Readiness: the database is reachable and the audit log verified at start-up",
+      .summary = "Readiness: the database is reachable, the audit log verified at start-up and the records reconcile with it",
       .response = Schema::Object()
                       .Field("status", Schema::String().Enum({"ready"}), true)
                       .Field("database", Schema::String("Backend name."), true),
@@ -58,7 +58,12 @@ void AddSystemRoutes(Api& api, Router& router) {
         Store& store = api.services().store;
         Status s = store.Ping();
         if (!s.ok()) return Unavailable("the database is not reachable: " + s.message());
-        if (Status refused = store.WritesRefused(); !refused.ok()) return refused;
+        if (!store.WritesRefused().ok()) {
+          // Unauthenticated callers (load balancers) learn that, not which rows.
+          return Status(ErrorCode::kWritesRefused,
+                        "writes are refused: the audit log or the records failed verification; the server's log "
+                        "and `changeledger audit verify --db ... --reconcile` say where");
+        }
         return JsonResponse(200, {{"status", "ready"}, {"database", store.BackendName()}});
       }});
 
