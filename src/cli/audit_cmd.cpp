@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include "crypto/crypto.h"
 #include "platform/db_lock.h"
 #include "storage/open_store.h"
+#include "storage/postgres/pg_connection.h"
 
 namespace cl::cli {
 namespace {
@@ -31,9 +33,31 @@ struct Source {
   bool remote() const { return db.empty() && export_dir.empty(); }
 };
 
-Status ExportFromDb(const std::string& db, AuditExportWriter& w) {
+// Exports from the database and seals the export with the server's key file
+// (read, never created): it must be a key the log registers and has not retired.
+Result<std::optional<AuditExportSeal>> ExportFromDb(const std::string& db, const std::string& key_file,
+                                                    AuditExportWriter& w) {
+  std::string key_path = key_file;
+  if (key_path.empty() && !sql::IsPostgresUrl(db)) key_path = DefaultSigningKeyPath(sql::SqlitePathOf(db));
+  if (key_path.empty() || !std::filesystem::exists(key_path)) {
+    return FailedPrecondition(fmt::format(
+        "no audit signing key {}to seal the export with: pass the server's key file with --signing-key (it must "
+        "be readable), or export from the server (--server), which seals it",
+        key_path.empty() ? "" : "at " + key_path + " "));
+  }
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<FileSigner> signer, FileSigner::LoadOrCreate(key_path));
   CL_ASSIGN_OR_RETURN(std::unique_ptr<LocalApp> app, OpenExistingReadOnly(db));
-  return app->store().Read([&](Tx& tx) -> Status {
+  CL_RETURN_IF_ERROR(app->store().Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(std::vector<AuditKeyStatus> registered, RegisteredAuditKeys(tx, {}));
+    const auto own = std::ranges::find(registered, signer->KeyId(), &AuditKeyStatus::key_id);
+    if (own == registered.end()) {
+      return FailedPrecondition(fmt::format("the key in {} ({}) is not registered in this log: it cannot seal its "
+                                            "export", key_path, signer->KeyId()));
+    }
+    if (own->retired_seq) {
+      return FailedPrecondition(fmt::format("the key in {} ({}) was retired at seq {}: use the current key file",
+                                            key_path, signer->KeyId(), *own->retired_seq));
+    }
     CL_ASSIGN_OR_RETURN(std::vector<AuditKey> keys, tx.Audit().Keys());
     for (const AuditKey& k : keys) w.AddKey(k);
     CL_ASSIGN_OR_RETURN(std::vector<AuditCheckpoint> cps, tx.Audit().Checkpoints(0, 0));
@@ -44,7 +68,8 @@ Status ExportFromDb(const std::string& db, AuditExportWriter& w) {
       return write.ok();
     }));
     return write;
-  });
+  }));
+  return std::optional<AuditExportSeal>(SignExportSeal(*signer, app->clock().Now(), w.head_seq(), w.head_hash()));
 }
 
 Result<crypto::Sha256Digest> Digest(const nlohmann::json& hex) {
@@ -55,7 +80,8 @@ Result<crypto::Sha256Digest> Digest(const nlohmann::json& hex) {
   return d;
 }
 
-Status ExportFromServer(const ClientOptions& o, AuditExportWriter& w) {
+// Fetches the whole log; with `seal`, has the server seal its head.
+Result<std::optional<AuditExportSeal>> ExportFromServer(const ClientOptions& o, AuditExportWriter& w, bool seal) {
   CL_ASSIGN_OR_RETURN(ApiClient c, ApiClient::FromOptions(o));
   CL_ASSIGN_OR_RETURN(nlohmann::json keys, c.Call("GET", "/api/v1/audit/keys"));
   for (const auto& k : keys["items"]) {
@@ -85,7 +111,12 @@ Status ExportFromServer(const ClientOptions& o, AuditExportWriter& w) {
     if (!page["next_after"].is_number_integer()) break;
     after = page["next_after"].get<int64_t>();
   }
-  return Status::Ok();
+  if (!seal) return std::optional<AuditExportSeal>();
+  CL_ASSIGN_OR_RETURN(nlohmann::json sealed,
+                      c.Call("POST", "/api/v1/audit/export/seal",
+                             {{"head_seq", w.head_seq()}, {"head_hash", crypto::ToHex(w.head_hash())}}));
+  CL_ASSIGN_OR_RETURN(AuditExportSeal parsed, ParseExportSealJson(sealed));
+  return std::optional<AuditExportSeal>(std::move(parsed));
 }
 
 Result<VerifyOptions> MakeVerifyOptions(const std::vector<std::string>& trusted,
@@ -155,6 +186,10 @@ int Report(const AuditVerifyResult& r, double seconds, const std::string& format
       if (how.empty()) how = "NOT endorsed by an earlier key: pin it if it is yours";
       if (k.retired_seq) how += fmt::format(", retired at seq {}", *k.retired_seq);
       std::cout << fmt::format("key: {} registered at seq {}: {}\n", k.key_id, k.registered_seq, how);
+    }
+    if (r.sealed_at) {
+      std::cout << fmt::format("sealed: the export's head was signed by key {} at {}\n", r.sealed_by,
+                               FormatRfc3339(*r.sealed_at));
     }
     if (r.witnessed_checkpoints > 0) {
       std::cout << fmt::format("witnessed: all {} checkpoints the witnesses hold are in the log, unchanged\n",
@@ -266,7 +301,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         exit = kExitError;  // for verify, 1 means tampered: an unusable option or witness is not that
         return;
       }
-      const VerifyOptions& vo = *vo_or;
+      VerifyOptions& vo = *vo_or;
       Result<AuditVerifyResult> result = Internal("unreachable");
       std::optional<ReconcileReport> reconciled;
       std::string tmp;
@@ -293,8 +328,10 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         tmp = (std::filesystem::temp_directory_path() / fmt::format("changeledger-verify-{}", ::getpid())).string();
         std::filesystem::remove_all(tmp);
         auto w = AuditExportWriter::Create(tmp);
-        Status s = w.ok() ? ExportFromServer(o->src.client, **w) : w.status();
-        if (s.ok()) s = (*w)->Finish("server").status();
+        // Read only: what this process fetched itself needs no seal.
+        Status s = w.ok() ? ExportFromServer(o->src.client, **w, /*seal=*/false).status() : w.status();
+        if (s.ok()) s = (*w)->Finish("server", nullptr).status();
+        vo.require_seal = false;
         result = s.ok() ? VerifyExport(tmp, vo) : Result<AuditVerifyResult>(s);
       }
       if (!tmp.empty()) std::filesystem::remove_all(tmp);
@@ -351,7 +388,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
   {
     struct Opts {
       Source src;
-      std::string out, output = "table";
+      std::string out, signing_key, output = "table";
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = audit->add_subcommand(
@@ -359,6 +396,10 @@ void AddAuditCommand(CLI::App& app, int& exit) {
                   "can verify offline (see VERIFY.md inside)");
     cmd->add_option("--out", o->out, "New directory to write")->required();
     cmd->add_option("--db", o->src.db, "Export from this database (SQLite file or postgres:// URL)");
+    cmd->add_option("--signing-key", o->signing_key,
+                    "With --db: the server's audit key file, to seal the export (default for SQLite: "
+                    "<db>.signing-key); from a server, the server seals it")
+        ->envname("CHANGELEDGER_SIGNING_KEY");
     AddClientOptions(cmd, o->src.client);
     AddOutputOption(cmd, o->output);
     cmd->callback([o, &exit] {
@@ -367,8 +408,11 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         exit = Fail(w.status());
         return;
       }
-      Status s = o->src.db.empty() ? ExportFromServer(o->src.client, **w) : ExportFromDb(o->src.db, **w);
-      auto manifest = s.ok() ? (*w)->Finish(o->src.db.empty() ? "server" : "database") : Result<nlohmann::json>(s);
+      Result<std::optional<AuditExportSeal>> seal =
+          o->src.db.empty() ? ExportFromServer(o->src.client, **w, /*seal=*/true)
+                            : ExportFromDb(o->src.db, o->signing_key, **w);
+      auto manifest = seal.ok() ? (*w)->Finish(o->src.db.empty() ? "server" : "database", &**seal)
+                                : Result<nlohmann::json>(seal.status());
       if (!manifest.ok()) {
         exit = Fail(manifest.status());
         return;

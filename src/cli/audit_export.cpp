@@ -31,7 +31,8 @@ Files
   the log at `seq`.
 - keys.json: the Ed25519 public keys (base64, raw 32 bytes); keys/*.pem hold
   the same keys as PEM for `openssl`.
-- manifest.json: counts, the head, and the SHA-256 of every other file.
+- manifest.json: counts, the head, the SHA-256 of every other file, and the
+  seal: an audit key's signature over the head when it was exported.
 
 Algorithm
 1. h_0 = 32 zero bytes. For each line of events.jsonl in order, seq must be
@@ -83,6 +84,13 @@ Algorithm
    "checkpoints" with the number of checkpoint lines, and "sha256" with the
    SHA-256 (hex) of every file it names (a cut events.jsonl is consistent in
    itself; only the manifest shows it is shorter).
+7. manifest.json's "seal" {"type","head_seq","head_hash","exported_at",
+   "key_id","signature"} must name the same head_seq and head_hash, and its
+   signature (base64 Ed25519) must verify over the canonical JSON
+   {"exported_at":"<RFC 3339>","head_hash":"<hex>","head_seq":<n>,"key_id":"<id>","type":"changeledger.audit.export.v1"}
+   (values exactly as in the seal) with a key registered in the log, trusted
+   as in step 3, and not replaced at or before head_seq. Whoever cuts the
+   tail and rewrites the manifest to match cannot sign it again.
 
 `changeledger audit verify --export <dir> [--trusted-key-id <id>]` does all of
 this and names the first bad sequence number.
@@ -180,7 +188,10 @@ Status AuditExportWriter::AddCheckpoint(const AuditCheckpoint& cp) {
 
 void AuditExportWriter::AddKey(const AuditKey& key) { keys_.push_back(key); }
 
-Result<json> AuditExportWriter::Finish(const std::string& source) {
+Result<json> AuditExportWriter::Finish(const std::string& source, const AuditExportSeal* seal) {
+  if (seal != nullptr && (seal->head_seq != head_seq_ || seal->head_hash != head_hash_)) {
+    return Internal(fmt::format("the export's seal names seq {}, the export ends at {}", seal->head_seq, head_seq_));
+  }
   events_.close();
   checkpoints_.close();
   const fs::path dir(dir_);
@@ -208,6 +219,7 @@ Result<json> AuditExportWriter::Finish(const std::string& source) {
                    {"head_seq", head_seq_},
                    {"head_hash", crypto::ToHex(head_hash_)},
                    {"sha256", digests}};
+  if (seal != nullptr) manifest["seal"] = ExportSealJson(*seal);
   CL_RETURN_IF_ERROR(WriteFile(dir / "manifest.json", manifest.dump(2) + "\n"));
   return manifest;
 }
@@ -306,6 +318,32 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
   if (!digests.contains("events.jsonl") || !events_digest.ok() || *events_digest != digests["events.jsonl"]) {
     return mismatch("events.jsonl does not match the manifest's digest");
   }
+  // The counts and digests above are only as good as the manifest: its seal
+  // says who vouched for the head, and when.
+  if (!manifest.contains("seal")) {
+    if (!o.require_seal) return result;
+    return mismatch("the manifest is not sealed: nothing signs the head it names, so a tail cut together with a "
+                    "rewritten manifest would pass (export again with this release)");
+  }
+  Result<AuditExportSeal> seal = ParseExportSealJson(manifest["seal"]);
+  if (!seal.ok()) return mismatch("the manifest's seal is malformed: " + seal.status().message());
+  if (seal->head_seq != result.head_seq || seal->head_hash != result.head_hash) {
+    return mismatch(fmt::format("the manifest's seal names seq {}, not the head the files end at", seal->head_seq));
+  }
+  const auto key = std::ranges::find(result.keys, seal->key_id, &AuditKeyStatus::key_id);
+  if (key == result.keys.end()) {
+    return mismatch(fmt::format("the manifest is sealed by key {}, which the log never registers", seal->key_id));
+  }
+  if (!key->trusted) return mismatch(fmt::format("the manifest is sealed by untrusted key {}", seal->key_id));
+  if (key->retired_seq && *key->retired_seq <= seal->head_seq) {
+    return mismatch(fmt::format("the manifest is sealed by key {}, replaced at seq {}", seal->key_id, *key->retired_seq));
+  }
+  if (!crypto::Ed25519Verify(key->public_key, ExportSealMessage(*seal), seal->signature)) {
+    return mismatch(fmt::format("the manifest's seal does not verify with key {}: the manifest was edited",
+                                seal->key_id));
+  }
+  result.sealed_at = seal->exported_at;
+  result.sealed_by = seal->key_id;
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit_checkpoint.h"
 #include "core/audit_types.h"
 #include "core/audit_verify.h"
 #include "core/status.h"
@@ -25,8 +26,11 @@ class AuditExportWriter {
   Status AddEvent(const StoredAuditEvent& e);
   Status AddCheckpoint(const AuditCheckpoint& cp);
   void AddKey(const AuditKey& key);
-  // Writes keys, manifest and VERIFY.md; returns the manifest.
-  Result<nlohmann::json> Finish(const std::string& source);
+  int64_t head_seq() const { return head_seq_; }
+  const crypto::Sha256Digest& head_hash() const { return head_hash_; }
+  // Writes keys, manifest (with `seal`, which must name this head; null: an
+  // unsealed working copy) and VERIFY.md; returns the manifest.
+  Result<nlohmann::json> Finish(const std::string& source, const AuditExportSeal* seal);
 
  private:
   explicit AuditExportWriter(std::string dir) : dir_(std::move(dir)) {}
@@ -41,6 +45,7 @@ struct VerifyOptions {
   std::vector<std::string> trusted_key_ids;  // pin: trust only these
   std::vector<WitnessedCheckpoint> witnessed;
   std::optional<std::pair<int64_t, crypto::Sha256Digest>> expected_hash;
+  bool require_seal = true;  // false only for what this process fetched itself
 
   // The same for the core verifier.
   AuditVerifyOptions Core() const;

@@ -101,4 +101,40 @@ Result<AuditCheckpoint> ParseCheckpointJson(const json& j) {
   return cp;
 }
 
+std::string ExportSealMessage(const AuditExportSeal& seal) {
+  return CanonicalJson({{"type", kExportSealType},
+                        {"head_seq", seal.head_seq},
+                        {"head_hash", crypto::ToHex(seal.head_hash)},
+                        {"exported_at", FormatRfc3339(seal.exported_at)},
+                        {"key_id", seal.key_id}});
+}
+
+json ExportSealJson(const AuditExportSeal& seal) {
+  return {{"type", kExportSealType},
+          {"head_seq", seal.head_seq},
+          {"head_hash", crypto::ToHex(seal.head_hash)},
+          {"exported_at", FormatRfc3339(seal.exported_at)},
+          {"key_id", seal.key_id},
+          {"signature", crypto::ToBase64(seal.signature)}};
+}
+
+Result<AuditExportSeal> ParseExportSealJson(const json& j) {
+  if (!j.is_object() || TextField(j, "type") != kExportSealType) return Malformed("the seal is not a JSON object of its type");
+  AuditExportSeal seal;
+  if (!j.contains("head_seq") || !j["head_seq"].is_number_integer() || j["head_seq"].get<int64_t>() < 0) {
+    return Malformed("the seal has no valid head_seq");
+  }
+  seal.head_seq = j["head_seq"].get<int64_t>();
+  if (!ParseDigestField(j, "head_hash", seal.head_hash)) return Malformed("the seal has no valid head_hash");
+  const std::string at_text = TextField(j, "exported_at");
+  auto at = ParseRfc3339(at_text);
+  if (!at || FormatRfc3339(*at) != at_text) return Malformed("the seal has no valid exported_at");
+  seal.exported_at = *at;
+  seal.key_id = TextField(j, "key_id");
+  auto sig = crypto::FromBase64(TextField(j, "signature"));
+  if (seal.key_id.empty() || !sig || sig->size() != 64) return Malformed("the seal has no valid key_id or Ed25519 signature");
+  seal.signature = std::move(*sig);
+  return seal;
+}
+
 }  // namespace cl

@@ -36,4 +36,22 @@ nlohmann::json CheckpointJson(const AuditCheckpoint& cp);
 // digests of 32 bytes, signed_at exactly in the form it is signed in.
 Result<AuditCheckpoint> ParseCheckpointJson(const nlohmann::json& j);
 
+// An export's seal, in its manifest: an audit key's signature that the log
+// held `head_seq` events ending in `head_hash` when it was exported, so a
+// tail cut from the export (and the manifest rewritten to match) fails.
+inline constexpr std::string_view kExportSealType = "changeledger.audit.export.v1";
+struct AuditExportSeal {
+  int64_t head_seq = 0;
+  crypto::Sha256Digest head_hash{};
+  Timestamp exported_at;
+  std::string key_id;
+  std::vector<uint8_t> signature;  // Ed25519 over ExportSealMessage
+};
+
+// Canonical JSON {"exported_at","head_hash","head_seq","key_id","type"}.
+std::string ExportSealMessage(const AuditExportSeal& seal);
+nlohmann::json ExportSealJson(const AuditExportSeal& seal);
+// For outside input, like ParseCheckpointJson.
+Result<AuditExportSeal> ParseExportSealJson(const nlohmann::json& j);
+
 }  // namespace cl

@@ -174,4 +174,38 @@ Status AuditLog::RegisterSigningKey(Tx& tx, const AuditContext& ctx, const Signe
   return Append(tx, ctx, rec).status();
 }
 
+AuditExportSeal SignExportSeal(const Signer& signer, Timestamp now, int64_t head_seq,
+                               const crypto::Sha256Digest& head_hash) {
+  AuditExportSeal seal;
+  seal.head_seq = head_seq;
+  seal.head_hash = head_hash;
+  seal.exported_at = now;
+  seal.key_id = signer.KeyId();
+  seal.signature = signer.Sign(ExportSealMessage(seal));
+  return seal;
+}
+
+Result<AuditExportSeal> AuditLog::SealExport(Tx& tx, const AuditContext& ctx, int64_t head_seq,
+                                             const crypto::Sha256Digest& head_hash) const {
+  if (signer_ == nullptr) return Unavailable("this process has no audit signing key");
+  std::optional<crypto::Sha256Digest> held;
+  if (head_seq < 0) return InvalidArgument("head_seq must not be negative");
+  if (head_seq == 0) {
+    held = crypto::Sha256Digest{};  // an empty log
+  } else {
+    CL_RETURN_IF_ERROR(tx.Audit().Scan(head_seq, head_seq, [&](const StoredAuditEvent& e) {
+      held = e.hash;
+      return false;
+    }));
+  }
+  if (!held) return Conflict(fmt::format("the log holds no event {}", head_seq));
+  if (*held != head_hash) {
+    return Conflict(fmt::format("event {} of the log has another chain hash: the export is not of this log", head_seq));
+  }
+  AuditRecord rec{"audit.export.seal", "audit_log", "export"};
+  rec.details = {{"head_seq", head_seq}, {"head_hash", crypto::ToHex(head_hash)}};
+  CL_RETURN_IF_ERROR(Append(tx, ctx, rec).status());
+  return SignExportSeal(*signer_, clock_.Now(), head_seq, head_hash);
+}
+
 }  // namespace cl

@@ -56,6 +56,10 @@ class Signer {
 // "ed25519:" + first 16 bytes of SHA-256(public key), base64url.
 std::string KeyIdFor(const std::vector<uint8_t>& public_key);
 
+// An export's seal over `head_seq` and `head_hash`, signed now by `signer`.
+AuditExportSeal SignExportSeal(const Signer& signer, Timestamp now, int64_t head_seq,
+                               const crypto::Sha256Digest& head_hash);
+
 // Canonical JSON: sorted keys, no whitespace, UTF-8, integers only.
 std::string CanonicalJson(const nlohmann::json& value);
 
@@ -97,6 +101,11 @@ class AuditLog {
   // `predecessor` (a key rotation) the registration is endorsed by it and
   // retires it: verification refuses its checkpoints after this event.
   Status RegisterSigningKey(Tx& tx, const AuditContext& ctx, const Signer* predecessor = nullptr) const;
+
+  // Seals an export ending at `head_seq` (audit.export.seal event, then the
+  // signature): Conflict unless the log holds that event with that hash.
+  Result<AuditExportSeal> SealExport(Tx& tx, const AuditContext& ctx, int64_t head_seq,
+                                     const crypto::Sha256Digest& head_hash) const;
 
   const Clock& clock() const { return clock_; }
 

@@ -315,6 +315,8 @@ nlohmann::json AuditVerifyResultJson(const AuditVerifyResult& r, bool pinned) {
           {"witnessed_checkpoints", r.witnessed_checkpoints},
           {"pinned", pinned},
           {"keys", std::move(keys)},
+          {"sealed", r.sealed_at ? json{{"exported_at", FormatRfc3339(*r.sealed_at)}, {"key_id", r.sealed_by}}
+                                 : json(nullptr)},
           {"first_bad_seq", r.first_bad_seq ? json(*r.first_bad_seq) : json(nullptr)},
           {"problem", r.ok ? json(nullptr) : json(r.problem)}};
 }

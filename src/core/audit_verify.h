@@ -34,6 +34,9 @@ struct AuditVerifyResult {
   // The signing keys the log registers, with their trust (when keys were
   // checked against their registrations: RequireRegisteredKeys).
   std::vector<AuditKeyStatus> keys;
+  // An export's seal, when it verified: when and by which key the head was vouched for.
+  std::optional<Timestamp> sealed_at;
+  std::string sealed_by;
   std::optional<int64_t> first_bad_seq;
   std::string problem;  // one sentence when !ok
 };

@@ -42,6 +42,7 @@ constexpr Row kTable[] = {
     {"DELETE", "/api/v1/tokens/{id}", "-YYYYY-"},
     {"GET", "/api/v1/audit/events", "-YY--Y-"},
     {"GET", "/api/v1/audit/export", "-Y---Y-"},
+    {"POST", "/api/v1/audit/export/seal", "-Y---Y-"},
     {"GET", "/api/v1/audit/checkpoints", "-YY--Y-"},
     {"GET", "/api/v1/audit/keys", "-YY--Y-"},
     {"GET", "/api/v1/audit/verification", "-YY--Y-"},

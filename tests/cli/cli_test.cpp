@@ -349,6 +349,34 @@ TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
   ProcessResult edited = Run({"audit", "verify", "--export", out_dir});
   EXPECT_EQ(edited.exit_code, 1) << edited.out << edited.err;
 
+  // The manifest rewritten to agree with the cut files in every count, head
+  // and digest: only its seal, which the attacker cannot sign again, fails.
+  const auto file_sha = [&](const std::string& name) {
+    std::ifstream f(out_dir + "/" + name, std::ios::binary);
+    return crypto::ToHex(crypto::Sha256(std::string(std::istreambuf_iterator<char>(f), {})));
+  };
+  manifest["head_seq"] = last_seq;
+  manifest["events"] = last_seq;
+  manifest["head_hash"] = nlohmann::json::parse(last_line)["hash"];
+  manifest["checkpoints"] = std::count(checkpoints_kept.begin(), checkpoints_kept.end(), '\n');
+  manifest["sha256"]["events.jsonl"] = file_sha("events.jsonl");
+  manifest["sha256"]["checkpoints.jsonl"] = file_sha("checkpoints.jsonl");
+  std::ofstream(manifest_path) << manifest.dump(2);
+  ProcessResult resealed = Run({"audit", "verify", "--export", out_dir});
+  EXPECT_EQ(resealed.exit_code, 1) << resealed.out << resealed.err;
+  EXPECT_NE(resealed.out.find("seal"), std::string::npos) << resealed.out;
+  manifest["seal"]["head_seq"] = last_seq;
+  manifest["seal"]["head_hash"] = manifest["head_hash"];
+  std::ofstream(manifest_path) << manifest.dump(2);
+  ProcessResult forged = Run({"audit", "verify", "--export", out_dir});
+  EXPECT_EQ(forged.exit_code, 1) << forged.out;
+  EXPECT_NE(forged.out.find("the manifest's seal does not verify"), std::string::npos) << forged.out;
+  manifest.erase("seal");
+  std::ofstream(manifest_path) << manifest.dump(2);
+  ProcessResult unsealed = Run({"audit", "verify", "--export", out_dir});
+  EXPECT_EQ(unsealed.exit_code, 1) << unsealed.out;
+  EXPECT_NE(unsealed.out.find("the manifest is not sealed"), std::string::npos) << unsealed.out;
+
   // A manifest that is not what it says is refused, not a crash.
   std::ofstream(manifest_path) << R"({"format":"changeledger-audit-export/v1","events":"many","head_seq":[],"sha256":7})";
   EXPECT_NE(Run({"audit", "verify", "--export", out_dir}).exit_code, 0);
@@ -368,7 +396,19 @@ TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
   EXPECT_TRUE(hostile == 1 || hostile == 2) << hostile;
   std::ofstream(out_dir + "/checkpoints.jsonl") << checkpoints_text;
   std::ofstream(out_dir + "/keys.json") << keys_text;
-  EXPECT_EQ(Run({"audit", "verify", "--export", out_dir}).exit_code, 0) << "restored, it verifies again";
+  ProcessResult restored = Run({"audit", "verify", "--export", out_dir});
+  EXPECT_EQ(restored.exit_code, 0) << "restored, it verifies again\n" << restored.out;
+  EXPECT_NE(restored.out.find("sealed: the export's head was signed by key ed25519:"), std::string::npos) << restored.out;
+
+  // From the database: sealed with the server's key file, which must be there.
+  const std::string from_db = dir_.File("export-db");
+  ProcessResult db_export = Run({"audit", "export", "--db", db_, "--out", from_db});
+  ASSERT_EQ(db_export.exit_code, 0) << db_export.err;
+  EXPECT_EQ(Run({"audit", "verify", "--export", from_db}).exit_code, 0);
+  ProcessResult keyless = Run({"audit", "export", "--db", db_, "--out", dir_.File("export-keyless"), "--signing-key",
+                               dir_.File("no-such.key")});
+  EXPECT_NE(keyless.exit_code, 0);
+  EXPECT_NE(keyless.err.find("--signing-key"), std::string::npos) << keyless.err;
 }
 
 // A server that starts on a tampered log says so, serves reads, refuses
@@ -689,7 +729,7 @@ TEST_F(CliTest, BackupsAreReadWithoutChangeAndKilledBackupsLeaveNothingBehind) {
   const std::string digest = FileDigest(backup);
   ProcessResult verified = Run({"audit", "verify", "--db", backup});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
-  EXPECT_EQ(Run({"audit", "export", "--db", backup, "--out", dir_.File("export")}).exit_code, 0);
+  EXPECT_EQ(Run({"audit", "export", "--db", backup, "--signing-key", db_ + ".signing-key", "--out", dir_.File("export")}).exit_code, 0);
   EXPECT_EQ(Run({"restore", backup, "--db", dir_.File("restored.db")}).exit_code, 0);
   EXPECT_EQ(FileDigest(backup), digest) << "verify, export and restore read the backup without changing it";
   for (const char* suffix : {"-wal", "-shm", "-journal"}) {

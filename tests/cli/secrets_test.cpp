@@ -251,7 +251,7 @@ TEST_P(SecretsTest, NoSecretReachesLogsAnswersOrExports) {
   ASSERT_EQ(server_->Wait(), 0) << server_->Stderr();
 
   // The CLI's export and verification, and a connection that fails.
-  ProcessResult exported = RunCli({"audit", "export", "--db", db_, "--out", dir_.File("export")}, "", env_);
+  ProcessResult exported = RunCli({"audit", "export", "--db", db_, "--signing-key", key_path, "--out", dir_.File("export")}, "", env_);
   ASSERT_EQ(exported.exit_code, 0) << exported.out << exported.err;
   std::string files;
   for (const auto& f : std::filesystem::recursive_directory_iterator(dir_.File("export"))) {

@@ -70,6 +70,30 @@ rc=0
 res=$("$BIN" audit verify --export "$work/t") || rc=$?
 [[ $rc -eq 1 ]] || { echo "FAIL: changeledger accepted the cut export: rc=$rc $res"; exit 1; }
 
+# The same cut with the manifest rewritten to match in every count, head and
+# digest: only the seal (signed at export time) shows it, in both verifiers.
+python3 - "$work/t" <<'PY'
+import hashlib, json, os, sys
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, "manifest.json")))
+events = [json.loads(l) for l in open(os.path.join(d, "events.jsonl"), encoding="utf-8") if l.strip()]
+cps = [l for l in open(os.path.join(d, "checkpoints.jsonl"), encoding="utf-8") if l.strip()]
+m["events"] = m["head_seq"] = events[-1]["seq"]
+m["head_hash"] = events[-1]["hash"]
+m["checkpoints"] = len(cps)
+for name in ("events.jsonl", "checkpoints.jsonl"):
+    m["sha256"][name] = hashlib.sha256(open(os.path.join(d, name), "rb").read()).hexdigest()
+m["seal"]["head_seq"], m["seal"]["head_hash"] = m["head_seq"], m["head_hash"]
+json.dump(m, open(os.path.join(d, "manifest.json"), "w"), indent=2)
+PY
+for verifier in "$VERIFY" "$BIN audit verify --export"; do
+  rc=0
+  # shellcheck disable=SC2086
+  res=$($verifier "$work/t") || rc=$?
+  [[ $rc -eq 1 && $res == *seal* ]] || { echo "FAIL: $verifier accepted a rewritten manifest: rc=$rc $res"; exit 1; }
+  echo "detected the rewritten manifest ($verifier): $res"
+done
+
 # Merkle proofs: every event's inclusion proof and a consistency proof from
 # every checkpoint's tree head verify in both implementations, from the
 # database and from the export; altered proofs fail in both.

@@ -301,6 +301,22 @@ def verify_events(d, trusted, exported, tmpdir):
         with open(os.path.join(d, name), "rb") as f:
             if hashlib.sha256(f.read()).hexdigest() != digest:
                 bad(prev_seq + 1, f"{name} does not match the manifest's digest")
+    # Step 7: the seal, an audit key's signature over the head at export time.
+    seal = manifest.get("seal")
+    if not isinstance(seal, dict):
+        bad(prev_seq + 1, "the manifest is not sealed")
+    if seal.get("head_seq") != prev_seq or seal.get("head_hash") != prev.hex():
+        bad(prev_seq + 1, "the seal names another head than the files end at")
+    k = registry.get(seal.get("key_id"))
+    if k is None or not k["trusted"]:
+        bad(prev_seq + 1, f"the seal's key {seal.get('key_id')} is not a trusted key registered in the log")
+    if k["retired"] is not None and k["retired"] <= prev_seq:
+        bad(prev_seq + 1, f"the seal's key was replaced at {k['retired']}")
+    seal_msg = canonical({"type": "changeledger.audit.export.v1", "head_seq": seal["head_seq"],
+                          "head_hash": seal["head_hash"], "exported_at": seal.get("exported_at"),
+                          "key_id": seal["key_id"]})
+    if not ed25519_verify(pem_for(k["raw"], tmpdir), seal_msg, decode_sig(seal.get("signature", ""))):
+        bad(prev_seq + 1, "the manifest's seal does not verify (the manifest was edited)")
     print(f"OK: {count} events, {verified} checkpoints verified independently; head {prev_seq} {prev.hex()}")
 
 

@@ -113,6 +113,44 @@ void AddAuditRoutes(Api& api, Router& router) {
       }});
 
   router.Add(Route{
+      .method = "POST",
+      .pattern = "/api/v1/audit/export/seal",
+      .permission = Permission::kAuditExport,
+      .offload = true,
+      .body_limit = 4 * 1024,
+      .operation_id = "sealAuditExport",
+      .tag = "audit",
+      .summary = "Sign the head of an export",
+      .description = "The server checks that its log holds event head_seq with chain hash head_hash and signs "
+                     "{head_seq, head_hash, exported_at, key_id} with its audit key (VERIFY.md step 7); "
+                     "`changeledger audit export --server` puts the seal in the manifest, so a tail cut from the "
+                     "export with the manifest rewritten to match fails verification. Recorded in the log "
+                     "(audit.export.seal).",
+      .request = Schema::Object()
+                     .Field("head_seq", Schema::Integer("The export's last event.").Min(0), true)
+                     .Field("head_hash", Schema::String("Its chain hash, hex.").Min(64).Max(64), true),
+      .response = Schema::Object()
+                      .Field("type", Schema::String().Enum({std::string(kExportSealType)}), true)
+                      .Field("head_seq", Schema::Integer(), true)
+                      .Field("head_hash", Schema::String(), true)
+                      .Field("exported_at", Schema::String().Format("date-time"), true)
+                      .Field("key_id", Schema::String(), true)
+                      .Field("signature", Schema::String("Base64 Ed25519 over the canonical seal message."), true),
+      .errors = {409, 503},
+      .handler = [&api](Ctx& ctx) -> Result<Response> {
+        const ApiServices& sv = api.services();
+        if (Status refused = sv.store.WritesRefused(); !refused.ok()) return refused;  // sign nothing tampered
+        auto hash = HexDigestField(ctx.body, "head_hash");
+        if (!hash) return InvalidArgument("head_hash must be 64 hex digits", {{"/head_hash", "not a SHA-256 in hex"}});
+        AuditExportSeal seal;
+        CL_RETURN_IF_ERROR(sv.store.Write([&](Tx& tx) -> Status {
+          CL_ASSIGN_OR_RETURN(seal, sv.audit.SealExport(tx, ctx.Audit(), ctx.body["head_seq"].get<int64_t>(), *hash));
+          return Status::Ok();
+        }));
+        return JsonResponse(200, ExportSealJson(seal));
+      }});
+
+  router.Add(Route{
       .method = "GET",
       .pattern = "/api/v1/audit/checkpoints",
       .permission = Permission::kAuditRead,
@@ -231,6 +269,7 @@ void AddAuditRoutes(Api& api, Router& router) {
                                                       true)
                                                .Field("trusted", Schema::Boolean(), true)),
                              true)
+                      .Field("sealed", Schema::Object("An export's seal; always null here.").Nullable())
                       .Field("first_bad_seq", Schema::Integer().Nullable(), true)
                       .Field("problem", Schema::String().Nullable(), true)
                       .Field("reconcile",
@@ -239,6 +278,11 @@ void AddAuditRoutes(Api& api, Router& router) {
                                  .Field("events", Schema::Integer(), true)
                                  .Field("rows", Schema::Integer(), true)
                                  .Field("files", Schema::Integer("Evidence files re-hashed."), true)
+                                 .Field("baseline_seq",
+                                        Schema::Integer("The event from which the log is reconciled strictly; "
+                                                        "null: the log predates reconciliation.")
+                                            .Nullable(),
+                                        true)
                                  .Field("problem_count", Schema::Integer(), true)
                                  .Field("problems",
                                         Schema::Array(Schema::Object()
