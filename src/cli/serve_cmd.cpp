@@ -3,14 +3,11 @@
 #include <fmt/format.h>
 #include <signal.h>
 
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <mutex>
 #include <optional>
-#include <thread>
 #include <tuple>
 
 #include "platform/db_lock.h"
@@ -23,6 +20,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "platform/log.h"
+#include "platform/periodic_thread.h"
 #include "storage/open_store.h"
 
 namespace cl::cli {
@@ -76,52 +74,34 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
 // Signs the audit tail every second and removes long-dead sessions hourly.
 class Housekeeping {
  public:
-  explicit Housekeeping(LocalApp& app) : app_(app), thread_([this] { Run(); }) {}
-  ~Housekeeping() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
+  explicit Housekeeping(LocalApp& app)
+      : app_(app), thread_(std::chrono::seconds(1), PeriodicThread::First::kAfterOnePeriod, [this] { Tick(); }) {}
 
  private:
-  void Run() {
-    int ticks = 0;
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) {
-      lock.unlock();
-      if (!app_.store().WritesRefused().ok()) {  // a tampered log: nothing to sign or sweep
-        lock.lock();
-        continue;
-      }
-      Status s = app_.store().Write([&](Tx& tx) { return app_.audit().Checkpoint(tx).status(); });
-      if (!s.ok()) log::Warn("audit checkpoint failed", {{"error", s.message()}});
-      for (const auto& witness : app_.witnesses()) {
-        // Retried every second until it works; the file catches up from its last line.
-        auto published = witness->Publish(app_.store());
-        if (!published.ok()) log::Warn("audit witness failed", {{"error", published.status().message()}});
-      }
-      if (++ticks % 60 == 0) {
-        AuditContext ctx{SystemPrincipal().ToActor(), "housekeeping", ""};
-        auto raised = app_.changes().RaiseOverdueFindings(ctx);
-        if (!raised.ok()) log::Warn("overdue sweep failed", {{"error", raised.status().message()}});
-        if (raised.ok() && *raised > 0) log::Info("raised findings for overdue emergency changes", {{"count", *raised}});
-      }
-      if (ticks % 3600 == 0) {
-        const Timestamp cutoff = app_.clock().Now() + (-86400 * kMicrosPerSecond);
-        s = app_.store().Write([&](Tx& tx) { return tx.Sessions().DeleteEnded(cutoff).status(); });
-        if (!s.ok()) log::Warn("session cleanup failed", {{"error", s.message()}});
-      }
-      lock.lock();
+  void Tick() {
+    if (!app_.store().WritesRefused().ok()) return;  // a tampered log: nothing to sign or sweep
+    Status s = app_.store().Write([&](Tx& tx) { return app_.audit().Checkpoint(tx).status(); });
+    if (!s.ok()) log::Warn("audit checkpoint failed", {{"error", s.message()}});
+    for (const auto& witness : app_.witnesses()) {
+      // Retried every second until it works; the file catches up from its last line.
+      auto published = witness->Publish(app_.store());
+      if (!published.ok()) log::Warn("audit witness failed", {{"error", published.status().message()}});
+    }
+    if (++ticks_ % 60 == 0) {
+      AuditContext ctx{SystemPrincipal().ToActor(), "housekeeping", ""};
+      auto raised = app_.changes().RaiseOverdueFindings(ctx);
+      if (!raised.ok()) log::Warn("overdue sweep failed", {{"error", raised.status().message()}});
+      if (raised.ok() && *raised > 0) log::Info("raised findings for overdue emergency changes", {{"count", *raised}});
+    }
+    if (ticks_ % 3600 == 0) {
+      const Timestamp cutoff = app_.clock().Now() + (-86400 * kMicrosPerSecond);
+      s = app_.store().Write([&](Tx& tx) { return tx.Sessions().DeleteEnded(cutoff).status(); });
+      if (!s.ok()) log::Warn("session cleanup failed", {{"error", s.message()}});
     }
   }
   LocalApp& app_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  int ticks_ = 0;  // only the thread touches it
+  PeriodicThread thread_;  // last: stops before the rest goes
 };
 
 // Reconciles the records with the audit log right after start-up and then
@@ -131,26 +111,12 @@ class Housekeeping {
 // carry the edit on. A log from before reconciliation is baselined once.
 class RecordsReconciler {
  public:
-  RecordsReconciler(LocalApp& app, int minutes) : app_(app), minutes_(minutes), thread_([this] { Run(); }) {}
-  ~RecordsReconciler() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
+  RecordsReconciler(LocalApp& app, int minutes)
+      : app_(app), thread_(std::chrono::minutes(minutes), PeriodicThread::First::kAtStart, [this] {
+          if (app_.store().WritesRefused().ok()) ReconcileOnce();
+        }) {}
 
  private:
-  void Run() {
-    std::unique_lock lock(mu_);
-    do {
-      lock.unlock();
-      if (app_.store().WritesRefused().ok()) ReconcileOnce();
-      lock.lock();
-    } while (minutes_ > 0 && !cv_.wait_for(lock, std::chrono::minutes(minutes_), [&] { return stop_; }));
-  }
-
   void ReconcileOnce() {
     AuditContext ctx{SystemPrincipal().ToActor(), "reconcile", ""};
     auto done = ReconcileAndRaise(app_.deps(), ctx);
@@ -179,11 +145,7 @@ class RecordsReconciler {
   }
 
   LocalApp& app_;
-  const int minutes_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last
 };
 
 // How to run this same binary from the current directory, for the hint.

@@ -18,6 +18,24 @@ std::string TextField(const json& j, const char* name) {
   return j.contains(name) && j[name].is_string() ? j[name].get<std::string>() : "";
 }
 
+// A time in outside JSON, taken only in the one form the product writes and
+// signs, so this parser and a literal verifier cannot disagree.
+std::optional<Timestamp> ExactTimeField(const json& j, const char* name) {
+  const std::string text = TextField(j, name);
+  auto at = ParseRfc3339(text);
+  if (!at || FormatRfc3339(*at) != text) return std::nullopt;
+  return at;
+}
+
+// "key_id" and "signature" (base64 Ed25519, 64 bytes) of a signed statement.
+bool ParseKeyAndSignature(const json& j, std::string& key_id, std::vector<uint8_t>& signature) {
+  key_id = TextField(j, "key_id");
+  auto sig = crypto::FromBase64(TextField(j, "signature"));
+  if (key_id.empty() || !sig || sig->size() != 64) return false;
+  signature = std::move(*sig);
+  return true;
+}
+
 }  // namespace
 
 std::optional<crypto::Sha256Digest> HexDigest(const json& value) {
@@ -79,16 +97,12 @@ Result<AuditCheckpoint> ParseCheckpointJson(const json& j) {
   }
   cp.seq = j["seq"].get<int64_t>();
   if (!ParseDigestField(j, "hash", cp.hash)) return Malformed("a checkpoint has no valid hash");
-  const std::string signed_at = TextField(j, "signed_at");
-  auto at = ParseRfc3339(signed_at);
-  // signed_at is signed as written: only the one form the product writes
-  // is accepted, so this parser and a literal verifier cannot disagree.
-  if (!at || FormatRfc3339(*at) != signed_at) return Malformed("a checkpoint has no valid signed_at");
+  auto at = ExactTimeField(j, "signed_at");  // signed as written
+  if (!at) return Malformed("a checkpoint has no valid signed_at");
   cp.signed_at = *at;
-  cp.key_id = TextField(j, "key_id");
-  auto sig = crypto::FromBase64(TextField(j, "signature"));
-  if (cp.key_id.empty() || !sig || sig->size() != 64) return Malformed("a checkpoint has no valid key_id or Ed25519 signature");
-  cp.signature = std::move(*sig);
+  if (!ParseKeyAndSignature(j, cp.key_id, cp.signature)) {
+    return Malformed("a checkpoint has no valid key_id or Ed25519 signature");
+  }
   if (j.contains("version")) {
     if (!j["version"].is_number_integer() || j["version"].get<int64_t>() != 2) {
       return Malformed("a checkpoint has an unknown version");
@@ -126,14 +140,12 @@ Result<AuditExportSeal> ParseExportSealJson(const json& j) {
   }
   seal.head_seq = j["head_seq"].get<int64_t>();
   if (!ParseDigestField(j, "head_hash", seal.head_hash)) return Malformed("the seal has no valid head_hash");
-  const std::string at_text = TextField(j, "exported_at");
-  auto at = ParseRfc3339(at_text);
-  if (!at || FormatRfc3339(*at) != at_text) return Malformed("the seal has no valid exported_at");
+  auto at = ExactTimeField(j, "exported_at");
+  if (!at) return Malformed("the seal has no valid exported_at");
   seal.exported_at = *at;
-  seal.key_id = TextField(j, "key_id");
-  auto sig = crypto::FromBase64(TextField(j, "signature"));
-  if (seal.key_id.empty() || !sig || sig->size() != 64) return Malformed("the seal has no valid key_id or Ed25519 signature");
-  seal.signature = std::move(*sig);
+  if (!ParseKeyAndSignature(j, seal.key_id, seal.signature)) {
+    return Malformed("the seal has no valid key_id or Ed25519 signature");
+  }
   return seal;
 }
 

@@ -188,8 +188,8 @@ AuditExportSeal SignExportSeal(const Signer& signer, Timestamp now, int64_t head
 Result<AuditExportSeal> AuditLog::SealExport(Tx& tx, const AuditContext& ctx, int64_t head_seq,
                                              const crypto::Sha256Digest& head_hash) const {
   if (signer_ == nullptr) return Unavailable("this process has no audit signing key");
-  std::optional<crypto::Sha256Digest> held;
   if (head_seq < 0) return InvalidArgument("head_seq must not be negative");
+  std::optional<crypto::Sha256Digest> held;
   if (head_seq == 0) {
     held = crypto::Sha256Digest{};  // an empty log
   } else {

@@ -428,6 +428,9 @@ class Session final : public SessionBase,
       if (self->closed_) return;
       if (ec || self->timed_out_) return self->Close();
       if (!keep) return self->Linger();
+      // Stop() closed the idle connections while this answer was being
+      // written; this one is idle now, and nothing would close it.
+      if (self->worker_.draining) return self->Close();
       self->ReadHeader();
     });
   }
