@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   cl::cli::AddPolicyCommand(app, exit);
   cl::cli::AddPipelineCommands(app, exit);
   cl::cli::AddBackupCommands(app, exit);
+  cl::cli::AddWitnessCommand(app, exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -20,6 +20,7 @@
 #include "core/principal.h"
 #include "crypto/crypto.h"
 #include "platform/db_lock.h"
+#include "platform/outbound_http.h"
 #include "storage/open_store.h"
 #include "storage/postgres/pg_connection.h"
 
@@ -123,8 +124,9 @@ Result<VerifyOptions> MakeVerifyOptions(const std::vector<std::string>& trusted,
                                         const std::vector<std::string>& witness_files,
                                         const std::string& expected_head) {
   VerifyOptions vo{trusted, {}, {}};
-  for (const std::string& path : witness_files) {
-    CL_ASSIGN_OR_RETURN(std::vector<WitnessedCheckpoint> held, ReadWitnessFile(path));
+  const OutboundHttp client = OutboundHttp::ForOperatorUrls();  // the verifier names its witnesses itself
+  for (const std::string& where : witness_files) {
+    CL_ASSIGN_OR_RETURN(std::vector<WitnessedCheckpoint> held, ReadWitness(where, client));
     vo.witnessed.insert(vo.witnessed.end(), held.begin(), held.end());
   }
   if (!expected_head.empty()) {
@@ -282,8 +284,8 @@ void AddAuditCommand(CLI::App& app, int& exit) {
     cmd->add_option("--trusted-key-id", o->trusted,
                     "Trust only checkpoints signed by this key id (pin it out of band); repeat");
     cmd->add_option("--witness", o->witness_files,
-                    "A witness file the server appended checkpoints to (serve --audit-witness-file): the log "
-                    "must hold every checkpoint in it, unchanged; repeat");
+                    "A witness the server published checkpoints to (serve --audit-witness): its file or its "
+                    "service's URL; the log must hold every checkpoint it holds, unchanged; repeat");
     cmd->add_option("--expected-head", o->expected_head,
                     "SEQ:HASH from an earlier verification (its \"head\" line): the log must still hold that "
                     "event with that chain hash");

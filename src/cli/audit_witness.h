@@ -1,8 +1,16 @@
 // Witnesses keep copies of the audit log's signed checkpoints where someone
-// who can write the database cannot reach them. AuditWitnessFile appends
-// every new checkpoint, one JSON line each (the form of an export's
-// checkpoints.jsonl), to a file the operator puts on other storage, fsynced,
-// catching up from its last line after a restart. One publishing thread.
+// who can write the database cannot reach them (docs/audit.md, "Witnesses").
+// Two kinds, named the same way on every command line:
+//  - a file path: every new checkpoint is appended, one JSON line each (the
+//    form of an export's checkpoints.jsonl), fsynced; the file goes on
+//    storage the database's writers cannot write;
+//  - an http(s) URL: a witness service (`changeledger witness`, or anything
+//    speaking its protocol) on another machine, which accepts only
+//    checkpoints that extend what it holds, so a rewritten log cannot be
+//    witnessed again.
+// Publishing catches up from the witness's newest checkpoint and is retried
+// by the caller (the server, every second) until it works. One publishing
+// thread per witness; reading (ReadAll) from any thread.
 #pragma once
 
 #include <memory>
@@ -16,33 +24,79 @@
 
 namespace cl {
 
-class AuditWitnessFile {
- public:
-  // Opens (creating) `path` for appending and reads its newest checkpoint.
-  static Result<std::unique_ptr<AuditWitnessFile>> Open(const std::string& path);
-  ~AuditWitnessFile();
-  AuditWitnessFile(const AuditWitnessFile&) = delete;
-  AuditWitnessFile& operator=(const AuditWitnessFile&) = delete;
+class OutboundHttp;
 
-  // Appends the store's checkpoints newer than the newest in the file;
-  // returns how many.
+class AuditWitness {
+ public:
+  virtual ~AuditWitness() = default;
+  AuditWitness(const AuditWitness&) = delete;
+  AuditWitness& operator=(const AuditWitness&) = delete;
+
+  // The path or URL, for messages.
+  const std::string& name() const { return name_; }
+  // Sends the store's checkpoints newer than the newest the witness holds;
+  // returns how many. kDataLoss when the witness refuses them as not
+  // extending what it holds (the log was cut or rewritten since).
   Result<int64_t> Publish(Store& store);
-  // The database must hold the file's newest checkpoint, unchanged: else
+  // The database must hold the witness's newest checkpoint, unchanged: else
   // events were cut or rewritten since it was witnessed (or an older backup
-  // was restored). Returns the problem, or nothing.
+  // was restored). The problem, or nothing (also when the witness could not
+  // be asked: Publish keeps trying and finds out then).
   std::optional<std::string> Contradiction(Tx& tx) const;
-  const std::string& path() const { return path_; }
+  // Every checkpoint the witness holds, oldest first.
+  virtual Result<std::vector<WitnessedCheckpoint>> ReadAll() const = 0;
+  // The seq of the newest checkpoint it is known to hold (0: none or not known yet).
+  int64_t witnessed_seq() const { return last_ ? last_->seq : 0; }
+  // Whether its newest checkpoint is known (it was reached since it was
+  // opened, or since it last refused a batch).
+  bool known() const { return known_; }
+
+ protected:
+  explicit AuditWitness(std::string name) : name_(std::move(name)) {}
+  // Finds out the witness's newest checkpoint (into last_, known_).
+  virtual Status Learn() = 0;
+  // Hands the witness `batch` (ascending, each extending the one before).
+  virtual Status Deliver(const std::vector<AuditCheckpoint>& batch) = 0;
+  std::optional<AuditCheckpoint> last_;
+  bool known_ = false;
 
  private:
-  AuditWitnessFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-  std::string path_;
-  int fd_;
-  bool needs_newline_ = false;  // the file ends in a line cut short by a crash
-  std::optional<AuditCheckpoint> last_;
+  std::string name_;
 };
+
+// Opens the witness `where` names: an http(s) URL (with the bearer token the
+// service expects for publishing; reading needs none) or a file path (created
+// if missing). `client` must outlive the witness.
+Result<std::unique_ptr<AuditWitness>> OpenAuditWitness(const std::string& where, const std::string& token,
+                                                       const OutboundHttp& client);
+// Every checkpoint the witness `where` holds, for verifying (nothing is created).
+Result<std::vector<WitnessedCheckpoint>> ReadWitness(const std::string& where, const OutboundHttp& client);
+bool IsWitnessUrl(const std::string& where);
 
 // Every checkpoint in a witness file. A last line cut short (a crash while
 // appending) is skipped; any other malformed line is an error.
 Result<std::vector<WitnessedCheckpoint>> ReadWitnessFile(const std::string& path);
+
+// One witness-file line: a checkpoint, parsed with the limits for outside input.
+Result<AuditCheckpoint> ParseWitnessLine(std::string_view line);
+
+// Appends lines to a file, each write fsynced, ending a line a crash cut
+// short first. For the witness file and the witness service.
+class AppendOnlyFile {
+ public:
+  static Result<std::unique_ptr<AppendOnlyFile>> Open(const std::string& path);
+  ~AppendOnlyFile();
+  AppendOnlyFile(const AppendOnlyFile&) = delete;
+  AppendOnlyFile& operator=(const AppendOnlyFile&) = delete;
+  // Appends `text` (whole lines); returns the offset it starts at.
+  Result<int64_t> Append(std::string_view text);
+
+ private:
+  AppendOnlyFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::string path_;
+  int fd_;
+  int64_t size_ = 0;
+  bool needs_newline_ = false;
+};
 
 }  // namespace cl

@@ -22,5 +22,7 @@ void AddEvidenceCommand(CLI::App& app, int& exit);
 void AddPolicyCommand(CLI::App& app, int& exit);
 void AddPipelineCommands(CLI::App& app, int& exit);
 void AddBackupCommands(CLI::App& app, int& exit);
+// `witness`: the witness service for audit checkpoints (serve --audit-witness URL).
+void AddWitnessCommand(CLI::App& app, int& exit);
 
 }  // namespace cl::cli

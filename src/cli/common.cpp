@@ -1,6 +1,8 @@
 #include "cli/common.h"
 
 #include <charconv>
+#include <cstdlib>
+#include <fmt/format.h>
 
 #include "crypto/crypto.h"
 
@@ -132,6 +134,35 @@ Result<std::string> ReadSecret(const std::string& prompt, bool from_stdin) {
   std::cerr << "\n";
   if (!ok) return InvalidArgument("no input");
   return value;
+}
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return InvalidArgument("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) port = -1;
+  } catch (const std::exception&) {
+  }
+  if (port < 0 || port > 65535) return InvalidArgument("--listen has an invalid port");
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+Result<std::string> ReadSharedSecret(const std::string& file, const char* env, std::string_view what) {
+  if (file.empty()) {
+    const char* value = std::getenv(env);
+    return std::string(value != nullptr ? value : "");
+  }
+  CL_ASSIGN_OR_RETURN(std::string v, ReadTextFile(file, 64 * 1024));
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
+  if (v.size() < 16) return InvalidArgument(fmt::format("{}: {} needs at least 16 characters", file, what));
+  return v;
 }
 
 Result<std::string> ReadTextFile(const std::string& path, size_t max_bytes) {

@@ -6,7 +6,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <array>
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -36,6 +39,15 @@ std::string Cell(const nlohmann::json& value);
 
 // Reads a whole file ("-" reads stdin); a clear error naming the path if it cannot.
 Result<std::string> ReadTextFile(const std::string& path, size_t max_bytes = 16 << 20);
+
+// HOST:PORT (or [IPV6]:PORT) from --listen; port 0 picks a free one.
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen);
+
+// A shared secret from `file` (as secret managers mount them; trailing
+// whitespace dropped) or else the environment variable `env`; never from the
+// command line, where `ps` would show it. "" when neither is set; an error
+// when the file cannot be read or holds fewer than 16 characters.
+Result<std::string> ReadSharedSecret(const std::string& file, const char* env, std::string_view what);
 
 // Reads a secret: one line from stdin when `from_stdin`, else a no-echo
 // prompt on the terminal. Fails if there is no terminal to prompt on.

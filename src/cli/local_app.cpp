@@ -41,6 +41,7 @@ Result<std::unique_ptr<LocalApp>> OpenExistingReadOnly(const std::string& db) {
 Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   if (!crypto::InitCrypto()) return Internal("libsodium could not be initialized");
   std::unique_ptr<LocalApp> app(new LocalApp());
+  app->witness_client_ = std::make_unique<OutboundHttp>(OutboundHttp::ForOperatorUrls());
   if (o.clock != nullptr) app->clock_ = o.clock;
   const bool postgres = sql::IsPostgresUrl(o.db_path);
   const std::string sqlite_path = sql::SqlitePathOf(o.db_path);
@@ -76,8 +77,8 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   if (app->signer_ && !o.read_only) {
     // Before this process extends or signs the log: a tampered tail signed
     // now would look genuine afterwards.
-    for (const std::string& path : o.witness_files) {
-      CL_ASSIGN_OR_RETURN(std::unique_ptr<AuditWitnessFile> w, AuditWitnessFile::Open(path));
+    for (const std::string& where : o.witnesses) {
+      CL_ASSIGN_OR_RETURN(std::unique_ptr<AuditWitness> w, OpenAuditWitness(where, o.witness_token, *app->witness_client_));
       app->witnesses_.push_back(std::move(w));
     }
     CL_RETURN_IF_ERROR(app->store_->Read([&](Tx& tx) -> Status {
@@ -105,11 +106,11 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
     }
   }
   app->trust_.pinned_key_ids = o.trusted_key_ids;
-  if (!o.witness_files.empty()) {
-    app->trust_.read_witnesses = [paths = o.witness_files]() -> Result<std::vector<WitnessedCheckpoint>> {
+  if (!o.witnesses.empty()) {
+    app->trust_.read_witnesses = [app = app.get(), names = o.witnesses]() -> Result<std::vector<WitnessedCheckpoint>> {
       std::vector<WitnessedCheckpoint> all;
-      for (const std::string& path : paths) {
-        CL_ASSIGN_OR_RETURN(std::vector<WitnessedCheckpoint> held, ReadWitnessFile(path));
+      for (const std::string& where : names) {
+        CL_ASSIGN_OR_RETURN(std::vector<WitnessedCheckpoint> held, ReadWitness(where, *app->witness_client_));
         all.insert(all.end(), held.begin(), held.end());
       }
       return all;

@@ -49,10 +49,12 @@ struct LocalAppOptions {
   // Networks webhook receivers may be in although not public (on-premise);
   // every other internal address is refused (platform/outbound_http.h).
   std::vector<IpNetwork> webhook_allowed_networks;
-  // Files that receive a copy of every checkpoint (serve --audit-witness-file).
-  // A writer opening the log first checks that the database still holds the
-  // newest checkpoint each one has (else as a tampered log, above).
-  std::vector<std::string> witness_files;
+  // Witnesses that receive a copy of every checkpoint (serve --audit-witness):
+  // file paths or witness service URLs (cli/audit_witness.h). A writer
+  // opening the log first checks that the database still holds the newest
+  // checkpoint each one has (else as a tampered log, above).
+  std::vector<std::string> witnesses;
+  std::string witness_token;  // the bearer token URL witnesses expect for publishing
   // Audit key ids pinned by the configuration (serve --trusted-audit-key):
   // only they and the keys they endorse may sign. This process's own key
   // must be one of those, or Open fails.
@@ -87,8 +89,8 @@ class LocalApp {
   // did not run: read-only tools verify for themselves).
   const AuditVerifyResult& startup_check() const { return startup_check_; }
   const std::string& signing_key_path() const { return key_path_; }
-  // The witness files, for the process that publishes checkpoints to them.
-  const std::vector<std::unique_ptr<AuditWitnessFile>>& witnesses() const { return witnesses_; }
+  // The witnesses, for the process that publishes checkpoints to them.
+  const std::vector<std::unique_ptr<AuditWitness>>& witnesses() const { return witnesses_; }
   // The pins and witnesses, for verifying the whole log (the API's check).
   const AuditTrust& audit_trust() const { return trust_; }
 
@@ -118,7 +120,8 @@ class LocalApp {
   bool created_key_ = false;
   std::string key_path_;
   AuditVerifyResult startup_check_;
-  std::vector<std::unique_ptr<AuditWitnessFile>> witnesses_;
+  std::unique_ptr<OutboundHttp> witness_client_;  // operator-given URLs
+  std::vector<std::unique_ptr<AuditWitness>> witnesses_;
   AuditTrust trust_;
 };
 

@@ -31,7 +31,8 @@ struct ServeOptions {
   int db_pool = 0;
   std::string signing_key;
   std::string policy;
-  std::vector<std::string> witness_files;
+  std::vector<std::string> witnesses;
+  std::string witness_token_file;
   std::vector<std::string> trusted_keys;
   std::string listen = "127.0.0.1:8080";
   int io_threads = 0;
@@ -53,24 +54,6 @@ struct ServeOptions {
   int reconcile_minutes = 60;
 };
 
-Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return InvalidArgument("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = -1;
-  try {
-    size_t used = 0;
-    port = std::stoi(listen.substr(colon + 1), &used);
-    if (used != listen.size() - colon - 1) port = -1;
-  } catch (const std::exception&) {
-  }
-  if (port < 0 || port > 65535) return InvalidArgument("--listen has an invalid port");
-  return std::make_pair(host, static_cast<uint16_t>(port));
-}
-
 // Signs the audit tail every second and removes long-dead sessions hourly.
 class Housekeeping {
  public:
@@ -80,12 +63,23 @@ class Housekeeping {
  private:
   void Tick() {
     if (!app_.store().WritesRefused().ok()) return;  // a tampered log: nothing to sign or sweep
-    Status s = app_.store().Write([&](Tx& tx) { return app_.audit().Checkpoint(tx).status(); });
-    if (!s.ok()) log::Warn("audit checkpoint failed", {{"error", s.message()}});
-    for (const auto& witness : app_.witnesses()) {
-      // Retried every second until it works; the file catches up from its last line.
-      auto published = witness->Publish(app_.store());
-      if (!published.ok()) log::Warn("audit witness failed", {{"error", published.status().message()}});
+    // Nothing is signed until every witness was reached and the log still
+    // holds what it witnessed: a tail cut while a witness was down must not
+    // be signed as if it were genuine.
+    bool all_known = true;
+    for (size_t i = 0; i < app_.witnesses().size(); ++i) {
+      AuditWitness& w = *app_.witnesses()[i];
+      if (!w.known()) Publish(w, failures_[i]);
+      all_known = all_known && w.known();
+    }
+    if (!app_.store().WritesRefused().ok()) return;
+    Status s = Status::Ok();
+    if (all_known) {
+      s = app_.store().Write([&](Tx& tx) { return app_.audit().Checkpoint(tx).status(); });
+      if (!s.ok()) log::Warn("audit checkpoint failed", {{"error", s.message()}});
+    }
+    for (size_t i = 0; i < app_.witnesses().size(); ++i) {
+      if (app_.witnesses()[i]->known()) Publish(*app_.witnesses()[i], failures_[i]);
     }
     if (++ticks_ % 60 == 0) {
       AuditContext ctx{SystemPrincipal().ToActor(), "housekeeping", ""};
@@ -99,8 +93,38 @@ class Housekeeping {
       if (!s.ok()) log::Warn("session cleanup failed", {{"error", s.message()}});
     }
   }
+  // Retried every second until it works; a witness catches up from its
+  // newest checkpoint. Said once when it starts failing, then every minute,
+  // and when it works again. A witness that refuses the log's checkpoints
+  // (they do not extend what it holds) stops writes, as a tampered log does.
+  void Publish(AuditWitness& witness, int& failures) {
+    auto published = witness.Publish(app_.store());
+    if (published.ok()) {
+      if (failures > 0) {
+        log::Info("audit witness reachable again", {{"witness", witness.name()}, {"failed_attempts", failures},
+                                                    {"witnessed_seq", witness.witnessed_seq()}});
+      }
+      failures = 0;
+      return;
+    }
+    if (published.status().code() == ErrorCode::kDataLoss) {
+      log::Error("an audit witness contradicts the log: serving reads only, every write is refused",
+                 {{"witness", witness.name()}, {"error", published.status().message()}});
+      app_.store().RefuseWrites(Status(ErrorCode::kWritesRefused,
+                                       published.status().message() +
+                                           " (run `changeledger audit verify --db ... --witness " + witness.name() +
+                                           "` and restore a verified backup)"));
+      return;
+    }
+    if (failures++ % 60 == 0) {
+      log::Warn("audit witness failed; retrying every second",
+                {{"witness", witness.name()}, {"error", published.status().message()}, {"failed_attempts", failures}});
+    }
+  }
+
   LocalApp& app_;
   int ticks_ = 0;  // only the thread touches it
+  std::vector<int> failures_ = std::vector<int>(app_.witnesses().size(), 0);  // per witness, in a row
   PeriodicThread thread_;  // last: stops before the rest goes
 };
 
@@ -222,7 +246,10 @@ int RunServe(const ServeOptions& o) {
     lo.policy_origin = "file:" + o.policy;
   }
   lo.on_tampered_log = LocalAppOptions::OnTamperedLog::kReadOnly;
-  lo.witness_files = o.witness_files;
+  lo.witnesses = o.witnesses;
+  auto witness_token = ReadSharedSecret(o.witness_token_file, "CHANGELEDGER_AUDIT_WITNESS_TOKEN", "a witness token");
+  if (!witness_token.ok()) return Fail(witness_token.status());
+  lo.witness_token = std::move(*witness_token);
   lo.trusted_key_ids = o.trusted_keys;
   auto app = LocalApp::Open(lo);
   if (!app.ok()) return Fail(app.status());
@@ -241,22 +268,13 @@ int RunServe(const ServeOptions& o) {
   ao.worker_threads = o.workers;
   ao.access_log = !o.no_access_log;
   ao.public_url = o.public_url;
-  // Webhook secrets: from files (as secret managers mount them) or the
-  // environment; never from the command line, where `ps` would show them.
   for (auto [file, env, target] : {std::tuple{&o.github_secret_file, "CHANGELEDGER_GITHUB_WEBHOOK_SECRET",
                                               &ao.github_webhook_secret},
                                    std::tuple{&o.gitlab_token_file, "CHANGELEDGER_GITLAB_WEBHOOK_TOKEN",
                                               &ao.gitlab_webhook_token}}) {
-    if (!file->empty()) {
-      auto text = ReadTextFile(*file);
-      if (!text.ok()) return Fail(text.status());
-      std::string v = std::move(*text);
-      while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
-      if (v.size() < 16) return Fail(InvalidArgument(*file + ": a webhook secret needs at least 16 characters"));
-      *target = std::move(v);
-    } else if (const char* value = std::getenv(env); value && *value) {
-      *target = value;
-    }
+    auto secret = ReadSharedSecret(*file, env, "a webhook secret");
+    if (!secret.ok()) return Fail(secret.status());
+    *target = std::move(*secret);
   }
   ao.cookie_secure = o.cookie_secure == "always"  ? http::CookieSecure::kAlways
                      : o.cookie_secure == "never" ? http::CookieSecure::kNever
@@ -345,10 +363,16 @@ void AddServeCommand(CLI::App& app, int& exit) {
   cmd->add_option("--db-pool", o->db_pool,
                   "Database read connections kept open (default: 16 for SQLite, 8 for PostgreSQL)")
       ->check(CLI::Range(1, 256));
-  cmd->add_option("--audit-witness-file", o->witness_files,
-                  "Append a copy of every signed audit checkpoint to this file; put it on storage that "
-                  "whoever can write the database cannot (verify with `audit verify --witness`); repeat")
-      ->envname("CHANGELEDGER_AUDIT_WITNESS_FILE");
+  cmd->add_option("--audit-witness,--audit-witness-file", o->witnesses,
+                  "Publish every signed audit checkpoint to this witness: a file on storage that whoever can "
+                  "write the database cannot, or the URL of a witness service (`changeledger witness` on "
+                  "another machine); verify with `audit verify --witness`; repeat, or comma-separate in the "
+                  "variable")
+      ->envname("CHANGELEDGER_AUDIT_WITNESS")
+      ->delimiter(',');
+  cmd->add_option("--audit-witness-token-file", o->witness_token_file,
+                  "File holding the bearer token witness services expect for publishing (else "
+                  "CHANGELEDGER_AUDIT_WITNESS_TOKEN)");
   cmd->add_option("--trusted-audit-key", o->trusted_keys,
                   "Pin this audit key id: only pinned keys and keys they endorse (rotate-key) may sign "
                   "checkpoints, at start-up and in the API's verification; this server's own key must be one "

@@ -104,7 +104,23 @@ std::string UrlPart(CURLU* u, CURLUPart part) {
   return out;
 }
 
-size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
+// Keeps up to `limit` bytes of the answer (0: keeps none, reads it all).
+struct Sink {
+  std::string* body;
+  size_t limit;
+  bool overflow = false;
+};
+size_t Keep(char* data, size_t size, size_t n, void* userp) {
+  auto* sink = static_cast<Sink*>(userp);
+  const size_t bytes = size * n;
+  if (sink->limit == 0) return bytes;
+  if (sink->body->size() + bytes > sink->limit) {
+    sink->overflow = true;
+    return 0;  // curl stops with a write error
+  }
+  sink->body->append(data, bytes);
+  return bytes;
+}
 
 // Last line of defence: whatever address curl is about to connect to must
 // pass too (the pinned addresses already did; this catches anything else).
@@ -242,14 +258,18 @@ Result<OutboundHttp::Target> OutboundHttp::Resolve(const std::string& url) const
 
 Status OutboundHttp::CheckUrl(const std::string& url) const { return Resolve(url).status(); }
 
-OutboundHttp::Outcome OutboundHttp::Post(const std::string& url, const std::vector<std::string>& headers,
-                                         std::string_view body, long timeout_ms, long connect_timeout_ms) const {
+OutboundHttp OutboundHttp::ForOperatorUrls() {
+  return OutboundHttp({*ParseIpNetwork("::/0")});  // IPv4 is kept IPv4-mapped: inside ::/0
+}
+
+OutboundHttp::Outcome OutboundHttp::Send(const Request& req) const {
+  const std::string& url = req.url;
   Result<Target> target = Resolve(url);
-  if (!target.ok()) return {0, "refused: " + target.status().message()};
+  if (!target.ok()) return {0, "refused: " + target.status().message(), {}};
   std::unique_ptr<CURL, CurlDeleter> c(curl_easy_init());
-  if (!c) return {0, "curl init failed"};
+  if (!c) return {0, "curl init failed", {}};
   curl_slist* raw_headers = nullptr;
-  for (const std::string& h : headers) raw_headers = curl_slist_append(raw_headers, h.c_str());
+  for (const std::string& h : req.headers) raw_headers = curl_slist_append(raw_headers, h.c_str());
   std::unique_ptr<curl_slist, SlistDeleter> header_list(raw_headers);
   // Pin the name to the addresses just checked: curl does not resolve again.
   std::string addresses;
@@ -268,18 +288,26 @@ OutboundHttp::Outcome OutboundHttp::Post(const std::string& url, const std::vect
   curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &check);
   curl_easy_setopt(h, CURLOPT_PROXY, "");  // never a proxy from the environment
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+  if (req.method == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
+  }
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req.timeout_ms);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req.connect_timeout_ms);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Discard);
   Outcome out;
+  Sink sink{&out.body, req.keep_body};
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Keep);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   const CURLcode rc = curl_easy_perform(h);
   if (!check.refused.empty()) {
     out.error = "refused: " + check.refused;
+  } else if (sink.overflow) {
+    out.error = fmt::format("the answer is longer than {} bytes", req.keep_body);
   } else if (rc != CURLE_OK) {
     out.error = curl_easy_strerror(rc);
   } else {

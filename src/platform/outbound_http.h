@@ -41,6 +41,9 @@ class OutboundHttp final : public DestinationGuard {
  public:
   // `allowed`: networks reachable although not public (on-premise receivers).
   explicit OutboundHttp(std::vector<IpNetwork> allowed = {});
+  // For destinations the operator configured (audit witnesses): every
+  // address allowed; still no redirects, no proxy, bounded time and size.
+  static OutboundHttp ForOperatorUrls();
 
   // The URL's form (http/https, a host, no credentials) and every address its
   // host resolves to. For registration time; Post checks again.
@@ -49,10 +52,29 @@ class OutboundHttp final : public DestinationGuard {
   struct Outcome {
     long status = 0;    // HTTP status, 0 when no response
     std::string error;  // empty on 2xx
+    std::string body;   // the response body, when the request asked to keep it
   };
-  // POSTs `body` with `headers` ("Name: value") to `url`.
+  struct Request {
+    std::string method = "POST";  // GET or POST
+    std::string url;
+    std::vector<std::string> headers;  // "Name: value"
+    std::string_view body;             // POST only
+    long timeout_ms = 10000;
+    long connect_timeout_ms = 5000;
+    size_t keep_body = 0;  // response bytes kept; a longer response is an error
+  };
+  Outcome Send(const Request& request) const;
+  // POSTs `body` with `headers` ("Name: value") to `url`; the answer's body is dropped.
   Outcome Post(const std::string& url, const std::vector<std::string>& headers, std::string_view body,
-               long timeout_ms = 10000, long connect_timeout_ms = 5000) const;
+               long timeout_ms = 10000, long connect_timeout_ms = 5000) const {
+    Request r;
+    r.url = url;
+    r.headers = headers;
+    r.body = body;
+    r.timeout_ms = timeout_ms;
+    r.connect_timeout_ms = connect_timeout_ms;
+    return Send(r);
+  }
 
  private:
   struct Target {
