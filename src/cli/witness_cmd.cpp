@@ -92,13 +92,15 @@ class WitnessLedger {
     for (const AuditCheckpoint& cp : batch) {
       if (tip && cp.seq <= tip->seq) {
         if (!fresh.empty()) return InvalidArgument("the checkpoints are not in ascending seq order");
-        CL_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> held, HeldAt(cp.seq));
-        if (!held) {
+        const Entry* entry = Find(cp.seq);
+        if (entry == nullptr) {
           return Conflict(fmt::format("this witness holds no checkpoint at seq {} but holds later ones (up to seq "
                                       "{}): the log was rewritten after it was witnessed",
                                       cp.seq, tip->seq));
         }
-        if (CheckpointMessage(*held) != CheckpointMessage(cp)) {
+        CL_ASSIGN_OR_RETURN(std::string line, ReadLine(*entry));
+        CL_ASSIGN_OR_RETURN(AuditCheckpoint held, ParseWitnessLine(line));
+        if (CheckpointMessage(held) != CheckpointMessage(cp)) {
           return Conflict(fmt::format("the checkpoint at seq {} differs from the one this witness holds: the log "
                                       "was rewritten and signed again after it was witnessed",
                                       cp.seq));
@@ -190,13 +192,11 @@ class WitnessLedger {
     return line;
   }
 
-  Result<std::optional<AuditCheckpoint>> HeldAt(int64_t seq) const {
+  // The held line at `seq`, or null.
+  const Entry* Find(int64_t seq) const {
     auto it = std::lower_bound(index_.begin(), index_.end(), seq,
                                [](const Entry& e, int64_t s) { return e.seq < s; });
-    if (it == index_.end() || it->seq != seq) return std::optional<AuditCheckpoint>();
-    CL_ASSIGN_OR_RETURN(std::string line, ReadLine(*it));
-    CL_ASSIGN_OR_RETURN(AuditCheckpoint cp, ParseWitnessLine(line));
-    return std::optional<AuditCheckpoint>(std::move(cp));
+    return it == index_.end() || it->seq != seq ? nullptr : &*it;
   }
 
   std::mutex mu_;
