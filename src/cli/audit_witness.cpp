@@ -16,11 +16,7 @@
 namespace cl {
 namespace {
 
-// A checkpoint line is about 400 bytes; anything far longer is not one.
-constexpr size_t kMaxLine = 16 * 1024;
-// Checkpoints sent or asked for in one request (the service's limit too).
-constexpr int64_t kBatch = 1000;
-constexpr size_t kMaxPage = kBatch * kMaxLine;
+constexpr size_t kMaxPage = kWitnessMaxBatch * kWitnessMaxLine;
 
 Status WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -30,29 +26,6 @@ Status WriteAll(int fd, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return Status::Ok();
-}
-
-// Checkpoint lines (a witness file, a service's answer); `source` for messages.
-Result<std::vector<AuditCheckpoint>> ParseLines(std::string_view text, const std::string& source,
-                                                bool tolerate_cut_last) {
-  std::vector<AuditCheckpoint> out;
-  int64_t line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    const size_t nl = text.find('\n');
-    const bool last = nl == std::string_view::npos;  // no newline after it: possibly cut short
-    const std::string_view line = text.substr(0, nl);
-    text = last ? std::string_view() : text.substr(nl + 1);
-    if (line.empty()) continue;
-    Result<AuditCheckpoint> cp =
-        line.size() > kMaxLine ? Result<AuditCheckpoint>(Malformed("line too long")) : ParseWitnessLine(line);
-    if (!cp.ok()) {
-      if (last && tolerate_cut_last) break;
-      return Malformed(fmt::format("{} line {} is not a checkpoint: {}", source, line_no, cp.status().message()));
-    }
-    out.push_back(std::move(cp).value());
-  }
-  return out;
 }
 
 std::string Lines(const std::vector<AuditCheckpoint>& batch) {
@@ -95,8 +68,8 @@ class UrlWitness final : public AuditWitness {
     int64_t after = 0;
     for (;;) {
       CL_ASSIGN_OR_RETURN(OutboundHttp::Outcome o,
-                          Get(fmt::format("{}/v1/checkpoints?after={}&limit={}", base_, after, kBatch), kMaxPage));
-      CL_ASSIGN_OR_RETURN(std::vector<AuditCheckpoint> page, ParseLines(o.body, name(), false));
+                          Get(fmt::format("{}/v1/checkpoints?after={}&limit={}", base_, after, kWitnessMaxBatch), kMaxPage));
+      CL_ASSIGN_OR_RETURN(std::vector<AuditCheckpoint> page, ParseWitnessLines(o.body, name(), false));
       if (page.empty()) return all;
       for (AuditCheckpoint& cp : page) {
         if (cp.seq <= after) return Malformed(fmt::format("the witness {} answered out of order", name()));
@@ -107,11 +80,8 @@ class UrlWitness final : public AuditWitness {
   }
 
   // Asks at once (Open), without failing: a witness that is down now is
-  // caught up with once it is back.
-  void TryLearn() {
-    if (Status s = Learn(); !s.ok()) learn_error_ = s.message();
-  }
-  const std::string& learn_error() const { return learn_error_; }
+  // asked again, and caught up with, by Publish once it is back.
+  void TryLearn() { (void)Learn(); }
 
  private:
   Result<OutboundHttp::Outcome> Get(const std::string& url, size_t keep) const {
@@ -127,7 +97,7 @@ class UrlWitness final : public AuditWitness {
   }
 
   Status Learn() override {
-    CL_ASSIGN_OR_RETURN(OutboundHttp::Outcome o, Get(base_ + "/v1/checkpoints/latest", kMaxLine));
+    CL_ASSIGN_OR_RETURN(OutboundHttp::Outcome o, Get(base_ + "/v1/checkpoints/latest", kWitnessMaxLine));
     if (o.status == 404) {
       last_.reset();
     } else {
@@ -169,21 +139,42 @@ class UrlWitness final : public AuditWitness {
   std::string base_;
   std::string token_;
   const OutboundHttp& client_;
-  std::string learn_error_;
 };
 
 }  // namespace
 
 Result<AuditCheckpoint> ParseWitnessLine(std::string_view line) {
+  if (line.size() > kWitnessMaxLine) return Malformed("line too long");
   CL_ASSIGN_OR_RETURN(nlohmann::json j, ParseJsonInput(line, JsonLimits{.max_depth = 4, .max_values = 64}));
   return ParseCheckpointJson(j);
+}
+
+Result<std::vector<AuditCheckpoint>> ParseWitnessLines(std::string_view text, const std::string& source,
+                                                       bool tolerate_cut_last) {
+  std::vector<AuditCheckpoint> out;
+  int64_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const size_t nl = text.find('\n');
+    const bool last = nl == std::string_view::npos;  // no newline after it: possibly cut short
+    const std::string_view line = text.substr(0, nl);
+    text = last ? std::string_view() : text.substr(nl + 1);
+    if (line.empty()) continue;
+    Result<AuditCheckpoint> cp = ParseWitnessLine(line);
+    if (!cp.ok()) {
+      if (last && tolerate_cut_last) break;
+      return Malformed(fmt::format("{} line {} is not a checkpoint: {}", source, line_no, cp.status().message()));
+    }
+    out.push_back(std::move(cp).value());
+  }
+  return out;
 }
 
 Result<std::vector<WitnessedCheckpoint>> ReadWitnessFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound("cannot read the witness file " + path);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  CL_ASSIGN_OR_RETURN(std::vector<AuditCheckpoint> held, ParseLines(text, path, true));
+  CL_ASSIGN_OR_RETURN(std::vector<AuditCheckpoint> held, ParseWitnessLines(text, path, true));
   std::vector<WitnessedCheckpoint> out;
   out.reserve(held.size());
   for (AuditCheckpoint& cp : held) out.push_back({std::move(cp), path});
@@ -233,7 +224,7 @@ Result<int64_t> AuditWitness::Publish(Store& store) {
   for (;;) {
     std::vector<AuditCheckpoint> batch;
     CL_RETURN_IF_ERROR(store.Read([&](Tx& tx) -> Status {
-      CL_ASSIGN_OR_RETURN(batch, tx.Audit().Checkpoints(last_ ? last_->seq : 0, kBatch));
+      CL_ASSIGN_OR_RETURN(batch, tx.Audit().Checkpoints(last_ ? last_->seq : 0, kWitnessMaxBatch));
       return Status::Ok();
     }));
     if (batch.empty()) return published;

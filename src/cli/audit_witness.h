@@ -73,12 +73,22 @@ Result<std::unique_ptr<AuditWitness>> OpenAuditWitness(const std::string& where,
 Result<std::vector<WitnessedCheckpoint>> ReadWitness(const std::string& where, const OutboundHttp& client);
 bool IsWitnessUrl(const std::string& where);
 
+// The protocol's limits: a checkpoint line is about 400 bytes, so anything
+// far longer is not one; checkpoints sent or asked for in one request.
+constexpr size_t kWitnessMaxLine = 16 * 1024;
+constexpr int64_t kWitnessMaxBatch = 1000;
+
 // Every checkpoint in a witness file. A last line cut short (a crash while
 // appending) is skipped; any other malformed line is an error.
 Result<std::vector<WitnessedCheckpoint>> ReadWitnessFile(const std::string& path);
 
 // One witness-file line: a checkpoint, parsed with the limits for outside input.
 Result<AuditCheckpoint> ParseWitnessLine(std::string_view line);
+// Checkpoint lines (a witness file, a request or answer of the service);
+// `source` names them in messages. With `tolerate_cut_last`, a malformed
+// last line without a newline after it is skipped (a crash while appending).
+Result<std::vector<AuditCheckpoint>> ParseWitnessLines(std::string_view text, const std::string& source,
+                                                       bool tolerate_cut_last);
 
 // Appends lines to a file, each write fsynced, ending a line a crash cut
 // short first. For the witness file and the witness service.

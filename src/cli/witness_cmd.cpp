@@ -37,8 +37,6 @@
 namespace cl::cli {
 namespace {
 
-constexpr int64_t kMaxBatch = 1000;
-constexpr size_t kMaxLine = 16 * 1024;
 
 // The witness's file and an index of it (seq, offset, length per line).
 // Thread-safe.
@@ -211,7 +209,7 @@ class WitnessHandler final : public http::HttpHandler {
   WitnessHandler(WitnessLedger& ledger, std::string token) : ledger_(ledger), token_(std::move(token)) {}
 
   size_t BodyLimit(std::string_view method, std::string_view path) override {
-    return method == "POST" && path == "/v1/checkpoints" ? kMaxBatch * kMaxLine : 0;
+    return method == "POST" && path == "/v1/checkpoints" ? kWitnessMaxBatch * kWitnessMaxLine : 0;
   }
 
   void Handle(http::Request& req, std::function<void(http::Response)> respond) override {
@@ -247,7 +245,7 @@ class WitnessHandler final : public http::HttpHandler {
   http::Response List(const http::Request& req) {
     auto query = http::ParseQuery(req.query);
     if (!query) return Problem(Malformed("the query string is malformed"), req);
-    int64_t after = 0, limit = kMaxBatch;
+    int64_t after = 0, limit = kWitnessMaxBatch;
     for (const auto& [name, value] : *query) {
       int64_t* target = name == "after" ? &after : name == "limit" ? &limit : nullptr;
       if (target == nullptr) return Problem(InvalidArgument("unknown query parameter " + name), req);
@@ -256,7 +254,7 @@ class WitnessHandler final : public http::HttpHandler {
         return Problem(InvalidArgument(name + " must be a non-negative integer"), req);
       }
     }
-    if (limit < 1 || limit > kMaxBatch) return Problem(InvalidArgument("limit must be 1 to 1000"), req);
+    if (limit < 1 || limit > kWitnessMaxBatch) return Problem(InvalidArgument("limit must be 1 to 1000"), req);
     auto lines = ledger_.After(after, limit);
     if (!lines.ok()) return Problem(lines.status(), req);
     http::Response r;
@@ -272,27 +270,13 @@ class WitnessHandler final : public http::HttpHandler {
       return Problem(Unauthenticated("publishing needs the witness's bearer token"), req)
           .With("WWW-Authenticate", "Bearer");
     }
-    std::vector<AuditCheckpoint> batch;
-    std::string_view text = req.body;
-    int64_t line_no = 0;
-    while (!text.empty()) {
-      ++line_no;
-      const size_t nl = text.find('\n');
-      const std::string_view line = text.substr(0, nl);
-      text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-      if (line.empty()) continue;
-      if (static_cast<int64_t>(batch.size()) == kMaxBatch) {
-        return Problem(InvalidArgument("at most 1000 checkpoints per request"), req);
-      }
-      auto cp = line.size() > kMaxLine ? Result<AuditCheckpoint>(Malformed("line too long")) : ParseWitnessLine(line);
-      if (!cp.ok()) {
-        return Problem(Malformed(fmt::format("line {} is not a checkpoint: {}", line_no, cp.status().message())),
-                       req);
-      }
-      batch.push_back(std::move(cp).value());
+    auto batch = ParseWitnessLines(req.body, "the body", false);
+    if (!batch.ok()) return Problem(batch.status(), req);
+    if (static_cast<int64_t>(batch->size()) > kWitnessMaxBatch) {
+      return Problem(InvalidArgument("at most 1000 checkpoints per request"), req);
     }
-    if (batch.empty()) return Problem(InvalidArgument("no checkpoints in the body"), req);
-    auto accepted = ledger_.Accept(batch);
+    if (batch->empty()) return Problem(InvalidArgument("no checkpoints in the body"), req);
+    auto accepted = ledger_.Accept(*batch);
     if (!accepted.ok()) {
       log::Warn("refused checkpoints", {{"error", accepted.status().message()}, {"client", req.client_ip}});
       return Problem(accepted.status(), req);
