@@ -2,6 +2,7 @@
 // checkpoints of a database, an export directory or a server; write an
 // offline export a third party can verify alone.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -148,6 +149,10 @@ void PrintReconcile(const ReconcileReport& rec) {
   if (rec.baseline_seq == 0) {
     std::cout << "reconciliation baseline: none (the log predates reconciliation until a server records one; "
                  "rows written before then may differ)\n";
+  } else if (!rec.unbaselined.empty()) {
+    std::cout << fmt::format("reconciliation baseline: none yet for {} (reconciled since a later release; the "
+                             "server's next reconciliation accepts their rows as found, openly)\n",
+                             fmt::join(rec.unbaselined, ", "));
   }
   if (rec.ok()) {
     std::cout << fmt::format("reconciled: {} rows and {} evidence files match what {} events recorded\n", rec.rows,

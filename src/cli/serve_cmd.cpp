@@ -152,7 +152,6 @@ class RecordsReconciler {
     if (done->baselined) {
       log::Info("reconciliation baseline recorded: rows that differed from the log were accepted as found",
                 {{"accepted_rows", done->accepted}, {"rows", r.rows}});
-      return;
     }
     if (r.ok()) {
       log::Info("records reconciled with the audit log", {{"rows", r.rows}, {"events", r.events}, {"files", r.files}});

@@ -12,7 +12,10 @@
 #include "core/audit_log.h"
 #include "core/audit_states.h"
 #include "core/change.h"
+#include "core/deploy_gate.h"
 #include "core/deps.h"
+#include "core/policy_service.h"
+#include "core/tokens.h"
 #include "core/user.h"
 #include "core/users.h"
 #include "crypto/crypto.h"
@@ -25,16 +28,30 @@ using nlohmann::json;
 struct Kind {
   std::string_view object_type;
   std::string_view table;
+  // Reconciled since reconciliation began: a baseline event without a
+  // `kinds` list (the first release's) covers exactly these.
+  bool first_release;
 };
-constexpr std::array<Kind, 5> kKinds{{{"change", "changes"},
-                                      {"approval", "approvals"},
-                                      {"evidence", "evidence"},
-                                      {"review", "reviews"},
-                                      {"user", "users"}}};
+constexpr std::array<Kind, 9> kKinds{{{"change", "changes", true},
+                                      {"approval", "approvals", true},
+                                      {"evidence", "evidence", true},
+                                      {"review", "reviews", true},
+                                      {"user", "users", true},
+                                      {"api_token", "api_tokens", false},
+                                      {"webhook", "webhooks", false},
+                                      {"freeze", "freezes", false},
+                                      {"policy", "policy_versions", false}}};
 
 std::string_view TableOf(std::string_view object_type) {
   for (const Kind& k : kKinds) {
     if (k.object_type == object_type) return k.table;
+  }
+  return {};
+}
+
+std::string_view KindOfTable(std::string_view table) {
+  for (const Kind& k : kKinds) {
+    if (k.table == table) return k.object_type;
   }
   return {};
 }
@@ -61,15 +78,36 @@ struct EventEffect {
   simdjson::dom::element body;
 };
 
-// `baseline` (may be null) is set when the event is the reconciliation baseline.
-std::optional<EventEffect> EffectOf(simdjson::dom::parser& parser, const std::string& text, bool* baseline = nullptr) {
+// The kinds a baseline event covers: its details.kinds, or the first
+// release's kinds when it has none.
+std::vector<std::string> BaselineKinds(simdjson::dom::element body) {
+  std::vector<std::string> out;
+  simdjson::dom::array listed;
+  if (body["details"]["kinds"].get(listed) == simdjson::SUCCESS) {
+    for (simdjson::dom::element k : listed) {
+      std::string_view name;
+      if (k.get(name) == simdjson::SUCCESS) out.emplace_back(name);
+    }
+    return out;
+  }
+  for (const Kind& k : kKinds) {
+    if (k.first_release) out.emplace_back(k.object_type);
+  }
+  return out;
+}
+
+// `baseline` (may be null) is set to the kinds it covers when the event is a
+// reconciliation baseline.
+std::optional<EventEffect> EffectOf(simdjson::dom::parser& parser, const std::string& text,
+                                    std::optional<std::vector<std::string>>* baseline = nullptr) {
   EventEffect e;
   if (parser.parse(text).get(e.body) != simdjson::SUCCESS) return std::nullopt;  // the chain check names it
   if (e.body["object"]["type"].get(e.type) != simdjson::SUCCESS) return std::nullopt;
   if (TableOf(e.type).empty()) {
     std::string_view action;
-    if (baseline != nullptr && e.type == "audit_log" && e.body["action"].get(action) == simdjson::SUCCESS) {
-      *baseline = action == kReconcileBaselineAction;
+    if (baseline != nullptr && e.type == "audit_log" && e.body["action"].get(action) == simdjson::SUCCESS &&
+        action == kReconcileBaselineAction) {
+      *baseline = BaselineKinds(e.body);
     }
     return std::nullopt;
   }
@@ -94,12 +132,16 @@ class Reconciler {
 
   Result<ReconcileReport> Run() {
     CL_RETURN_IF_ERROR(ReadLog());
+    for (const Kind& k : kKinds) {
+      if (BaselineOf(k.object_type) == 0) report_.unbaselined.emplace_back(k.object_type);
+    }
     for (ReconcileProblem& p : breaks_) {
-      // Before a baseline the log's states may lack fields; the baseline re-stated every row.
-      if (p.seq > report_.baseline_seq) Add(std::move(p));
+      // Before a kind's baseline the log's states may lack fields; the baseline re-stated every row.
+      if (p.seq > BaselineOf(KindOfTable(p.table))) Add(std::move(p));
     }
     CL_RETURN_IF_ERROR(CompareChanges());
     CL_RETURN_IF_ERROR(CompareUsers());
+    CL_RETURN_IF_ERROR(CompareConfiguration());
     std::vector<std::pair<const std::string*, const Recorded*>> gone;
     for (const auto& [key, rec] : recorded_) {
       if (!rec.seen && !rec.after_digest.empty()) gone.emplace_back(&key, &rec);
@@ -128,9 +170,12 @@ class Reconciler {
     simdjson::dom::parser parser;
     return tx_.Audit().Scan(1, 0, [&](const StoredAuditEvent& ev) {
       ++report_.events;
-      bool baseline = false;
+      std::optional<std::vector<std::string>> baseline;
       auto effect = EffectOf(parser, ev.body, &baseline);
-      if (baseline) report_.baseline_seq = ev.seq;
+      if (baseline) {
+        report_.baseline_seq = ev.seq;
+        for (std::string& kind : *baseline) kind_baseline_[std::move(kind)] = ev.seq;
+      }
       if (!effect) return true;
       Recorded& r = recorded_[ObjectKey(effect->type, effect->id)];
       CheckContinuity(ev.seq, *effect, r);
@@ -165,6 +210,11 @@ class Reconciler {
                              e.type, e.id, r.seq, seq),
            seq});
     }
+  }
+
+  int64_t BaselineOf(std::string_view kind) const {
+    auto it = kind_baseline_.find(std::string(kind));
+    return it == kind_baseline_.end() ? 0 : it->second;
   }
 
   void Add(ReconcileProblem p) {
@@ -250,6 +300,32 @@ class Reconciler {
     }
   }
 
+  // The rows that decide who may do what and when: API tokens (a token row
+  // inserted or re-pointed grants access), outbound webhooks (a changed URL
+  // sends change data elsewhere), freezes and the change policy (whose
+  // source is re-hashed: an edited policy changes every later decision).
+  Status CompareConfiguration() {
+    CL_ASSIGN_OR_RETURN(std::vector<ApiToken> tokens, tx_.Tokens().List(""));
+    for (const ApiToken& t : tokens) Check("api_token", t.id, TokenState(t));
+    CL_ASSIGN_OR_RETURN(std::vector<Webhook> webhooks, tx_.Webhooks().List(false));
+    for (const Webhook& w : webhooks) Check("webhook", w.id, WebhookAuditState(w));
+    CL_ASSIGN_OR_RETURN(std::vector<Freeze> freezes, tx_.Pipeline().Freezes(std::nullopt));
+    for (const Freeze& f : freezes) Check("freeze", f.id, FreezeJson(f));
+    CL_ASSIGN_OR_RETURN(std::vector<PolicyVersion> policies, tx_.Policies().List());
+    for (const PolicyVersion& listed : policies) {
+      const std::string id = std::to_string(listed.version);
+      Check("policy", id, PolicyAuditState(listed));
+      CL_ASSIGN_OR_RETURN(std::optional<PolicyVersion> v, tx_.Policies().Get(listed.version));
+      if (v && Sha256Hex(v->source) != v->sha256) {
+        Add({"policy_versions", id, "source",
+             fmt::format("policy version {} no longer has the SHA-256 it was recorded with: its text was changed "
+                         "outside the log",
+                         id)});
+      }
+    }
+    return Status::Ok();
+  }
+
   // For the rows whose digest differs, replay their events' field changes
   // to say which fields differ and what the log has.
   Status NameFields() {
@@ -322,6 +398,7 @@ class Reconciler {
   std::vector<ReconcileAcceptance>* accept_;
   ReconcileReport report_;
   std::unordered_map<std::string, Recorded> recorded_;
+  std::unordered_map<std::string, int64_t> kind_baseline_;  // object type -> its latest baseline event
   std::unordered_set<std::string> files_checked_;
   std::vector<Differing> differing_;
   std::vector<ReconcileProblem> breaks_;  // continuity, kept until the baseline is known
@@ -334,7 +411,12 @@ Result<ReconcileReport> ReconcileRecords(Tx& tx) { return Reconciler(tx).Run(); 
 Result<int64_t> RecordReconcileBaseline(Tx& tx, const AuditLog& audit, const AuditContext& ctx) {
   std::vector<ReconcileAcceptance> accepted;
   CL_ASSIGN_OR_RETURN(ReconcileReport report, Reconciler(tx, &accepted).Run());
-  if (report.baseline_seq != 0) return 0;  // another process baselined it first
+  if (report.unbaselined.empty()) return 0;  // every kind is (another process baselined it first)
+  // Only the kinds without a baseline are accepted as found; the others are
+  // reconciled strictly already, and their differences stay reported.
+  std::erase_if(accepted, [&](const ReconcileAcceptance& a) {
+    return std::ranges::find(report.unbaselined, a.object_type) == report.unbaselined.end();
+  });
   for (const ReconcileAcceptance& a : accepted) {
     AuditRecord rec{std::string(kReconcileAcceptAction), a.object_type, a.object_id};
     // What the log had (its digest and event), as the before state; the row as it is, as the after.
@@ -345,7 +427,10 @@ Result<int64_t> RecordReconcileBaseline(Tx& tx, const AuditLog& audit, const Aud
     CL_RETURN_IF_ERROR(audit.Append(tx, ctx, rec).status());
   }
   AuditRecord base{std::string(kReconcileBaselineAction), "audit_log", "records"};
-  base.details = {{"accepted_rows", accepted.size()}, {"rows", report.rows}, {"events", report.events}};
+  base.details = {{"accepted_rows", accepted.size()},
+                  {"rows", report.rows},
+                  {"events", report.events},
+                  {"kinds", report.unbaselined}};
   CL_RETURN_IF_ERROR(audit.Append(tx, ctx, base).status());
   return static_cast<int64_t>(accepted.size());
 }
@@ -356,13 +441,18 @@ Result<ScheduledReconcile> ReconcileAndRaise(const Deps& d, const AuditContext& 
     CL_ASSIGN_OR_RETURN(out.report, ReconcileRecords(tx));
     return Status::Ok();
   }));
-  if (out.report.baseline_seq == 0) {
+  if (!out.report.unbaselined.empty()) {
+    // A log from before reconciliation, or from a release that reconciled
+    // fewer kinds: those kinds are accepted as found, the rest checked.
     CL_RETURN_IF_ERROR(d.store.Write([&](Tx& tx) -> Status {
       CL_ASSIGN_OR_RETURN(out.accepted, RecordReconcileBaseline(tx, d.audit, ctx));
       return Status::Ok();
     }));
     out.baselined = true;
-    return out;
+    CL_RETURN_IF_ERROR(d.store.Read([&](Tx& tx) -> Status {
+      CL_ASSIGN_OR_RETURN(out.report, ReconcileRecords(tx));
+      return Status::Ok();
+    }));
   }
   if (out.report.ok()) return out;
   const ReconcileProblem& first = out.report.problems.front();
@@ -404,6 +494,7 @@ nlohmann::json ReconcileReportJson(const ReconcileReport& r) {
           {"rows", r.rows},
           {"files", r.files},
           {"baseline_seq", r.baseline_seq == 0 ? json(nullptr) : json(r.baseline_seq)},
+          {"unbaselined_kinds", r.unbaselined},
           {"problem_count", r.problem_count},
           {"problems", std::move(problems)}};
 }

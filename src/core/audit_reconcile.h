@@ -1,5 +1,6 @@
 // Reconciliation of the working tables with the audit log: every audited
-// row (changes, approvals, evidence and its files, reviews, users) must be
+// row (changes, approvals, evidence and its files, reviews, users, API
+// tokens, webhooks, freezes, policy versions and their text) must be
 // the state the latest event about it recorded (its after_digest), every
 // row must have been created by an event, and every row the log says exists
 // must still exist. A row edited, inserted or deleted directly in the
@@ -32,7 +33,11 @@ inline constexpr std::string_view kReconcileAcceptAction = "audit.reconcile.acce
 
 struct ReconcileReport {
   int64_t events = 0;  // events read
-  int64_t baseline_seq = 0;  // the baseline event, 0 if the log has none
+  int64_t baseline_seq = 0;  // the latest baseline event, 0 if the log has none
+  // Record kinds no baseline covers yet (object types, "api_token"): a log
+  // from a release that did not reconcile them. Their rows are compared
+  // strictly all the same; the server's next reconciliation baselines them.
+  std::vector<std::string> unbaselined;
   int64_t rows = 0;    // rows compared
   int64_t files = 0;   // evidence files re-hashed
   int64_t problem_count = 0;
@@ -56,10 +61,11 @@ struct ReconcileAcceptance {
 class AuditLog;
 struct AuditContext;
 
-// Inside a write transaction, on a log without a baseline: appends one
-// audit.reconcile.accept event per row that differs from the log (so the log
-// states it as found, openly) and then the baseline event. Returns how many
-// rows it accepted. A fresh database is baselined with none.
+// Inside a write transaction, for the kinds without a baseline: appends one
+// audit.reconcile.accept event per row of those kinds that differs from the
+// log (so the log states it as found, openly) and then the baseline event
+// naming the kinds (details.kinds). Returns how many rows it accepted; 0 when
+// every kind has a baseline. A fresh database is baselined with none.
 Result<int64_t> RecordReconcileBaseline(Tx& tx, const AuditLog& audit, const AuditContext& ctx);
 
 struct Deps;
@@ -67,7 +73,7 @@ struct Deps;
 // What a scheduled reconciliation did.
 struct ScheduledReconcile {
   ReconcileReport report;
-  bool baselined = false;  // the log had no baseline: rows accepted as found, nothing reported
+  bool baselined = false;  // some kinds had no baseline: their rows were accepted as found
   int64_t accepted = 0;
   bool raised = false;     // a new finding (else one is open already, or none was needed)
   std::string finding_id;

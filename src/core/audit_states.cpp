@@ -1,5 +1,7 @@
 #include "core/audit_states.h"
 
+#include "crypto/crypto.h"
+
 namespace cl {
 
 nlohmann::json ChangeAuditState(const Change& c, nlohmann::json content) {
@@ -46,6 +48,29 @@ nlohmann::json EvidenceAuditState(const Evidence& e, std::string_view change_key
 nlohmann::json ReviewAuditState(const Review& r, std::string_view change_key) {
   return {{"change", change_key}, {"kind", Name(r.kind)},  {"outcome", r.outcome},
           {"reviewer", r.reviewer}, {"reviewer_id", r.reviewer_id}, {"notes", r.notes}};
+}
+
+std::string CredentialDigest(std::span<const uint8_t> stored) {
+  // Domain-separated, so the digest is never the token lookup hash itself.
+  crypto::Sha256Stream h;
+  h.Update("changeledger credential state v1\n");
+  h.Update(std::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()));
+  return crypto::ToHex(h.Final());
+}
+
+nlohmann::json WebhookAuditState(const Webhook& w) {
+  return {{"id", w.id},
+          {"url", w.url},
+          {"events", w.events},
+          {"description", w.description},
+          {"active", w.active},
+          {"created_by", w.created_by},
+          {"secret_digest",
+           CredentialDigest({reinterpret_cast<const uint8_t*>(w.secret.data()), w.secret.size()})}};
+}
+
+nlohmann::json PolicyAuditState(const PolicyVersion& v) {
+  return {{"version", v.version}, {"sha256", v.sha256}, {"name", v.name}, {"origin", v.origin}};
 }
 
 }  // namespace cl

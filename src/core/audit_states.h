@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/change.h"
+#include "core/store.h"
 
 namespace cl {
 
@@ -19,5 +20,13 @@ nlohmann::json ChangeAuditState(const Change& c, nlohmann::json content);
 nlohmann::json ApprovalAuditState(const Approval& a, std::string_view change_key);
 nlohmann::json EvidenceAuditState(const Evidence& e, std::string_view change_key);
 nlohmann::json ReviewAuditState(const Review& r, std::string_view change_key);
+// A webhook's state carries a digest of its signing secret (never the
+// secret), so a secret swapped in the database shows.
+nlohmann::json WebhookAuditState(const Webhook& w);
+// A policy version as stored; reconciliation also re-hashes its source.
+nlohmann::json PolicyAuditState(const PolicyVersion& v);
+// A digest naming a stored credential (a webhook's secret, an API token's
+// lookup hash) in a state, from which neither can be recovered or used.
+std::string CredentialDigest(std::span<const uint8_t> stored);
 
 }  // namespace cl

@@ -192,13 +192,18 @@ Result<Freeze> DeployGate::LiftFreeze(const Principal& who, const AuditContext& 
   Freeze out;
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     const Timestamp now = d_.clock.Now();
+    CL_ASSIGN_OR_RETURN(std::vector<Freeze> before, tx.Pipeline().Freezes(std::nullopt));
     CL_RETURN_IF_ERROR(tx.Pipeline().LiftFreeze(id, now, who.username));
     CL_ASSIGN_OR_RETURN(std::vector<Freeze> all, tx.Pipeline().Freezes(std::nullopt));
     auto it = std::find_if(all.begin(), all.end(), [&](const Freeze& f) { return f.id == id; });
-    if (it == all.end()) return NotFound(fmt::format("no freeze {}", id));
+    auto was = std::find_if(before.begin(), before.end(), [&](const Freeze& f) { return f.id == id; });
+    if (it == all.end() || was == before.end()) return NotFound(fmt::format("no freeze {}", id));
     out = *it;
+    // The state before and after, so reconciliation follows the row (a lift
+    // does not remove it).
     AuditRecord rec{"freeze.lift", "freeze", out.id};
-    rec.before = FreezeJson(out);
+    rec.before = FreezeJson(*was);
+    rec.after = FreezeJson(out);
     return d_.audit.Append(tx, ctx, rec).status();
   }));
   return out;

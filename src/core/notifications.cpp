@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/audit_states.h"
 #include "crypto/crypto.h"
 
 namespace cl {
@@ -15,10 +16,6 @@ bool KnownEvent(std::string_view e) {
   if (e == "*" || e == "change.*") return true;
   if (e.substr(0, 7) != "change.") return false;
   return ParseChangeState(e.substr(7)).has_value();
-}
-
-nlohmann::json WebhookJson(const Webhook& w) {
-  return {{"id", w.id}, {"url", w.url}, {"events", w.events}, {"description", w.description}, {"active", w.active}};
 }
 
 }  // namespace
@@ -103,7 +100,7 @@ Result<Webhook> WebhookService::Create(const Principal& who, const AuditContext&
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_RETURN_IF_ERROR(tx.Webhooks().Insert(w));
     AuditRecord rec{"webhook.create", "webhook", w.id};
-    rec.after = WebhookJson(w);
+    rec.after = WebhookAuditState(w);
     return d_.audit.Append(tx, ctx, rec).status();
   }));
   return w;
@@ -123,8 +120,14 @@ Result<std::vector<Webhook>> WebhookService::List(const Principal& who) {
 Status WebhookService::Deactivate(const Principal& who, const AuditContext& ctx, std::string_view id) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kPolicyWrite));
   return d_.store.Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Webhooks().Deactivate(id));
+    CL_ASSIGN_OR_RETURN(std::vector<Webhook> all, tx.Webhooks().List(false));
+    auto it = std::find_if(all.begin(), all.end(), [&](const Webhook& w) { return w.id == id; });
+    CL_RETURN_IF_ERROR(tx.Webhooks().Deactivate(id));  // names an unknown id
+    if (it == all.end()) return NotFound(fmt::format("no webhook {}", id));
     AuditRecord rec{"webhook.deactivate", "webhook", std::string(id)};
+    rec.before = WebhookAuditState(*it);
+    it->active = false;
+    rec.after = WebhookAuditState(*it);
     return d_.audit.Append(tx, ctx, rec).status();
   });
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/audit_states.h"
 #include "core/policy_yaml.h"
 #include "crypto/crypto.h"
 
@@ -27,7 +28,7 @@ Result<PolicyVersion> PolicyService::Store(Tx& tx, const AuditContext& ctx, std:
   v.created_at = d_.clock.Now();
   CL_ASSIGN_OR_RETURN(v.version, tx.Policies().Insert(v));
   AuditRecord rec{"policy.version.create", "policy", std::to_string(v.version)};
-  rec.after = {{"version", v.version}, {"sha256", v.sha256}, {"name", v.name}, {"origin", v.origin}};
+  rec.after = PolicyAuditState(v);
   CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
   return v;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/audit_states.h"
 #include "crypto/crypto.h"
 
 namespace cl {
@@ -19,7 +20,8 @@ nlohmann::json TokenState(const ApiToken& t) {
           {"scopes", scopes},
           {"created_by", t.created_by},
           {"expires_at", FormatRfc3339(t.expires_at)},
-          {"revoked", t.revoked_at.has_value()}};
+          {"revoked", t.revoked_at.has_value()},
+          {"secret_digest", CredentialDigest(t.secret_hash)}};
 }
 
 Result<IssuedToken> TokenService::Create(const Principal& who, const AuditContext& ctx,

@@ -1159,13 +1159,51 @@ TEST_F(CliTest, ChangeLifecycleFromTheCommandLine) {
 // leaves the chain alone: `audit verify --reconcile` names the table, the
 // row and the field; the same database untouched reconciles.
 TEST_F(CliTest, ReconcileNamesEveryRowEditedBehindTheLog) {
-  Serve();
+  Serve(/*first_start=*/true, {"--webhook-allow-network", "127.0.0.0/8"});
   LoginAdmin();
   ASSERT_NO_FATAL_FAILURE(RunLifecycleToClosed());
   ProcessResult tok = Run({"token", "create", "--name", "ops", "--scope", "changes:read", "--scope", "users:write",
                            "-o", "json"});
   ASSERT_EQ(tok.exit_code, 0) << tok.err;
   const std::string token = nlohmann::json::parse(tok.out)["secret"];
+  // The records that decide who may do what, each made and changed through
+  // the API: a revoked token, webhooks (one deactivated), freezes (one lifted).
+  ProcessResult admin_tok = Run({"token", "create", "--name", "admin-api", "--scope", "policy:write", "--scope",
+                                 "changes:manage", "--scope", "changes:read", "-o", "json"});
+  ASSERT_EQ(admin_tok.exit_code, 0) << admin_tok.err;
+  const std::string admin_token = nlohmann::json::parse(admin_tok.out)["secret"];
+  ProcessResult old_tok = Run({"token", "create", "--name", "old", "--scope", "changes:read", "-o", "json"});
+  ASSERT_EQ(old_tok.exit_code, 0) << old_tok.err;
+  ASSERT_EQ(Run({"token", "revoke", nlohmann::json::parse(old_tok.out)["token"]["id"]}).exit_code, 0);
+  Http api(url_);
+  for (const char* description : {"retired", "stakeholders"}) {
+    Reply hook = api.Json("POST", "/api/v1/webhooks",
+                          {{"url", "http://127.0.0.1:9/changes"}, {"events", {"*"}}, {"description", description}},
+                          admin_token);
+    ASSERT_EQ(hook.status, 201) << hook.body;
+    if (std::string_view(description) == "retired") {
+      Reply off = api.Send("DELETE", "/api/v1/webhooks/" + hook.json()["webhook"]["id"].get<std::string>(), "",
+                           {{"Authorization", "Bearer " + admin_token}});
+      ASSERT_LT(off.status, 300) << off.body;
+    }
+  }
+  const auto day = [](int days) {
+    return FormatRfc3339(Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
+                                       (std::chrono::system_clock::now() + std::chrono::hours(24 * days)).time_since_epoch())
+                                       .count()});
+  };
+  for (const char* description : {"lifted", "year end"}) {
+    Reply freeze = api.Json("POST", "/api/v1/freezes",
+                            {{"description", description}, {"environments", {"production"}}, {"start", day(1)},
+                             {"end", day(2)}},
+                            admin_token);
+    ASSERT_EQ(freeze.status, 201) << freeze.body;
+    if (std::string_view(description) == "lifted") {
+      Reply lift = api.Json("POST", "/api/v1/freezes/" + freeze.json()["id"].get<std::string>() + "/lift",
+                            nlohmann::json::object(), admin_token);
+      ASSERT_LT(lift.status, 300) << lift.body;
+    }
+  }
   server_->Signal(SIGTERM);
   server_->Wait();
   server_.reset();
@@ -1204,6 +1242,27 @@ TEST_F(CliTest, ReconcileNamesEveryRowEditedBehindTheLog) {
        {"approvals", "forged"}},
       {"user role", "UPDATE user_roles SET role = 'admin' WHERE user_id = (SELECT id FROM users WHERE username = 'bob')",
        {"users", ".roles"}},
+      {"token handed to another user",
+       "UPDATE api_tokens SET user_id = (SELECT id FROM users WHERE username = 'bob') WHERE name = 'ops'",
+       {"api_tokens", ".user_id"}},
+      {"token secret swapped", "UPDATE api_tokens SET secret_hash = randomblob(32) WHERE name = 'ops'",
+       {"api_tokens", ".secret_digest"}},
+      {"token revived", "UPDATE api_tokens SET revoked_at = NULL WHERE name = 'old'", {"api_tokens", ".revoked"}},
+      {"token inserted",
+       "INSERT INTO api_tokens SELECT 'tok_forged', user_id, 'forged', randomblob(32), scopes, created_at, "
+       "created_by, expires_at, NULL, NULL FROM api_tokens WHERE name = 'ops'",
+       {"api_tokens tok_forged", "inserted outside"}},
+      {"webhook redirected", "UPDATE webhooks SET url = 'https://collector.example.net/x' WHERE active = 1",
+       {"webhooks", ".url"}},
+      {"webhook secret swapped", "UPDATE webhooks SET secret = 'whsec_known' WHERE active = 1",
+       {"webhooks", ".secret_digest"}},
+      {"webhook re-activated", "UPDATE webhooks SET active = 1", {"webhooks", ".active"}},
+      {"freeze deleted", "DELETE FROM freezes WHERE lifted_at IS NULL", {"freezes", "deleted outside the log"}},
+      {"freeze lifted", "UPDATE freezes SET lifted_at = 1, lifted_by = 'mallory' WHERE lifted_at IS NULL",
+       {"freezes", ".lifted_by"}},
+      {"policy text", "UPDATE policy_versions SET source = source || '# edited'",
+       {"policy_versions", "text was changed outside the log"}},
+      {"policy origin", "UPDATE policy_versions SET origin = 'api'", {"policy_versions", ".origin"}},
   };
   const std::string pristine = dir_.File("pristine.db");
   std::filesystem::copy_file(db_, pristine);

@@ -3,6 +3,10 @@
 // event), after which an edit made directly in the database is named, also
 // when a later mutation carried it on.
 #include "core/audit_reconcile.h"
+
+#include <fmt/format.h>
+
+#include "core/tokens.h"
 #include "core/users.h"
 #include "tests/storage/store_fixture.h"
 
@@ -97,6 +101,65 @@ TEST_P(StoreTest, ALogFromBeforeReconciliationIsBaselinedOnceThenReconciledStric
   EXPECT_EQ(carried.problems[0].field, "");
   EXPECT_NE(carried.problems[0].what.find("edited outside the log between event #"), std::string::npos)
       << carried.problems[0].what;
+}
+
+// A log baselined by the first release (a baseline event without `kinds`)
+// covers changes, approvals, evidence, reviews and users only. A later
+// release reconciles API tokens too: their rows are compared, the kind is
+// reported as not baselined, and the next baseline accepts only rows of the
+// new kinds. An edit to a user is never laundered by it.
+TEST_P(StoreTest, KindsReconciledSinceALaterReleaseAreBaselinedOnTheirOwn) {
+  const AuditLog& log = Audit();
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    AuditRecord base{std::string(kReconcileBaselineAction), "audit_log", "records"};
+    base.details = {{"accepted_rows", 0}, {"rows", 0}, {"events", 1}};  // as the first release wrote it
+    return log.Append(tx, kCtx, base).status();
+  }).ok());
+  const User owner = MakeUser("owner");
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    CL_RETURN_IF_ERROR(tx.Users().Insert(owner));
+    AuditRecord r{"user.create", "user", owner.id};
+    r.after = UserState(owner);
+    return log.Append(tx, kCtx, r).status();
+  }).ok());
+  const ApiToken token = MakeToken(owner.id, "ci", 7);
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    CL_RETURN_IF_ERROR(tx.Tokens().Insert(token));
+    AuditRecord r{"token.create", "api_token", token.id};
+    r.after = {{"id", token.id}, {"name", token.name}};  // an earlier release's state
+    return log.Append(tx, kCtx, r).status();
+  }).ok());
+  ASSERT_EQ(harness().ExecRaw(fmt::format("UPDATE users SET email = 'mallory@example.com' WHERE id = '{}'", owner.id)),
+            "");
+
+  ReconcileReport before = Reconcile(store());
+  EXPECT_GT(before.baseline_seq, 0);
+  EXPECT_THAT(before.unbaselined, ::testing::ElementsAre("api_token", "webhook", "freeze", "policy"));
+  ASSERT_GE(before.problem_count, 2) << ReconcileReportJson(before).dump(2);
+  EXPECT_EQ(before.problems[0].table, "users");
+  for (size_t i = 1; i < before.problems.size(); ++i) {
+    EXPECT_EQ(before.problems[i].table, "api_tokens") << "each field the earlier state lacks";
+  }
+
+  int64_t accepted = -1;
+  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(accepted, RecordReconcileBaseline(tx, log, kCtx));
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(accepted, 1) << "the token, not the edited user";
+  ReconcileReport after = Reconcile(store());
+  EXPECT_TRUE(after.unbaselined.empty());
+  ASSERT_EQ(after.problem_count, 1) << ReconcileReportJson(after).dump(2);
+  EXPECT_EQ(after.problems[0].table, "users");
+  EXPECT_EQ(after.problems[0].field, "email");
+
+  // From its baseline on, the token is reconciled strictly.
+  ASSERT_EQ(harness().ExecRaw(fmt::format("UPDATE api_tokens SET name = 'renamed' WHERE id = '{}'", token.id)), "");
+  ReconcileReport edited = Reconcile(store());
+  ASSERT_EQ(edited.problem_count, 2) << ReconcileReportJson(edited).dump(2);
+  EXPECT_EQ(edited.problems[1].table, "api_tokens");
+  EXPECT_EQ(edited.problems[1].field, "name");
+  EXPECT_TRUE(Verify().ok);
 }
 
 }  // namespace

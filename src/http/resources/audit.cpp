@@ -283,6 +283,12 @@ void AddAuditRoutes(Api& api, Router& router) {
                                                         "null: the log predates reconciliation.")
                                             .Nullable(),
                                         true)
+                                 .Field("unbaselined_kinds",
+                                        Schema::Array(Schema::String(),
+                                                      "Record kinds no baseline covers yet (reconciled since a "
+                                                      "later release); the server's next reconciliation "
+                                                      "baselines them."),
+                                        true)
                                  .Field("problem_count", Schema::Integer(), true)
                                  .Field("problems",
                                         Schema::Array(Schema::Object()
