@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/audit_log.h"
+#include "core/deploy_gate.h"
 #include "crypto/crypto.h"
 #include "storage/open_store.h"
 #include "tests/api/change_api_fixture.h"
@@ -310,7 +312,14 @@ TEST_F(PipelineTest, RepeatedQuestionsFollowTheClockAndEveryChangeToControlData)
     f.end = *ParseRfc3339("2026-09-23T00:00:00Z");
     f.created_by = "ops";
     f.created_at = manual_clock_.Now();
-    ASSERT_TRUE((*other)->Write([&](Tx& tx) { return tx.Pipeline().InsertFreeze(f); }).ok());
+    // Recorded as the product records it: the row and its event.
+    const AuditLog log(manual_clock_, nullptr);
+    ASSERT_TRUE((*other)->Write([&](Tx& tx) -> Status {
+      CL_RETURN_IF_ERROR(tx.Pipeline().InsertFreeze(f));
+      AuditRecord rec{"freeze.add", "freeze", f.id};
+      rec.after = FreezeJson(f);
+      return log.Append(tx, AuditContext{{"usr_ops", "ops", "cli", ""}, "other-process", ""}, rec).status();
+    }).ok());
   }
   // Decided on what the server knew, then decided again in the transaction
   // that records it: the answer and the record both say deny.
