@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -82,11 +83,16 @@ class ExhaustionTest : public ::testing::Test {
     const std::string url = WordAfter(out, " serving ");
     return static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
   }
-  // The "connection limits" line of the server's log.
+  // The "connection limits" line of the server's log. The log is written by
+  // its own thread, so the line can follow the "serving" banner on stdout.
   nlohmann::json Limits() {
-    std::istringstream lines(server_->Stderr());
-    for (std::string line; std::getline(lines, line);) {
-      if (line.find("\"connection limits\"") != std::string::npos) return nlohmann::json::parse(line);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::istringstream lines(server_->Stderr());
+      for (std::string line; std::getline(lines, line);) {
+        if (line.find("\"connection limits\"") != std::string::npos) return nlohmann::json::parse(line);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return nullptr;
   }
