@@ -13,6 +13,7 @@
 
 #include "cli/api_client.h"
 #include "cli/audit_export.h"
+#include "cli/audit_timestamper.h"
 #include "cli/audit_witness.h"
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -121,10 +122,32 @@ Result<std::optional<AuditExportSeal>> ExportFromServer(const ClientOptions& o, 
   return std::optional<AuditExportSeal>(std::move(parsed));
 }
 
+// What `audit verify` requires of time-stamps.
+struct TimestampArgs {
+  std::string ca_file;  // --tsa-ca
+  int64_t max_delay_seconds = kDefaultTimestampMaxDelaySeconds;
+  std::string since;  // RFC 3339
+};
+
 Result<VerifyOptions> MakeVerifyOptions(const std::vector<std::string>& trusted,
                                         const std::vector<std::string>& witness_files,
-                                        const std::string& expected_head) {
-  VerifyOptions vo{trusted, {}, {}};
+                                        const std::string& expected_head, const TimestampArgs& tsa) {
+  VerifyOptions vo;
+  vo.trusted_key_ids = trusted;
+  if (!tsa.ca_file.empty()) {
+    CL_ASSIGN_OR_RETURN(crypto::TimestampAnchors anchors, ReadTimestampAnchors(tsa.ca_file));
+    AuditTimestampPolicy policy;
+    policy.anchors = std::move(anchors);
+    policy.max_delay_micros = tsa.max_delay_seconds * kMicrosPerSecond;
+    policy.now = SystemClock().Now();
+    if (!tsa.since.empty()) {
+      policy.required_since = ParseRfc3339(tsa.since);
+      if (!policy.required_since) return InvalidArgument("--tsa-since must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z");
+    }
+    vo.timestamps = std::move(policy);
+  } else if (!tsa.since.empty()) {
+    return InvalidArgument("--tsa-since needs --tsa-ca (the authority's certificate)");
+  }
   const OutboundHttp client = OutboundHttp::ForOperatorUrls();  // the verifier names its witnesses itself
   for (const std::string& where : witness_files) {
     CL_ASSIGN_OR_RETURN(std::vector<WitnessedCheckpoint> held, ReadWitness(where, client));
@@ -202,6 +225,13 @@ int Report(const AuditVerifyResult& r, double seconds, const std::string& format
       std::cout << fmt::format("witnessed: all {} checkpoints the witnesses hold are in the log, unchanged\n",
                                r.witnessed_checkpoints);
     }
+    if (r.timestamps > 0 || r.timestamps_checked) {
+      std::cout << fmt::format(
+          "time-stamped: {} token(s), the newest over the checkpoint at seq {}{}; {}\n", r.timestamps,
+          r.timestamped_seq, r.timestamped_at ? " at " + FormatRfc3339(*r.timestamped_at) : "",
+          r.timestamps_checked ? "every token verified and every checkpoint time-stamped in time"
+                               : "not checked (give the authority's certificate with --tsa-ca)");
+    }
     if (r.head_seq > r.last_signed_seq) {
       std::cout << fmt::format("note: the newest {} event(s) after seq {} are protected by the hash "
                                "chain only until the next checkpoint is signed\n",
@@ -276,6 +306,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
       std::vector<std::string> trusted, witness_files;
       std::string expected_head, output = "table";
       bool reconcile = false;
+      TimestampArgs tsa;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = audit->add_subcommand(
@@ -294,6 +325,17 @@ void AddAuditCommand(CLI::App& app, int& exit) {
     cmd->add_option("--expected-head", o->expected_head,
                     "SEQ:HASH from an earlier verification (its \"head\" line): the log must still hold that "
                     "event with that chain hash");
+    cmd->add_option("--tsa-ca", o->tsa.ca_file,
+                    "The certificate (PEM) of the time-stamp authority the server used (serve --audit-tsa): "
+                    "check every time-stamp token, and require every checkpoint to be time-stamped within "
+                    "--tsa-max-delay of its signing time (else the log was re-signed after the fact)");
+    cmd->add_option("--tsa-max-delay", o->tsa.max_delay_seconds,
+                    "Seconds a checkpoint may wait for its time-stamp")
+        ->check(CLI::Range(int64_t{1}, int64_t{30} * 86400))
+        ->capture_default_str();
+    cmd->add_option("--tsa-since", o->tsa.since,
+                    "Require time-stamps for checkpoints signed from this time (RFC 3339; default: from the "
+                    "first time-stamped checkpoint)");
     cmd->add_flag("--reconcile", o->reconcile,
                   "With --db: also compare every change, approval, evidence item (and its file), review and user "
                   "with the state the log last recorded for it, naming each row edited, inserted or deleted "
@@ -302,7 +344,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
     AddOutputOption(cmd, o->output);
     cmd->callback([o, &exit] {
       const auto t0 = std::chrono::steady_clock::now();
-      auto vo_or = MakeVerifyOptions(o->trusted, o->witness_files, o->expected_head);
+      auto vo_or = MakeVerifyOptions(o->trusted, o->witness_files, o->expected_head, o->tsa);
       if (!vo_or.ok()) {
         Fail(vo_or.status());
         exit = kExitError;  // for verify, 1 means tampered: an unusable option or witness is not that

@@ -225,7 +225,10 @@ Result<json> AuditExportWriter::Finish(const std::string& source, const AuditExp
 }
 
 AuditVerifyOptions VerifyOptions::Core() const {
-  return AuditVerifyOptions{.pinned_key_ids = trusted_key_ids, .witnessed = witnessed, .expected_hash = expected_hash};
+  return AuditVerifyOptions{.pinned_key_ids = trusted_key_ids,
+                            .witnessed = witnessed,
+                            .expected_hash = expected_hash,
+                            .timestamps = timestamps};
 }
 
 Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const VerifyOptions& o) {
@@ -268,7 +271,15 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
     }
   }
   AuditVerifier verifier(keys, checkpoints);
-  if (!o.Core().ApplyTo(verifier)) return verifier.Finish();
+  AuditVerifyOptions core = o.Core();
+  if (core.timestamps && !checkpoints.empty()) {
+    // The export ends where it was taken: its newest checkpoints were still
+    // waiting for their time-stamps then.
+    Timestamp newest = checkpoints.front().signed_at;
+    for (const AuditCheckpoint& cp : checkpoints) newest = std::max(newest, cp.signed_at);
+    core.timestamps->now = std::min(core.timestamps->now, newest);
+  }
+  if (!core.ApplyTo(verifier)) return verifier.Finish();
   std::ifstream in(dir / "events.jsonl", std::ios::binary);
   if (!in) return NotFound("missing events.jsonl");
   std::string line;

@@ -46,6 +46,9 @@ struct VerifyOptions {
   std::vector<WitnessedCheckpoint> witnessed;
   std::optional<std::pair<int64_t, crypto::Sha256Digest>> expected_hash;
   bool require_seal = true;  // false only for what this process fetched itself
+  // With an authority's certificate: time-stamps checked, checkpoints
+  // required to be time-stamped in time (an export: up to its newest checkpoint).
+  std::optional<AuditTimestampPolicy> timestamps;
 
   // The same for the core verifier.
   AuditVerifyOptions Core() const;

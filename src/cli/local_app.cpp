@@ -106,6 +106,12 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
     }
   }
   app->trust_.pinned_key_ids = o.trusted_key_ids;
+  app->trust_.tsa_anchors = o.tsa_anchors;
+  if (!o.tsa_url.empty()) {
+    if (!o.tsa_anchors) return InvalidArgument("a time-stamp authority needs its certificate (--audit-tsa-ca)");
+    CL_RETURN_IF_ERROR(app->witness_client_->CheckUrl(o.tsa_url));
+    app->timestamper_ = std::make_unique<AuditTimestamper>(o.tsa_url, *o.tsa_anchors, *app->witness_client_);
+  }
   if (!o.witnesses.empty()) {
     app->trust_.read_witnesses = [app = app.get(), names = o.witnesses]() -> Result<std::vector<WitnessedCheckpoint>> {
       std::vector<WitnessedCheckpoint> all;

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "cli/audit_timestamper.h"
 #include "cli/audit_witness.h"
 #include "core/audit_log.h"
 #include "core/audit_verify.h"
@@ -59,6 +61,11 @@ struct LocalAppOptions {
   // only they and the keys they endorse may sign. This process's own key
   // must be one of those, or Open fails.
   std::vector<std::string> trusted_key_ids;
+  // An RFC 3161 time-stamp authority (serve --audit-tsa) and the
+  // certificates its tokens must chain to; the API's verification checks
+  // time-stamps under the anchors whenever they are given.
+  std::string tsa_url;
+  std::optional<crypto::TimestampAnchors> tsa_anchors;
 };
 
 // The built-in default change policy (policy/default-policy.yaml).
@@ -91,6 +98,8 @@ class LocalApp {
   const std::string& signing_key_path() const { return key_path_; }
   // The witnesses, for the process that publishes checkpoints to them.
   const std::vector<std::unique_ptr<AuditWitness>>& witnesses() const { return witnesses_; }
+  // The time-stamp authority client, for the process that asks it (null: none).
+  AuditTimestamper* timestamper() { return timestamper_.get(); }
   // The pins and witnesses, for verifying the whole log (the API's check).
   const AuditTrust& audit_trust() const { return trust_; }
 
@@ -122,6 +131,7 @@ class LocalApp {
   AuditVerifyResult startup_check_;
   std::unique_ptr<OutboundHttp> witness_client_;  // operator-given URLs
   std::vector<std::unique_ptr<AuditWitness>> witnesses_;
+  std::unique_ptr<AuditTimestamper> timestamper_;
   AuditTrust trust_;
 };
 

@@ -33,6 +33,8 @@ struct ServeOptions {
   std::string policy;
   std::vector<std::string> witnesses;
   std::string witness_token_file;
+  std::string tsa_url, tsa_ca;
+  int tsa_every_seconds = 300;
   std::vector<std::string> trusted_keys;
   std::string listen = "127.0.0.1:8080";
   int io_threads = 0;
@@ -171,6 +173,39 @@ class RecordsReconciler {
   PeriodicThread thread_;  // last
 };
 
+// Has the newest checkpoint time-stamped every `seconds` (serve --audit-tsa).
+// Said once when the authority starts failing, then every tenth try, and
+// when it works again; the verifier's bound (an hour by default) rides out
+// the outage in between.
+class TimestampJob {
+ public:
+  TimestampJob(LocalApp& app, int seconds)
+      : app_(app), thread_(std::chrono::seconds(seconds), PeriodicThread::First::kAfterOnePeriod, [this] { Tick(); }) {}
+
+ private:
+  void Tick() {
+    if (!app_.store().WritesRefused().ok()) return;  // a tampered log is not vouched for
+    AuditTimestamper& tsa = *app_.timestamper();
+    AuditContext ctx{SystemPrincipal().ToActor(), "timestamp", ""};
+    auto stamped = tsa.StampNewest(app_.store(), app_.audit(), ctx);
+    if (stamped.ok()) {
+      if (failures_ > 0) {
+        log::Info("time-stamp authority reachable again", {{"tsa", tsa.url()}, {"failed_attempts", failures_}});
+      }
+      failures_ = 0;
+      return;
+    }
+    if (failures_++ % 10 == 0) {
+      log::Warn("time-stamping the audit log failed; retrying",
+                {{"tsa", tsa.url()}, {"error", stamped.status().message()}, {"failed_attempts", failures_}});
+    }
+  }
+
+  LocalApp& app_;
+  int failures_ = 0;       // only the thread touches it
+  PeriodicThread thread_;  // last
+};
+
 // How to run this same binary from the current directory, for the hint.
 std::string SelfCommand() {
   std::error_code ec;
@@ -250,6 +285,12 @@ int RunServe(const ServeOptions& o) {
   if (!witness_token.ok()) return Fail(witness_token.status());
   lo.witness_token = std::move(*witness_token);
   lo.trusted_key_ids = o.trusted_keys;
+  lo.tsa_url = o.tsa_url;
+  if (!o.tsa_ca.empty()) {
+    auto anchors = ReadTimestampAnchors(o.tsa_ca);
+    if (!anchors.ok()) return Fail(anchors.status());
+    lo.tsa_anchors = std::move(*anchors);
+  }
   auto app = LocalApp::Open(lo);
   if (!app.ok()) return Fail(app.status());
   LocalApp& a = **app;
@@ -326,6 +367,8 @@ int RunServe(const ServeOptions& o) {
   {
     Housekeeping housekeeping(a);
     RecordsReconciler reconciler(a, o.reconcile_minutes);
+    std::optional<TimestampJob> timestamps;
+    if (a.timestamper() != nullptr) timestamps.emplace(a, o.tsa_every_seconds);
     WebhookDispatcher webhooks(a.store(), a.clock(), a.outbound(), std::chrono::seconds(1));
     webhooks.Start();
     int sig = 0;
@@ -372,6 +415,22 @@ void AddServeCommand(CLI::App& app, int& exit) {
   cmd->add_option("--audit-witness-token-file", o->witness_token_file,
                   "File holding the bearer token witness services expect for publishing (else "
                   "CHANGELEDGER_AUDIT_WITNESS_TOKEN)");
+  auto* tsa = cmd->add_option("--audit-tsa", o->tsa_url,
+                  "Have the newest audit checkpoint time-stamped by this RFC 3161 time-stamp authority "
+                  "(http(s) URL) every --audit-tsa-every seconds; the tokens are recorded in the log, so "
+                  "even the signing key cannot re-sign a rewritten log with old times (verify with "
+                  "`audit verify --tsa-ca`)")
+      ->envname("CHANGELEDGER_AUDIT_TSA");
+  cmd->add_option("--audit-tsa-ca", o->tsa_ca,
+                  "PEM certificate(s) the authority's tokens must chain to (its CA or its own certificate); "
+                  "needed with --audit-tsa, and the API's verification then checks every time-stamp")
+      ->envname("CHANGELEDGER_AUDIT_TSA_CA");
+  tsa->needs("--audit-tsa-ca");
+  cmd->add_option("--audit-tsa-every", o->tsa_every_seconds,
+                  "Seconds between time-stamps (only when the log has grown); keep well under the "
+                  "verifier's bound (`audit verify --tsa-max-delay`, default 3600)")
+      ->check(CLI::Range(1, 1800))
+      ->capture_default_str();
   cmd->add_option("--trusted-audit-key", o->trusted_keys,
                   "Pin this audit key id: only pinned keys and keys they endorse (rotate-key) may sign "
                   "checkpoints, at start-up and in the API's verification; this server's own key must be one "

@@ -144,7 +144,13 @@ bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash,
   if (registry_ && from_start_ && AuditKeyRegistry::IsRegistration(body)) {
     if (auto problem = registry_->Register(seq, body)) return Fail(seq, std::move(*problem));
   }
-  if (auto it = checkpoints_.find(seq); it != checkpoints_.end()) {
+  const bool is_stamp = AuditTimestampChecker::IsTimestamp(body);
+  if (is_stamp && from_start_) {
+    if (auto problem = stamps_.Add(seq, body, checkpoints_)) return Fail(seq, std::move(*problem));
+  }
+  auto it = checkpoints_.find(seq);
+  stamps_.NoteEvent(seq, is_stamp, it != checkpoints_.end());
+  if (it != checkpoints_.end()) {
     if (!CheckCheckpoint(it->second, computed)) return false;
   } else if (seq % kAuditCheckpointEvery == 0) {
     // Written in the same transaction as this event, so never legitimately
@@ -189,6 +195,15 @@ AuditVerifyResult AuditVerifier::Finish() {
     }
     result_.keys = registry_->Keys();
   }
+  if (from_start_) {
+    if (result_.ok) {
+      if (auto uncovered = stamps_.Uncovered(checkpoints_)) Fail(uncovered->first, std::move(uncovered->second));
+    }
+    result_.timestamps = stamps_.count();
+    result_.timestamps_checked = stamps_.checking();
+    result_.timestamped_seq = stamps_.latest_seq();
+    result_.timestamped_at = stamps_.latest_time();
+  }
   result_.head_seq = prev_seq_;
   result_.head_hash = prev_;
   result_.last_signed_seq = last_good_checkpoint_;
@@ -199,6 +214,7 @@ AuditVerifyResult AuditVerifier::Finish() {
 bool AuditVerifyOptions::ApplyTo(AuditVerifier& v) const {
   v.RequireRegisteredKeys(pinned_key_ids);
   if (expected_hash) v.ExpectHash(expected_hash->first, expected_hash->second);
+  if (timestamps) v.CheckTimestamps(*timestamps);
   for (const WitnessedCheckpoint& w : witnessed) {
     if (!v.AddWitnessed(w.checkpoint, w.source)) return false;
   }
@@ -317,13 +333,23 @@ nlohmann::json AuditVerifyResultJson(const AuditVerifyResult& r, bool pinned) {
           {"keys", std::move(keys)},
           {"sealed", r.sealed_at ? json{{"exported_at", FormatRfc3339(*r.sealed_at)}, {"key_id", r.sealed_by}}
                                  : json(nullptr)},
+          {"timestamps",
+           {{"count", r.timestamps},
+            {"checked", r.timestamps_checked},
+            {"latest_checkpoint_seq", r.timestamped_seq},
+            {"latest_time", r.timestamped_at ? json(FormatRfc3339(*r.timestamped_at)) : json(nullptr)}}},
           {"first_bad_seq", r.first_bad_seq ? json(*r.first_bad_seq) : json(nullptr)},
           {"problem", r.ok ? json(nullptr) : json(r.problem)}};
 }
 
-Result<AuditVerifyOptions> AuditTrust::Options() const {
+Result<AuditVerifyOptions> AuditTrust::Options(Timestamp now) const {
   AuditVerifyOptions o;
   o.pinned_key_ids = pinned_key_ids;
+  if (tsa_anchors) {
+    o.timestamps.emplace();
+    o.timestamps->anchors = *tsa_anchors;
+    o.timestamps->now = now;
+  }
   if (read_witnesses) {
     CL_ASSIGN_OR_RETURN(o.witnessed, read_witnesses());
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/audit_keys.h"
+#include "core/audit_timestamps.h"
 #include "core/audit_types.h"
 #include "core/store.h"
 #include "crypto/crypto.h"
@@ -37,6 +38,12 @@ struct AuditVerifyResult {
   // An export's seal, when it verified: when and by which key the head was vouched for.
   std::optional<Timestamp> sealed_at;
   std::string sealed_by;
+  // RFC 3161 time-stamps in the log (audit.timestamp events); checked
+  // against an authority's certificate when the verifier brought one.
+  int64_t timestamps = 0;
+  bool timestamps_checked = false;
+  int64_t timestamped_seq = 0;  // the newest time-stamped checkpoint
+  std::optional<Timestamp> timestamped_at;
   std::optional<int64_t> first_bad_seq;
   std::string problem;  // one sentence when !ok
 };
@@ -63,6 +70,10 @@ class AuditVerifier {
   // The log must contain event `seq` with chain hash `hash` (a head an
   // auditor kept). Call before Add().
   void ExpectHash(int64_t seq, const crypto::Sha256Digest& hash);
+  // Checks every time-stamp token under `policy` and requires the
+  // checkpoints to be time-stamped in time. Call before Add(); from the
+  // first event only.
+  void CheckTimestamps(AuditTimestampPolicy policy) { stamps_ = AuditTimestampChecker(std::move(policy)); }
   // Returns false once a problem has been found; further events are ignored.
   bool Add(int64_t seq, const crypto::Sha256Digest& stored_hash, std::string_view body);
   AuditVerifyResult Finish();
@@ -87,6 +98,7 @@ class AuditVerifier {
   crypto::Sha256Digest prev_checkpoint_{};  // digest of the last checkpoint checked
   bool seen_v2_ = false;
   std::optional<std::pair<int64_t, crypto::Sha256Digest>> expected_;
+  AuditTimestampChecker stamps_{std::nullopt};
   AuditVerifyResult result_;
 };
 
@@ -116,8 +128,10 @@ struct AuditVerifyOptions {
   std::vector<std::string> pinned_key_ids;
   std::vector<WitnessedCheckpoint> witnessed;
   std::optional<std::pair<int64_t, crypto::Sha256Digest>> expected_hash;  // a head kept earlier
+  std::optional<AuditTimestampPolicy> timestamps;  // a time-stamp authority's certificate
 
-  // Hands the pins, the witnesses and the expected head to `v` (and makes it
+  // Hands the pins, the witnesses, the expected head and the time-stamp
+  // policy to `v` (and makes it
   // check keys against their registrations); false if a witness already fails.
   bool ApplyTo(AuditVerifier& v) const;
 };
@@ -128,8 +142,10 @@ struct AuditVerifyOptions {
 struct AuditTrust {
   std::vector<std::string> pinned_key_ids;
   std::function<Result<std::vector<WitnessedCheckpoint>>()> read_witnesses;  // may be empty
-  // The options for verifying the whole log now (reads the witnesses).
-  Result<AuditVerifyOptions> Options() const;
+  // The certificate of the time-stamp authority it asks (--audit-tsa-ca).
+  std::optional<crypto::TimestampAnchors> tsa_anchors;
+  // The options for verifying the whole log at `now` (reads the witnesses).
+  Result<AuditVerifyOptions> Options(Timestamp now) const;
 };
 
 // The keys the log registers (audit.key.register events, found by index),

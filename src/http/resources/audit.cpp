@@ -270,6 +270,17 @@ void AddAuditRoutes(Api& api, Router& router) {
                                                .Field("trusted", Schema::Boolean(), true)),
                              true)
                       .Field("sealed", Schema::Object("An export's seal; always null here.").Nullable())
+                      .Field("timestamps",
+                             Schema::Object("RFC 3161 time-stamps of checkpoints (audit.timestamp events).")
+                                 .Field("count", Schema::Integer(), true)
+                                 .Field("checked",
+                                        Schema::Boolean("Whether tokens were checked against the authority's "
+                                                        "certificate (serve --audit-tsa-ca) and every checkpoint "
+                                                        "required to be time-stamped in time."),
+                                        true)
+                                 .Field("latest_checkpoint_seq", Schema::Integer(), true)
+                                 .Field("latest_time", Schema::String().Nullable(), true),
+                             true)
                       .Field("first_bad_seq", Schema::Integer().Nullable(), true)
                       .Field("problem", Schema::String().Nullable(), true)
                       .Field("reconcile",
@@ -304,7 +315,7 @@ void AddAuditRoutes(Api& api, Router& router) {
         std::optional<ReconcileReport> reconciled;
         const AuditTrust& trust = api.services().audit_trust;
         AuditVerifyResult result;
-        auto options = trust.Options();
+        auto options = trust.Options(api.services().clock.Now());
         if (!options.ok()) {
           result.ok = false;  // an unreadable witness is a failed verification, not a server error
           result.problem = "cannot read a witness: " + options.status().message();
