@@ -91,9 +91,21 @@ Algorithm
    (values exactly as in the seal) with a key registered in the log, trusted
    as in step 3, and not replaced at or before head_seq. Whoever cuts the
    tail and rewrites the manifest to match cannot sign it again.
+8. Time-stamps (when the server had an RFC 3161 authority): an event whose
+   body has "action":"audit.timestamp" carries details.checkpoint_seq (a
+   checkpoint before it) and details.token, a base64 DER TimeStampToken over
+   the SHA-256 of that checkpoint's signed message (step 2). With the
+   authority's CA certificate, each token must verify:
+     openssl ts -verify -digest <hex SHA-256 of the message> -in token.der
+       -token_in -CAfile ca.pem
+   and every checkpoint from the first time-stamped one on (except one that
+   signs only a time-stamp record, and those of the export's last hour) must
+   have a token at or after its seq whose genTime is within an hour of its
+   signed_at: someone holding the key cannot re-sign a rewritten log with old
+   times and get tokens dated then.
 
-`changeledger audit verify --export <dir> [--trusted-key-id <id>]` does all of
-this and names the first bad sequence number.
+`changeledger audit verify --export <dir> [--trusted-key-id <id>] [--tsa-ca
+<ca.pem>]` does all of this and names the first bad sequence number.
 )";
 
 Status WriteFile(const fs::path& path, std::string_view text) {

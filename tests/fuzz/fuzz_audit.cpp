@@ -1,7 +1,8 @@
 // libFuzzer target: what an audit verifier reads from outside — checkpoint
 // lines (witness files, exports, the server's answers) and Merkle proofs
 // with hostile indexes, sizes and paths — must never crash or misbehave.
-// The input is a checkpoint JSON line and a key registration event body;
+// The input is a checkpoint JSON line, a key registration or time-stamp
+// event body, and a time-stamp authority's answer or a stored token (DER);
 // its first bytes also drive a proof.
 #include <cstddef>
 #include <cstdint>
@@ -10,9 +11,11 @@
 
 #include "core/audit_checkpoint.h"
 #include "core/audit_keys.h"
+#include "core/audit_timestamps.h"
 #include "core/audit_verify.h"
 #include "core/json_input.h"
 #include "crypto/merkle.h"
+#include "crypto/timestamp.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace cl;
@@ -44,6 +47,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       cp.signature.assign(64, 0);
       if (!registry.Problem(cp)) __builtin_trap();
     }
+  }
+  {
+    // An authority's answer and a stored token, as DER: without a trusted
+    // certificate nothing may pass; a time-stamp record naming a checkpoint
+    // the log holds must be refused cleanly.
+    static const crypto::Sha256Digest digest = crypto::Sha256("checkpoint");
+    static const crypto::TimestampRequest request = crypto::MakeTimestampRequest(digest);
+    const crypto::TimestampAnchors none{""};
+    if (crypto::ReadTimestampResponse(text, request, digest, none).ok()) __builtin_trap();
+    if (crypto::VerifyTimestampToken(text, digest, none).ok()) __builtin_trap();
+    AuditTimestampPolicy policy;
+    policy.anchors = none;
+    AuditTimestampChecker stamps(policy);
+    std::map<int64_t, AuditCheckpoint> held;
+    held[1].seq = 1;
+    if (!stamps.Add(2, text, held)) __builtin_trap();
+    stamps.NoteEvent(2, AuditTimestampChecker::IsTimestamp(text), true);
+    (void)stamps.Uncovered(held);
   }
   if (size >= 16) {
     int64_t index = 0, tree_size = 0;
