@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -565,12 +566,27 @@ TEST_F(CliTest, ATimeStampAuthorityVouchesForCheckpointsAndEveryVerifierChecksIt
   ProcessResult offline = Run({"audit", "verify", "--export", out_dir, "--tsa-ca", tsa.ca_path(), "-o", "json"});
   ASSERT_EQ(offline.exit_code, 0) << offline.out << offline.err;
   EXPECT_EQ(nlohmann::json::parse(offline.out)["timestamps"]["checked"], true) << offline.out;
+  // The independent verifier (Python + `openssl ts -verify`, from VERIFY.md) agrees.
+  const auto independent = [&](const std::string& ca) {
+    const std::string out = dir_.File("independent.txt");
+    const int rc = std::system(("python3 " CL_SOURCE_DIR "/tests/scripts/verify_audit_export.py '" + out_dir +
+                                "' --tsa-ca '" + ca + "' >'" + out + "' 2>&1")
+                                   .c_str());
+    std::ifstream in(out);
+    return std::pair{WEXITSTATUS(rc), std::string(std::istreambuf_iterator<char>(in), {})};
+  };
   ProcessResult unchecked = Run({"audit", "verify", "--db", db_});
   EXPECT_EQ(unchecked.exit_code, 0);
   EXPECT_NE(unchecked.out.find("not checked (give the authority's certificate with --tsa-ca)"), std::string::npos)
       << unchecked.out;
 
   TestTsa stranger;
+  const auto [ok_rc, ok_out] = independent(tsa.ca_path());
+  EXPECT_EQ(ok_rc, 0) << ok_out;
+  EXPECT_NE(ok_out.find("time-stamped checkpoints"), std::string::npos) << ok_out;
+  const auto [bad_rc, bad_out] = independent(stranger.ca_path());
+  EXPECT_EQ(bad_rc, 1) << bad_out;
+  EXPECT_NE(bad_out.find("time-stamp token does not verify"), std::string::npos) << bad_out;
   ProcessResult foreign = Run({"audit", "verify", "--db", db_, "--tsa-ca", stranger.ca_path()});
   EXPECT_EQ(foreign.exit_code, 1) << foreign.out;
   EXPECT_NE(foreign.out.find("does not verify under the trust anchors"), std::string::npos) << foreign.out;

@@ -4,14 +4,16 @@
 Written from VERIFY.md alone (Python's hashlib and the `openssl` command, no
 Changeledger code), so a third party can check the format is sufficient.
 Exit 0: intact; 1: tampered (prints the first bad sequence number); 2: error.
-Usage: verify_audit_export.py EXPORT_DIR [TRUSTED_KEY_ID]
+Usage: verify_audit_export.py EXPORT_DIR [TRUSTED_KEY_ID] [--tsa-ca CA_PEM]
        verify_audit_export.py --proof PROOF_FILE [TRUSTED_KEY_ID]   (from `audit prove` / `audit consistency`)
 """
 import base64
 import binascii
+import datetime
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -166,8 +168,14 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    d = sys.argv[1]
-    trusted = sys.argv[2] if len(sys.argv) > 2 else None
+    args = sys.argv[1:]
+    tsa_ca = None
+    if "--tsa-ca" in args:
+        i = args.index("--tsa-ca")
+        tsa_ca = args[i + 1]
+        del args[i:i + 2]
+    d = args[0]
+    trusted = args[1] if len(args) > 1 else None
     # Map each PEM file to the raw 32-byte key it holds (the last 32 bytes of its DER).
     pems = {}
     for name in sorted(os.listdir(os.path.join(d, "keys"))):
@@ -184,7 +192,7 @@ def main():
         exported[k["key_id"]] = raw
     tmp = tempfile.TemporaryDirectory()
     try:
-        verify_events(d, trusted, exported, tmp.name)
+        verify_events(d, trusted, exported, tmp.name, tsa_ca)
     finally:
         tmp.cleanup()
 
@@ -234,7 +242,47 @@ def register_key(seq, body, registry, trusted, tmpdir):
     registry[kid] = {"raw": raw, "seq": seq, "retired": None, "trusted": ok}
 
 
-def verify_events(d, trusted, exported, tmpdir):
+def rfc3339(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def check_timestamp(seq, body, checkpoints, tsa_ca, tmpdir):
+    """VERIFY.md step 8: the token, with openssl, over the named checkpoint's signed message."""
+    details = json.loads(body).get("details", {})
+    n = details.get("checkpoint_seq")
+    cp = checkpoints.get(n)
+    if not isinstance(n, int) or cp is None or n >= seq:
+        bad(seq, "a time-stamp of a checkpoint the log does not hold before it")
+    token = os.path.join(tmpdir, f"token-{seq}.der")
+    open(token, "wb").write(base64.b64decode(details.get("token", "")))
+    digest = hashlib.sha256(checkpoint_message(cp)).hexdigest()
+    ok = subprocess.run(["openssl", "ts", "-verify", "-digest", digest, "-in", token, "-token_in",
+                         "-CAfile", tsa_ca], capture_output=True)
+    if ok.returncode != 0:
+        bad(seq, f"the time-stamp token does not verify over checkpoint {n}")
+    text = subprocess.run(["openssl", "ts", "-reply", "-in", token, "-token_in", "-text"],
+                          capture_output=True, text=True, check=True).stdout
+    when = re.search(r"^Time stamp: (.*)$", text, re.M).group(1)
+    when = re.sub(r"\.\d+", "", when).replace(" GMT", "")
+    return n, datetime.datetime.strptime(when, "%b %d %H:%M:%S %Y").replace(tzinfo=datetime.timezone.utc)
+
+
+def check_coverage(checkpoints, stamps, only_stamps, max_delay=datetime.timedelta(hours=1)):
+    """Step 8: every checkpoint from the first stamped one on, but the last hour's, is stamped in time."""
+    if not checkpoints:
+        return
+    end = max(rfc3339(cp["signed_at"]) for cp in checkpoints.values())
+    first = min(stamps) if stamps else None
+    for seq in sorted(checkpoints):
+        signed = rfc3339(checkpoints[seq]["signed_at"])
+        if end - signed < max_delay or seq in only_stamps or (first is not None and seq < first):
+            continue
+        later = [t for n, t in stamps.items() if n >= seq]
+        if not later or min(later) - signed > max_delay:
+            bad(seq, "the checkpoint has no time-stamp within an hour of its signing time")
+
+
+def verify_events(d, trusted, exported, tmpdir, tsa_ca=None):
     checkpoints = {}
     with open(os.path.join(d, "checkpoints.jsonl"), encoding="utf-8") as f:
         for line in f:
@@ -245,6 +293,7 @@ def verify_events(d, trusted, exported, tmpdir):
     prev, prev_seq, count, verified = bytes(32), 0, 0, 0
     leaves, prev_cp, seen_v2 = [], bytes(32), False
     registry = {}
+    stamps, only_stamps, window_other = {}, set(), False
     with open(os.path.join(d, "events.jsonl"), encoding="utf-8") as f:
         for line in f:
             if not line.strip():
@@ -259,6 +308,15 @@ def verify_events(d, trusted, exported, tmpdir):
             json.loads(e["body"])  # the body is itself JSON
             if e["body"].startswith('{"action":"audit.key.register",'):
                 register_key(seq, e["body"], registry, trusted, tmpdir)
+            is_stamp = e["body"].startswith('{"action":"audit.timestamp",')
+            if is_stamp and tsa_ca:
+                n, at = check_timestamp(seq, e["body"], checkpoints, tsa_ca, tmpdir)
+                stamps[n] = min(at, stamps.get(n, at))
+            window_other = window_other or not is_stamp
+            if seq in checkpoints:
+                if not window_other:
+                    only_stamps.add(seq)
+                window_other = False
             leaves.append(leaf_hash(h))
             cp = checkpoints.get(seq)
             if cp is None and seq % 1000 == 0:
@@ -288,6 +346,8 @@ def verify_events(d, trusted, exported, tmpdir):
                 prev_cp = hashlib.sha256(msg).digest()
                 verified += 1
             prev, prev_seq, count = h, seq, count + 1
+    if tsa_ca:
+        check_coverage(checkpoints, stamps, only_stamps)
     for kid, raw in exported.items():
         if kid not in registry or registry[kid]["raw"] != raw:
             bad(prev_seq + 1, f"key {kid} in keys.json is not registered in the log (added outside it)")
@@ -317,7 +377,8 @@ def verify_events(d, trusted, exported, tmpdir):
                           "key_id": seal["key_id"]})
     if not ed25519_verify(pem_for(k["raw"], tmpdir), seal_msg, decode_sig(seal.get("signature", ""))):
         bad(prev_seq + 1, "the manifest's seal does not verify (the manifest was edited)")
-    print(f"OK: {count} events, {verified} checkpoints verified independently; head {prev_seq} {prev.hex()}")
+    print(f"OK: {count} events, {verified} checkpoints verified independently; head {prev_seq} {prev.hex()}"
+          + (f"; {len(stamps)} time-stamped checkpoints" if tsa_ca else ""))
 
 
 if __name__ == "__main__":
