@@ -119,6 +119,12 @@ void AuditVerifier::StartAfter(int64_t seq, const crypto::Sha256Digest& hash) {
 bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash,
                         std::string_view body) {
   if (!result_.ok) return false;
+  return AddChecked(seq, stored_hash, body, hasher_.Hash2(prev_, body) == stored_hash);
+}
+
+bool AuditVerifier::AddChecked(int64_t seq, const crypto::Sha256Digest& stored_hash, std::string_view body,
+                               bool hash_matches) {
+  if (!result_.ok) return false;
   const int64_t expected = prev_seq_ + 1;
   if (seq > expected) {
     return Fail(expected, seq == expected + 1
@@ -129,12 +135,12 @@ bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash,
   if (seq < expected) {
     return Fail(seq, fmt::format("event {} appears out of order after event {}", seq, prev_seq_));
   }
-  const crypto::Sha256Digest computed = hasher_.Hash2(prev_, body);
-  if (computed != stored_hash) {
+  if (!hash_matches) {
     return Fail(seq, fmt::format("event {} does not match its hash (altered, or moved from "
                                  "another position)",
                                  seq));
   }
+  const crypto::Sha256Digest& computed = stored_hash;  // equal: it matched
   if (expected_ && expected_->first == seq && expected_->second != computed) {
     return Fail(seq, fmt::format("event {} has hash {}, not the expected {}: the log was rewritten since that "
                                  "head was recorded",
@@ -236,37 +242,56 @@ AuditVerifyResult VerifyAuditLog(Tx& tx, const AuditVerifyOptions& options) {
   }
   AuditVerifier verifier(std::move(*keys), *checkpoints);
   if (!options.ApplyTo(verifier)) return verifier.Finish();
-  // Reading rows and hashing them take about the same time, so they overlap:
-  // this thread fills one batch while a helper thread feeds the previous one
-  // to the (sequential) verifier. Only one batch is verified at a time.
+  // Two threads share the work. Each event's hash is checked against the
+  // stored hash of the event before it (independent checks, so in parallel:
+  // together with the sequential checks this equals re-hashing the chain);
+  // this thread reads a batch and checks the first part of it, a helper
+  // checks the rest, then feeds the batch to the (sequential) verifier:
+  // Merkle tree, checkpoints, keys. Only one batch is verified at a time.
   // Batches keep their strings between rounds, so rows are copied without allocating.
   constexpr size_t kBatch = 4096;
-  std::vector<StoredAuditEvent> filling(kBatch), verifying(kBatch);
-  size_t filled = 0, to_verify = 0;
+  // Of a batch's hashes, the share this thread checks (it also reads the rows).
+  constexpr size_t kReaderShare = kBatch * 3 / 8;
+  struct Batch {
+    std::vector<StoredAuditEvent> events = std::vector<StoredAuditEvent>(kBatch);
+    std::vector<uint8_t> matches = std::vector<uint8_t>(kBatch);
+    crypto::Sha256Digest before{};  // the stored hash of the event before the first
+    size_t size = 0;
+  };
+  const auto check_hashes = [](crypto::Sha256Hasher& hasher, Batch& b, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      const crypto::Sha256Digest& before = i == 0 ? b.before : b.events[i - 1].hash;
+      b.matches[i] = hasher.Hash2(before, b.events[i].body) == b.events[i].hash;
+    }
+  };
+  Batch filling, verifying;
+  crypto::Sha256Hasher reader_hasher, helper_hasher;
   std::future<bool> pending;
   bool still_ok = true;
   const auto hand_over = [&] {
+    check_hashes(reader_hasher, filling, 0, std::min(kReaderShare, filling.size));
     if (pending.valid()) still_ok = pending.get();
     std::swap(filling, verifying);
-    to_verify = filled;
-    filled = 0;
-    pending = std::async(std::launch::async, [&verifier, &verifying, &to_verify] {
-      for (size_t i = 0; i < to_verify; ++i) {
-        const StoredAuditEvent& e = verifying[i];
-        if (!verifier.Add(e.seq, e.hash, e.body)) return false;
+    filling.size = 0;
+    filling.before = verifying.events[verifying.size - 1].hash;
+    pending = std::async(std::launch::async, [&] {
+      check_hashes(helper_hasher, verifying, std::min(kReaderShare, verifying.size), verifying.size);
+      for (size_t i = 0; i < verifying.size; ++i) {
+        const StoredAuditEvent& e = verifying.events[i];
+        if (!verifier.AddChecked(e.seq, e.hash, e.body, verifying.matches[i] != 0)) return false;
       }
       return true;
     });
   };
   Status scan = tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
-    StoredAuditEvent& slot = filling[filled++];
+    StoredAuditEvent& slot = filling.events[filling.size++];
     slot.seq = e.seq;
     slot.hash = e.hash;
     slot.body.assign(e.body);
-    if (filled == kBatch) hand_over();
+    if (filling.size == kBatch) hand_over();
     return still_ok;  // stop reading once a problem was found
   });
-  if (scan.ok() && still_ok && filled > 0) hand_over();
+  if (scan.ok() && still_ok && filling.size > 0) hand_over();
   if (pending.valid()) pending.get();
   if (!scan.ok()) {
     failed.problem = "cannot read audit events: " + scan.message();
