@@ -115,6 +115,34 @@ std::string CheckSignature(PKCS7* token, const TimestampInfo& info, const Timest
   return "";
 }
 
+// `der` decoded by `d2i`, all of it (trailing bytes are not a valid object).
+template <class T, class Ptr>
+Ptr DecodeWhole(std::string_view der, T* (*d2i)(T**, const unsigned char**, long)) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  Ptr out(d2i(nullptr, &p, static_cast<long>(der.size())));
+  if (out && p != reinterpret_cast<const unsigned char*>(der.data() + der.size())) out.reset();
+  return out;
+}
+
+// `object` encoded by `i2d` ("" if it cannot be).
+template <class T>
+std::string EncodeDer(const T* object, int (*i2d)(const T*, unsigned char**)) {
+  unsigned char* der = nullptr;
+  const int len = i2d(object, &der);
+  std::string out;
+  if (len > 0) out.assign(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+// What the token `tst` (inside `token`) says, then its signature: the
+// checks a fresh answer and a stored token share.
+void CheckToken(PKCS7* token, TS_TST_INFO* tst, const Sha256Digest& digest, const TimestampAnchors& anchors,
+                TimestampCheck* out) {
+  out->error = ReadInfo(tst, digest, &out->info);
+  if (out->error.empty()) out->error = CheckSignature(token, out->info, anchors);
+}
+
 }  // namespace
 
 TimestampRequest MakeTimestampRequest(const Sha256Digest& digest) {
@@ -134,10 +162,7 @@ TimestampRequest MakeTimestampRequest(const Sha256Digest& digest) {
   AsnIntPtr n(BN_to_ASN1_INTEGER(bn.get(), nullptr));
   TS_REQ_set_nonce(req.get(), n.get());  // copies
   TS_REQ_set_cert_req(req.get(), 1);
-  unsigned char* der = nullptr;
-  const int len = i2d_TS_REQ(req.get(), &der);
-  if (len > 0) out.der.assign(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
+  out.der = EncodeDer<TS_REQ>(req.get(), i2d_TS_REQ);
   out.nonce_hex = IntegerHex(n.get());
   return out;
 }
@@ -146,9 +171,8 @@ TimestampCheck ReadTimestampResponse(std::string_view response_der, const Timest
                                      const Sha256Digest& digest, const TimestampAnchors& anchors) {
   ERR_clear_error();
   TimestampCheck out;
-  const auto* p = reinterpret_cast<const unsigned char*>(response_der.data());
-  RespPtr resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(response_der.size())));
-  if (!resp || p != reinterpret_cast<const unsigned char*>(response_der.data() + response_der.size())) {
+  RespPtr resp = DecodeWhole<TS_RESP, RespPtr>(response_der, d2i_TS_RESP);
+  if (!resp) {
     out.error = OpenSslError("the answer is not a DER TimeStampResp");
     return out;
   }
@@ -161,28 +185,13 @@ TimestampCheck ReadTimestampResponse(std::string_view response_der, const Timest
     out.error = "the answer holds no time-stamp token";
     return out;
   }
-  const auto* q = reinterpret_cast<const unsigned char*>(request.der.data());
-  ReqPtr req(d2i_TS_REQ(nullptr, &q, static_cast<long>(request.der.size())));
-  if (!req) {
-    out.error = "the request cannot be read back";
-    return out;
-  }
   if (IntegerHex(TS_TST_INFO_get_nonce(TS_RESP_get_tst_info(resp.get()))) != request.nonce_hex) {
     out.error = "the time-stamp answers another request (its nonce differs)";
     return out;
   }
-  if (std::string e = ReadInfo(TS_RESP_get_tst_info(resp.get()), digest, &out.info); !e.empty()) {
-    out.error = std::move(e);
-    return out;
-  }
-  if (std::string e = CheckSignature(TS_RESP_get_token(resp.get()), out.info, anchors); !e.empty()) {
-    out.error = std::move(e);
-    return out;
-  }
-  unsigned char* der = nullptr;
-  const int len = i2d_PKCS7(TS_RESP_get_token(resp.get()), &der);
-  if (len > 0) out.token_der.assign(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
+  CheckToken(TS_RESP_get_token(resp.get()), TS_RESP_get_tst_info(resp.get()), digest, anchors, &out);
+  if (!out.ok()) return out;
+  out.token_der = EncodeDer<PKCS7>(TS_RESP_get_token(resp.get()), i2d_PKCS7);
   if (out.token_der.empty()) out.error = "the token cannot be encoded";
   return out;
 }
@@ -191,18 +200,13 @@ TimestampCheck VerifyTimestampToken(std::string_view token_der, const Sha256Dige
                                     const TimestampAnchors& anchors) {
   ERR_clear_error();
   TimestampCheck out;
-  const auto* p = reinterpret_cast<const unsigned char*>(token_der.data());
-  Pkcs7Ptr token(d2i_PKCS7(nullptr, &p, static_cast<long>(token_der.size())));
-  if (!token || p != reinterpret_cast<const unsigned char*>(token_der.data() + token_der.size())) {
+  Pkcs7Ptr token = DecodeWhole<PKCS7, Pkcs7Ptr>(token_der, d2i_PKCS7);
+  if (!token) {
     out.error = OpenSslError("the token is not a DER TimeStampToken");
     return out;
   }
   TstInfoPtr tst(PKCS7_to_TS_TST_INFO(token.get()));
-  if (std::string e = ReadInfo(tst.get(), digest, &out.info); !e.empty()) {
-    out.error = std::move(e);
-    return out;
-  }
-  out.error = CheckSignature(token.get(), out.info, anchors);
+  CheckToken(token.get(), tst.get(), digest, anchors, &out);
   return out;
 }
 
