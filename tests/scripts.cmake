@@ -18,3 +18,15 @@ add_test(NAME e2e.web_ui
 set_tests_properties(e2e.web_ui PROPERTIES
     LABELS "e2e" TIMEOUT 900
     ENVIRONMENT "CL_BINARY=$<TARGET_FILE:changeledger>;CL_SCREENSHOTS=${CMAKE_BINARY_DIR}/e2e-screenshots")
+
+# Includes point down the layer stack (docs/architecture.md): the tree passes,
+# and a planted wrong include of each kind is named.
+add_test(NAME scripts.layers COMMAND ${CL_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/scripts/check_layers.py
+         ${CMAKE_SOURCE_DIR}/src)
+add_test(NAME scripts.layers_planted COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/layers_planted_test.sh)
+set_tests_properties(scripts.layers scripts.layers_planted PROPERTIES LABELS "scripts" TIMEOUT 120)
+
+# The UI's generated API types match this binary's OpenAPI document.
+add_test(NAME scripts.web_api_types
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/web_api_types_test.sh $<TARGET_FILE:changeledger>)
+set_tests_properties(scripts.web_api_types PROPERTIES LABELS "scripts" TIMEOUT 120)

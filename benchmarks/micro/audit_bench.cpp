@@ -8,8 +8,8 @@
 #include "core/audit_verify.h"
 #include "crypto/crypto.h"
 #include "crypto/merkle.h"
-#include "platform/signing_key.h"
-#include "platform/system.h"
+#include "server/signing_key.h"
+#include "server/system.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "tests/support/temp_dir.h"
 

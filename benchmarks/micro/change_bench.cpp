@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/local_app.h"
+#include "server/local_app.h"
 #include "core/audit_reconcile.h"
-#include "core/policy_yaml.h"
+#include "ingest/policy_yaml.h"
 #include "tests/support/temp_dir.h"
 
 namespace cl {

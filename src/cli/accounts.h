@@ -1,7 +1,5 @@
-// AccountsBackend: where `changeledger user` and `token` act — a server over
-// its API (the normal way), or a database file directly with --db (for the
-// first set-up or break-glass, recorded in the audit log as local:<os user>).
-// Both speak the API's JSON shapes so the commands print the same either way.
+// Where `changeledger user` and `token` act: a server over its API (the
+// normal way), or with --db a database directly (server/local_accounts.h).
 #pragma once
 
 #include <functional>
@@ -11,21 +9,9 @@
 
 #include "cli/api_client.h"
 #include "core/status.h"
+#include "server/local_accounts.h"
 
 namespace cl::cli {
-
-class AccountsBackend {
- public:
-  virtual ~AccountsBackend() = default;
-  virtual Result<nlohmann::json> CreateUser(const nlohmann::json& body) = 0;
-  virtual Result<nlohmann::json> ListUsers(const std::string& role, bool include_disabled) = 0;
-  virtual Result<nlohmann::json> GetUser(const std::string& id_or_username) = 0;
-  virtual Result<nlohmann::json> PatchUser(const std::string& id, const nlohmann::json& patch) = 0;
-  virtual Result<nlohmann::json> ResetPassword(const std::string& id) = 0;
-  virtual Result<nlohmann::json> CreateToken(const nlohmann::json& body) = 0;
-  virtual Result<nlohmann::json> ListTokens(bool all, const std::string& user_id) = 0;
-  virtual Result<nlohmann::json> RevokeToken(const std::string& id) = 0;
-};
 
 struct BackendOptions {
   ClientOptions client;

@@ -11,10 +11,10 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "cli/local_app.h"
 #include "core/audit_checkpoint.h"
 #include "core/json_input.h"
 #include "crypto/merkle.h"
+#include "server/local_app.h"
 
 namespace cl::cli {
 namespace {

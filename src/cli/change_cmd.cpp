@@ -10,8 +10,8 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/change.h"
-#include "core/policy_yaml.h"
 #include "crypto/crypto.h"
+#include "ingest/yaml_json.h"
 
 namespace cl::cli {
 

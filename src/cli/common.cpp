@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "crypto/crypto.h"
+#include "server/text_file.h"
 
 #include <termios.h>
 #include <unistd.h>
@@ -166,16 +167,11 @@ Result<std::string> ReadSharedSecret(const std::string& file, const char* env, s
 }
 
 Result<std::string> ReadTextFile(const std::string& path, size_t max_bytes) {
+  if (path != "-") return ReadWholeFile(path, max_bytes);
   std::ostringstream buf;
-  if (path == "-") {
-    buf << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return InvalidArgument("cannot read " + path + ": " + std::strerror(errno));
-    buf << in.rdbuf();
-  }
+  buf << std::cin.rdbuf();
   std::string text = buf.str();
-  if (text.size() > max_bytes) return InvalidArgument(path + " is larger than " + std::to_string(max_bytes) + " bytes");
+  if (text.size() > max_bytes) return InvalidArgument("stdin is larger than " + std::to_string(max_bytes) + " bytes");
   return text;
 }
 

@@ -5,10 +5,11 @@
 
 #include <iostream>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "cli/api_client.h"
-#include "core/policy_yaml.h"
+#include "ingest/policy_cases.h"
+#include "ingest/policy_yaml.h"
 
 namespace cl::cli {
 namespace {

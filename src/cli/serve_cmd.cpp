@@ -10,17 +10,13 @@
 #include <optional>
 #include <tuple>
 
-#include "platform/db_lock.h"
-#include "app/version.h"
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "cli/local_app.h"
-#include "cli/webhook_dispatcher.h"
-#include "core/audit_reconcile.h"
-#include "http/api.h"
-#include "http/server.h"
+#include "platform/build_info.h"
 #include "platform/log.h"
-#include "platform/periodic_thread.h"
+#include "server/audit_timestamper.h"
+#include "server/outbound_http.h"
+#include "server/process.h"
 #include "storage/open_store.h"
 
 namespace cl::cli {
@@ -54,156 +50,6 @@ struct ServeOptions {
   size_t max_connections_per_client = 0;
   int drain_seconds = 30;
   int reconcile_minutes = 60;
-};
-
-// Signs the audit tail every second and removes long-dead sessions hourly.
-class Housekeeping {
- public:
-  explicit Housekeeping(LocalApp& app)
-      : app_(app), thread_(std::chrono::seconds(1), PeriodicThread::First::kAfterOnePeriod, [this] { Tick(); }) {}
-
- private:
-  void Tick() {
-    if (!app_.store().WritesRefused().ok()) return;  // a tampered log: nothing to sign or sweep
-    // Nothing is signed until every witness was reached and the log still
-    // holds what it witnessed: a tail cut while a witness was down must not
-    // be signed as if it were genuine.
-    bool all_known = true;
-    for (size_t i = 0; i < app_.witnesses().size(); ++i) {
-      AuditWitness& w = *app_.witnesses()[i];
-      if (!w.known()) Publish(w, failures_[i]);
-      all_known = all_known && w.known();
-    }
-    if (!app_.store().WritesRefused().ok()) return;
-    Status s = Status::Ok();
-    if (all_known) {
-      s = app_.store().Write([&](Tx& tx) { return app_.audit().Checkpoint(tx).status(); });
-      if (!s.ok()) log::Warn("audit checkpoint failed", {{"error", s.message()}});
-    }
-    for (size_t i = 0; i < app_.witnesses().size(); ++i) {
-      if (app_.witnesses()[i]->known()) Publish(*app_.witnesses()[i], failures_[i]);
-    }
-    if (++ticks_ % 60 == 0) {
-      AuditContext ctx{SystemPrincipal().ToActor(), "housekeeping", ""};
-      auto raised = app_.changes().RaiseOverdueFindings(ctx);
-      if (!raised.ok()) log::Warn("overdue sweep failed", {{"error", raised.status().message()}});
-      if (raised.ok() && *raised > 0) log::Info("raised findings for overdue emergency changes", {{"count", *raised}});
-    }
-    if (ticks_ % 3600 == 0) {
-      const Timestamp cutoff = app_.clock().Now() + (-86400 * kMicrosPerSecond);
-      s = app_.store().Write([&](Tx& tx) { return tx.Sessions().DeleteEnded(cutoff).status(); });
-      if (!s.ok()) log::Warn("session cleanup failed", {{"error", s.message()}});
-    }
-  }
-  // Retried every second until it works; a witness catches up from its
-  // newest checkpoint. Said once when it starts failing, then every minute,
-  // and when it works again. A witness that refuses the log's checkpoints
-  // (they do not extend what it holds) stops writes, as a tampered log does.
-  void Publish(AuditWitness& witness, int& failures) {
-    auto published = witness.Publish(app_.store());
-    if (published.ok()) {
-      if (failures > 0) {
-        log::Info("audit witness reachable again", {{"witness", witness.name()}, {"failed_attempts", failures},
-                                                    {"witnessed_seq", witness.witnessed_seq()}});
-      }
-      failures = 0;
-      return;
-    }
-    if (published.status().code() == ErrorCode::kDataLoss) {
-      log::Error("an audit witness contradicts the log: serving reads only, every write is refused",
-                 {{"witness", witness.name()}, {"error", published.status().message()}});
-      app_.store().RefuseWrites(Status(ErrorCode::kWritesRefused,
-                                       published.status().message() +
-                                           " (run `changeledger audit verify --db ... --witness " + witness.name() +
-                                           "` and restore a verified backup)"));
-      return;
-    }
-    if (failures++ % 60 == 0) {
-      log::Warn("audit witness failed; retrying every second",
-                {{"witness", witness.name()}, {"error", published.status().message()}, {"failed_attempts", failures}});
-    }
-  }
-
-  LocalApp& app_;
-  int ticks_ = 0;  // only the thread touches it
-  std::vector<int> failures_ = std::vector<int>(app_.witnesses().size(), 0);  // per witness, in a row
-  PeriodicThread thread_;  // last: stops before the rest goes
-};
-
-// Reconciles the records with the audit log right after start-up and then
-// every `minutes` (0: at start-up only). An edit made outside the log raises
-// a finding and, like a tampered log, stops every write (reads go on,
-// /readyz fails) until an operator has looked: a write on an edited row would
-// carry the edit on. A log from before reconciliation is baselined once.
-class RecordsReconciler {
- public:
-  RecordsReconciler(LocalApp& app, int minutes)
-      : app_(app), thread_(std::chrono::minutes(minutes), PeriodicThread::First::kAtStart, [this] {
-          if (app_.store().WritesRefused().ok()) ReconcileOnce();
-        }) {}
-
- private:
-  void ReconcileOnce() {
-    AuditContext ctx{SystemPrincipal().ToActor(), "reconcile", ""};
-    auto done = ReconcileAndRaise(app_.deps(), ctx);
-    if (!done.ok()) {
-      log::Warn("reconciling the records with the audit log failed", {{"error", done.status().message()}});
-      return;
-    }
-    const ReconcileReport& r = done->report;
-    if (done->baselined) {
-      log::Info("reconciliation baseline recorded: rows that differed from the log were accepted as found",
-                {{"accepted_rows", done->accepted}, {"rows", r.rows}});
-    }
-    if (r.ok()) {
-      log::Info("records reconciled with the audit log", {{"rows", r.rows}, {"events", r.events}, {"files", r.files}});
-      return;
-    }
-    const ReconcileProblem& first = r.problems.front();
-    const std::string why = fmt::format(
-        "{} record(s) differ from the audit log, first {} {}{}: {} (run `changeledger audit verify --db ... "
-        "--reconcile`, find who edited the database, restore a verified backup)",
-        r.problem_count, first.table, first.id, first.field.empty() ? "" : " ." + first.field, first.what);
-    log::Error("records were edited outside the audit log: serving reads only, every write is refused",
-               {{"problems", r.problem_count}, {"first", first.what}, {"finding", done->finding_id}});
-    app_.store().RefuseWrites(Status(ErrorCode::kWritesRefused, why));
-  }
-
-  LocalApp& app_;
-  PeriodicThread thread_;  // last
-};
-
-// Has the newest checkpoint time-stamped every `seconds` (serve --audit-tsa).
-// Said once when the authority starts failing, then every tenth try, and
-// when it works again; the verifier's bound (an hour by default) rides out
-// the outage in between.
-class TimestampJob {
- public:
-  TimestampJob(LocalApp& app, int seconds)
-      : app_(app), thread_(std::chrono::seconds(seconds), PeriodicThread::First::kAfterOnePeriod, [this] { Tick(); }) {}
-
- private:
-  void Tick() {
-    if (!app_.store().WritesRefused().ok()) return;  // a tampered log is not vouched for
-    AuditTimestamper& tsa = *app_.timestamper();
-    AuditContext ctx{SystemPrincipal().ToActor(), "timestamp", ""};
-    auto stamped = tsa.StampNewest(app_.store(), app_.audit(), ctx);
-    if (stamped.ok()) {
-      if (failures_ > 0) {
-        log::Info("time-stamp authority reachable again", {{"tsa", tsa.url()}, {"failed_attempts", failures_}});
-      }
-      failures_ = 0;
-      return;
-    }
-    if (failures_++ % 10 == 0) {
-      log::Warn("time-stamping the audit log failed; retrying",
-                {{"tsa", tsa.url()}, {"error", stamped.status().message()}, {"failed_attempts", failures_}});
-    }
-  }
-
-  LocalApp& app_;
-  int failures_ = 0;       // only the thread touches it
-  PeriodicThread thread_;  // last
 };
 
 // How to run this same binary from the current directory, for the hint.
@@ -254,17 +100,8 @@ int RunServe(const ServeOptions& o) {
   auto listen = ParseListen(o.listen);
   if (!listen.ok()) return Fail(listen.status());
 
-
-  // Held while serving: `restore` refuses to replace the SQLite file under
-  // us (PostgreSQL restores go through pg_restore, docs/operations.md).
-  std::optional<DbUseLock> in_use;
-  if (const std::string file = sql::SqlitePathOf(o.db); !file.empty()) {
-    auto lock = DbUseLock::Acquire(file, DbUseLock::Mode::kShared);
-    if (!lock.ok()) return Fail(lock.status());
-    in_use.emplace(std::move(lock).value());
-  }
-
-  LocalAppOptions lo;
+  ProcessOptions po;
+  LocalAppOptions& lo = po.app;
   for (const std::string& n : o.webhook_allow) {
     auto net = ParseIpNetwork(n);
     if (!net.ok()) return Fail(Status(net.status().code(), "--webhook-allow-network: " + net.status().message()));
@@ -291,20 +128,7 @@ int RunServe(const ServeOptions& o) {
     if (!anchors.ok()) return Fail(anchors.status());
     lo.tsa_anchors = std::move(*anchors);
   }
-  auto app = LocalApp::Open(lo);
-  if (!app.ok()) return Fail(app.status());
-  LocalApp& a = **app;
-  if (a.created_signing_key() && a.signer() != nullptr) {
-    log::Info("created audit signing key", {{"path", a.signing_key_path()}, {"key_id", a.signer()->KeyId()}});
-  }
-  if (const AuditVerifyResult& check = a.startup_check(); !check.ok) {
-    log::Error("the audit log failed verification at start-up: serving reads only, every write is refused and "
-               "nothing is signed; run `changeledger audit verify --db` on this database and restore a verified "
-               "backup",
-               {{"problem", check.problem}, {"first_bad_seq", check.first_bad_seq.value_or(0)}});
-  }
-
-  http::ApiOptions ao;
+  http::ApiOptions& ao = po.api;
   ao.worker_threads = o.workers;
   ao.access_log = !o.no_access_log;
   ao.public_url = o.public_url;
@@ -319,9 +143,7 @@ int RunServe(const ServeOptions& o) {
   ao.cookie_secure = o.cookie_secure == "always"  ? http::CookieSecure::kAlways
                      : o.cookie_secure == "never" ? http::CookieSecure::kNever
                                                   : http::CookieSecure::kAuto;
-  http::Api api(ApiServicesOf(a),
-                ao);
-  http::ServerOptions so;
+  http::ServerOptions& so = po.http;
   so.address = listen->first;
   so.port = listen->second;
   so.io_threads = o.io_threads;
@@ -331,63 +153,39 @@ int RunServe(const ServeOptions& o) {
   so.max_connections_per_client = o.max_connections_per_client;
   so.tls_cert_file = o.tls_cert;
   so.tls_key_file = o.tls_key;
-  http::HttpServer server(so, api);
-  api.metrics().AddGauge("changeledger_http_open_connections", "Open client connections.",
-                         [&server] { return static_cast<double>(server.open_connections()); });
-  api.metrics().AddGauge("changeledger_http_connections_evicted_total",
-                         "Idle or slow connections closed to make room at a connection cap.",
-                         [&server] { return static_cast<double>(server.evicted_connections()); });
-  api.metrics().AddGauge("changeledger_http_connections_refused_total",
-                         "Connections refused at a cap with nothing idle or slow to close.",
-                         [&server] { return static_cast<double>(server.refused_connections()); });
-  if (Status s = server.Start(); !s.ok()) return Fail(s);
-  log::Info("connection limits", {{"max_connections", server.max_connections()},
-                                  {"max_connections_per_client", server.max_connections_per_client()},
-                                  {"open_file_limit", http::RaiseOpenFileLimit()}});
-
-  const std::string host = so.address.find(':') != std::string::npos ? "[" + so.address + "]" : so.address;
-  const std::string base_url = fmt::format("{}://{}:{}", server.tls() ? "https" : "http", host, server.port());
+  po.reconcile_minutes = o.reconcile_minutes;
+  po.tsa_every_seconds = o.tsa_every_seconds;
+  auto started = ServerProcess::Start(po);
+  if (!started.ok()) return Fail(started.status());
+  ServerProcess& process = **started;
+  LocalApp& a = process.app();
+  const std::string& base_url = process.base_url();
   std::cout << "Changeledger " << kVersion << " serving " << base_url << " (database " << sql::DescribeDb(o.db)
             << ", audit key " << (a.signer() ? a.signer()->KeyId() : "none") << ")\n"
             << std::flush;
-  log::Info("listening", {{"url", base_url}, {"database", sql::DescribeDb(o.db)}, {"version", kVersion}});
-
   if (!o.no_bootstrap) {
-    AuditContext ctx{SystemPrincipal().ToActor(), "bootstrap", ""};
-    auto admin = a.users().EnsureBootstrapAdmin(ctx);
+    auto admin = process.EnsureBootstrapAdmin();
     if (!admin.ok()) {
       log::Error("bootstrap failed", {{"error", admin.status().message()}});
     } else if (admin->has_value()) {
-      log::Info("created bootstrap administrator (password printed to the terminal only)",
-                {{"username", (*admin)->user.username}});
       PrintBootstrap(**admin, base_url);
     }
   }
-
-  {
-    Housekeeping housekeeping(a);
-    RecordsReconciler reconciler(a, o.reconcile_minutes);
-    std::optional<TimestampJob> timestamps;
-    if (a.timestamper() != nullptr) timestamps.emplace(a, o.tsa_every_seconds);
-    WebhookDispatcher webhooks(a.store(), a.clock(), a.outbound(), std::chrono::seconds(1));
-    webhooks.Start();
-    int sig = 0;
-    // SIGHUP reloads the TLS certificate and key (after renewal); the
-    // others stop the server.
-    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
-      if (Status s = server.ReloadTls(); s.ok()) {
-        log::Info("reloaded the TLS certificate", {{"certificate", o.tls_cert}});
-      } else {
-        log::Error("TLS reload failed; the previous certificate stays in use", {{"error", s.message()}});
-      }
+  process.StartJobs();
+  int sig = 0;
+  // SIGHUP reloads the TLS certificate and key (after renewal); the
+  // others stop the server.
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (Status s = process.ReloadTls(); s.ok()) {
+      log::Info("reloaded the TLS certificate", {{"certificate", o.tls_cert}});
+    } else {
+      log::Error("TLS reload failed; the previous certificate stays in use", {{"error", s.message()}});
     }
-    log::Info("shutting down: draining in-flight requests",
-              {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
-               {"open_connections", server.open_connections()}});
-    server.Stop();
-    server.Wait();
-    api.Shutdown();
   }
+  log::Info("shutting down: draining in-flight requests",
+            {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"open_connections", process.open_connections()}});
+  process.Stop();
+  started->reset();  // the database closes after signing what the log gained
   log::Info("stopped");
   log::Flush();
   return 0;

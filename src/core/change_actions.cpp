@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/audit_states.h"
+#include "core/change_lifecycle.h"
 #include "core/change_permits.h"
 #include "core/changes.h"
 #include "crypto/crypto.h"
@@ -47,8 +48,8 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
     std::vector<FieldError> errs = CheckVerification(in.checklist);
     if (!errs.empty()) return InvalidArgument("the verification checklist is not complete", std::move(errs));
   }
-  if ((action == ChangeAction::kFail || action == ChangeAction::kRollback || action == ChangeAction::kCancel) &&
-      in.note.empty()) {
+  const LifecycleStep& step = StepOf(action);
+  if (step.needs_note && in.note.empty()) {
     return InvalidArgument(fmt::format("say why ({})", Name(action)), {{"/note", "required"}});
   }
   Change out;
@@ -59,7 +60,7 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
     const Timestamp now = d_.clock.Now();
     const bool emergency = c.content.type == ChangeType::kEmergency;
     std::string note = in.note;
-    using S = ChangeState;
+    ChangeState to = step.to;  // the table's, but for a pre-approved submit
     switch (action) {
       case ChangeAction::kSubmit: {
         CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
@@ -81,9 +82,8 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         c.risk = a.risk;
         c.policy_version = active.version;
         c.submitted_at = now;
-        c.state = S::kSubmitted;
         if (a.pre_approved) {
-          c.state = S::kApproved;
+          to = ChangeState::kApproved;
           c.approved_at = now;
           if (note.empty()) note = fmt::format("pre-approved by standard template {}", c.content.template_id);
         }
@@ -96,7 +96,6 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
         auto errs = FreezeErrors(*active.policy, c, *c.content.planned_start, *c.content.planned_end);
         if (!errs.empty()) return FailedPrecondition("the planned window falls in a change freeze", std::move(errs));
-        c.state = S::kScheduled;
         c.scheduled_at = now;
         break;
       }
@@ -119,7 +118,6 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
             (now < *c.content.planned_start || now > *c.content.planned_end)) {
           note += (note.empty() ? "" : "; ") + std::string("started outside the planned window");
         }
-        c.state = S::kInProgress;
         c.started_at = now;
         c.implementer_id = who.user_id;
         c.implementer = who.username;
@@ -137,18 +135,14 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
                                       {{"/evidence/after_snapshot", "required to complete (R001-09)"}});
           }
         }
-        c.state = S::kImplemented;
         c.implemented_at = now;
         break;
       }
       case ChangeAction::kFail:
-        c.state = S::kFailed;
-        break;
       case ChangeAction::kRollback:
-        c.state = S::kRolledBack;
+      case ChangeAction::kCancel:
         break;
       case ChangeAction::kVerify: {
-        c.state = S::kVerified;
         c.verified_at = now;
         c.verification = {{"checklist", in.checklist}, {"by", who.username}, {"at", FormatRfc3339(now)}};
         break;
@@ -163,14 +157,11 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
           std::string message = fmt::format("{} cannot close yet: {} item(s) missing", c.Key(), missing.size());
           return FailedPrecondition(std::move(message), std::move(missing));
         }
-        c.state = S::kClosed;
         c.closed_at = now;
         break;
       }
-      case ChangeAction::kCancel:
-        c.state = S::kCancelled;
-        break;
     }
+    c.state = to;
     c.updated_at = now;
     c.row_version = before.row_version + 1;
     CL_RETURN_IF_ERROR(tx.Changes().Update(c));

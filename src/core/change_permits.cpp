@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/change_lifecycle.h"
+
 namespace cl {
 namespace {
 
@@ -19,67 +21,34 @@ Status WrongState(const Change& c, ChangeAction a, std::string_view allowed) {
 
 }  // namespace
 
-Permission ActionPermission(ChangeAction action) {
-  switch (action) {
-    case ChangeAction::kStart:
-    case ChangeAction::kComplete:
-    case ChangeAction::kFail:
-    case ChangeAction::kRollback:
-      return Permission::kChangesImplement;
-    default:
-      return Permission::kChangesWrite;
-  }
-}
+Permission ActionPermission(ChangeAction action) { return StepOf(action).permission; }
 
 Status MayAct(const Principal& who, const Change& c, ChangeAction action) {
-  const bool emergency = c.content.type == ChangeType::kEmergency;
-  CL_RETURN_IF_ERROR(Require(who, ActionPermission(action)));
-  switch (action) {
-    case ChangeAction::kSubmit:
-      if (c.state != S::kDraft) return WrongState(c, action, "draft");
-      if (!MayEdit(who, c)) return PermissionDenied("only the requestor or a change manager may submit");
-      return Status::Ok();
-    case ChangeAction::kSchedule:
-      if (c.state != S::kApproved) return WrongState(c, action, "approved");
-      if (!MayEdit(who, c) && who.username != c.content.implementer) {
-        return PermissionDenied("only the requestor, the implementer or a change manager may schedule");
-      }
-      return Status::Ok();
-    case ChangeAction::kStart: {
-      const bool ok = emergency ? In(c.state, {S::kSubmitted, S::kApproved, S::kScheduled}) : c.state == S::kScheduled;
-      if (!ok) return WrongState(c, action, emergency ? "submitted, approved or scheduled" : "scheduled");
+  const LifecycleStep& step = StepOf(action);
+  CL_RETURN_IF_ERROR(Require(who, step.permission));
+  const std::span<const ChangeState> from = SourcesFor(step, c);
+  if (std::find(from.begin(), from.end(), c.state) == from.end()) {
+    return WrongState(c, action, StateList(from));
+  }
+  switch (step.actor) {
+    case LifecycleActor::kEditor:
+      if (!MayEdit(who, c)) return PermissionDenied(std::string(step.denied));
+      break;
+    case LifecycleActor::kEditorOrNamedImplementer:
+      if (!MayEdit(who, c) && who.username != c.content.implementer) return PermissionDenied(std::string(step.denied));
+      break;
+    case LifecycleActor::kNamedImplementer:
       if (!c.content.implementer.empty() && c.content.implementer != who.username) {
         return PermissionDenied(fmt::format("{} is assigned to {}", c.Key(), c.content.implementer));
       }
-      return Status::Ok();
-    }
-    case ChangeAction::kComplete:
-    case ChangeAction::kFail:
-      if (c.state != S::kInProgress) return WrongState(c, action, "in_progress");
-      return Status::Ok();
-    case ChangeAction::kRollback:
-      if (!In(c.state, {S::kInProgress, S::kFailed, S::kImplemented})) {
-        return WrongState(c, action, "in_progress, failed or implemented");
-      }
-      return Status::Ok();
-    case ChangeAction::kVerify:
-      if (c.state != S::kImplemented) return WrongState(c, action, "implemented");
-      if (!MayEdit(who, c) && who.user_id != c.implementer_id) {
-        return PermissionDenied("only the requestor, the implementer or a change manager may verify");
-      }
-      return Status::Ok();
-    case ChangeAction::kClose:
-      if (c.state != S::kVerified) return WrongState(c, action, "verified");
-      if (!MayEdit(who, c)) return PermissionDenied("only the requestor or a change manager may close");
-      return Status::Ok();
-    case ChangeAction::kCancel:
-      if (!In(c.state, {S::kDraft, S::kSubmitted, S::kApproved, S::kScheduled})) {
-        return WrongState(c, action, "draft, submitted, approved or scheduled");
-      }
-      if (!MayEdit(who, c)) return PermissionDenied("only the requestor or a change manager may cancel");
-      return Status::Ok();
+      break;
+    case LifecycleActor::kAnyImplementer:
+      break;
+    case LifecycleActor::kEditorOrWhoImplemented:
+      if (!MayEdit(who, c) && who.user_id != c.implementer_id) return PermissionDenied(std::string(step.denied));
+      break;
   }
-  return Internal("unknown change action");
+  return Status::Ok();
 }
 
 Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals) {

@@ -15,7 +15,7 @@ namespace cl {
 
 // Decides whether the server may send requests to a URL a user gave (no
 // internal addresses unless allowed); the implementation resolves names
-// (platform/outbound_http.h). Thread-safe.
+// (server/outbound_http.h). Thread-safe.
 class DestinationGuard {
  public:
   virtual ~DestinationGuard() = default;

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "core/audit_states.h"
-#include "core/policy_yaml.h"
 #include "crypto/crypto.h"
 
 namespace cl {
@@ -11,7 +10,7 @@ namespace cl {
 std::string Sha256Hex(std::string_view text) { return crypto::ToHex(crypto::Sha256(text)); }
 
 Status PolicyService::Activate(const PolicyVersion& v) const {
-  CL_ASSIGN_OR_RETURN(std::shared_ptr<const Policy> parsed, ParsePolicy(v.source));
+  CL_ASSIGN_OR_RETURN(std::shared_ptr<const Policy> parsed, parse_(v.source));
   std::lock_guard lock(mu_);
   active_ = {std::move(parsed), v.version, v.sha256};
   return Status::Ok();
@@ -35,7 +34,7 @@ Result<PolicyVersion> PolicyService::Store(Tx& tx, const AuditContext& ctx, std:
 
 Status PolicyService::Initialize(const AuditContext& ctx, std::string_view yaml, std::string_view origin,
                                  bool force) {
-  CL_ASSIGN_OR_RETURN(std::shared_ptr<const Policy> parsed, ParsePolicy(yaml));
+  CL_ASSIGN_OR_RETURN(std::shared_ptr<const Policy> parsed, parse_(yaml));
   std::optional<PolicyVersion> latest;
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(latest, tx.Policies().Latest());
@@ -49,7 +48,7 @@ Status PolicyService::Initialize(const AuditContext& ctx, std::string_view yaml,
 Result<PolicyVersion> PolicyService::Publish(const Principal& who, const AuditContext& ctx,
                                              std::string_view yaml, std::string_view origin) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kPolicyWrite));
-  CL_ASSIGN_OR_RETURN(std::shared_ptr<const Policy> parsed, ParsePolicy(yaml));
+  CL_ASSIGN_OR_RETURN(std::shared_ptr<const Policy> parsed, parse_(yaml));
   PolicyVersion stored;
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(std::optional<PolicyVersion> latest, tx.Policies().Latest());

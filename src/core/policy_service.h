@@ -4,6 +4,7 @@
 // its next write that evaluates policy. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,9 +22,13 @@ struct ActivePolicy {
   std::string sha256;
 };
 
+// Turns a policy's text into the typed Policy (ingest/policy_yaml.h's
+// ParsePolicy in the product): core never reads YAML itself.
+using PolicyParser = std::function<Result<std::shared_ptr<const Policy>>(std::string_view text)>;
+
 class PolicyService {
  public:
-  explicit PolicyService(const Deps& deps) : d_(deps) {}
+  PolicyService(const Deps& deps, PolicyParser parse) : d_(deps), parse_(std::move(parse)) {}
 
   // At start-up: stores `yaml` as a new version if the database has none or
   // if `force` and it differs from the newest version; then loads the newest.
@@ -47,6 +52,7 @@ class PolicyService {
   Status Activate(const PolicyVersion& v) const;
 
   const Deps& d_;
+  const PolicyParser parse_;
   mutable std::mutex mu_;
   mutable ActivePolicy active_;
 };

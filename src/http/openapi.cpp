@@ -4,9 +4,9 @@
 
 #include <set>
 
-#include "app/version.h"
 #include "http/api.h"
 #include "http/problem.h"
+#include "platform/build_info.h"
 
 namespace cl::http {
 namespace {

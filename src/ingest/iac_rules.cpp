@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include "core/policy_yaml.h"
+#include "ingest/yaml_json.h"
 
 namespace cl {
 std::string_view IacClassificationYaml();  // generated from policy/iac-classification.yaml

@@ -5,7 +5,7 @@
 
 #include "ingest/iac_match.h"
 #include "ingest/terraform_plan.h"
-#include "core/yaml_stream.h"
+#include "ingest/yaml_stream.h"
 
 namespace cl::ingest {
 namespace {

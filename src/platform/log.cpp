@@ -1,13 +1,12 @@
 #include "platform/log.h"
 
+#include <fmt/chrono.h>
 #include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <memory>
-
-#include "core/clock.h"
 
 namespace cl::log {
 namespace {
@@ -61,13 +60,11 @@ bool Enabled(Level level) { return Logger() && Logger()->should_log(ToSpd(level)
 
 void Write(Level level, std::string_view message, const nlohmann::json& fields) {
   if (!Enabled(level)) return;
-  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   std::string line;
   if (g_json) {
     nlohmann::json j = fields.is_object() ? fields : nlohmann::json::object();
-    j["ts"] = FormatRfc3339(Timestamp{now});
+    j["ts"] = fmt::format("{:%FT%T}Z", now);  // RFC 3339, microseconds, UTC
     j["level"] = Name(level);
     j["msg"] = message;
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

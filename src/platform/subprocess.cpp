@@ -12,10 +12,18 @@ extern char** environ;
 
 namespace cl {
 
-Result<ProgramResult> RunProgram(const std::vector<std::string>& argv) {
-  if (argv.empty()) return InvalidArgument("no program to run");
+namespace {
+ProgramResult NotStarted(std::string why) {
+  ProgramResult out;
+  out.err = std::move(why);
+  return out;
+}
+}  // namespace
+
+ProgramResult RunProgram(const std::vector<std::string>& argv) {
+  if (argv.empty()) return NotStarted("no program to run");
   int pipe_fd[2];
-  if (::pipe2(pipe_fd, O_CLOEXEC) != 0) return Unavailable(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(pipe_fd, O_CLOEXEC) != 0) return NotStarted(std::string("pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -30,9 +38,10 @@ Result<ProgramResult> RunProgram(const std::vector<std::string>& argv) {
   ::close(pipe_fd[1]);
   if (rc != 0) {
     ::close(pipe_fd[0]);
-    return Unavailable(argv[0] + " could not be started: " + std::strerror(rc));
+    return NotStarted(argv[0] + " could not be started: " + std::strerror(rc));
   }
   ProgramResult out;
+  out.started = true;
   char buf[4096];
   for (;;) {
     const ssize_t n = ::read(pipe_fd[0], buf, sizeof buf);

@@ -6,16 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
-
 namespace cl {
 
 struct ProgramResult {
-  int exit_code = -1;  // 128 + signal if it was killed
-  std::string err;     // what it wrote on stderr (at most 64 KiB)
+  bool started = false;  // false: it could not be started (not installed); `err` says why
+  int exit_code = -1;    // 128 + signal if it was killed
+  std::string err;       // what it wrote on stderr (at most 64 KiB)
 };
 
-// Unavailable if the program cannot be started (not installed).
-Result<ProgramResult> RunProgram(const std::vector<std::string>& argv);
+ProgramResult RunProgram(const std::vector<std::string>& argv);
 
 }  // namespace cl

@@ -5,7 +5,7 @@
 #include <set>
 #include <thread>
 
-#include "cli/webhook_dispatcher.h"
+#include "server/webhook_dispatcher.h"
 #include "core/notifications.h"
 #include "http/server.h"
 #include "tests/api/api_fixture.h"
@@ -148,9 +148,9 @@ TEST_F(ApiTest, SeveralDispatchersOnOneDatabaseSendEachDeliveryOnce) {
   options_.webhook_allowed_networks = {"127.0.0.1"};  // the receiver listens on loopback
   ChangePeople p(server());
   Receiver receiver(/*fail_first=*/0);
-  cli::WebhookDispatcher second(server().app().store(), server().app().clock(), server().app().outbound(),
+  WebhookDispatcher second(server().app().store(), server().app().clock(), server().app().outbound(),
                                 std::chrono::milliseconds(1));
-  cli::WebhookDispatcher third(server().app().store(), server().app().clock(), server().app().outbound(),
+  WebhookDispatcher third(server().app().store(), server().app().clock(), server().app().outbound(),
                                 std::chrono::milliseconds(1));
   second.Start();
   third.Start();
@@ -217,7 +217,7 @@ TEST_F(ApiTest, DeliveriesAreCheckedAgainWhenSent) {
   // A dispatcher whose client allows nothing internal, as a receiver whose
   // name now points inward would meet.
   const OutboundHttp strict;
-  cli::WebhookDispatcher dispatcher(server().app().store(), server().app().clock(), strict, std::chrono::milliseconds(5));
+  WebhookDispatcher dispatcher(server().app().store(), server().app().clock(), strict, std::chrono::milliseconds(5));
   EXPECT_EQ(dispatcher.RunOnce(), 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(receiver.WaitFor(0).empty()) << "nothing reached the loopback receiver";

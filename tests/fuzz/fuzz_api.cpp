@@ -28,7 +28,7 @@
 #include <string>
 #include <string_view>
 
-#include "cli/local_app.h"
+#include "server/local_app.h"
 #include "core/change.h"
 #include "crypto/crypto.h"
 #include "http/api.h"

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "core/policy_yaml.h"
+#include "ingest/policy_cases.h"
+#include "ingest/policy_yaml.h"
+#include "ingest/yaml_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,9 @@ class StoreHarness {
   // Runs SQL as the role the server runs as, where the backend has roles
   // (PostgreSQL); nullopt where it has none (SQLite). "" on success.
   virtual std::optional<std::string> ExecAsServingRole(const std::string& sql) = 0;
+  // Every table of the schema and its columns (names only: the types are
+  // each dialect's own).
+  virtual std::map<std::string, std::set<std::string>> Columns() = 0;
   const Clock& clock() const { return clock_; }
   ManualClock& manual_clock() { return clock_; }
   const TempDir& dir() const { return dir_; }

@@ -44,6 +44,14 @@ class PostgresHarness final : public StoreHarness {
   std::optional<std::string> ExecAsServingRole(const std::string& sql) override {
     return db_->Exec(sql, "cl_app");
   }
+  std::map<std::string, std::set<std::string>> Columns() override {
+    std::map<std::string, std::set<std::string>> out;
+    for (auto& [table, column] : db_->QueryPairs("SELECT table_name, column_name FROM information_schema.columns "
+                                                 "WHERE table_schema = 'public' ORDER BY 1, 2")) {
+      out[table].insert(column);
+    }
+    return out;
+  }
 
  private:
   void Open() {

@@ -60,6 +60,25 @@ class SqliteHarness final : public StoreHarness {
   std::string BlobLiteral(const std::string& hex) const override { return "x'" + hex + "'"; }
   std::optional<std::string> ExecAsServingRole(const std::string&) override { return std::nullopt; }
 
+  std::map<std::string, std::set<std::string>> Columns() override {
+    std::map<std::string, std::set<std::string>> out;
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p "
+                           "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2",
+                           -1, &st, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        out[reinterpret_cast<const char*>(sqlite3_column_text(st, 0))].insert(
+            reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+      }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+  }
+
   std::string OpenFailure() override {
     sql::SqliteStoreOptions o;
     o.path = path_;

@@ -13,7 +13,7 @@
 #include "core/audit_log.h"
 #include "core/audit_verify.h"
 #include "core/store.h"
-#include "platform/signing_key.h"
+#include "server/signing_key.h"
 #include "tests/storage/backends.h"
 
 namespace cl::testing {

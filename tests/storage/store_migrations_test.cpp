@@ -40,5 +40,32 @@ TEST(SqliteMigrationsTest, AreNumberedWithoutGapsOrDuplicates) {
   EXPECT_GT(expected, 1);
 }
 
+// The two backends' migrations are written twice (each in its dialect), so
+// they are held to one schema: the same tables with the same column names,
+// and the same numbered list of migrations. A column added to one backend
+// only fails here.
+TEST(MigrationParityTest, BothBackendsHaveTheSameMigrationsTablesAndColumns) {
+  ASSERT_EQ(sql::SqliteMigrations().size(), sql::PostgresMigrations().size());
+  for (size_t i = 0; i < sql::SqliteMigrations().size(); ++i) {
+    EXPECT_EQ(sql::SqliteMigrations()[i].version, sql::PostgresMigrations()[i].version);
+    EXPECT_EQ(sql::SqliteMigrations()[i].name, sql::PostgresMigrations()[i].name);
+  }
+  const auto sqlite = MakeSqliteHarness()->Columns();
+  const auto postgres = MakePostgresHarness()->Columns();
+  ASSERT_GT(sqlite.size(), 10u) << "the SQLite schema was not read";
+  for (const auto& [table, columns] : sqlite) {
+    auto it = postgres.find(table);
+    if (it == postgres.end()) {
+      ADD_FAILURE() << "table " << table << " exists in SQLite only";
+      continue;
+    }
+    for (const std::string& c : columns) EXPECT_TRUE(it->second.count(c)) << table << "." << c << " is SQLite only";
+    for (const std::string& c : it->second) EXPECT_TRUE(columns.count(c)) << table << "." << c << " is PostgreSQL only";
+  }
+  for (const auto& [table, columns] : postgres) {
+    EXPECT_TRUE(sqlite.count(table)) << "table " << table << " exists in PostgreSQL only";
+  }
+}
+
 }  // namespace
 }  // namespace cl::testing

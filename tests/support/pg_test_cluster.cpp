@@ -10,7 +10,7 @@
 #include <random>
 #include <stdexcept>
 
-#include "platform/system.h"
+#include "server/system.h"
 #include "storage/migrations.h"
 #include "storage/postgres/pg_connection.h"
 #include "storage/postgres/pg_store.h"
@@ -93,6 +93,17 @@ int64_t PgTestDatabase::QueryInt(const std::string& sql) const {
     return false;
   });
   return s.ok() ? v : -1;
+}
+
+std::vector<std::pair<std::string, std::string>> PgTestDatabase::QueryPairs(const std::string& sql) const {
+  std::vector<std::pair<std::string, std::string>> rows;
+  auto conn = sql::PgConnection::Open(AdminUrl(), name_);
+  if (!conn.ok()) return rows;
+  (*conn)->Query(sql, {}, [&](const sql::Row& r) {
+    rows.emplace_back(r.String(0), r.String(1));
+    return true;
+  }).IgnoreError();
+  return rows;
 }
 
 }  // namespace cl::testing

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cl::testing {
 
@@ -28,6 +30,8 @@ class PgTestDatabase {
   std::string Exec(const std::string& sql, const std::string& user = "postgres") const;
   // The first column of the first row of `sql` as the superuser (-1 if none).
   int64_t QueryInt(const std::string& sql) const;
+  // The first two columns of every row of `sql` as text, as the superuser.
+  std::vector<std::pair<std::string, std::string>> QueryPairs(const std::string& sql) const;
 
  private:
   explicit PgTestDatabase(std::string name) : name_(std::move(name)) {}

@@ -49,7 +49,7 @@ TestServer::TestServer(TestServerOptions options) {
   Status s = server_->Start();
   if (!s.ok()) throw std::runtime_error("server: " + s.message());
   if (options.dispatch_webhooks) {
-    dispatcher_ = std::make_unique<cli::WebhookDispatcher>(app_->store(), app_->clock(), app_->outbound(),
+    dispatcher_ = std::make_unique<WebhookDispatcher>(app_->store(), app_->clock(), app_->outbound(),
                                                             std::chrono::milliseconds(20));
     dispatcher_->Start();
   }

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/local_app.h"
-#include "cli/webhook_dispatcher.h"
+#include "server/local_app.h"
+#include "server/webhook_dispatcher.h"
 #include "core/clock.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -76,7 +76,7 @@ class TestServer {
   std::unique_ptr<LocalApp> app_;
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::HttpServer> server_;
-  std::unique_ptr<cli::WebhookDispatcher> dispatcher_;
+  std::unique_ptr<WebhookDispatcher> dispatcher_;
   std::unique_ptr<TestUser> admin_;
   bool stopped_ = false;
 };

@@ -1,4 +1,4 @@
-// Which addresses a user-given URL may reach (platform/outbound_http.h): the
+// Which addresses a user-given URL may reach (server/outbound_http.h): the
 // special-purpose ranges are refused, IPv4 hidden in IPv6 forms included,
 // unless the operator's allow-list names the network.
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-#include "platform/outbound_http.h"
+#include "server/outbound_http.h"
 
 namespace cl {
 namespace {

@@ -7,7 +7,8 @@
 #include <sstream>
 
 #include "core/change_rules.h"
-#include "core/policy_yaml.h"
+#include "ingest/policy_cases.h"
+#include "ingest/policy_yaml.h"
 
 namespace cl {
 namespace {

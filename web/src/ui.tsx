@@ -149,3 +149,15 @@ export function Pager({ first, next }: { first?: (() => void) | undefined; next?
     </nav>
   );
 }
+
+// A secret (one-time password, token) shown once, right after it was made.
+export function Secret({ label, value }: { label: string; value: string }) {
+  return (
+    <div class="banner ok" role="status">
+      <p>
+        <strong>{label}</strong> It is shown only now; copy it.
+      </p>
+      <code class="secret" data-testid="secret">{value}</code>
+    </div>
+  );
+}

@@ -2,8 +2,8 @@
 // token is checked over the raw body before anything is parsed.
 #include <fmt/format.h>
 
-#include "http/api.h"
 #include "crypto/crypto.h"
+#include "http/api.h"
 #include "ingest/scm_webhook.h"
 
 namespace cl::http {

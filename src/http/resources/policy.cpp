@@ -2,7 +2,6 @@
 // version, a dry-run evaluation and the standard templates it offers.
 #include <fmt/format.h>
 
-#include "core/policy_yaml.h"
 #include "http/api.h"
 #include "http/resources/change_json.h"
 

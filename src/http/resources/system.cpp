@@ -2,9 +2,9 @@
 // OpenAPI document and the problem type descriptions.
 #include <fmt/format.h>
 
-#include "app/version.h"
 #include "http/api.h"
 #include "http/problem.h"
+#include "platform/build_info.h"
 
 namespace cl::http {
 

@@ -6,7 +6,7 @@ import { formatTime, type AuditItem } from "../model";
 import { navigate, useLocation, withQuery } from "../router";
 import { ErrorBanner, Field, Loading, PageTitle, Pager, useLoad } from "../ui";
 
-interface Verification {
+export interface Verification {
   ok: boolean;
   events_checked: number;
   checkpoints_verified: number;
@@ -19,7 +19,7 @@ interface Verification {
   first_bad_seq: number | null;
   problem: string | null;
 }
-interface VerifiedKey {
+export interface VerifiedKey {
   key_id: string;
   registered_seq: number;
   endorsed_by: string | null;
@@ -28,7 +28,7 @@ interface VerifiedKey {
   first: boolean;
   trusted: boolean;
 }
-interface Finding {
+export interface Finding {
   id: string;
   kind: string;
   severity: string;
