@@ -30,3 +30,9 @@ set_tests_properties(scripts.layers scripts.layers_planted PROPERTIES LABELS "sc
 add_test(NAME scripts.web_api_types
          COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/web_api_types_test.sh $<TARGET_FILE:changeledger>)
 set_tests_properties(scripts.web_api_types PROPERTIES LABELS "scripts" TIMEOUT 120)
+
+# The web UI's code passes the linter (web/biome.json: Biome's recommended
+# rules; errors fail, warnings are shown).
+add_test(NAME scripts.web_lint COMMAND ${CMAKE_SOURCE_DIR}/web/node_modules/.bin/biome lint
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/web)
+set_tests_properties(scripts.web_lint PROPERTIES LABELS "scripts" TIMEOUT 120)

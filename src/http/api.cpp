@@ -130,6 +130,68 @@ void Api::Handle(Request& req, std::function<void(Response)> respond) {
   }
 }
 
+void Api::Process(const Route& route, std::map<std::string, std::string> params, const Request& req,
+                  Respond respond) {
+  Ctx ctx(req);
+  ctx.params = std::move(params);
+  Principal principal;
+  Response r;
+  Status s;
+  if (route.access != Access::kPublic) s = Authenticate(route, req, ctx, principal);
+  if (s.ok() && route.requires_if_match && req.Header("If-Match").find_first_not_of(" \t") == std::string_view::npos) {
+    s = PreconditionRequired(
+        "send If-Match with the ETag of the resource as you read it, so this edit cannot "
+        "overwrite one made since");
+  }
+  if (s.ok()) s = ParseArgs(route, req, ctx);
+  if (s.ok()) s = ParseBody(route, req, ctx);
+  if (s.ok()) {
+    try {
+      if (route.deferred) {
+        Result<Deferred> result = route.deferred(ctx);
+        if (result.ok()) {
+          // The answer leaves when the write is durable; the writer thread
+          // tells us, and the session posts the reply to its own I/O thread.
+          deferred_in_flight_.fetch_add(1);
+          services_.store.WriteAsync(
+              std::move(result->write),
+              [this, &route, &req, actor = principal.username, response = std::move(result->response),
+               revised = std::move(result->revised), respond = std::move(respond)](Status committed) mutable {
+                if (committed.ok()) {
+                  if (revised) {
+                    if (std::optional<Response> changed = revised()) response = std::move(*changed);
+                  }
+                  Finish(req, router_.IndexOf(&route), actor, response);
+                  respond(std::move(response));
+                } else {
+                  respond(Failed(route, req, committed, actor));
+                }
+                if (deferred_in_flight_.fetch_sub(1) == 1) deferred_in_flight_.notify_all();
+              });
+          return;
+        }
+        s = result.status();
+      } else {
+        Result<Response> result = route.handler(ctx);
+        if (result.ok()) {
+          r = std::move(result).value();
+        } else {
+          s = result.status();
+        }
+      }
+    } catch (const std::exception& e) {
+      s = Internal(std::string("unhandled exception: ") + e.what());
+    }
+  }
+  const std::string actor = ctx.principal ? ctx.principal->username : "";
+  if (!s.ok()) {
+    respond(Failed(route, req, s, actor));
+    return;
+  }
+  Finish(req, router_.IndexOf(&route), actor, r);
+  respond(std::move(r));
+}
+
 Response Api::Failed(const Route& route, const Request& req, const Status& s, const std::string& actor) {
   if (s.code() == ErrorCode::kInternal || s.code() == ErrorCode::kDataLoss ||
       s.code() == ErrorCode::kUnavailable) {

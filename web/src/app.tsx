@@ -28,12 +28,13 @@ const NAV: { href: string; label: string; permissions: string[] }[] = [
 ];
 
 function Page({ path }: { path: string }) {
-  let m: Record<string, string> | null;
   if (path === "/") return <DashboardPage />;
   if (path === "/changes") return <ChangeListPage />;
   if (path === "/changes/new") return <ChangeFormPage />;
-  if ((m = match("/changes/:key/edit", path))) return <ChangeFormPage changeKey={m.key!} />;
-  if ((m = match("/changes/:key", path))) return <ChangeDetailPage changeKey={m.key!} />;
+  const editing = match("/changes/:key/edit", path);
+  if (editing) return <ChangeFormPage changeKey={editing.key!} />;
+  const viewing = match("/changes/:key", path);
+  if (viewing) return <ChangeDetailPage changeKey={viewing.key!} />;
   if (path === "/calendar") return <CalendarPage />;
   if (path === "/audit") return <AuditPage />;
   if (path === "/admin" || path.startsWith("/admin/")) return <AdminPage />;

@@ -10,11 +10,13 @@ export function navigate(to: string, replace = false) {
   if (to === location.pathname + location.search) return;
   if (replace) history.replaceState(null, "", to);
   else history.pushState(null, "", to);
-  listeners.forEach((l) => l());
+  for (const l of listeners) l();
   window.scrollTo(0, 0);
 }
 
-window.addEventListener("popstate", () => listeners.forEach((l) => l()));
+window.addEventListener("popstate", () => {
+  for (const l of listeners) l();
+});
 
 export interface Loc {
   path: string;

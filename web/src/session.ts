@@ -28,7 +28,7 @@ const listeners = new Set<() => void>();
 
 function set(next: SessionState) {
   state = next;
-  listeners.forEach((l) => l());
+  for (const l of listeners) l();
 }
 
 export function useSession(): SessionState {

@@ -70,7 +70,8 @@ export function PolicyView() {
       {doc && (
         <>
           <h2>Version {doc.version}</h2>
-          <pre class="yaml" tabIndex={0} aria-label={`Policy version ${doc.version} YAML`}>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long scrolling region must be reachable by keyboard (WCAG 2.1.1) */}
+          <pre class="yaml" role="region" tabIndex={0} aria-label={`Policy version ${doc.version} YAML`}>
             {doc.source}
           </pre>
         </>
