@@ -62,11 +62,12 @@ class SqliteHarness final : public StoreHarness {
 
   std::map<std::string, std::set<std::string>> Columns() override {
     std::map<std::string, std::set<std::string>> out;
+    // table_xinfo: generated columns too (PostgreSQL lists them as columns).
     sqlite3* db = nullptr;
     sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(db,
-                           "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p "
+                           "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_xinfo(m.name) p "
                            "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2",
                            -1, &st, nullptr) == SQLITE_OK) {
       while (sqlite3_step(st) == SQLITE_ROW) {
