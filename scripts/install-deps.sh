@@ -17,7 +17,7 @@ PACKAGES=(
   libsqlite3-dev libpq-dev libcurl4-openssl-dev libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl python3 curl
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format clang-tidy
   wrk nginx-light procps
   # PostgreSQL server binaries for the test harness and benchmarks (initdb,
   # pg_ctl, pgbench); the harness starts a private cluster, never the system one

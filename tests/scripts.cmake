@@ -36,3 +36,8 @@ set_tests_properties(scripts.web_api_types PROPERTIES LABELS "scripts" TIMEOUT 1
 add_test(NAME scripts.web_lint COMMAND ${CMAKE_SOURCE_DIR}/web/node_modules/.bin/biome lint
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/web)
 set_tests_properties(scripts.web_lint PROPERTIES LABELS "scripts" TIMEOUT 120)
+
+# Every C++ file is formatted by the repo's .clang-format (scripts/format.sh
+# formats; --check lists what is not), so `.ci/run` fails on unformatted code.
+add_test(NAME scripts.format COMMAND ${CMAKE_SOURCE_DIR}/scripts/format.sh --check)
+set_tests_properties(scripts.format PROPERTIES LABELS "scripts" TIMEOUT 300)

@@ -1,5 +1,6 @@
 // Minimal Boost.Beast keep-alive server: the candidate measured for ADR 0001.
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
+
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <cstdlib>

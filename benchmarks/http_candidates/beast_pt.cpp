@@ -2,6 +2,7 @@
 // SO_REUSEPORT acceptor each (no strands, no cross-thread handoff): the
 // shape ADR 0001 settled on, measured beside beast_min.
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
+
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <cstdlib>

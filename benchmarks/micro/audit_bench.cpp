@@ -18,17 +18,20 @@ namespace {
 
 // A body shaped like a real user.update event (about 600 bytes).
 std::string EventBody(int64_t i) {
-  nlohmann::json e = {
-      {"action", "user.update"},
-      {"actor", {{"id", "usr_01JD3Z5M8X2Q7W4E6R9T0Y1U2I"}, {"name", "alice"}, {"via", "token"}, {"credential_id", "tok_01JD3Z5M8X2Q7W4E6R9T0Y1U2J"}}},
-      {"object", {{"type", "user"}, {"id", fmt::format("usr_{:026d}", i % 5000)}}},
-      {"at", "2026-11-23T10:00:00.123456Z"},
-      {"request_id", fmt::format("req-{:016x}", i)},
-      {"client_ip", "10.1.2.3"},
-      {"before_digest", std::string(64, 'a')},
-      {"after_digest", std::string(64, 'b')},
-      {"changes", {{"roles", {{"from", {"approver"}}, {"to", {"approver", "auditor"}}}}}},
-      {"details", nlohmann::json::object()}};
+  nlohmann::json e = {{"action", "user.update"},
+                      {"actor",
+                       {{"id", "usr_01JD3Z5M8X2Q7W4E6R9T0Y1U2I"},
+                        {"name", "alice"},
+                        {"via", "token"},
+                        {"credential_id", "tok_01JD3Z5M8X2Q7W4E6R9T0Y1U2J"}}},
+                      {"object", {{"type", "user"}, {"id", fmt::format("usr_{:026d}", i % 5000)}}},
+                      {"at", "2026-11-23T10:00:00.123456Z"},
+                      {"request_id", fmt::format("req-{:016x}", i)},
+                      {"client_ip", "10.1.2.3"},
+                      {"before_digest", std::string(64, 'a')},
+                      {"after_digest", std::string(64, 'b')},
+                      {"changes", {{"roles", {{"from", {"approver"}}, {"to", {"approver", "auditor"}}}}}},
+                      {"details", nlohmann::json::object()}};
   return CanonicalJson(e);
 }
 

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "server/local_app.h"
 #include "core/audit_reconcile.h"
 #include "ingest/policy_yaml.h"
+#include "server/local_app.h"
 #include "tests/support/temp_dir.h"
 
 namespace cl {
@@ -30,21 +30,22 @@ ChangeContent SampleChange() {
   nlohmann::json impact = nlohmann::json::object();
   for (ImpactArea a : kAllImpactAreas) impact[std::string(Name(a))] = {{"answer", "no"}, {"note", ""}};
   impact["identity_access"] = {{"answer", "yes"}, {"note", "Adds kms:Decrypt to the deploy role"}};
-  auto c = ContentFromJson({{"title", "Grant the deploy role KMS decrypt"},
-                            {"type", "normal"},
-                            {"service", "payments"},
-                            {"environment", "production"},
-                            {"category", "iac"},
-                            {"justification", "Checkout needs envelope encryption"},
-                            {"security_impact", impact},
-                            {"test_plan", "Apply in staging, run the checkout suite"},
-                            {"implementation_plan", "terraform apply of the reviewed plan"},
-                            {"rollback_plan", "Revert the commit and apply"},
-                            {"failure_conditions", "Deploys fail to decrypt"},
-                            {"success_criteria", "Deploy succeeds"},
-                            {"monitoring_plan", "Deploy dashboard"},
-                            {"planned_window", {{"start", "2026-12-01T22:00:00+01:00"}, {"end", "2026-12-01T23:00:00+01:00"}}},
-                            {"responsibility", {{"owner", "customer"}, {"contact", "payments@example.com"}}}});
+  auto c = ContentFromJson(
+      {{"title", "Grant the deploy role KMS decrypt"},
+       {"type", "normal"},
+       {"service", "payments"},
+       {"environment", "production"},
+       {"category", "iac"},
+       {"justification", "Checkout needs envelope encryption"},
+       {"security_impact", impact},
+       {"test_plan", "Apply in staging, run the checkout suite"},
+       {"implementation_plan", "terraform apply of the reviewed plan"},
+       {"rollback_plan", "Revert the commit and apply"},
+       {"failure_conditions", "Deploys fail to decrypt"},
+       {"success_criteria", "Deploy succeeds"},
+       {"monitoring_plan", "Deploy dashboard"},
+       {"planned_window", {{"start", "2026-12-01T22:00:00+01:00"}, {"end", "2026-12-01T23:00:00+01:00"}}},
+       {"responsibility", {{"owner", "customer"}, {"contact", "payments@example.com"}}}});
   if (!c.ok()) std::abort();
   return *c;
 }
@@ -144,8 +145,9 @@ void BM_RawSqliteDurableInsert(benchmark::State& state) {
   testing::TempDir dir;
   sqlite3* db = nullptr;
   sqlite3_open(dir.File("raw.db").c_str(), &db);
-  sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                   "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+  sqlite3_exec(db,
+               "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+               "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
                nullptr, nullptr, nullptr);
   sqlite3_stmt* insert = nullptr;
   sqlite3_prepare_v2(db, "INSERT INTO t (body) VALUES (?)", -1, &insert, nullptr);

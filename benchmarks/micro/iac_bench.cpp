@@ -19,8 +19,8 @@ namespace cl {
 namespace {
 
 struct Corpus {
-  std::vector<std::string> raw;    // as uploaded
-  std::vector<std::string> utf8;   // decoded, for the raw parser
+  std::vector<std::string> raw;   // as uploaded
+  std::vector<std::string> utf8;  // decoded, for the raw parser
   size_t bytes = 0;
 };
 

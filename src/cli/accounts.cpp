@@ -19,8 +19,7 @@ class RemoteAccounts final : public AccountsBackend {
     nlohmann::json all = nlohmann::json::array();
     std::string after;
     for (;;) {
-      std::string path = "/api/v1/users?limit=500&include_disabled=" +
-                         std::string(include_disabled ? "true" : "false");
+      std::string path = "/api/v1/users?limit=500&include_disabled=" + std::string(include_disabled ? "true" : "false");
       if (!role.empty()) path += "&role=" + UrlEncode(role);
       if (!after.empty()) path += "&after=" + UrlEncode(after);
       CL_ASSIGN_OR_RETURN(nlohmann::json page, c_.Call("GET", path));
@@ -81,8 +80,7 @@ void AddBackendOptions(CLI::App* cmd, BackendOptions& o) {
 Result<std::unique_ptr<AccountsBackend>> OpenAccounts(const BackendOptions& o) {
   if (!o.db.empty()) {
     if (!DbExists(o.db)) {
-      return NotFound("no database at " + o.db +
-                      " (run `changeledger migrate --db " + o.db + "` to create one)");
+      return NotFound("no database at " + o.db + " (run `changeledger migrate --db " + o.db + "` to create one)");
     }
     LocalAppOptions lo;
     lo.db_path = o.db;

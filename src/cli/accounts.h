@@ -15,7 +15,7 @@ namespace cl::cli {
 
 struct BackendOptions {
   ClientOptions client;
-  std::string db;  // set: act on this database directly
+  std::string db;           // set: act on this database directly
   std::string signing_key;  // with db: the audit signing key file
 };
 
@@ -23,7 +23,6 @@ void AddBackendOptions(CLI::App* cmd, BackendOptions& options);
 Result<std::unique_ptr<AccountsBackend>> OpenAccounts(const BackendOptions& options);
 
 // Opens the backend, runs fn(backend) -> Status, and returns the exit code.
-int WithAccounts(const BackendOptions& options,
-                 const std::function<Status(AccountsBackend&)>& fn);
+int WithAccounts(const BackendOptions& options, const std::function<Status(AccountsBackend&)>& fn);
 
 }  // namespace cl::cli

@@ -65,8 +65,7 @@ ApiClient::~ApiClient() {
 }
 
 ApiClient::ApiClient(ApiClient&& o) noexcept
-    : base_url_(std::move(o.base_url_)), token_(std::move(o.token_)), csrf_(std::move(o.csrf_)),
-      curl_(o.curl_) {
+    : base_url_(std::move(o.base_url_)), token_(std::move(o.token_)), csrf_(std::move(o.csrf_)), curl_(o.curl_) {
   o.curl_ = nullptr;
 }
 
@@ -94,22 +93,17 @@ Result<ApiClient> ApiClient::FromOptions(const ClientOptions& o, bool need_token
     if (token.empty()) token = saved->token;
   }
   if (server.empty()) {
-    return InvalidArgument(
-        "no server: pass --server URL, set CHANGELEDGER_SERVER, or run `changeledger login`");
+    return InvalidArgument("no server: pass --server URL, set CHANGELEDGER_SERVER, or run `changeledger login`");
   }
   if (need_token && token.empty()) {
-    return InvalidArgument(
-        "no API token: pass --token-file, set CHANGELEDGER_TOKEN, or run `changeledger login`");
+    return InvalidArgument("no API token: pass --token-file, set CHANGELEDGER_TOKEN, or run `changeledger login`");
   }
   return ApiClient(server, token);
 }
 
-void ApiClient::EnableCookies() {
-  curl_easy_setopt(static_cast<CURL*>(curl_), CURLOPT_COOKIEFILE, "");
-}
+void ApiClient::EnableCookies() { curl_easy_setopt(static_cast<CURL*>(curl_), CURLOPT_COOKIEFILE, ""); }
 
-Result<HttpReply> ApiClient::Send(const std::string& method, const std::string& path,
-                                  const std::string& body,
+Result<HttpReply> ApiClient::Send(const std::string& method, const std::string& path, const std::string& body,
                                   const std::map<std::string, std::string>& headers) {
   CURL* c = static_cast<CURL*>(curl_);
   if (c == nullptr) return Internal("libcurl could not be initialized");
@@ -183,8 +177,7 @@ Status StatusFromReply(const HttpReply& reply) {
   return Status(code, message, std::move(fields));
 }
 
-Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path,
-                                       const nlohmann::json& body,
+Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path, const nlohmann::json& body,
                                        const std::map<std::string, std::string>& headers) {
   CL_ASSIGN_OR_RETURN(HttpReply reply, Send(method, path, body.is_null() ? "" : body.dump(), headers));
   if (reply.status < 200 || reply.status >= 300) return StatusFromReply(reply);

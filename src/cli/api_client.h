@@ -44,12 +44,10 @@ class ApiClient {
   // Resolves server and token from flags, environment and saved credentials.
   static Result<ApiClient> FromOptions(const ClientOptions& options, bool need_token = true);
 
-  Result<HttpReply> Send(const std::string& method, const std::string& path,
-                         const std::string& body = "",
+  Result<HttpReply> Send(const std::string& method, const std::string& path, const std::string& body = "",
                          const std::map<std::string, std::string>& headers = {});
   // JSON request/response; non-2xx becomes the problem's Status.
-  Result<nlohmann::json> Call(const std::string& method, const std::string& path,
-                              const nlohmann::json& body = nullptr,
+  Result<nlohmann::json> Call(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr,
                               const std::map<std::string, std::string>& headers = {});
 
   // Session mode (login): keep cookies, send the CSRF token on unsafe calls.

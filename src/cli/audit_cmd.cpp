@@ -56,7 +56,8 @@ Result<std::optional<AuditExportSeal>> ExportFromServer(const ClientOptions& o, 
     w.AddKey({k.value("key_id", ""), *pk, *at});
   }
   for (int64_t after = 0;;) {
-    CL_ASSIGN_OR_RETURN(nlohmann::json page, c.Call("GET", fmt::format("/api/v1/audit/checkpoints?after={}&limit=10000", after)));
+    CL_ASSIGN_OR_RETURN(nlohmann::json page,
+                        c.Call("GET", fmt::format("/api/v1/audit/checkpoints?after={}&limit=10000", after)));
     for (const auto& j : page["items"]) {
       CL_ASSIGN_OR_RETURN(AuditCheckpoint cp, ParseCheckpointJson(j));
       CL_RETURN_IF_ERROR(w.AddCheckpoint(cp));
@@ -65,7 +66,8 @@ Result<std::optional<AuditExportSeal>> ExportFromServer(const ClientOptions& o, 
     after = page["next_after"].get<int64_t>();
   }
   for (int64_t after = 0;;) {
-    CL_ASSIGN_OR_RETURN(nlohmann::json page, c.Call("GET", fmt::format("/api/v1/audit/export?after={}&limit=10000", after)));
+    CL_ASSIGN_OR_RETURN(nlohmann::json page,
+                        c.Call("GET", fmt::format("/api/v1/audit/export?after={}&limit=10000", after)));
     for (const auto& j : page["items"]) {
       StoredAuditEvent e;
       e.seq = j.value("seq", int64_t{0});
@@ -92,8 +94,8 @@ struct TimestampArgs {
 };
 
 Result<VerifyOptions> MakeVerifyOptions(const std::vector<std::string>& trusted,
-                                        const std::vector<std::string>& witness_files,
-                                        const std::string& expected_head, const TimestampArgs& tsa) {
+                                        const std::vector<std::string>& witness_files, const std::string& expected_head,
+                                        const TimestampArgs& tsa) {
   VerifyOptions vo;
   vo.trusted_key_ids = trusted;
   if (!tsa.ca_file.empty()) {
@@ -104,7 +106,8 @@ Result<VerifyOptions> MakeVerifyOptions(const std::vector<std::string>& trusted,
     policy.now = SystemClock().Now();
     if (!tsa.since.empty()) {
       policy.required_since = ParseRfc3339(tsa.since);
-      if (!policy.required_since) return InvalidArgument("--tsa-since must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z");
+      if (!policy.required_since)
+        return InvalidArgument("--tsa-since must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z");
     }
     vo.timestamps = std::move(policy);
   } else if (!tsa.since.empty()) {
@@ -117,8 +120,9 @@ Result<VerifyOptions> MakeVerifyOptions(const std::vector<std::string>& trusted,
   }
   if (!expected_head.empty()) {
     CL_ASSIGN_OR_RETURN(vo.expected_hash,
-                        ParseSeqAndDigest(expected_head, "--expected-head must be SEQ:HASH, the seq and 64-digit hex "
-                                                         "chain hash `audit verify` prints"));
+                        ParseSeqAndDigest(expected_head,
+                                          "--expected-head must be SEQ:HASH, the seq and 64-digit hex "
+                                          "chain hash `audit verify` prints"));
   }
   return vo;
 }
@@ -135,17 +139,18 @@ void PrintReconcile(const ReconcileReport& rec) {
     std::cout << "reconciliation baseline: none (the log predates reconciliation until a server records one; "
                  "rows written before then may differ)\n";
   } else if (!rec.unbaselined.empty()) {
-    std::cout << fmt::format("reconciliation baseline: none yet for {} (reconciled since a later release; the "
-                             "server's next reconciliation accepts their rows as found, openly)\n",
-                             fmt::join(rec.unbaselined, ", "));
+    std::cout << fmt::format(
+        "reconciliation baseline: none yet for {} (reconciled since a later release; the "
+        "server's next reconciliation accepts their rows as found, openly)\n",
+        fmt::join(rec.unbaselined, ", "));
   }
   if (rec.ok()) {
     std::cout << fmt::format("reconciled: {} rows and {} evidence files match what {} events recorded\n", rec.rows,
                              rec.files, rec.events);
     return;
   }
-  std::cout << fmt::format("RECORDS EDITED OUTSIDE THE LOG: {} problem(s) in {} rows and {} files\n",
-                           rec.problem_count, rec.rows, rec.files);
+  std::cout << fmt::format("RECORDS EDITED OUTSIDE THE LOG: {} problem(s) in {} rows and {} files\n", rec.problem_count,
+                           rec.rows, rec.files);
   for (const ReconcileProblem& p : rec.problems) {
     std::cout << fmt::format("  {} {}{}: {}\n", p.table, p.id, p.field.empty() ? "" : " ." + p.field, p.what);
   }
@@ -188,16 +193,17 @@ int Report(const AuditVerifyResult& r, double seconds, const std::string& format
                                r.witnessed_checkpoints);
     }
     if (r.timestamps > 0 || r.timestamps_checked) {
-      std::cout << fmt::format(
-          "time-stamped: {} token(s), the newest over the checkpoint at seq {}{}; {}\n", r.timestamps,
-          r.timestamped_seq, r.timestamped_at ? " at " + FormatRfc3339(*r.timestamped_at) : "",
-          r.timestamps_checked ? "every token verified and every checkpoint time-stamped in time"
-                               : "not checked (give the authority's certificate with --tsa-ca)");
+      std::cout << fmt::format("time-stamped: {} token(s), the newest over the checkpoint at seq {}{}; {}\n",
+                               r.timestamps, r.timestamped_seq,
+                               r.timestamped_at ? " at " + FormatRfc3339(*r.timestamped_at) : "",
+                               r.timestamps_checked ? "every token verified and every checkpoint time-stamped in time"
+                                                    : "not checked (give the authority's certificate with --tsa-ca)");
     }
     if (r.head_seq > r.last_signed_seq) {
-      std::cout << fmt::format("note: the newest {} event(s) after seq {} are protected by the hash "
-                               "chain only until the next checkpoint is signed\n",
-                               r.head_seq - r.last_signed_seq, r.last_signed_seq);
+      std::cout << fmt::format(
+          "note: the newest {} event(s) after seq {} are protected by the hash "
+          "chain only until the next checkpoint is signed\n",
+          r.head_seq - r.last_signed_seq, r.last_signed_seq);
     }
   } else {
     std::cout << "TAMPERED: ";
@@ -207,7 +213,6 @@ int Report(const AuditVerifyResult& r, double seconds, const std::string& format
   if (rec) PrintReconcile(*rec);
   return r.ok && reconciled ? kExitOk : kExitRefused;
 }
-
 
 }  // namespace
 
@@ -224,10 +229,10 @@ void AddAuditCommand(CLI::App& app, int& exit) {
       TimestampArgs tsa;
     };
     auto o = std::make_shared<Opts>();
-    CLI::App* cmd = audit->add_subcommand(
-        "verify",
-        "Check every event's hash chain and every signed checkpoint; exit 1 and name the first "
-        "bad sequence number if anything was altered, deleted, reordered or truncated");
+    CLI::App* cmd =
+        audit->add_subcommand("verify",
+                              "Check every event's hash chain and every signed checkpoint; exit 1 and name the first "
+                              "bad sequence number if anything was altered, deleted, reordered or truncated");
     auto* db = cmd->add_option("--db", o->src.db, "Verify this database (SQLite file or postgres:// URL)");
     auto* dir = cmd->add_option("--export", o->src.export_dir, "Verify an export directory (offline)");
     db->excludes(dir);
@@ -244,8 +249,7 @@ void AddAuditCommand(CLI::App& app, int& exit) {
                     "The certificate (PEM) of the time-stamp authority the server used (serve --audit-tsa): "
                     "check every time-stamp token, and require every checkpoint to be time-stamped within "
                     "--tsa-max-delay of its signing time (else the log was re-signed after the fact)");
-    cmd->add_option("--tsa-max-delay", o->tsa.max_delay_seconds,
-                    "Seconds a checkpoint may wait for its time-stamp")
+    cmd->add_option("--tsa-max-delay", o->tsa.max_delay_seconds, "Seconds a checkpoint may wait for its time-stamp")
         ->check(CLI::Range(int64_t{1}, int64_t{30} * 86400))
         ->capture_default_str();
     cmd->add_option("--tsa-since", o->tsa.since,
@@ -336,14 +340,17 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         return;
       }
       if (o->output == "json") {
-        PrintJson({{"old_key_id", r->old_id}, {"new_key_id", r->new_id}, {"seq", r->seq},
+        PrintJson({{"old_key_id", r->old_id},
+                   {"new_key_id", r->new_id},
+                   {"seq", r->seq},
                    {"retired_key_file", r->retired_path}});
       } else {
-        std::cout << fmt::format("Rotated the audit signing key at seq {}.\n  retired: {} (file kept as {})\n  "
-                                 "new:     {}\nPins of the old key id (serve --trusted-audit-key, audit verify "
-                                 "--trusted-key-id) now trust the new key through its endorsement; keep them, "
-                                 "add the new id if you like, and restart the server.\n",
-                                 r->seq, r->old_id, r->retired_path, r->new_id);
+        std::cout << fmt::format(
+            "Rotated the audit signing key at seq {}.\n  retired: {} (file kept as {})\n  "
+            "new:     {}\nPins of the old key id (serve --trusted-audit-key, audit verify "
+            "--trusted-key-id) now trust the new key through its endorsement; keep them, "
+            "add the new id if you like, and restart the server.\n",
+            r->seq, r->old_id, r->retired_path, r->new_id);
       }
       exit = kExitOk;
     });
@@ -355,9 +362,9 @@ void AddAuditCommand(CLI::App& app, int& exit) {
       std::string out, signing_key, output = "table";
     };
     auto o = std::make_shared<Opts>();
-    CLI::App* cmd = audit->add_subcommand(
-        "export", "Write events, checkpoints and public keys to a directory that a third party "
-                  "can verify offline (see VERIFY.md inside)");
+    CLI::App* cmd = audit->add_subcommand("export",
+                                          "Write events, checkpoints and public keys to a directory that a third party "
+                                          "can verify offline (see VERIFY.md inside)");
     cmd->add_option("--out", o->out, "New directory to write")->required();
     cmd->add_option("--db", o->src.db, "Export from this database (SQLite file or postgres:// URL)");
     cmd->add_option("--signing-key", o->signing_key,
@@ -372,9 +379,9 @@ void AddAuditCommand(CLI::App& app, int& exit) {
         exit = Fail(w.status());
         return;
       }
-      Result<std::optional<AuditExportSeal>> seal =
-          o->src.db.empty() ? ExportFromServer(o->src.client, **w, /*seal=*/true)
-                            : ExportFromDb(o->src.db, o->signing_key, **w);
+      Result<std::optional<AuditExportSeal>> seal = o->src.db.empty()
+                                                        ? ExportFromServer(o->src.client, **w, /*seal=*/true)
+                                                        : ExportFromDb(o->src.db, o->signing_key, **w);
       auto manifest = seal.ok() ? (*w)->Finish(o->src.db.empty() ? "server" : "database", &**seal)
                                 : Result<nlohmann::json>(seal.status());
       if (!manifest.ok()) {

@@ -35,7 +35,8 @@ struct LogContents {
 };
 
 json ParseLine(std::string_view line) {
-  auto j = ParseJsonInput(line, JsonLimits{.max_depth = 64, .max_values = 1'000'000, .refuse_control_characters = false});
+  auto j =
+      ParseJsonInput(line, JsonLimits{.max_depth = 64, .max_values = 1'000'000, .refuse_control_characters = false});
   return j.ok() ? std::move(j).value() : json();
 }
 
@@ -128,16 +129,17 @@ Result<AuditCheckpoint> ChooseCheckpoint(const LogContents& log, int64_t at, int
     if (cp.version >= 2 && (at == 0 || cp.seq == at)) chosen = &cp;
   }
   if (chosen == nullptr) {
-    return NotFound(at == 0 ? std::string("no version 2 checkpoint signs a Merkle root yet; wait a second after a write")
-                            : fmt::format("no version 2 checkpoint at seq {}", at));
+    return NotFound(at == 0
+                        ? std::string("no version 2 checkpoint signs a Merkle root yet; wait a second after a write")
+                        : fmt::format("no version 2 checkpoint at seq {}", at));
   }
   if (chosen->seq < min_seq) {
     return FailedPrecondition(fmt::format("the newest checkpoint signs seq {}, before seq {}: wait a second and retry",
                                           chosen->seq, min_seq));
   }
   if (chosen->seq > tree.size() || tree.Root(chosen->seq) != chosen->root) {
-    return Status(ErrorCode::kDataLoss, fmt::format("the events do not match the root signed at seq {}: run `audit verify`",
-                                                    chosen->seq));
+    return Status(ErrorCode::kDataLoss,
+                  fmt::format("the events do not match the root signed at seq {}: run `audit verify`", chosen->seq));
   }
   return *chosen;
 }
@@ -208,7 +210,8 @@ std::string CheckProof(const json& proof, const std::vector<std::string>& truste
   if (!trusted.empty() && std::find(trusted.begin(), trusted.end(), cp->key_id) == trusted.end()) {
     return fmt::format("the checkpoint is signed by {}, which is not a trusted key", cp->key_id);
   }
-  if (!crypto::Ed25519Verify(*pk, CheckpointMessage(*cp), cp->signature)) return "the checkpoint's signature is invalid";
+  if (!crypto::Ed25519Verify(*pk, CheckpointMessage(*cp), cp->signature))
+    return "the checkpoint's signature is invalid";
   std::vector<crypto::Sha256Digest> path;
   for (const auto& p : proof.contains("path") && proof["path"].is_array() ? proof["path"] : json::array()) {
     auto d = HexDigest(p);
@@ -280,9 +283,10 @@ void AddAuditProofCommands(CLI::App* audit, int& exit) {
   }
   {
     auto o = std::make_shared<ProofOpts>();
-    CLI::App* cmd = audit->add_subcommand(
-        "consistency", "Print an RFC 9162 consistency proof (JSON) that the log still extends a tree head kept "
-                       "earlier; exit 1 if it does not");
+    CLI::App* cmd =
+        audit->add_subcommand("consistency",
+                              "Print an RFC 9162 consistency proof (JSON) that the log still extends a tree head kept "
+                              "earlier; exit 1 if it does not");
     cmd->add_option("--from", o->head, "SIZE:ROOT of the kept tree head (a checkpoint's seq and root)")->required();
     AddSourceOptions(cmd, *o);
     cmd->callback([o, &exit] {

@@ -55,7 +55,8 @@ void AddBackupCommands(CLI::App& app, int& exit) {
     CLI::App* cmd = app.add_subcommand(
         "backup",
         "Copy a database to a file while the servers keep running (one consistent snapshot; PostgreSQL: pg_dump "
-        "custom format), then check it: integrity and the audit chain. The audit signing key is not part of the database; keep it "
+        "custom format), then check it: integrity and the audit chain. The audit signing key is not part of the "
+        "database; keep it "
         "with your secrets.");
     cmd->add_option("--db", o->db, "The database to back up")->required();
     cmd->add_option("out", o->out, "The backup file to write")->required();

@@ -47,10 +47,9 @@ void PrintChange(const nlohmann::json& c) {
   }
   if (c.contains("iac")) {
     for (const auto& a : c["iac"]) {
-      std::cout << fmt::format("  {} {} (content version {}): {}\n", Cell(a["format"]), Cell(a["digest"]),
-                               Cell(a["content_version"]),
-                               a["categories"].empty() ? "no security categories"
-                                                       : fmt::format("{}", fmt::join(a["categories"], ", ")));
+      std::cout << fmt::format(
+          "  {} {} (content version {}): {}\n", Cell(a["format"]), Cell(a["digest"]), Cell(a["content_version"]),
+          a["categories"].empty() ? "no security categories" : fmt::format("{}", fmt::join(a["categories"], ", ")));
     }
   }
   if (c.contains("deployments")) {
@@ -64,7 +63,8 @@ void PrintChange(const nlohmann::json& c) {
   if (c.value("overdue", false)) std::cout << "  OVERDUE: emergency review deadline passed\n";
   if (c.contains("closure_missing") && !c["closure_missing"].empty() && c["state"] == "verified") {
     std::cout << "  to close:\n";
-    for (const auto& m : c["closure_missing"]) std::cout << "    " << Cell(m["pointer"]) << ": " << Cell(m["detail"]) << "\n";
+    for (const auto& m : c["closure_missing"])
+      std::cout << "    " << Cell(m["pointer"]) << ": " << Cell(m["detail"]) << "\n";
   }
 }
 
@@ -142,7 +142,8 @@ void AddCreate(CLI::App* change, int& exit) {
       if (body.contains("security_impact") && body["security_impact"].is_object()) {
         for (auto& [area, answer] : body["security_impact"].items()) {
           if (answer.is_string() || answer.is_boolean()) {
-            answer = {{"answer", answer.is_boolean() ? (answer.get<bool>() ? "yes" : "no") : answer.get<std::string>()}};
+            answer = {
+                {"answer", answer.is_boolean() ? (answer.get<bool>() ? "yes" : "no") : answer.get<std::string>()}};
           }
         }
       }
@@ -220,9 +221,13 @@ void AddShowAndList(CLI::App* change, int& exit) {
     AddOutputOption(cmd, o->output);
     cmd->callback([o, &exit] {
       std::string q = "?limit=" + std::to_string(o->limit);
-      for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
-               {"state", o->state}, {"type", o->type}, {"risk", o->risk}, {"service", o->service},
-               {"environment", o->env}, {"requestor", o->requestor}, {"sort", o->sort}}) {
+      for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{{"state", o->state},
+                                                                                 {"type", o->type},
+                                                                                 {"risk", o->risk},
+                                                                                 {"service", o->service},
+                                                                                 {"environment", o->env},
+                                                                                 {"requestor", o->requestor},
+                                                                                 {"sort", o->sort}}) {
         if (!v.empty()) q += "&" + k + "=" + UrlEncode(v);
       }
       exit = WithClient(o->client, [&](ApiClient& c) -> Status {
@@ -372,8 +377,8 @@ void AddEvidenceCommand(CLI::App& app, int& exit) {
       }
       body["filename"] = std::filesystem::path(o->file).filename().string();
       body["content_type"] = o->content_type.empty() ? GuessContentType(o->file) : o->content_type;
-      body["content_base64"] = crypto::ToBase64(
-          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+      body["content_base64"] =
+          crypto::ToBase64(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
     }
     exit = WithClient(o->client, [&](ApiClient& c) -> Status {
       CL_ASSIGN_OR_RETURN(nlohmann::json r, c.Call("POST", ChangePath(o->key, "/evidence"), body));

@@ -1,8 +1,8 @@
 #include "cli/common.h"
 
+#include <fmt/format.h>
 #include <charconv>
 #include <cstdlib>
-#include <fmt/format.h>
 
 #include "crypto/crypto.h"
 #include "server/text_file.h"
@@ -10,18 +10,19 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <iostream>
+#include <sstream>
 
 namespace cl::cli {
 
 int ExitCodeFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return kExitOk;
+    case ErrorCode::kOk:
+      return kExitOk;
     case ErrorCode::kInvalidArgument:
     case ErrorCode::kInvalidDocument:
     case ErrorCode::kMalformed:
@@ -95,8 +96,7 @@ std::string Cell(const nlohmann::json& v) {
   return v.dump();
 }
 
-void PrintTable(const std::vector<std::string>& headers,
-                const std::vector<std::vector<std::string>>& rows) {
+void PrintTable(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(headers.size());
   for (size_t i = 0; i < headers.size(); ++i) width[i] = headers[i].size();
   for (const auto& row : rows) {
@@ -149,8 +149,7 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
     size_t used = 0;
     port = std::stoi(listen.substr(colon + 1), &used);
     if (used != listen.size() - colon - 1) port = -1;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   if (port < 0 || port > 65535) return InvalidArgument("--listen has an invalid port");
   return std::make_pair(host, static_cast<uint16_t>(port));
 }

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,8 +32,7 @@ Result<std::pair<int64_t, std::array<uint8_t, 32>>> ParseSeqAndDigest(const std:
 // -o/--output table|json
 void AddOutputOption(CLI::App* cmd, std::string& format);
 void PrintJson(const nlohmann::json& value);
-void PrintTable(const std::vector<std::string>& headers,
-                const std::vector<std::vector<std::string>>& rows);
+void PrintTable(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows);
 // "-" for null, strings bare, everything else as JSON.
 std::string Cell(const nlohmann::json& value);
 

@@ -35,14 +35,11 @@ Status SaveCredentials(const SavedCredentials& c) {
   const std::string tmp = path.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Unavailable("cannot write " + tmp + ": " + std::strerror(errno));
-  const std::string text = nlohmann::json{{"server", c.server},
-                                          {"token", c.token},
-                                          {"token_id", c.token_id},
-                                          {"username", c.username}}
-                               .dump(2) +
-                           "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                  ::fsync(fd) == 0;
+  const std::string text =
+      nlohmann::json{{"server", c.server}, {"token", c.token}, {"token_id", c.token_id}, {"username", c.username}}.dump(
+          2) +
+      "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());

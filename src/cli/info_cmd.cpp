@@ -17,8 +17,7 @@
 namespace cl::cli {
 namespace {
 
-int Migrate(const std::string& url, bool status_only, const std::string& app_role,
-            const std::string& format) {
+int Migrate(const std::string& url, bool status_only, const std::string& app_role, const std::string& format) {
   const std::string db = sql::DescribeDb(url);
   auto report = sql::MigrateDb(url, {.status_only = status_only, .app_role = app_role}, SystemClock().Now());
   if (!report.ok()) return Fail(report.status());
@@ -33,14 +32,13 @@ int Migrate(const std::string& url, bool status_only, const std::string& app_rol
                {"latest", r.latest},
                {"pending", r.pending}});
   } else if (status_only) {
-    std::cout << fmt::format("{}: schema version {} (this binary: {}), {} pending\n", db, r.version_before,
-                             r.latest, r.pending.size());
+    std::cout << fmt::format("{}: schema version {} (this binary: {}), {} pending\n", db, r.version_before, r.latest,
+                             r.pending.size());
     for (const auto& p : r.pending) std::cout << "  pending: " << p << "\n";
   } else if (r.version_before == r.version_after) {
     std::cout << fmt::format("{}: already at schema version {}\n", db, r.version_after);
   } else {
-    std::cout << fmt::format("{}: migrated from schema version {} to {}\n", db, r.version_before,
-                             r.version_after);
+    std::cout << fmt::format("{}: migrated from schema version {} to {}\n", db, r.version_before, r.version_after);
     for (const auto& p : r.pending) std::cout << "  applied: " << p << "\n";
   }
   return r.version_before > r.latest ? Fail(Conflict("the database is newer than this binary")) : kExitOk;
@@ -90,8 +88,8 @@ void AddInfoCommands(CLI::App& app, int& exit) {
       if (*format == "json") {
         PrintJson(v);
       } else {
-        std::cout << fmt::format("changeledger {} (commit {}, schema {})\nsqlite {}, {}, libsodium {}\n",
-                                 kVersion, kGitCommit, v["schema_version"].get<int>(), sql::SqliteLibraryVersion(),
+        std::cout << fmt::format("changeledger {} (commit {}, schema {})\nsqlite {}, {}, libsodium {}\n", kVersion,
+                                 kGitCommit, v["schema_version"].get<int>(), sql::SqliteLibraryVersion(),
                                  OpenSSL_version(OPENSSL_VERSION), sodium_version_string());
       }
       exit = kExitOk;

@@ -45,25 +45,22 @@ Status Login(const LoginOptions& o) {
       CL_ASSIGN_OR_RETURN(std::string again, ReadSecret("New password again: ", false));
       if (again != next) return InvalidArgument("the two new passwords differ");
     }
-    CL_RETURN_IF_ERROR(c.Call("POST", "/api/v1/me/password",
-                              {{"current_password", password}, {"new_password", next}})
-                           .status());
+    CL_RETURN_IF_ERROR(
+        c.Call("POST", "/api/v1/me/password", {{"current_password", password}, {"new_password", next}}).status());
   }
   CL_ASSIGN_OR_RETURN(nlohmann::json me, c.Call("GET", "/api/v1/me"));
   nlohmann::json scopes = me["permissions"];
   if (scopes.empty()) return PermissionDenied("your account has no permissions to put in a token");
-  CL_ASSIGN_OR_RETURN(nlohmann::json token,
-                      c.Call("POST", "/api/v1/tokens",
-                             {{"name", fmt::format("cli {}@{}", o.username, HostName())},
-                              {"scopes", scopes},
-                              {"expires_in_days", o.days}}));
+  CL_ASSIGN_OR_RETURN(nlohmann::json token, c.Call("POST", "/api/v1/tokens",
+                                                   {{"name", fmt::format("cli {}@{}", o.username, HostName())},
+                                                    {"scopes", scopes},
+                                                    {"expires_in_days", o.days}}));
   c.Call("DELETE", "/api/v1/session").status().IgnoreError();  // the token replaces the session
-  SavedCredentials saved{c.base_url(), token["secret"].get<std::string>(),
-                         token["token"]["id"].get<std::string>(), o.username};
+  SavedCredentials saved{c.base_url(), token["secret"].get<std::string>(), token["token"]["id"].get<std::string>(),
+                         o.username};
   CL_RETURN_IF_ERROR(SaveCredentials(saved));
-  std::cout << fmt::format("Logged in to {} as {}. Token {} (expires {}) saved to {}\n", c.base_url(),
-                           o.username, saved.token_id, token["token"]["expires_at"].get<std::string>(),
-                           CredentialsPath());
+  std::cout << fmt::format("Logged in to {} as {}. Token {} (expires {}) saved to {}\n", c.base_url(), o.username,
+                           saved.token_id, token["token"]["expires_at"].get<std::string>(), CredentialsPath());
   return Status::Ok();
 }
 
@@ -72,8 +69,8 @@ Status Login(const LoginOptions& o) {
 void AddLoginCommands(CLI::App& app, int& exit) {
   {
     auto o = std::make_shared<LoginOptions>();
-    CLI::App* cmd = app.add_subcommand(
-        "login", "Log in with a password and save a personal API token for later commands");
+    CLI::App* cmd =
+        app.add_subcommand("login", "Log in with a password and save a personal API token for later commands");
     cmd->add_option("--server", o->server, "Server URL (default http://127.0.0.1:8080, env CHANGELEDGER_SERVER)");
     cmd->add_option("--username", o->username)->required();
     cmd->add_flag("--password-stdin", o->password_stdin,
@@ -123,9 +120,9 @@ void AddLoginCommands(CLI::App& app, int& exit) {
         PrintJson(*me);
       } else {
         const auto& u = (*me)["user"];
-        std::cout << fmt::format("{} ({}), roles {}, via {} {}\npermissions: {}\n", Cell(u["username"]),
-                                 Cell(u["id"]), Cell(u["roles"]), Cell((*me)["authenticated_via"]),
-                                 Cell((*me)["credential_id"]), Cell((*me)["permissions"]));
+        std::cout << fmt::format("{} ({}), roles {}, via {} {}\npermissions: {}\n", Cell(u["username"]), Cell(u["id"]),
+                                 Cell(u["roles"]), Cell((*me)["authenticated_via"]), Cell((*me)["credential_id"]),
+                                 Cell((*me)["permissions"]));
       }
       exit = kExitOk;
     });

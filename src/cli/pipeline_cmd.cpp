@@ -37,8 +37,9 @@ struct GateOpts {
 
 void PrintDecision(const nlohmann::json& r) {
   const bool allow = r.value("allow", false);
-  std::cout << fmt::format("{} {}{}\n", allow ? "ALLOW" : "DENY", r["change"].is_null() ? "(no change)" : Cell(r["change"]),
-                           r["risk"].is_null() ? "" : fmt::format(" (risk {}, {})", Cell(r["risk"]), Cell(r["change_state"])));
+  std::cout << fmt::format(
+      "{} {}{}\n", allow ? "ALLOW" : "DENY", r["change"].is_null() ? "(no change)" : Cell(r["change"]),
+      r["risk"].is_null() ? "" : fmt::format(" (risk {}, {})", Cell(r["risk"]), Cell(r["change_state"])));
   for (const auto& reason : r["reasons"]) {
     std::cout << fmt::format("  {}: {}\n", Cell(reason["code"]), Cell(reason["message"]));
   }
@@ -80,8 +81,9 @@ int RunGate(const GateOpts& o) {
         if (done) PrintJson(r);
       } else if (done || reasons != last) {
         PrintDecision(r);
-        if (!done) std::cout << fmt::format("  waiting (every {} s, up to {} s) ...\n", o.interval_seconds,
-                                            o.timeout_seconds) << std::flush;
+        if (!done)
+          std::cout << fmt::format("  waiting (every {} s, up to {} s) ...\n", o.interval_seconds, o.timeout_seconds)
+                    << std::flush;
       }
       last = reasons;
       if (done) return Status::Ok();
@@ -107,7 +109,8 @@ void AddGate(CLI::App& app, int& exit) {
   cmd->add_option("--url", o->url, "This pipeline run, kept with the decision");
   cmd->add_flag("--wait", o->wait, "Ask again until allowed or --timeout (for approvals or the window to open)");
   cmd->add_option("--timeout", o->timeout_seconds, "Seconds to wait with --wait")->check(CLI::Range(1, 7 * 86400));
-  cmd->add_option("--interval", o->interval_seconds, "Seconds between questions with --wait")->check(CLI::Range(1, 3600));
+  cmd->add_option("--interval", o->interval_seconds, "Seconds between questions with --wait")
+      ->check(CLI::Range(1, 3600));
   AddClientOptions(cmd, o->client);
   AddOutputOption(cmd, o->output);
   cmd->callback([o, &exit] { exit = RunGate(*o); });
@@ -160,16 +163,18 @@ void AddAttach(CLI::App& app, int& exit, bool manifest) {
       exit = Fail(bytes.status());
       return;
     }
-    std::string path = ChangePath(o->key, manifest ? "/manifests" : "/plans") + "?filename=" +
-                       UrlEncode(std::filesystem::path(o->file).filename().string());
+    std::string path = ChangePath(o->key, manifest ? "/manifests" : "/plans") +
+                       "?filename=" + UrlEncode(std::filesystem::path(o->file).filename().string());
     if (o->remove) path += "&operation=delete";
     const std::string type = manifest && !o->file.ends_with(".json") ? "application/yaml" : "application/json";
     exit = WithClient(o->client, [&](ApiClient& c) -> Status {
       CL_ASSIGN_OR_RETURN(HttpReply reply, c.Send("POST", path, *bytes, {{"Content-Type", type}}));
       if (reply.status < 200 || reply.status >= 300) return StatusFromReply(reply);
       const nlohmann::json a = nlohmann::json::parse(reply.body, nullptr, false);
-      if (o->output == "json") PrintJson(a);
-      else PrintAttachment(a, o->key);
+      if (o->output == "json")
+        PrintJson(a);
+      else
+        PrintAttachment(a, o->key);
       return Status::Ok();
     });
   });
@@ -198,8 +203,8 @@ void AddDeploymentReport(CLI::App& app, int& exit) {
     nlohmann::json artifact = nlohmann::json::object();
     if (!o->commit.empty()) artifact["commit_sha"] = o->commit;
     if (!o->image.empty()) artifact["image_digest"] = o->image;
-    nlohmann::json body = {{"service", o->service}, {"environment", o->environment}, {"artifact", artifact},
-                           {"status", o->status}};
+    nlohmann::json body = {
+        {"service", o->service}, {"environment", o->environment}, {"artifact", artifact}, {"status", o->status}};
     if (!o->change.empty()) body["change"] = o->change;
     if (!o->url.empty()) body["url"] = o->url;
     exit = WithClient(o->client, [&](ApiClient& c) -> Status {

@@ -43,14 +43,17 @@ void AddPolicyCommand(CLI::App& app, int& exit) {
       }
       const Policy& pol = **p;
       if (o->output == "json") {
-        PrintJson({{"ok", true}, {"name", pol.name}, {"risk_rules", pol.risk_rules.size()},
-                   {"approval_rules", pol.approval_rules.size()}, {"templates", pol.templates.size()}});
+        PrintJson({{"ok", true},
+                   {"name", pol.name},
+                   {"risk_rules", pol.risk_rules.size()},
+                   {"approval_rules", pol.approval_rules.size()},
+                   {"templates", pol.templates.size()}});
       } else {
-        std::cout << fmt::format("{}: valid — '{}': {} categories, {} risk rules, {} approval rules, {} approver "
-                                 "roles, {} templates, {} freeze windows\n",
-                                 o->file, pol.name, pol.categories.size(), pol.risk_rules.size(),
-                                 pol.approval_rules.size(), pol.approver_roles.size(), pol.templates.size(),
-                                 pol.freezes.size());
+        std::cout << fmt::format(
+            "{}: valid — '{}': {} categories, {} risk rules, {} approval rules, {} approver "
+            "roles, {} templates, {} freeze windows\n",
+            o->file, pol.name, pol.categories.size(), pol.risk_rules.size(), pol.approval_rules.size(),
+            pol.approver_roles.size(), pol.templates.size(), pol.freezes.size());
       }
       exit = kExitOk;
     });
@@ -61,8 +64,9 @@ void AddPolicyCommand(CLI::App& app, int& exit) {
       std::string file, cases, output = "table";
     };
     auto o = std::make_shared<Opts>();
-    CLI::App* cmd = policy->add_subcommand("test", "Run YAML test cases (change -> expected risk, approvers, "
-                                                   "decision) against a policy file");
+    CLI::App* cmd = policy->add_subcommand("test",
+                                           "Run YAML test cases (change -> expected risk, approvers, "
+                                           "decision) against a policy file");
     cmd->add_option("file", o->file, "Policy YAML")->required();
     cmd->add_option("cases", o->cases, "Test cases YAML (cases: [{name, change, expect}])")->required();
     AddOutputOption(cmd, o->output);
@@ -78,7 +82,10 @@ void AddPolicyCommand(CLI::App& app, int& exit) {
       nlohmann::json out = nlohmann::json::array();
       for (const PolicyCaseResult& r : *results) {
         if (!r.passed()) ++failed;
-        out.push_back({{"name", r.name}, {"line", r.line}, {"passed", r.passed()}, {"failures", r.failures},
+        out.push_back({{"name", r.name},
+                       {"line", r.line},
+                       {"passed", r.passed()},
+                       {"failures", r.failures},
                        {"assessment", r.actual}});
         if (o->output != "json") {
           std::cout << (r.passed() ? "PASS " : "FAIL ") << r.name << " (line " << r.line << ")\n";

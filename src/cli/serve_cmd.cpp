@@ -71,12 +71,12 @@ void PrintBootstrap(const CreatedUser& admin, const std::string& base_url) {
             << "  Log in with a browser:\n"
             << "    " << base_url << "/\n"
             << "  or from this machine:\n"
-            << "    " << SelfCommand() << " login --server " << base_url << " --username "
-            << admin.user.username << "\n"
+            << "    " << SelfCommand() << " login --server " << base_url << " --username " << admin.user.username
+            << "\n"
             << "  or with curl:\n"
             << "    curl -i -c cookies.txt -H 'Content-Type: application/json' -d '{\"username\":\""
-            << admin.user.username << "\",\"password\":\"" << admin.one_time_password << "\"}' "
-            << base_url << "/api/v1/session\n\n"
+            << admin.user.username << "\",\"password\":\"" << admin.one_time_password << "\"}' " << base_url
+            << "/api/v1/session\n\n"
             << std::flush;
 }
 
@@ -92,10 +92,10 @@ int RunServe(const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  const log::Level level = o.log_level == "debug"  ? log::Level::kDebug
-                           : o.log_level == "warn" ? log::Level::kWarn
+  const log::Level level = o.log_level == "debug"   ? log::Level::kDebug
+                           : o.log_level == "warn"  ? log::Level::kWarn
                            : o.log_level == "error" ? log::Level::kError
-                                                   : log::Level::kInfo;
+                                                    : log::Level::kInfo;
   log::Init(level, o.log_format != "text");
   auto listen = ParseListen(o.listen);
   if (!listen.ok()) return Fail(listen.status());
@@ -132,10 +132,9 @@ int RunServe(const ServeOptions& o) {
   ao.worker_threads = o.workers;
   ao.access_log = !o.no_access_log;
   ao.public_url = o.public_url;
-  for (auto [file, env, target] : {std::tuple{&o.github_secret_file, "CHANGELEDGER_GITHUB_WEBHOOK_SECRET",
-                                              &ao.github_webhook_secret},
-                                   std::tuple{&o.gitlab_token_file, "CHANGELEDGER_GITLAB_WEBHOOK_TOKEN",
-                                              &ao.gitlab_webhook_token}}) {
+  for (auto [file, env, target] :
+       {std::tuple{&o.github_secret_file, "CHANGELEDGER_GITHUB_WEBHOOK_SECRET", &ao.github_webhook_secret},
+        std::tuple{&o.gitlab_token_file, "CHANGELEDGER_GITLAB_WEBHOOK_TOKEN", &ao.gitlab_webhook_token}}) {
     auto secret = ReadSharedSecret(*file, env, "a webhook secret");
     if (!secret.ok()) return Fail(secret.status());
     *target = std::move(*secret);
@@ -196,8 +195,7 @@ int RunServe(const ServeOptions& o) {
 void AddServeCommand(CLI::App& app, int& exit) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Run the REST API server");
-  cmd->add_option("--db", o->db,
-                  "SQLite database file (created if missing) or postgres://user@host/db URL")
+  cmd->add_option("--db", o->db, "SQLite database file (created if missing) or postgres://user@host/db URL")
       ->envname("CHANGELEDGER_DB")
       ->capture_default_str();
   cmd->add_option("--db-pool", o->db_pool,
@@ -214,11 +212,11 @@ void AddServeCommand(CLI::App& app, int& exit) {
                   "File holding the bearer token witness services expect for publishing (else "
                   "CHANGELEDGER_AUDIT_WITNESS_TOKEN)");
   auto* tsa = cmd->add_option("--audit-tsa", o->tsa_url,
-                  "Have the newest audit checkpoint time-stamped by this RFC 3161 time-stamp authority "
-                  "(http(s) URL) every --audit-tsa-every seconds; the tokens are recorded in the log, so "
-                  "even the signing key cannot re-sign a rewritten log with old times (verify with "
-                  "`audit verify --tsa-ca`)")
-      ->envname("CHANGELEDGER_AUDIT_TSA");
+                              "Have the newest audit checkpoint time-stamped by this RFC 3161 time-stamp authority "
+                              "(http(s) URL) every --audit-tsa-every seconds; the tokens are recorded in the log, so "
+                              "even the signing key cannot re-sign a rewritten log with old times (verify with "
+                              "`audit verify --tsa-ca`)")
+                  ->envname("CHANGELEDGER_AUDIT_TSA");
   cmd->add_option("--audit-tsa-ca", o->tsa_ca,
                   "PEM certificate(s) the authority's tokens must chain to (its CA or its own certificate); "
                   "needed with --audit-tsa, and the API's verification then checks every time-stamp")
@@ -290,15 +288,13 @@ void AddServeCommand(CLI::App& app, int& exit) {
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
   cmd->add_flag("--no-access-log", o->no_access_log, "Do not log one line per request");
-  cmd->add_flag("--no-bootstrap", o->no_bootstrap,
-                "Do not create an administrator when none exists");
+  cmd->add_flag("--no-bootstrap", o->no_bootstrap, "Do not create an administrator when none exists");
   cmd->add_option("--reconcile-minutes", o->reconcile_minutes,
                   "Reconcile the records with the audit log at start-up and then every this many minutes "
                   "(0: at start-up only); a row edited outside the log raises a finding and stops writes")
       ->capture_default_str()
       ->check(CLI::Range(0, 10080));
-  cmd->add_option("--drain-seconds", o->drain_seconds,
-                  "On SIGTERM, how long in-flight requests may take to finish")
+  cmd->add_option("--drain-seconds", o->drain_seconds, "On SIGTERM, how long in-flight requests may take to finish")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
   cmd->callback([o, &exit] { exit = RunServe(*o); });

@@ -49,8 +49,8 @@ void AddTokenCommand(CLI::App& app, int& exit) {
           return Status::Ok();
         }
         const auto& t = created["token"];
-        std::cout << "Created token " << Cell(t["id"]) << " (" << Cell(t["name"]) << "), scopes "
-                  << Cell(t["scopes"]) << ", expires " << Cell(t["expires_at"])
+        std::cout << "Created token " << Cell(t["id"]) << " (" << Cell(t["name"]) << "), scopes " << Cell(t["scopes"])
+                  << ", expires " << Cell(t["expires_at"])
                   << "\nSecret (shown once; keep it in your CI secret store):\n"
                   << Cell(created["secret"]) << "\n";
         return Status::Ok();
@@ -83,8 +83,8 @@ void AddTokenCommand(CLI::App& app, int& exit) {
         }
         std::vector<std::vector<std::string>> rows;
         for (const auto& t : page["items"]) {
-          rows.push_back({Cell(t["id"]), Cell(t["name"]), Cell(t["status"]), Cell(t["scopes"]),
-                          Cell(t["expires_at"]), Cell(t["last_used_at"]), Cell(t["user_id"])});
+          rows.push_back({Cell(t["id"]), Cell(t["name"]), Cell(t["status"]), Cell(t["scopes"]), Cell(t["expires_at"]),
+                          Cell(t["last_used_at"]), Cell(t["user_id"])});
         }
         PrintTable({"ID", "NAME", "STATUS", "SCOPES", "EXPIRES", "LAST USED", "OWNER"}, rows);
         return Status::Ok();

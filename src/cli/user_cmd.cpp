@@ -13,8 +13,7 @@ void PrintUsers(const nlohmann::json& users, const std::string& format) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& u : users) {
     rows.push_back({Cell(u["username"]), Cell(u["kind"]), Cell(u["roles"]),
-                    u["disabled"].get<bool>() ? "disabled" : "active", Cell(u["display_name"]),
-                    Cell(u["id"])});
+                    u["disabled"].get<bool>() ? "disabled" : "active", Cell(u["display_name"]), Cell(u["id"])});
   }
   PrintTable({"USERNAME", "KIND", "ROLES", "STATUS", "NAME", "ID"}, rows);
 }
@@ -115,8 +114,7 @@ void AddUserCommand(CLI::App& app, int& exit) {
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = user->add_subcommand(
         disable ? "disable" : "enable",
-        disable ? "Disable a user: ends their sessions, their tokens stop working"
-                : "Enable a disabled user");
+        disable ? "Disable a user: ends their sessions, their tokens stop working" : "Enable a disabled user");
     cmd->add_option("user", o->user, "Username or id")->required();
     AddBackendOptions(cmd, o->backend);
     AddOutputOption(cmd, o->output);
@@ -139,8 +137,7 @@ void AddUserCommand(CLI::App& app, int& exit) {
       std::string user, output = "table";
     };
     auto o = std::make_shared<Opts>();
-    CLI::App* cmd = user->add_subcommand("reset-password",
-                                         "Issue a new one-time password (ends the user's sessions)");
+    CLI::App* cmd = user->add_subcommand("reset-password", "Issue a new one-time password (ends the user's sessions)");
     cmd->add_option("user", o->user, "Username or id")->required();
     AddBackendOptions(cmd, o->backend);
     AddOutputOption(cmd, o->output);

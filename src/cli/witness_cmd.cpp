@@ -60,9 +60,10 @@ int RunWitness(const WitnessOptions& o) {
 void AddWitnessCommand(CLI::App& app, int& exit) {
   auto o = std::make_shared<WitnessOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "witness", "Run a witness service: keeps the audit checkpoints servers publish (serve --audit-witness URL) "
-                 "and refuses any that do not extend what it holds; run it where the database's writers cannot "
-                 "reach");
+      "witness",
+      "Run a witness service: keeps the audit checkpoints servers publish (serve --audit-witness URL) "
+      "and refuses any that do not extend what it holds; run it where the database's writers cannot "
+      "reach");
   cmd->add_option("--file", o->file, "The append-only file it keeps the checkpoints in (created if missing)")
       ->required();
   cmd->add_option("--listen", o->listen, "ADDRESS:PORT to serve on")->capture_default_str();

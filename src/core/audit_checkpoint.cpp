@@ -133,7 +133,8 @@ json ExportSealJson(const AuditExportSeal& seal) {
 }
 
 Result<AuditExportSeal> ParseExportSealJson(const json& j) {
-  if (!j.is_object() || TextField(j, "type") != kExportSealType) return Malformed("the seal is not a JSON object of its type");
+  if (!j.is_object() || TextField(j, "type") != kExportSealType)
+    return Malformed("the seal is not a JSON object of its type");
   AuditExportSeal seal;
   if (!j.contains("head_seq") || !j["head_seq"].is_number_integer() || j["head_seq"].get<int64_t>() < 0) {
     return Malformed("the seal has no valid head_seq");

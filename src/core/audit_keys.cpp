@@ -62,8 +62,8 @@ std::optional<std::string> AuditKeyRegistry::Register(int64_t seq, std::string_v
   if (!endorser.empty()) {
     auto by = keys_.find(endorser);
     if (by == keys_.end() || by->second.retired_seq) {
-      return fmt::format("event {} registers audit key {} endorsed by {}, which is not a current registered key",
-                         seq, id, endorser);
+      return fmt::format("event {} registers audit key {} endorsed by {}, which is not a current registered key", seq,
+                         id, endorser);
     }
     const auto sig = crypto::FromBase64(StringAt(j, {"details", "endorsement", "signature"}));
     if (!sig || !crypto::Ed25519Verify(by->second.public_key, KeyEndorsementMessage(id, *pk), *sig)) {
@@ -92,9 +92,10 @@ std::optional<std::string> AuditKeyRegistry::Register(int64_t seq, std::string_v
 std::optional<std::string> AuditKeyRegistry::Problem(const AuditCheckpoint& cp) const {
   auto it = keys_.find(cp.key_id);
   if (it == keys_.end() || it->second.registered_seq > cp.seq) {
-    return fmt::format("checkpoint at seq {} is signed by key {}, which no audit.key.register event before it "
-                       "registers: the key was added outside the log",
-                       cp.seq, cp.key_id);
+    return fmt::format(
+        "checkpoint at seq {} is signed by key {}, which no audit.key.register event before it "
+        "registers: the key was added outside the log",
+        cp.seq, cp.key_id);
   }
   const AuditKeyStatus& k = it->second;
   if (k.retired_seq && cp.seq > *k.retired_seq) {
@@ -102,9 +103,10 @@ std::optional<std::string> AuditKeyRegistry::Problem(const AuditCheckpoint& cp) 
                        *k.retired_seq);
   }
   if (!k.trusted) {
-    return fmt::format("checkpoint at seq {} is signed by key {}, which is neither pinned nor endorsed by a pinned "
-                       "key",
-                       cp.seq, cp.key_id);
+    return fmt::format(
+        "checkpoint at seq {} is signed by key {}, which is neither pinned nor endorsed by a pinned "
+        "key",
+        cp.seq, cp.key_id);
   }
   if (!crypto::Ed25519Verify(k.public_key, CheckpointMessage(cp), cp.signature)) {
     return fmt::format("checkpoint at seq {} has an invalid signature", cp.seq);
@@ -116,9 +118,10 @@ std::optional<std::string> AuditKeyRegistry::Unregistered(const std::vector<Audi
   for (const AuditKey& s : stored) {
     auto it = keys_.find(s.key_id);
     if (it == keys_.end()) {
-      return fmt::format("audit key {} is stored but no audit.key.register event registers it: it was added "
-                         "outside the log",
-                         s.key_id);
+      return fmt::format(
+          "audit key {} is stored but no audit.key.register event registers it: it was added "
+          "outside the log",
+          s.key_id);
     }
     if (it->second.public_key != s.public_key) {
       return fmt::format("audit key {} does not match its public key: the key was replaced", s.key_id);

@@ -23,11 +23,11 @@ struct AuditKeyStatus {
   std::string key_id;
   std::vector<uint8_t> public_key;
   int64_t registered_seq = 0;
-  std::string endorsed_by;              // the key that signed its registration, if any
-  std::optional<int64_t> retired_seq;   // registration of the key that replaced it
-  bool pinned = false;                  // named outside the database
-  bool first = false;                   // the log's first key (trusted on first use when nothing is pinned)
-  bool trusted = false;                 // may sign checkpoints
+  std::string endorsed_by;             // the key that signed its registration, if any
+  std::optional<int64_t> retired_seq;  // registration of the key that replaced it
+  bool pinned = false;                 // named outside the database
+  bool first = false;                  // the log's first key (trusted on first use when nothing is pinned)
+  bool trusted = false;                // may sign checkpoints
 };
 
 // The message a key signs to endorse another: canonical JSON

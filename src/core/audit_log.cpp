@@ -163,9 +163,7 @@ Status AuditLog::RegisterSigningKey(Tx& tx, const AuditContext& ctx, const Signe
   AuditKey key{signer_->KeyId(), signer_->PublicKey(), clock_.Now()};
   CL_RETURN_IF_ERROR(tx.Audit().InsertKey(key));
   AuditRecord rec{"audit.key.register", "audit_key", key.key_id};
-  rec.after = {{"key_id", key.key_id},
-               {"algorithm", "ed25519"},
-               {"public_key", crypto::ToBase64(key.public_key)}};
+  rec.after = {{"key_id", key.key_id}, {"algorithm", "ed25519"}, {"public_key", crypto::ToBase64(key.public_key)}};
   if (predecessor != nullptr) {
     const std::vector<uint8_t> sig = predecessor->Sign(KeyEndorsementMessage(key.key_id, key.public_key));
     rec.details["endorsement"] = {{"key_id", predecessor->KeyId()}, {"signature", crypto::ToBase64(sig)}};

@@ -229,8 +229,9 @@ class Reconciler {
     const std::string table(TableOf(type));
     if (it == recorded_.end()) {
       if (accept_ != nullptr) accept_->push_back({std::string(type), id, 0, "", state});
-      Add({table, id, "", fmt::format("the {} {} in the {} table was never recorded in the log: it was inserted outside it",
-                                      type, id, table)});
+      Add({table, id, "",
+           fmt::format("the {} {} in the {} table was never recorded in the log: it was inserted outside it", type, id,
+                       table)});
       return;
     }
     it->second.seen = true;
@@ -242,7 +243,8 @@ class Reconciler {
       return;
     }
     if (AuditStateDigest(state) != it->second.after_digest) {
-      if (accept_ != nullptr) accept_->push_back({std::string(type), id, it->second.seq, it->second.after_digest, state});
+      if (accept_ != nullptr)
+        accept_->push_back({std::string(type), id, it->second.seq, it->second.after_digest, state});
       differing_.push_back({key, table, id, it->second.seq, std::move(state)});
     }
   }
@@ -363,8 +365,7 @@ class Reconciler {
 
   // Names each field of the row's state that differs from the log's,
   // descending into objects both sides have (content.rollback_plan).
-  void NameDifferences(const Differing& d, const std::string& prefix, const json& row, const json* logged,
-                       int depth) {
+  void NameDifferences(const Differing& d, const std::string& prefix, const json& row, const json* logged, int depth) {
     for (const auto& [field, value] : row.items()) {
       const std::string path = prefix.empty() ? field : prefix + "." + field;
       const json* want = logged != nullptr ? Member(*logged, field) : nullptr;
@@ -383,8 +384,8 @@ class Reconciler {
 
   void AddField(const Differing& d, const std::string& path, const json* row, const json* logged) {
     Add({d.table, d.id, path,
-         fmt::format("{} {}: {} is {} in the row but {} in the log (event #{}): edited outside the log", d.table,
-                     d.id, path, Shown(row), Shown(logged), d.seq),
+         fmt::format("{} {}: {} is {} in the row but {} in the log (event #{}): edited outside the log", d.table, d.id,
+                     path, Shown(row), Shown(logged), d.seq),
          d.seq});
   }
 

@@ -32,14 +32,14 @@ inline constexpr std::string_view kReconcileBaselineAction = "audit.reconcile.ba
 inline constexpr std::string_view kReconcileAcceptAction = "audit.reconcile.accept";
 
 struct ReconcileReport {
-  int64_t events = 0;  // events read
+  int64_t events = 0;        // events read
   int64_t baseline_seq = 0;  // the latest baseline event, 0 if the log has none
   // Record kinds no baseline covers yet (object types, "api_token"): a log
   // from a release that did not reconcile them. Their rows are compared
   // strictly all the same; the server's next reconciliation baselines them.
   std::vector<std::string> unbaselined;
-  int64_t rows = 0;    // rows compared
-  int64_t files = 0;   // evidence files re-hashed
+  int64_t rows = 0;   // rows compared
+  int64_t files = 0;  // evidence files re-hashed
   int64_t problem_count = 0;
   std::vector<ReconcileProblem> problems;  // the first kMaxReported
   bool ok() const { return problem_count == 0; }
@@ -75,7 +75,7 @@ struct ScheduledReconcile {
   ReconcileReport report;
   bool baselined = false;  // some kinds had no baseline: their rows were accepted as found
   int64_t accepted = 0;
-  bool raised = false;     // a new finding (else one is open already, or none was needed)
+  bool raised = false;  // a new finding (else one is open already, or none was needed)
   std::string finding_id;
 };
 

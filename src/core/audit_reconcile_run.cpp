@@ -39,9 +39,10 @@ Result<ScheduledReconcile> ReconcileAndRaise(const Deps& d, const AuditContext& 
   f.object_type = "audit_log";
   f.object_id = "records";
   f.controls = {"AU-9", "CM-3", "CM-5", "CC8.1", "ISO27001:A.8.15"};
-  f.summary = fmt::format("{} row(s) of the records differ from the audit log (first: {} {}{}): edited outside "
-                          "the application",
-                          out.report.problem_count, first.table, first.id, first.field.empty() ? "" : " ." + first.field);
+  f.summary = fmt::format(
+      "{} row(s) of the records differ from the audit log (first: {} {}{}): edited outside "
+      "the application",
+      out.report.problem_count, first.table, first.id, first.field.empty() ? "" : " ." + first.field);
   f.details = ReconcileReportJson(out.report);
   f.created_at = d.clock.Now();
   CL_RETURN_IF_ERROR(d.store.Write([&](Tx& tx) -> Status {

@@ -39,14 +39,21 @@ nlohmann::json ApprovalAuditState(const Approval& a, std::string_view change_key
 }
 
 nlohmann::json EvidenceAuditState(const Evidence& e, std::string_view change_key) {
-  return {{"change", change_key}, {"kind", Name(e.kind)},         {"url", e.url},
-          {"sha256", e.sha256},   {"size", e.size},               {"filename", e.filename},
-          {"content_type", e.content_type}, {"note", e.note},     {"added_by", e.added_by},
-          {"status", Name(e.status)},       {"status_reason", e.status_reason}};
+  return {{"change", change_key},
+          {"kind", Name(e.kind)},
+          {"url", e.url},
+          {"sha256", e.sha256},
+          {"size", e.size},
+          {"filename", e.filename},
+          {"content_type", e.content_type},
+          {"note", e.note},
+          {"added_by", e.added_by},
+          {"status", Name(e.status)},
+          {"status_reason", e.status_reason}};
 }
 
 nlohmann::json ReviewAuditState(const Review& r, std::string_view change_key) {
-  return {{"change", change_key}, {"kind", Name(r.kind)},  {"outcome", r.outcome},
+  return {{"change", change_key},   {"kind", Name(r.kind)},         {"outcome", r.outcome},
           {"reviewer", r.reviewer}, {"reviewer_id", r.reviewer_id}, {"notes", r.notes}};
 }
 
@@ -65,8 +72,7 @@ nlohmann::json WebhookAuditState(const Webhook& w) {
           {"description", w.description},
           {"active", w.active},
           {"created_by", w.created_by},
-          {"secret_digest",
-           CredentialDigest({reinterpret_cast<const uint8_t*>(w.secret.data()), w.secret.size()})}};
+          {"secret_digest", CredentialDigest({reinterpret_cast<const uint8_t*>(w.secret.data()), w.secret.size()})}};
 }
 
 nlohmann::json PolicyAuditState(const PolicyVersion& v) {

@@ -50,15 +50,16 @@ std::optional<std::string> AuditTimestampChecker::Add(int64_t seq, std::string_v
   const int64_t n = (*details)["checkpoint_seq"].get<int64_t>();
   auto cp = checkpoints.find(n);
   if (n >= seq || cp == checkpoints.end()) {
-    return fmt::format("event {} records a time-stamp of a checkpoint at seq {}, which the log does not hold "
-                       "before it",
-                       seq, n);
+    return fmt::format(
+        "event {} records a time-stamp of a checkpoint at seq {}, which the log does not hold "
+        "before it",
+        seq, n);
   }
   const auto token = crypto::FromBase64((*details)["token"].get<std::string>());
   if (!token) return fmt::format("event {} records a time-stamp token that is not base64", seq);
-  const crypto::TimestampCheck check = crypto::VerifyTimestampToken(
-      std::string_view(reinterpret_cast<const char*>(token->data()), token->size()), CheckpointDigest(cp->second),
-      policy_->anchors);
+  const crypto::TimestampCheck check =
+      crypto::VerifyTimestampToken(std::string_view(reinterpret_cast<const char*>(token->data()), token->size()),
+                                   CheckpointDigest(cp->second), policy_->anchors);
   if (!check.ok()) {
     return fmt::format("the time-stamp in event {} does not hold for the checkpoint at seq {}: {}", seq, n,
                        check.error);
@@ -89,21 +90,20 @@ std::optional<std::pair<int64_t, std::string>> AuditTimestampChecker::Uncovered(
                                 : (bound.empty() ? false : seq < bound.front().first)) {
       continue;  // from before time-stamping began
     }
-    auto it = std::lower_bound(bound.begin(), bound.end(), seq,
-                               [](const auto& b, int64_t s) { return b.first < s; });
+    auto it = std::lower_bound(bound.begin(), bound.end(), seq, [](const auto& b, int64_t s) { return b.first < s; });
     if (it == bound.end()) {
-      return std::pair{seq, fmt::format("the checkpoint at seq {} (signed at {}) has no time-stamp at or after it{}: "
-                                        "time-stamps were removed, or the log was re-signed after the fact",
-                                        seq, FormatRfc3339(cp.signed_at),
-                                        bound.empty() ? " (the log holds none)" : "")};
+      return std::pair{seq,
+                       fmt::format("the checkpoint at seq {} (signed at {}) has no time-stamp at or after it{}: "
+                                   "time-stamps were removed, or the log was re-signed after the fact",
+                                   seq, FormatRfc3339(cp.signed_at), bound.empty() ? " (the log holds none)" : "")};
     }
     if (it->second - cp.signed_at > delay) {
-      return std::pair{seq, fmt::format("the checkpoint at seq {} says it was signed at {}, but the first time-stamp "
-                                        "covering it is from {}, more than {} s later: the log up to it was "
-                                        "rewritten and re-signed with old times, or the authority was unreachable "
-                                        "that long",
-                                        seq, FormatRfc3339(cp.signed_at), FormatRfc3339(it->second),
-                                        delay / kMicrosPerSecond)};
+      return std::pair{
+          seq, fmt::format("the checkpoint at seq {} says it was signed at {}, but the first time-stamp "
+                           "covering it is from {}, more than {} s later: the log up to it was "
+                           "rewritten and re-signed with old times, or the authority was unreachable "
+                           "that long",
+                           seq, FormatRfc3339(cp.signed_at), FormatRfc3339(it->second), delay / kMicrosPerSecond)};
     }
   }
   return std::nullopt;

@@ -44,8 +44,8 @@ struct AuditCheckpoint {
   std::string key_id;
   std::vector<uint8_t> signature;  // Ed25519 over CheckpointMessage()
   int version = 1;
-  crypto::Sha256Digest root{};  // v2: Merkle tree head at tree size `seq`
-  crypto::Sha256Digest prev{};  // v2: digest of the previous checkpoint
+  crypto::Sha256Digest root{};    // v2: Merkle tree head at tree size `seq`
+  crypto::Sha256Digest prev{};    // v2: digest of the previous checkpoint
   std::vector<uint8_t> frontier;  // stored only, never signed (MerkleFrontier)
 };
 

@@ -8,8 +8,7 @@
 
 namespace cl {
 
-AuditVerifier::AuditVerifier(std::vector<AuditKey> keys,
-                             const std::vector<AuditCheckpoint>& checkpoints)
+AuditVerifier::AuditVerifier(std::vector<AuditKey> keys, const std::vector<AuditCheckpoint>& checkpoints)
     : keys_(std::move(keys)) {
   for (const AuditCheckpoint& cp : checkpoints) checkpoints_[cp.seq] = cp;
 }
@@ -31,9 +30,10 @@ const AuditKey* AuditVerifier::StoredKey(std::string_view key_id) const {
 std::optional<std::string> AuditVerifier::ReplacedKeyProblem(const AuditCheckpoint& cp) const {
   const AuditKey* key = StoredKey(cp.key_id);
   if (key == nullptr || KeyIdFor(key->public_key) == key->key_id) return std::nullopt;
-  return fmt::format("checkpoint at seq {} is signed by key {}, whose public key does not match its id: the "
-                     "key was replaced",
-                     cp.seq, cp.key_id);
+  return fmt::format(
+      "checkpoint at seq {} is signed by key {}, whose public key does not match its id: the "
+      "key was replaced",
+      cp.seq, cp.key_id);
 }
 
 std::optional<std::string> AuditVerifier::SignatureProblem(const AuditCheckpoint& cp) const {
@@ -115,8 +115,7 @@ void AuditVerifier::StartAfter(int64_t seq, const crypto::Sha256Digest& hash) {
   from_start_ = false;
 }
 
-bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash,
-                        std::string_view body) {
+bool AuditVerifier::Add(int64_t seq, const crypto::Sha256Digest& stored_hash, std::string_view body) {
   if (!result_.ok) return false;
   return AddChecked(seq, stored_hash, body, hasher_.Hash2(prev_, body) == stored_hash);
 }
@@ -128,8 +127,7 @@ bool AuditVerifier::AddChecked(int64_t seq, const crypto::Sha256Digest& stored_h
   if (seq > expected) {
     return Fail(expected, seq == expected + 1
                               ? fmt::format("event {} is missing (deleted)", expected)
-                              : fmt::format("events {} to {} are missing (deleted)", expected,
-                                            seq - 1));
+                              : fmt::format("events {} to {} are missing (deleted)", expected, seq - 1));
   }
   if (seq < expected) {
     return Fail(seq, fmt::format("event {} appears out of order after event {}", seq, prev_seq_));
@@ -173,10 +171,9 @@ bool AuditVerifier::AddChecked(int64_t seq, const crypto::Sha256Digest& stored_h
 
 AuditVerifyResult AuditVerifier::Finish() {
   if (result_.ok && !checkpoints_.empty() && checkpoints_.rbegin()->first > prev_seq_) {
-    Fail(prev_seq_ + 1,
-         fmt::format("the log ends at seq {} but a signed checkpoint covers seq {}: events were "
-                     "truncated",
-                     prev_seq_, checkpoints_.rbegin()->first));
+    Fail(prev_seq_ + 1, fmt::format("the log ends at seq {} but a signed checkpoint covers seq {}: events were "
+                                    "truncated",
+                                    prev_seq_, checkpoints_.rbegin()->first));
   }
   if (result_.ok && expected_ && expected_->first > prev_seq_) {
     Fail(prev_seq_ + 1, fmt::format("the log ends at seq {}, before the expected head at seq {}: events were "

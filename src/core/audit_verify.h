@@ -132,7 +132,7 @@ struct AuditVerifyOptions {
   std::vector<std::string> pinned_key_ids;
   std::vector<WitnessedCheckpoint> witnessed;
   std::optional<std::pair<int64_t, crypto::Sha256Digest>> expected_hash;  // a head kept earlier
-  std::optional<AuditTimestampPolicy> timestamps;  // a time-stamp authority's certificate
+  std::optional<AuditTimestampPolicy> timestamps;                         // a time-stamp authority's certificate
 
   // Hands the pins, the witnesses, the expected head and the time-stamp
   // policy to `v` (and makes it

@@ -141,8 +141,8 @@ nlohmann::json AuditVerifyResultJson(const AuditVerifyResult& r, bool pinned) {
           {"witnessed_checkpoints", r.witnessed_checkpoints},
           {"pinned", pinned},
           {"keys", std::move(keys)},
-          {"sealed", r.sealed_at ? json{{"exported_at", FormatRfc3339(*r.sealed_at)}, {"key_id", r.sealed_by}}
-                                 : json(nullptr)},
+          {"sealed",
+           r.sealed_at ? json{{"exported_at", FormatRfc3339(*r.sealed_at)}, {"key_id", r.sealed_by}} : json(nullptr)},
           {"timestamps",
            {{"count", r.timestamps},
             {"checked", r.timestamps_checked},
@@ -172,8 +172,8 @@ AuditVerifyResult VerifyAuditTail(Tx& tx, const std::vector<std::string>& pinned
   auto keys = tx.Audit().Keys();
   auto latest = tx.Audit().LatestCheckpoint();
   if (!keys.ok() || !latest.ok()) {
-    failed.problem = "cannot read the audit keys and checkpoints: " +
-                     (keys.ok() ? latest.status() : keys.status()).message();
+    failed.problem =
+        "cannot read the audit keys and checkpoints: " + (keys.ok() ? latest.status() : keys.status()).message();
     return failed;
   }
   // The newest checkpoint's key as the log registers it (the few
@@ -239,9 +239,10 @@ AuditVerifyResult VerifyAuditTail(Tx& tx, const std::vector<std::string>& pinned
   if (failed.first_bad_seq) return failed;
   if (!started) {
     failed.first_bad_seq = signed_seq - 1;
-    failed.problem = fmt::format("the log ends before seq {}, which a signed checkpoint covers: events were "
-                                 "truncated",
-                                 signed_seq);
+    failed.problem = fmt::format(
+        "the log ends before seq {}, which a signed checkpoint covers: events were "
+        "truncated",
+        signed_seq);
     return failed;
   }
   AuditVerifyResult r = verifier.Finish();

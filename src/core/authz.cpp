@@ -38,12 +38,18 @@ PermissionSet Set(std::initializer_list<Permission> ps) {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAdmin: return "admin";
-    case Role::kChangeManager: return "change_manager";
-    case Role::kApprover: return "approver";
-    case Role::kImplementer: return "implementer";
-    case Role::kAuditor: return "auditor";
-    case Role::kCi: return "ci";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kChangeManager:
+      return "change_manager";
+    case Role::kApprover:
+      return "approver";
+    case Role::kImplementer:
+      return "implementer";
+    case Role::kAuditor:
+      return "auditor";
+    case Role::kCi:
+      return "ci";
   }
   return "unknown";
 }
@@ -55,9 +61,7 @@ std::optional<Role> ParseRole(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view PermissionName(Permission p) {
-  return kPermissions[static_cast<size_t>(p)].name;
-}
+std::string_view PermissionName(Permission p) { return kPermissions[static_cast<size_t>(p)].name; }
 
 std::optional<Permission> ParsePermission(std::string_view name) {
   for (const auto& info : kPermissions) {
@@ -83,16 +87,14 @@ PermissionSet PermissionsOf(Role role) {
       return all;
     }
     case Role::kChangeManager:
-      return Set({P::kSelfManage, P::kUsersRead, P::kAuditRead, P::kChangesRead,
-                  P::kChangesWrite, P::kChangesManage, P::kPolicyWrite});
+      return Set({P::kSelfManage, P::kUsersRead, P::kAuditRead, P::kChangesRead, P::kChangesWrite, P::kChangesManage,
+                  P::kPolicyWrite});
     case Role::kApprover:
       return Set({P::kSelfManage, P::kChangesRead, P::kChangesApprove});
     case Role::kImplementer:
-      return Set({P::kSelfManage, P::kChangesRead, P::kChangesWrite,
-                  P::kChangesImplement, P::kEvidenceWrite});
+      return Set({P::kSelfManage, P::kChangesRead, P::kChangesWrite, P::kChangesImplement, P::kEvidenceWrite});
     case Role::kAuditor:
-      return Set({P::kSelfManage, P::kUsersRead, P::kAuditRead, P::kAuditExport,
-                  P::kSystemMetrics, P::kChangesRead});
+      return Set({P::kSelfManage, P::kUsersRead, P::kAuditRead, P::kAuditExport, P::kSystemMetrics, P::kChangesRead});
     case Role::kCi:
       return Set({P::kGateCheck, P::kEvidenceWrite});
   }

@@ -17,21 +17,21 @@ inline constexpr Role kAllRoles[] = {Role::kAdmin,       Role::kChangeManager, R
                                      Role::kImplementer, Role::kAuditor,       Role::kCi};
 
 enum class Permission {
-  kSelfManage,      // one's own API tokens (every authenticated user reads /me)
-  kUsersRead,       // list and read user accounts
-  kUsersWrite,      // create, change, disable users; reset passwords
-  kTokensAdmin,     // create/revoke tokens for other users (service accounts)
-  kAuditRead,       // read audit events, checkpoints, keys; run verification
-  kAuditExport,     // export the audit log for offline verification
-  kSystemMetrics,   // Prometheus metrics
-  kChangesRead,     // read change records (C1)
-  kChangesWrite,    // create and edit change records (C1)
-  kChangesApprove,  // approve or reject changes (C1)
-  kChangesImplement,// move changes through implementation (C1)
-  kChangesManage,   // schedule, cancel, close, CAB actions (C1)
-  kPolicyWrite,     // load a new change policy (C1)
-  kGateCheck,       // ask the deploy gate (G1)
-  kEvidenceWrite,   // attach evidence (G1)
+  kSelfManage,        // one's own API tokens (every authenticated user reads /me)
+  kUsersRead,         // list and read user accounts
+  kUsersWrite,        // create, change, disable users; reset passwords
+  kTokensAdmin,       // create/revoke tokens for other users (service accounts)
+  kAuditRead,         // read audit events, checkpoints, keys; run verification
+  kAuditExport,       // export the audit log for offline verification
+  kSystemMetrics,     // Prometheus metrics
+  kChangesRead,       // read change records (C1)
+  kChangesWrite,      // create and edit change records (C1)
+  kChangesApprove,    // approve or reject changes (C1)
+  kChangesImplement,  // move changes through implementation (C1)
+  kChangesManage,     // schedule, cancel, close, CAB actions (C1)
+  kPolicyWrite,       // load a new change policy (C1)
+  kGateCheck,         // ask the deploy gate (G1)
+  kEvidenceWrite,     // attach evidence (G1)
   kCount,
 };
 
@@ -49,8 +49,6 @@ PermissionSet PermissionsOf(Role role);
 PermissionSet PermissionsOf(const std::vector<Role>& roles);
 std::vector<std::string> PermissionNames(const PermissionSet& set);
 
-inline bool Has(const PermissionSet& set, Permission p) {
-  return set.test(static_cast<size_t>(p));
-}
+inline bool Has(const PermissionSet& set, Permission p) { return set.test(static_cast<size_t>(p)); }
 
 }  // namespace cl

@@ -6,24 +6,22 @@
 
 namespace cl {
 
-const std::array<ChangeType, 3> kAllChangeTypes = {ChangeType::kStandard, ChangeType::kNormal,
-                                                   ChangeType::kEmergency};
+const std::array<ChangeType, 3> kAllChangeTypes = {ChangeType::kStandard, ChangeType::kNormal, ChangeType::kEmergency};
 const std::array<ChangeState, 12> kAllChangeStates = {
-    ChangeState::kDraft,       ChangeState::kSubmitted, ChangeState::kApproved,
-    ChangeState::kRejected,    ChangeState::kScheduled, ChangeState::kInProgress,
-    ChangeState::kImplemented, ChangeState::kVerified,  ChangeState::kClosed,
-    ChangeState::kCancelled,   ChangeState::kFailed,    ChangeState::kRolledBack};
+    ChangeState::kDraft,     ChangeState::kSubmitted,  ChangeState::kApproved,    ChangeState::kRejected,
+    ChangeState::kScheduled, ChangeState::kInProgress, ChangeState::kImplemented, ChangeState::kVerified,
+    ChangeState::kClosed,    ChangeState::kCancelled,  ChangeState::kFailed,      ChangeState::kRolledBack};
 const std::array<Risk, 4> kAllRisks = {Risk::kLow, Risk::kMedium, Risk::kHigh, Risk::kCritical};
 const std::array<ImpactArea, kImpactAreaCount> kAllImpactAreas = {
-    ImpactArea::kIdentityAccess,    ImpactArea::kNetworkExposure, ImpactArea::kInternetExposure,
-    ImpactArea::kDataProtection,    ImpactArea::kEncryptionSecrets,
-    ImpactArea::kLoggingMonitoring, ImpactArea::kAvailability,    ImpactArea::kSensitiveData};
+    ImpactArea::kIdentityAccess, ImpactArea::kNetworkExposure,   ImpactArea::kInternetExposure,
+    ImpactArea::kDataProtection, ImpactArea::kEncryptionSecrets, ImpactArea::kLoggingMonitoring,
+    ImpactArea::kAvailability,   ImpactArea::kSensitiveData};
 const std::array<EvidenceKind, 9> kAllEvidenceKinds = {
-    EvidenceKind::kPullRequest,    EvidenceKind::kPipelineRun,   EvidenceKind::kTestResult,
-    EvidenceKind::kMonitoring,     EvidenceKind::kConfigDiff,    EvidenceKind::kBeforeSnapshot,
-    EvidenceKind::kAfterSnapshot,  EvidenceKind::kRetrospective, EvidenceKind::kOther};
-const std::array<ReviewKind, 3> kAllReviewKinds = {
-    ReviewKind::kRetrospective, ReviewKind::kPostImplementation, ReviewKind::kConsoleSignoff};
+    EvidenceKind::kPullRequest,   EvidenceKind::kPipelineRun,   EvidenceKind::kTestResult,
+    EvidenceKind::kMonitoring,    EvidenceKind::kConfigDiff,    EvidenceKind::kBeforeSnapshot,
+    EvidenceKind::kAfterSnapshot, EvidenceKind::kRetrospective, EvidenceKind::kOther};
+const std::array<ReviewKind, 3> kAllReviewKinds = {ReviewKind::kRetrospective, ReviewKind::kPostImplementation,
+                                                   ReviewKind::kConsoleSignoff};
 
 namespace {
 
@@ -36,7 +34,7 @@ std::optional<E> ParseEnum(const std::array<E, N>& all, std::string_view s) {
 }
 
 constexpr std::array<std::string_view, kImpactAreaCount> kImpactNames = {
-    "identity_access",   "network_exposure",   "internet_exposure", "data_protection",
+    "identity_access",    "network_exposure",   "internet_exposure", "data_protection",
     "encryption_secrets", "logging_monitoring", "availability",      "sensitive_data"};
 
 }  // namespace
@@ -50,9 +48,9 @@ std::string_view Name(ChangeType v) {
   return k[static_cast<int>(v)];
 }
 std::string_view Name(ChangeState v) {
-  static constexpr std::string_view k[] = {
-      "draft",       "submitted", "approved", "rejected",  "scheduled", "in_progress",
-      "implemented", "verified",  "closed",   "cancelled", "failed",    "rolled_back"};
+  static constexpr std::string_view k[] = {"draft",     "submitted",   "approved",    "rejected",
+                                           "scheduled", "in_progress", "implemented", "verified",
+                                           "closed",    "cancelled",   "failed",      "rolled_back"};
   return k[static_cast<int>(v)];
 }
 std::string_view Name(Risk v) {
@@ -65,9 +63,9 @@ std::string_view Name(Answer v) {
 }
 std::string_view Name(ImpactArea v) { return kImpactNames[static_cast<int>(v)]; }
 std::string_view Name(EvidenceKind v) {
-  static constexpr std::string_view k[] = {
-      "pull_request",    "pipeline_run",   "test_result",   "monitoring", "config_diff",
-      "before_snapshot", "after_snapshot", "retrospective", "other"};
+  static constexpr std::string_view k[] = {"pull_request",   "pipeline_run",  "test_result",
+                                           "monitoring",     "config_diff",   "before_snapshot",
+                                           "after_snapshot", "retrospective", "other"};
   return k[static_cast<int>(v)];
 }
 std::string_view Name(EvidenceStatus v) {
@@ -75,8 +73,7 @@ std::string_view Name(EvidenceStatus v) {
   return k[static_cast<int>(v)];
 }
 std::string_view Name(ReviewKind v) {
-  static constexpr std::string_view k[] = {"retrospective", "post_implementation",
-                                           "console_signoff"};
+  static constexpr std::string_view k[] = {"retrospective", "post_implementation", "console_signoff"};
   return k[static_cast<int>(v)];
 }
 std::string_view Name(Responsibility v) {
@@ -85,41 +82,34 @@ std::string_view Name(Responsibility v) {
 }
 
 std::optional<ChangeType> ParseChangeType(std::string_view s) { return ParseEnum(kAllChangeTypes, s); }
-std::optional<ChangeState> ParseChangeState(std::string_view s) {
-  return ParseEnum(kAllChangeStates, s);
-}
+std::optional<ChangeState> ParseChangeState(std::string_view s) { return ParseEnum(kAllChangeStates, s); }
 std::optional<Risk> ParseRisk(std::string_view s) { return ParseEnum(kAllRisks, s); }
 std::optional<Answer> ParseAnswer(std::string_view s) {
   static constexpr std::array<Answer, 3> kAll = {Answer::kNo, Answer::kYes, Answer::kUnknown};
   return ParseEnum(kAll, s);
 }
-std::optional<ImpactArea> ParseImpactArea(std::string_view s) {
-  return ParseEnum(kAllImpactAreas, s);
-}
-std::optional<EvidenceKind> ParseEvidenceKind(std::string_view s) {
-  return ParseEnum(kAllEvidenceKinds, s);
-}
+std::optional<ImpactArea> ParseImpactArea(std::string_view s) { return ParseEnum(kAllImpactAreas, s); }
+std::optional<EvidenceKind> ParseEvidenceKind(std::string_view s) { return ParseEnum(kAllEvidenceKinds, s); }
 std::optional<EvidenceStatus> ParseEvidenceStatus(std::string_view s) {
-  static constexpr std::array<EvidenceStatus, 3> kAll = {
-      EvidenceStatus::kValid, EvidenceStatus::kNotVerifiable, EvidenceStatus::kSuperseded};
+  static constexpr std::array<EvidenceStatus, 3> kAll = {EvidenceStatus::kValid, EvidenceStatus::kNotVerifiable,
+                                                         EvidenceStatus::kSuperseded};
   return ParseEnum(kAll, s);
 }
 std::optional<ReviewKind> ParseReviewKind(std::string_view s) { return ParseEnum(kAllReviewKinds, s); }
 std::optional<Responsibility> ParseResponsibility(std::string_view s) {
-  static constexpr std::array<Responsibility, 3> kAll = {
-      Responsibility::kCsp, Responsibility::kCustomer, Responsibility::kShared};
+  static constexpr std::array<Responsibility, 3> kAll = {Responsibility::kCsp, Responsibility::kCustomer,
+                                                         Responsibility::kShared};
   return ParseEnum(kAll, s);
 }
 
 bool IsTerminal(ChangeState s) {
-  return s == ChangeState::kClosed || s == ChangeState::kCancelled ||
-         s == ChangeState::kRejected || s == ChangeState::kRolledBack;
+  return s == ChangeState::kClosed || s == ChangeState::kCancelled || s == ChangeState::kRejected ||
+         s == ChangeState::kRolledBack;
 }
 
 bool ImplementationStarted(ChangeState s) {
-  return s == ChangeState::kInProgress || s == ChangeState::kImplemented ||
-         s == ChangeState::kVerified || s == ChangeState::kClosed || s == ChangeState::kFailed ||
-         s == ChangeState::kRolledBack;
+  return s == ChangeState::kInProgress || s == ChangeState::kImplemented || s == ChangeState::kVerified ||
+         s == ChangeState::kClosed || s == ChangeState::kFailed || s == ChangeState::kRolledBack;
 }
 
 ImpactMask ChangeContent::ImpactSet() const {
@@ -131,8 +121,7 @@ ImpactMask ChangeContent::ImpactSet() const {
 }
 
 bool IsContentField(std::string_view name) {
-  return std::find(std::begin(kContentFields), std::end(kContentFields), name) !=
-         std::end(kContentFields);
+  return std::find(std::begin(kContentFields), std::end(kContentFields), name) != std::end(kContentFields);
 }
 
 bool HasField(const ChangeContent& c, std::string_view n) {

@@ -19,23 +19,46 @@ namespace cl {
 
 enum class ChangeType { kStandard, kNormal, kEmergency };
 enum class ChangeState {
-  kDraft, kSubmitted, kApproved, kRejected, kScheduled, kInProgress,
-  kImplemented, kVerified, kClosed, kCancelled, kFailed, kRolledBack,
+  kDraft,
+  kSubmitted,
+  kApproved,
+  kRejected,
+  kScheduled,
+  kInProgress,
+  kImplemented,
+  kVerified,
+  kClosed,
+  kCancelled,
+  kFailed,
+  kRolledBack,
 };
 enum class Risk { kLow, kMedium, kHigh, kCritical };
 enum class Answer { kNo, kYes, kUnknown };
 
 // The security impact questions of R001-05, in a fixed order.
 enum class ImpactArea {
-  kIdentityAccess, kNetworkExposure, kInternetExposure, kDataProtection,
-  kEncryptionSecrets, kLoggingMonitoring, kAvailability, kSensitiveData,
+  kIdentityAccess,
+  kNetworkExposure,
+  kInternetExposure,
+  kDataProtection,
+  kEncryptionSecrets,
+  kLoggingMonitoring,
+  kAvailability,
+  kSensitiveData,
 };
 inline constexpr size_t kImpactAreaCount = 8;
 using ImpactMask = uint32_t;  // bit per ImpactArea
 
 enum class EvidenceKind {
-  kPullRequest, kPipelineRun, kTestResult, kMonitoring, kConfigDiff,
-  kBeforeSnapshot, kAfterSnapshot, kRetrospective, kOther,
+  kPullRequest,
+  kPipelineRun,
+  kTestResult,
+  kMonitoring,
+  kConfigDiff,
+  kBeforeSnapshot,
+  kAfterSnapshot,
+  kRetrospective,
+  kOther,
 };
 enum class EvidenceStatus { kValid, kNotVerifiable, kSuperseded };
 enum class ReviewKind { kRetrospective, kPostImplementation, kConsoleSignoff };
@@ -115,11 +138,26 @@ struct ChangeContent {
 };
 
 // Field names as the API, the policy and error pointers use them.
-inline constexpr std::string_view kContentFields[] = {
-    "title", "type", "service", "environment", "category", "justification", "description",
-    "security_impact", "test_plan", "implementation_plan", "rollback_plan", "failure_conditions",
-    "success_criteria", "monitoring_plan", "planned_window", "responsibility",
-    "stakeholders", "implementer", "template", "plan_digest"};
+inline constexpr std::string_view kContentFields[] = {"title",
+                                                      "type",
+                                                      "service",
+                                                      "environment",
+                                                      "category",
+                                                      "justification",
+                                                      "description",
+                                                      "security_impact",
+                                                      "test_plan",
+                                                      "implementation_plan",
+                                                      "rollback_plan",
+                                                      "failure_conditions",
+                                                      "success_criteria",
+                                                      "monitoring_plan",
+                                                      "planned_window",
+                                                      "responsibility",
+                                                      "stakeholders",
+                                                      "implementer",
+                                                      "template",
+                                                      "plan_digest"};
 bool IsContentField(std::string_view name);
 // Whether the named field has a value (security_impact: every area answered).
 bool HasField(const ChangeContent& c, std::string_view name);
@@ -153,11 +191,10 @@ struct Change {
   std::string implementer_id;  // who started it
   std::string implementer;
   nlohmann::json verification = nullptr;  // post-change checklist (R001-11)
-  std::optional<Timestamp> submitted_at, approved_at, scheduled_at, started_at, implemented_at,
-      verified_at, closed_at;
-  std::optional<Timestamp> review_deadline;  // emergency: approvals + retrospective due
+  std::optional<Timestamp> submitted_at, approved_at, scheduled_at, started_at, implemented_at, verified_at, closed_at;
+  std::optional<Timestamp> review_deadline;   // emergency: approvals + retrospective due
   std::optional<Timestamp> retrospective_at;  // emergency: CAB review recorded
-  bool needs_independent_review = false;     // compensating control in use
+  bool needs_independent_review = false;      // compensating control in use
   Timestamp created_at;
   Timestamp updated_at;
   int64_t row_version = 1;

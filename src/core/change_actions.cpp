@@ -16,8 +16,8 @@ namespace {
 std::vector<FieldError> FreezeErrors(const Policy& p, const Change& c, Timestamp start, Timestamp end) {
   std::vector<FieldError> out;
   for (const FreezeWindow* f : FreezesHit(p, c.content.environment, c.content.type, start, end)) {
-    out.push_back({"/planned_window", fmt::format("{} is frozen by '{}' from {} to {}{}", c.content.environment,
-                                                  f->id, FormatRfc3339(f->start), FormatRfc3339(f->end),
+    out.push_back({"/planned_window", fmt::format("{} is frozen by '{}' from {} to {}{}", c.content.environment, f->id,
+                                                  FormatRfc3339(f->start), FormatRfc3339(f->end),
                                                   f->description.empty() ? "" : " (" + f->description + ")")});
   }
   return out;
@@ -31,8 +31,8 @@ bool ContentMatches(const std::string& type, const std::string& data) {
   if (type == "image/jpeg") return starts("\xff\xd8\xff");
   // accept() builds no tree: an uploaded file may be large and deep.
   if (type == "application/json") return nlohmann::json::accept(data);
-  const bool text = type == "text/plain" || type == "text/markdown" || type == "text/csv" ||
-                    type == "text/x-diff" || type == "application/yaml";
+  const bool text = type == "text/plain" || type == "text/markdown" || type == "text/csv" || type == "text/x-diff" ||
+                    type == "application/yaml";
   return text && data.find('\0') == std::string::npos;
 }
 constexpr std::string_view kFileTypes =
@@ -41,8 +41,8 @@ constexpr std::string_view kFileTypes =
 
 }  // namespace
 
-Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx, int64_t number,
-                                  ChangeAction action, const ActionInput& in) {
+Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx, int64_t number, ChangeAction action,
+                                  const ActionInput& in) {
   CL_RETURN_IF_ERROR(Require(who, ActionPermission(action)));
   if (action == ChangeAction::kVerify) {
     std::vector<FieldError> errs = CheckVerification(in.checklist);
@@ -69,9 +69,10 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
           std::vector<FieldError> errs = a.missing_fields;
           errs.insert(errs.end(), a.problems.begin(), a.problems.end());
           // The message first: argument evaluation order is unspecified.
-          std::string message = fmt::format("{} cannot be submitted: {} item(s) missing or invalid under policy "
-                                            "version {}",
-                                            c.Key(), errs.size(), active.version);
+          std::string message = fmt::format(
+              "{} cannot be submitted: {} item(s) missing or invalid under policy "
+              "version {}",
+              c.Key(), errs.size(), active.version);
           return InvalidArgument(std::move(message), std::move(errs));
         }
         if (!a.freezes.empty() && !emergency) {
@@ -109,8 +110,8 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
           CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
           if (!HasValidEvidence(ev, EvidenceKind::kBeforeSnapshot)) {
             return FailedPrecondition(
-                fmt::format("{} is a {} change: attach a before_snapshot of the configuration before starting",
-                            c.Key(), c.content.category),
+                fmt::format("{} is a {} change: attach a before_snapshot of the configuration before starting", c.Key(),
+                            c.content.category),
                 {{"/evidence/before_snapshot", "required before implementation (R001-09)"}});
           }
         }
@@ -130,9 +131,9 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         if (c.assessment.value("snapshots_required", false)) {
           CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
           if (!HasValidEvidence(ev, EvidenceKind::kAfterSnapshot)) {
-            return FailedPrecondition(fmt::format("{} is a {} change: attach an after_snapshot first", c.Key(),
-                                                  c.content.category),
-                                      {{"/evidence/after_snapshot", "required to complete (R001-09)"}});
+            return FailedPrecondition(
+                fmt::format("{} is a {} change: attach an after_snapshot first", c.Key(), c.content.category),
+                {{"/evidence/after_snapshot", "required to complete (R001-09)"}});
           }
         }
         c.implemented_at = now;
@@ -181,9 +182,10 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
     const Change before = c;
     if ((in.content_version && *in.content_version != c.content_version) ||
         (!in.material_sha256.empty() && in.material_sha256 != c.material_hash)) {
-      return Conflict(fmt::format("{} changed since you reviewed it: it is now at content version {} (material "
-                                  "SHA-256 {}); nothing was recorded, review it again",
-                                  c.Key(), c.content_version, c.material_hash));
+      return Conflict(
+          fmt::format("{} changed since you reviewed it: it is now at content version {} (material "
+                      "SHA-256 {}); nothing was recorded, review it again",
+                      c.Key(), c.content_version, c.material_hash));
     }
     CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
     const Policy& policy = *active.policy;
@@ -201,8 +203,8 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
                                {{"/role", fmt::format("one of {}", fmt::join(required, ", "))}});
       }
       if (!qualifies(role)) {
-        return PermissionDenied(fmt::format("you are not a {} for {} under policy version {}", role,
-                                            c.content.service, active.version));
+        return PermissionDenied(
+            fmt::format("you are not a {} for {} under policy version {}", role, c.content.service, active.version));
       }
     } else {
       // The first outstanding role `who` qualifies for, else the first they qualify for at all.
@@ -214,9 +216,10 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
       }
       if (role.empty() && !mine.empty()) role = mine.front();
       if (role.empty()) {
-        return PermissionDenied(fmt::format("you do not qualify for any approver role {} needs ({}) under policy "
-                                            "version {}",
-                                            c.Key(), fmt::join(required, ", "), active.version));
+        return PermissionDenied(
+            fmt::format("you do not qualify for any approver role {} needs ({}) under policy "
+                        "version {}",
+                        c.Key(), fmt::join(required, ", "), active.version));
       }
     }
     // MayDecide let an involved approver through only with the compensating control.
@@ -344,8 +347,8 @@ Result<Evidence> ChangeService::SetEvidenceStatus(const Principal& who, const Au
   return out;
 }
 
-Result<Review> ChangeService::AddReview(const Principal& who, const AuditContext& ctx, int64_t number,
-                                        ReviewKind kind, const std::string& outcome, const std::string& notes) {
+Result<Review> ChangeService::AddReview(const Principal& who, const AuditContext& ctx, int64_t number, ReviewKind kind,
+                                        const std::string& outcome, const std::string& notes) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
   if (outcome != "accepted" && outcome != "concerns") {
     return InvalidArgument("the outcome is accepted or concerns", {{"/outcome", "accepted | concerns"}});
@@ -363,7 +366,8 @@ Result<Review> ChangeService::AddReview(const Principal& who, const AuditContext
     if (kind == ReviewKind::kConsoleSignoff) {
       CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
       if (!HasValidEvidence(ev, EvidenceKind::kBeforeSnapshot) || !HasValidEvidence(ev, EvidenceKind::kAfterSnapshot)) {
-        return FailedPrecondition("sign-off needs both snapshots", {{"/evidence", "before_snapshot and after_snapshot"}});
+        return FailedPrecondition("sign-off needs both snapshots",
+                                  {{"/evidence", "before_snapshot and after_snapshot"}});
       }
     }
     Review r{d_.ids.NewId("rev"), c.id, kind, who.user_id, who.username, outcome, notes, now};

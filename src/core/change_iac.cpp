@@ -23,9 +23,8 @@ Result<IacAttachment> ChangeService::AttachIac(const Principal& who, const Audit
   }
   a.sha256 = upload.digest.substr(7);
   // A name for people, never a path.
-  a.filename = upload.filename.substr(upload.filename.find_last_of("/\\") == std::string::npos
-                                          ? 0
-                                          : upload.filename.find_last_of("/\\") + 1);
+  a.filename = upload.filename.substr(
+      upload.filename.find_last_of("/\\") == std::string::npos ? 0 : upload.filename.find_last_of("/\\") + 1);
   if (a.filename.size() > 200) a.filename.resize(200);
   a.size = static_cast<int64_t>(upload.content.size());
   a.categories = upload.categories;
@@ -65,8 +64,8 @@ Result<IacAttachment> ChangeService::AttachIac(const Principal& who, const Audit
     e.change_id = after.id;
     e.kind = EvidenceKind::kConfigDiff;
     e.sha256 = a.sha256;
-    e.filename = a.filename.empty() ? (upload.format == "kubernetes-manifest" ? "manifest.yaml" : "plan.json")
-                                    : a.filename;
+    e.filename =
+        a.filename.empty() ? (upload.format == "kubernetes-manifest" ? "manifest.yaml" : "plan.json") : a.filename;
     e.content_type = upload.format == "kubernetes-manifest" ? "application/yaml" : "application/json";
     e.size = a.size;
     e.note = fmt::format("{} {}; categories: {}", what, upload.digest,
@@ -85,10 +84,14 @@ Result<IacAttachment> ChangeService::AttachIac(const Principal& who, const Audit
     // The change itself was recorded by the edit above (change.attach_plan);
     // this event says what was attached, so it carries no state of the change.
     AuditRecord rec{"change.iac_attach", "change", after.Key()};
-    rec.details = {{"attachment", a.id},          {"format", a.format},
-                 {"digest", a.digest},          {"categories", a.categories},
-                 {"impact_raised", a.impact_raised}, {"content_version", a.content_version},
-                 {"risk", Name(after.risk)},    {"evidence", e.id}};
+    rec.details = {{"attachment", a.id},
+                   {"format", a.format},
+                   {"digest", a.digest},
+                   {"categories", a.categories},
+                   {"impact_raised", a.impact_raised},
+                   {"content_version", a.content_version},
+                   {"risk", Name(after.risk)},
+                   {"evidence", e.id}};
     return d_.audit.Append(tx, ctx, rec).status();
   }));
   return a;

@@ -17,9 +17,7 @@ class Reader {
  public:
   explicit Reader(std::vector<FieldError>& errors) : errors_(errors) {}
 
-  void Error(std::string field, std::string message) {
-    errors_.push_back({std::move(field), std::move(message)});
-  }
+  void Error(std::string field, std::string message) { errors_.push_back({std::move(field), std::move(message)}); }
   bool Text(const nlohmann::json& v, const std::string& field, std::string& out, size_t max) {
     if (v.is_null()) {
       out.clear();
@@ -37,8 +35,8 @@ class Reader {
     return true;
   }
   template <typename E>
-  void Enum(const nlohmann::json& v, const std::string& field, E& out,
-            std::optional<E> (*parse)(std::string_view), const std::vector<std::string>& names) {
+  void Enum(const nlohmann::json& v, const std::string& field, E& out, std::optional<E> (*parse)(std::string_view),
+            const std::vector<std::string>& names) {
     std::string s;
     if (!Text(v, field, s, 64)) return;
     if (auto e = parse(s)) {
@@ -96,8 +94,7 @@ void ReadImpact(Reader& r, const nlohmann::json& v, ChangeContent& c) {
     if (ans.is_boolean()) {
       a.answer = ans.get<bool>() ? Answer::kYes : Answer::kNo;
     } else {
-      r.Enum(ans, answer.is_object() ? field + "/answer" : field, a.answer, ParseAnswer,
-             {"yes", "no", "unknown"});
+      r.Enum(ans, answer.is_object() ? field + "/answer" : field, a.answer, ParseAnswer, {"yes", "no", "unknown"});
       if (ans.is_null()) r.Error(field + "/answer", "answer yes, no or unknown");
     }
     slot = a;
@@ -106,26 +103,40 @@ void ReadImpact(Reader& r, const nlohmann::json& v, ChangeContent& c) {
 
 void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, ChangeContent& c) {
   const std::string f = "/" + key;
-  if (key == "title") r.Text(v, f, c.title, kShort);
-  else if (key == "type") r.Enum(v, f, c.type, ParseChangeType, Names(kAllChangeTypes));
-  else if (key == "service") r.Text(v, f, c.service, kShort);
-  else if (key == "environment") r.Text(v, f, c.environment, 64);
-  else if (key == "category") r.Text(v, f, c.category, 64);
-  else if (key == "justification") r.Text(v, f, c.justification, kLong);
-  else if (key == "description") r.Text(v, f, c.description, kLong);
-  else if (key == "security_impact") ReadImpact(r, v, c);
-  else if (key == "test_plan") r.Text(v, f, c.test_plan, kLong);
-  else if (key == "implementation_plan") r.Text(v, f, c.implementation_plan, kLong);
-  else if (key == "rollback_plan") r.Text(v, f, c.rollback_plan, kLong);
-  else if (key == "failure_conditions") r.Text(v, f, c.failure_conditions, kLong);
-  else if (key == "success_criteria") r.Text(v, f, c.success_criteria, kLong);
-  else if (key == "monitoring_plan") r.Text(v, f, c.monitoring_plan, kLong);
-  else if (key == "implementer") r.Text(v, f, c.implementer, 64);
+  if (key == "title")
+    r.Text(v, f, c.title, kShort);
+  else if (key == "type")
+    r.Enum(v, f, c.type, ParseChangeType, Names(kAllChangeTypes));
+  else if (key == "service")
+    r.Text(v, f, c.service, kShort);
+  else if (key == "environment")
+    r.Text(v, f, c.environment, 64);
+  else if (key == "category")
+    r.Text(v, f, c.category, 64);
+  else if (key == "justification")
+    r.Text(v, f, c.justification, kLong);
+  else if (key == "description")
+    r.Text(v, f, c.description, kLong);
+  else if (key == "security_impact")
+    ReadImpact(r, v, c);
+  else if (key == "test_plan")
+    r.Text(v, f, c.test_plan, kLong);
+  else if (key == "implementation_plan")
+    r.Text(v, f, c.implementation_plan, kLong);
+  else if (key == "rollback_plan")
+    r.Text(v, f, c.rollback_plan, kLong);
+  else if (key == "failure_conditions")
+    r.Text(v, f, c.failure_conditions, kLong);
+  else if (key == "success_criteria")
+    r.Text(v, f, c.success_criteria, kLong);
+  else if (key == "monitoring_plan")
+    r.Text(v, f, c.monitoring_plan, kLong);
+  else if (key == "implementer")
+    r.Text(v, f, c.implementer, 64);
   else if (key == "plan_digest") {
     r.Text(v, f, c.plan_digest, 80);
-    if (!c.plan_digest.empty() &&
-        (c.plan_digest.rfind("sha256:", 0) != 0 || c.plan_digest.size() != 71 ||
-         !crypto::FromHex(c.plan_digest.substr(7)))) {
+    if (!c.plan_digest.empty() && (c.plan_digest.rfind("sha256:", 0) != 0 || c.plan_digest.size() != 71 ||
+                                   !crypto::FromHex(c.plan_digest.substr(7)))) {
       r.Error(f, "must be sha256:<64 hex digits>");
     }
   } else if (key == "planned_window") {
@@ -137,16 +148,18 @@ void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, Chang
       r.Error(f, "must be an object {start, end, timezone}");
     } else {
       for (const auto& [k, x] : v.items()) {
-        if (k == "start") r.Time(x, f + "/start", c.planned_start);
-        else if (k == "end") r.Time(x, f + "/end", c.planned_end);
+        if (k == "start")
+          r.Time(x, f + "/start", c.planned_start);
+        else if (k == "end")
+          r.Time(x, f + "/end", c.planned_end);
         else if (k == "timezone") {
           if (r.Text(x, f + "/timezone", c.timezone, 64) &&
               c.timezone.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/") !=
                   std::string::npos) {
             r.Error(f + "/timezone", "must be an IANA time zone name such as Europe/Berlin or UTC");
           }
-        }
-        else r.Error(f + "/" + k, "unknown field");
+        } else
+          r.Error(f + "/" + k, "unknown field");
       }
     }
   } else if (key == "responsibility") {
@@ -158,8 +171,7 @@ void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, Chang
     } else {
       for (const auto& [k, x] : v.items()) {
         if (k == "owner") {
-          r.Enum(x, f + "/owner", c.responsibility, ParseResponsibility,
-                 {"csp", "customer", "shared"});
+          r.Enum(x, f + "/owner", c.responsibility, ParseResponsibility, {"csp", "customer", "shared"});
         } else if (k == "contact") {
           r.Text(x, f + "/contact", c.responsibility_contact, kShort);
         } else {
@@ -183,10 +195,14 @@ void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, Chang
       r.Error(f, "must be an object {id, parameters}");
     } else {
       for (const auto& [k, x] : v.items()) {
-        if (k == "id") r.Text(x, f + "/id", c.template_id, 64);
-        else if (k == "parameters" && x.is_object()) c.template_params = x;
-        else if (k == "parameters") r.Error(f + "/parameters", "must be an object");
-        else r.Error(f + "/" + k, "unknown field");
+        if (k == "id")
+          r.Text(x, f + "/id", c.template_id, 64);
+        else if (k == "parameters" && x.is_object())
+          c.template_params = x;
+        else if (k == "parameters")
+          r.Error(f + "/parameters", "must be an object");
+        else
+          r.Error(f + "/" + k, "unknown field");
       }
     }
   } else {
@@ -200,21 +216,17 @@ nlohmann::json ContentToJson(const ChangeContent& c) {
   nlohmann::json impact = nlohmann::json::object();
   for (ImpactArea a : kAllImpactAreas) {
     const auto& ans = c.impact[static_cast<size_t>(a)];
-    impact[std::string(Name(a))] =
-        ans ? nlohmann::json{{"answer", Name(ans->answer)}, {"note", ans->note}} : nullptr;
+    impact[std::string(Name(a))] = ans ? nlohmann::json{{"answer", Name(ans->answer)}, {"note", ans->note}} : nullptr;
   }
   nlohmann::json resp = nullptr;
   if (c.responsibility != Responsibility::kUnset || !c.responsibility_contact.empty()) {
-    resp = {{"owner", c.responsibility == Responsibility::kUnset
-                          ? nlohmann::json(nullptr)
-                          : nlohmann::json(Name(c.responsibility))},
+    resp = {{"owner", c.responsibility == Responsibility::kUnset ? nlohmann::json(nullptr)
+                                                                 : nlohmann::json(Name(c.responsibility))},
             {"contact", c.responsibility_contact}};
   }
   nlohmann::json window = nullptr;
   if (c.planned_start || c.planned_end || !c.timezone.empty()) {
-    window = {{"start", TimeOrNull(c.planned_start)},
-              {"end", TimeOrNull(c.planned_end)},
-              {"timezone", c.timezone}};
+    window = {{"start", TimeOrNull(c.planned_start)}, {"end", TimeOrNull(c.planned_end)}, {"timezone", c.timezone}};
   }
   nlohmann::json tmpl = nullptr;
   if (!c.template_id.empty()) tmpl = {{"id", c.template_id}, {"parameters", c.template_params}};

@@ -17,11 +17,11 @@ namespace cl {
 
 // Who, besides holding the permission, may take an action.
 enum class LifecycleActor {
-  kEditor,                  // the requestor or a change manager (MayEdit)
+  kEditor,                    // the requestor or a change manager (MayEdit)
   kEditorOrNamedImplementer,  // ... or the implementer the content names
-  kNamedImplementer,        // the implementer the content names, if it names one
-  kAnyImplementer,          // anyone with the permission
-  kEditorOrWhoImplemented,  // the requestor, a change manager or whoever implemented it
+  kNamedImplementer,          // the implementer the content names, if it names one
+  kAnyImplementer,            // anyone with the permission
+  kEditorOrWhoImplemented,    // the requestor, a change manager or whoever implemented it
 };
 
 struct LifecycleStep {
@@ -29,7 +29,7 @@ struct LifecycleStep {
   Permission permission;
   std::span<const ChangeState> from;
   std::span<const ChangeState> from_emergency;  // an emergency change's sources
-  ChangeState to;  // submit of a pre-approved standard change goes on to approved
+  ChangeState to;                               // submit of a pre-approved standard change goes on to approved
   LifecycleActor actor;
   std::string_view denied;  // why, when the actor check fails ("" for kNamedImplementer: it names them)
   bool needs_note;          // say why (fail, roll back, cancel)

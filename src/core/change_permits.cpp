@@ -59,9 +59,10 @@ Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Ap
     compensating = compensating || a.compensating;
   }
   if (mine && !other && !compensating) {
-    return SodViolation(fmt::format("you are the only approver of {}; someone else must approve it before you "
-                                    "implement it (segregation of duties)",
-                                    c.Key()));
+    return SodViolation(
+        fmt::format("you are the only approver of {}; someone else must approve it before you "
+                    "implement it (segregation of duties)",
+                    c.Key()));
   }
   return Status::Ok();
 }
@@ -72,8 +73,8 @@ bool ApprovalNeedsCompensation(const Principal& who, const Change& c, const std:
   return policy.sod.self_approval == SelfApproval::kRefuse || !ComputeApprovalProgress(c, approvals).independent;
 }
 
-Status MayDecide(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
-                 const Policy& policy, bool approve, bool compensating) {
+Status MayDecide(const Principal& who, const Change& c, const std::vector<Approval>& approvals, const Policy& policy,
+                 bool approve, bool compensating) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
   const bool emergency = c.content.type == ChangeType::kEmergency;
   if (c.state == S::kDraft) return FailedPrecondition(fmt::format("{} is a draft; submit it first", c.Key()));
@@ -82,9 +83,10 @@ Status MayDecide(const Principal& who, const Change& c, const std::vector<Approv
   }
   if (!emergency && c.state != S::kSubmitted) {
     if (ImplementationStarted(c.state)) {
-      return Conflict(fmt::format("{} is {}: approvals after implementation started are not possible for {} "
-                                  "changes",
-                                  c.Key(), Name(c.state), Name(c.content.type)));
+      return Conflict(
+          fmt::format("{} is {}: approvals after implementation started are not possible for {} "
+                      "changes",
+                      c.Key(), Name(c.state), Name(c.content.type)));
     }
     return Conflict(fmt::format("{} is {}; approvals are given while it is submitted", c.Key(), Name(c.state)));
   }
@@ -169,9 +171,10 @@ Status MayAttachIac(const Principal& who, const Change& c) {
     return PermissionDenied("attaching a plan needs changes:write or evidence:write");
   }
   if (!MayEdit(who, c)) {
-    return PermissionDenied(fmt::format("only the requestor ({}), a change manager or a pipeline may attach a "
-                                        "plan to {}",
-                                        c.requestor, c.Key()));
+    return PermissionDenied(
+        fmt::format("only the requestor ({}), a change manager or a pipeline may attach a "
+                    "plan to {}",
+                    c.requestor, c.Key()));
   }
   return Status::Ok();
 }

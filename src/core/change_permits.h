@@ -21,8 +21,8 @@ Status MayAct(const Principal& who, const Change& c, ChangeAction action);
 Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals);
 // A decision's state and segregation-of-duties checks (not which approver role
 // it counts for). `compensating`: the approver asks for the compensating control.
-Status MayDecide(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
-                 const Policy& policy, bool approve, bool compensating);
+Status MayDecide(const Principal& who, const Change& c, const std::vector<Approval>& approvals, const Policy& policy,
+                 bool approve, bool compensating);
 // Whether approving needs the compensating control (the approver is involved
 // and the policy wants an independent approver first).
 bool ApprovalNeedsCompensation(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
@@ -47,7 +47,7 @@ struct ChangePermits {
   bool reject = false;
   std::vector<std::string> approver_roles;
   bool add_evidence = false;
-  bool judge_evidence = false;  // mark evidence valid / not verifiable / superseded
+  bool judge_evidence = false;      // mark evidence valid / not verifiable / superseded
   std::vector<ReviewKind> reviews;  // the review kinds `who` may record now
 
   nlohmann::json ToJson() const;

@@ -66,8 +66,8 @@ ApprovalProgress ComputeApprovalProgress(const Change& c, const std::vector<Appr
     p.roles.push_back(std::move(rp));
   }
   if (p.distinct_approvers < p.min_distinct_approvers) {
-    p.outstanding.push_back(fmt::format("{} distinct approvers ({} so far)", p.min_distinct_approvers,
-                                        p.distinct_approvers));
+    p.outstanding.push_back(
+        fmt::format("{} distinct approvers ({} so far)", p.min_distinct_approvers, p.distinct_approvers));
   }
   if (p.distinct_approvers > 0 && !p.independent && !p.compensating) {
     p.outstanding.push_back("an approver who is neither the requestor nor the implementer");
@@ -97,8 +97,7 @@ bool HasReview(const std::vector<Review>& reviews, ReviewKind kind) {
 }
 
 std::vector<FieldError> ClosureMissing(const Change& c, const std::vector<Approval>& approvals,
-                                       const std::vector<Evidence>& evidence,
-                                       const std::vector<Review>& reviews) {
+                                       const std::vector<Evidence>& evidence, const std::vector<Review>& reviews) {
   std::vector<FieldError> out;
   if (!c.assessment.is_object()) {
     out.push_back({"/state", "the change has not been submitted"});

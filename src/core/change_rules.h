@@ -44,8 +44,7 @@ bool HasReview(const std::vector<Review>& reviews, ReviewKind kind);
 
 // Everything closing would refuse for now; empty when it may close.
 std::vector<FieldError> ClosureMissing(const Change& c, const std::vector<Approval>& approvals,
-                                       const std::vector<Evidence>& evidence,
-                                       const std::vector<Review>& reviews);
+                                       const std::vector<Evidence>& evidence, const std::vector<Review>& reviews);
 
 // Checks the post-change verification checklist (R001-11); field errors per item.
 std::vector<FieldError> CheckVerification(const nlohmann::json& checklist);

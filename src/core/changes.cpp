@@ -20,8 +20,8 @@ const std::array<ChangeAction, 9> kAllChangeActions = {
     ChangeAction::kVerify,   ChangeAction::kClose,    ChangeAction::kCancel};
 
 std::string_view Name(ChangeAction a) {
-  static constexpr std::string_view k[] = {"submit", "schedule", "start",  "complete", "fail",
-                                           "rollback", "verify", "close", "cancel"};
+  static constexpr std::string_view k[] = {"submit",   "schedule", "start", "complete", "fail",
+                                           "rollback", "verify",   "close", "cancel"};
   return k[static_cast<int>(a)];
 }
 
@@ -44,11 +44,12 @@ bool MayEdit(const Principal& who, const Change& c) {
 Status ContentEditable(const Change& c) {
   const ChangeState s = c.state;
   const bool emergency = c.content.type == ChangeType::kEmergency;
-  if (IsTerminal(s) || s == ChangeState::kImplemented || s == ChangeState::kVerified ||
-      s == ChangeState::kFailed || (s == ChangeState::kInProgress && !emergency)) {
-    return Conflict(fmt::format("{} is {}; its content is locked. Record what happened as evidence, or "
-                                "raise a new change",
-                                c.Key(), Name(s)));
+  if (IsTerminal(s) || s == ChangeState::kImplemented || s == ChangeState::kVerified || s == ChangeState::kFailed ||
+      (s == ChangeState::kInProgress && !emergency)) {
+    return Conflict(
+        fmt::format("{} is {}; its content is locked. Record what happened as evidence, or "
+                    "raise a new change",
+                    c.Key(), Name(s)));
   }
   if (c.content.type == ChangeType::kStandard && s != ChangeState::kDraft) {
     return Conflict("standard changes are fixed by their template after submission; cancel and raise a new one");
@@ -75,7 +76,8 @@ Status ChangeService::Record(Tx& tx, const AuditContext& ctx, const Change& befo
     t.at = after.updated_at;
     t.note = note;
     CL_RETURN_IF_ERROR(tx.Changes().InsertTransition(t));
-    CL_RETURN_IF_ERROR(QueueChangeEvent(tx, d_.ids, after.updated_at, after, fmt::format("change.{}", Name(after.state))));
+    CL_RETURN_IF_ERROR(
+        QueueChangeEvent(tx, d_.ids, after.updated_at, after, fmt::format("change.{}", Name(after.state))));
   }
   AuditRecord rec{fmt::format("change.{}", action), "change", after.Key()};
   rec.before = ChangeAuditState(before);
@@ -108,8 +110,8 @@ Result<Change> ChangeService::Create(const Principal& who, const AuditContext& c
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(c.number, tx.Changes().NextNumber());
     CL_RETURN_IF_ERROR(tx.Changes().Insert(c));
-    CL_RETURN_IF_ERROR(tx.Changes().InsertVersion(
-        {c.id, 1, c.material_hash, content_json, who.user_id, who.username, c.created_at}));
+    CL_RETURN_IF_ERROR(
+        tx.Changes().InsertVersion({c.id, 1, c.material_hash, content_json, who.user_id, who.username, c.created_at}));
     AuditRecord rec{"change.create", "change", c.Key()};
     rec.after = ChangeAuditState(c, content_json);
     return d_.audit.Append(tx, ctx, rec).status();
@@ -124,12 +126,12 @@ Result<Change> ChangeService::Edit(const Principal& who, const AuditContext& ctx
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(Change before, Load(tx, number));
     if (!MayEdit(who, before)) {
-      return PermissionDenied(fmt::format("only the requestor ({}) or a change manager may edit {}",
-                                          before.requestor, before.Key()));
+      return PermissionDenied(
+          fmt::format("only the requestor ({}) or a change manager may edit {}", before.requestor, before.Key()));
     }
     if (expected && *expected != before.row_version) {
-      return Conflict(fmt::format("{} is at version {}, not {}; reload and retry", before.Key(),
-                                  before.row_version, *expected));
+      return Conflict(
+          fmt::format("{} is at version {}, not {}; reload and retry", before.Key(), before.row_version, *expected));
     }
     CL_ASSIGN_OR_RETURN(out, ApplyEdit(tx, who, ctx, before, patch, "update"));
     return Status::Ok();
@@ -182,7 +184,10 @@ Result<Change> ChangeService::ApplyEdit(Tx& tx, const Principal& who, const Audi
       AuditRecord rec{"approval.void", "approval", ap.id};
       rec.before = ApprovalAuditState(ap, c.Key());
       rec.after = ApprovalAuditState(voided_ap, c.Key());
-      rec.details = {{"change", c.Key()}, {"approver", ap.approver}, {"role", ap.role}, {"reason", reason},
+      rec.details = {{"change", c.Key()},
+                     {"approver", ap.approver},
+                     {"role", ap.role},
+                     {"reason", reason},
                      {"approved_sha256", ap.material_hash}};
       CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
       ++voided;
@@ -226,8 +231,8 @@ Result<ChangeDetail> ChangeService::Get(const Principal& who, int64_t number) {
   }));
   const Change& c = d.change;
   d.approval = ComputeApprovalProgress(c, d.approvals);
-  d.overdue = c.review_deadline && d_.clock.Now() > *c.review_deadline &&
-              (!c.approved_at || !c.retrospective_at) && c.state != ChangeState::kCancelled;
+  d.overdue = c.review_deadline && d_.clock.Now() > *c.review_deadline && (!c.approved_at || !c.retrospective_at) &&
+              c.state != ChangeState::kCancelled;
   if (!IsTerminal(c.state)) d.closure_missing = ClosureMissing(c, d.approvals, d.evidence, d.reviews);
   return d;
 }
@@ -263,7 +268,8 @@ Result<std::vector<Change>> ChangeService::AwaitingDecision(const Principal& who
                           ChangeState::kImplemented, ChangeState::kVerified}) {
       CL_RETURN_IF_ERROR(add(s, ChangeType::kEmergency));
     }
-    std::sort(candidates.begin(), candidates.end(), [](const Change& a, const Change& b) { return a.number > b.number; });
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Change& a, const Change& b) { return a.number > b.number; });
     for (const Change& c : candidates) {
       if (static_cast<int64_t>(out.size()) >= limit) break;
       if (QualifyingRoles(who, c, *active.policy).empty()) continue;

@@ -75,19 +75,17 @@ class ChangeService {
   ChangeService(const Deps& deps, PolicyService& policies) : d_(deps), policies_(policies) {}
 
   Result<Change> Create(const Principal& who, const AuditContext& ctx, const nlohmann::json& fields);
-  Result<Change> Edit(const Principal& who, const AuditContext& ctx, int64_t number,
-                      const nlohmann::json& patch, std::optional<int64_t> expected_row_version);
+  Result<Change> Edit(const Principal& who, const AuditContext& ctx, int64_t number, const nlohmann::json& patch,
+                      std::optional<int64_t> expected_row_version);
   Result<Change> Act(const Principal& who, const AuditContext& ctx, int64_t number, ChangeAction action,
                      const ActionInput& in);
-  Result<Approval> Decide(const Principal& who, const AuditContext& ctx, int64_t number,
-                          const DecisionInput& in);
-  Result<Evidence> AddEvidence(const Principal& who, const AuditContext& ctx, int64_t number,
-                               const NewEvidence& in);
+  Result<Approval> Decide(const Principal& who, const AuditContext& ctx, int64_t number, const DecisionInput& in);
+  Result<Evidence> AddEvidence(const Principal& who, const AuditContext& ctx, int64_t number, const NewEvidence& in);
   // `seen`: the status the caller judged from (refused with 409 if it has
   // changed since).
   Result<Evidence> SetEvidenceStatus(const Principal& who, const AuditContext& ctx, int64_t number,
-                                     std::string_view evidence_id, EvidenceStatus seen,
-                                     EvidenceStatus status, const std::string& reason);
+                                     std::string_view evidence_id, EvidenceStatus seen, EvidenceStatus status,
+                                     const std::string& reason);
   Result<Review> AddReview(const Principal& who, const AuditContext& ctx, int64_t number, ReviewKind kind,
                            const std::string& outcome, const std::string& notes);
 
@@ -124,8 +122,8 @@ class ChangeService {
   // by a material change. The caller has checked who may edit.
   Result<Change> ApplyEdit(Tx& tx, const Principal& who, const AuditContext& ctx, const Change& before,
                            const nlohmann::json& patch, std::string_view action);
-  Status Record(Tx& tx, const AuditContext& ctx, const Change& before, const Change& after,
-                std::string_view action, const std::string& note);
+  Status Record(Tx& tx, const AuditContext& ctx, const Change& before, const Change& after, std::string_view action,
+                const std::string& note);
 
   const Deps& d_;
   PolicyService& policies_;

@@ -28,18 +28,16 @@ std::string FormatRfc3339(Timestamp t) {
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()),
-                static_cast<long long>(hms.subseconds().count()));
+                static_cast<int>(hms.seconds().count()), static_cast<long long>(hms.subseconds().count()));
   return buf;
 }
 
 std::optional<Timestamp> ParseRfc3339(std::string_view s) {
   using namespace std::chrono;
   int y, mo, d, h, mi, sec;
-  if (!ReadDigits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !ReadDigits(s, 5, 2, mo) ||
-      s[7] != '-' || !ReadDigits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') ||
-      !ReadDigits(s, 11, 2, h) || s[13] != ':' || !ReadDigits(s, 14, 2, mi) || s[16] != ':' ||
-      !ReadDigits(s, 17, 2, sec)) {
+  if (!ReadDigits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !ReadDigits(s, 5, 2, mo) || s[7] != '-' ||
+      !ReadDigits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !ReadDigits(s, 11, 2, h) || s[13] != ':' ||
+      !ReadDigits(s, 14, 2, mi) || s[16] != ':' || !ReadDigits(s, 17, 2, sec)) {
     return std::nullopt;
   }
   if (h > 23 || mi > 59 || sec > 59) return std::nullopt;
@@ -63,8 +61,8 @@ std::optional<Timestamp> ParseRfc3339(std::string_view s) {
     ++pos;
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh, om;
-    if (!ReadDigits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !ReadDigits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+    if (!ReadDigits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !ReadDigits(s, pos + 4, 2, om) ||
+        oh > 23 || om > 59) {
       return std::nullopt;
     }
     offset_seconds = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
@@ -87,11 +85,20 @@ std::optional<int64_t> ParseDuration(std::string_view s) {
   }
   int64_t unit = 0;
   switch (s.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: return std::nullopt;
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    default:
+      return std::nullopt;
   }
   if (n <= 0) return std::nullopt;
   return n * unit * kMicrosPerSecond;

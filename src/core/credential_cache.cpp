@@ -19,8 +19,7 @@ std::optional<CachedCredential> CredentialCache::Find(const SecretHash& hash, Ti
   return it->second.credential;
 }
 
-void CredentialCache::Put(const SecretHash& hash, CachedCredential credential, Timestamp now,
-                          uint64_t epoch) {
+void CredentialCache::Put(const SecretHash& hash, CachedCredential credential, Timestamp now, uint64_t epoch) {
   std::lock_guard lock(mu_);
   if (epoch != epoch_) return;
   if (entries_.size() >= max_entries_) entries_.clear();

@@ -57,8 +57,8 @@ void CheckFreezes(const std::vector<ActiveFreeze>& freezes, std::string_view env
       flags.push_back(fmt::format("{}_in_freeze", Name(c->content.type)));
       continue;
     }
-    reasons.push_back({"freeze", fmt::format("{} is frozen until {} ({}: {})", env, FormatRfc3339(f.end), f.id,
-                                             f.description)});
+    reasons.push_back(
+        {"freeze", fmt::format("{} is frozen until {} ({}: {})", env, FormatRfc3339(f.end), f.id, f.description)});
   }
 }
 
@@ -80,10 +80,10 @@ void CheckChange(const Change& c, const Assessment& a, const std::vector<Approva
         flags.push_back("emergency_before_approval");
         break;
       }
-      const bool any_valid = std::any_of(approvals.begin(), approvals.end(), [](const Approval& a) {
-        return a.valid() && a.approve;
-      });
-      const auto voided = std::find_if(approvals.begin(), approvals.end(), [](const Approval& a) { return !a.valid(); });
+      const bool any_valid =
+          std::any_of(approvals.begin(), approvals.end(), [](const Approval& a) { return a.valid() && a.approve; });
+      const auto voided =
+          std::find_if(approvals.begin(), approvals.end(), [](const Approval& a) { return !a.valid(); });
       if (voided != approvals.end() && !any_valid) {
         reasons.push_back({"approvals_voided", fmt::format("the approvals of {} were voided ({}); it needs approving "
                                                            "again",
@@ -99,26 +99,27 @@ void CheckChange(const Change& c, const Assessment& a, const std::vector<Approva
                                                       "approver is needed",
                                                       c.Key())});
       }
-      reasons.push_back({"not_approved", fmt::format("{} is waiting for approval: {}", c.Key(),
-                                                     p.outstanding.empty() ? std::string("outstanding")
-                                                                           : fmt::format("{}", fmt::join(p.outstanding, "; ")))});
+      reasons.push_back(
+          {"not_approved", fmt::format("{} is waiting for approval: {}", c.Key(),
+                                       p.outstanding.empty() ? std::string("outstanding")
+                                                             : fmt::format("{}", fmt::join(p.outstanding, "; ")))});
       break;
     }
     case ChangeState::kDraft:
       reasons.push_back({"not_approved", fmt::format("{} is a draft; submit it for approval", c.Key())});
       break;
     default:
-      reasons.push_back({"change_finished", fmt::format("{} is {}; raise a new change for another deployment", c.Key(),
-                                                        Name(c.state))});
+      reasons.push_back({"change_finished",
+                         fmt::format("{} is {}; raise a new change for another deployment", c.Key(), Name(c.state))});
       return;
   }
   if (c.content.planned_start && now < *c.content.planned_start) {
-    reasons.push_back({"outside_window", fmt::format("the window of {} opens at {}", c.Key(),
-                                                     FormatRfc3339(*c.content.planned_start))});
+    reasons.push_back({"outside_window",
+                       fmt::format("the window of {} opens at {}", c.Key(), FormatRfc3339(*c.content.planned_start))});
   }
   if (c.content.planned_end && *c.content.planned_end < now) {
-    reasons.push_back({"outside_window", fmt::format("the window of {} closed at {}", c.Key(),
-                                                     FormatRfc3339(*c.content.planned_end))});
+    reasons.push_back({"outside_window",
+                       fmt::format("the window of {} closed at {}", c.Key(), FormatRfc3339(*c.content.planned_end))});
   }
   if (a.snapshots_required && !HasValidEvidence(evidence, EvidenceKind::kBeforeSnapshot)) {
     reasons.push_back({"evidence_missing", fmt::format("{} needs a before snapshot before implementation", c.Key())});
@@ -132,7 +133,6 @@ void CheckChange(const Change& c, const Assessment& a, const std::vector<Approva
   }
 }
 
-
 // Everything a decision rests on apart from the clock, read in one snapshot
 // at control epoch `epoch`. Shared by the cache and the decisions that use it.
 struct GateInputs {
@@ -140,10 +140,10 @@ struct GateInputs {
   ActivePolicy policy;
   ChangeMatch match;                     // its change moved to `change`
   std::shared_ptr<const Change> change;  // the matched change, if any
-  std::vector<Approval> approvals;  // of change
-  std::vector<Evidence> evidence;   // of change
-  Assessment assessment;            // of change under the policy
-  std::vector<Freeze> adhoc;        // not lifted and not over when read
+  std::vector<Approval> approvals;       // of change
+  std::vector<Evidence> evidence;        // of change
+  Assessment assessment;                 // of change under the policy
+  std::vector<Freeze> adhoc;             // not lifted and not over when read
 };
 
 Result<std::shared_ptr<const GateInputs>> LoadInputs(Tx& tx, PolicyService& policies, const GateRequest& req,
@@ -173,8 +173,8 @@ void Judge(const GateInputs& in, const GateRequest& req, Timestamp now, GateResu
   if (out.change && out.reasons.empty()) {
     CheckChange(*out.change, in.assessment, in.approvals, in.evidence, now, out.reasons, out.flags);
   }
-  CheckFreezes(FreezesNow(*in.policy.policy, in.adhoc, req.environment, now), req.environment,
-               out.change.get(), out.reasons, out.flags);
+  CheckFreezes(FreezesNow(*in.policy.policy, in.adhoc, req.environment, now), req.environment, out.change.get(),
+               out.reasons, out.flags);
   out.allow = out.reasons.empty();
   out.epoch = in.epoch;
   SetMatch(out.deployment, out.change.get(), out.reasons);
@@ -259,7 +259,8 @@ std::string SeverityForEnvironment(std::string_view env) {
 Result<GateResult> DeployGate::Decide(const Principal& who, const AuditContext& ctx, const GateRequest& req) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kGateCheck));
   std::vector<FieldError> errors = CheckArtifact(req.artifact, /*required=*/true);
-  if (req.service.empty() || req.service.size() > 200) errors.push_back({"/service", "required, at most 200 characters"});
+  if (req.service.empty() || req.service.size() > 200)
+    errors.push_back({"/service", "required, at most 200 characters"});
   if (req.environment.empty() || req.environment.size() > 100) {
     errors.push_back({"/environment", "required, at most 100 characters"});
   }
@@ -280,7 +281,8 @@ Result<GateResult> DeployGate::Decide(const Principal& who, const AuditContext& 
   }
   GateResult out;
   out.request = req;
-  out.deployment = NewDeployment(d_.ids, "gate", req.service, req.environment, req.artifact, std::nullopt, {}, who, now);
+  out.deployment =
+      NewDeployment(d_.ids, "gate", req.service, req.environment, req.artifact, std::nullopt, {}, who, now);
   out.deployment.source = req.source;
   out.deployment.url = req.url;
   Judge(*in, req, now, out);
@@ -312,8 +314,8 @@ Status DeployGate::LinkArtifact(Tx& tx, const AuditContext& ctx, const Change& c
   for (const ArtifactLink& l : links) {
     if (l.kind == kind && l.value == value) return Status::Ok();
   }
-  CL_RETURN_IF_ERROR(tx.Pipeline().LinkArtifact(
-      {c.id, std::string(kind), std::string(value), std::string(source), d_.clock.Now()}));
+  CL_RETURN_IF_ERROR(
+      tx.Pipeline().LinkArtifact({c.id, std::string(kind), std::string(value), std::string(source), d_.clock.Now()}));
   AuditRecord rec{"change.artifact_link", "change", c.Key()};
   rec.details = {{"kind", kind}, {"value", value}, {"source", source}};
   return d_.audit.Append(tx, ctx, rec).status();

@@ -34,14 +34,14 @@ struct GateReason {
 
 struct GateResult {
   bool allow = false;
-  std::vector<GateReason> reasons;  // why not (empty when allowed)
-  std::vector<std::string> flags;   // allowed, but worth a look: emergency_in_freeze, ...
+  std::vector<GateReason> reasons;       // why not (empty when allowed)
+  std::vector<std::string> flags;        // allowed, but worth a look: emergency_in_freeze, ...
   std::shared_ptr<const Change> change;  // the change the decision is about (shared, read-only)
-  Deployment deployment;            // the recorded event
-  GateRequest request;              // what was asked
-  int64_t epoch = -1;               // control epoch of the data decided on
-  bool revised = false;             // decided again when recorded (data had changed)
-  PreparedAuditEvent audit_event;   // gate.allow / gate.deny, ready to append
+  Deployment deployment;                 // the recorded event
+  GateRequest request;                   // what was asked
+  int64_t epoch = -1;                    // control epoch of the data decided on
+  bool revised = false;                  // decided again when recorded (data had changed)
+  PreparedAuditEvent audit_event;        // gate.allow / gate.deny, ready to append
 };
 
 struct ReportedDeployment {
@@ -56,9 +56,9 @@ struct ReportedDeployment {
 
 struct ReportResult {
   Deployment deployment;
-  std::optional<Change> change;     // matched change (authorized)
-  std::optional<Finding> finding;   // raised when unauthorized
-  std::optional<Evidence> evidence; // attached to the matched change
+  std::optional<Change> change;      // matched change (authorized)
+  std::optional<Finding> finding;    // raised when unauthorized
+  std::optional<Evidence> evidence;  // attached to the matched change
 };
 
 // Severity of an unauthorized change by environment: production high,
@@ -91,8 +91,8 @@ class DeployGate {
   Result<std::vector<Freeze>> Freezes(const Principal& who, bool all);
 
   // Links a commit/image/plan to a change (webhooks, API); audited.
-  Status LinkArtifact(Tx& tx, const AuditContext& ctx, const Change& c, std::string_view kind,
-                      std::string_view value, std::string_view source);
+  Status LinkArtifact(Tx& tx, const AuditContext& ctx, const Change& c, std::string_view kind, std::string_view value,
+                      std::string_view source);
 
  private:
   class InputCache;

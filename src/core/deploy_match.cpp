@@ -27,9 +27,9 @@ Result<Coverage> Covers(Tx& tx, const Change& c, const Artifact& a) {
                                                            c.Key(), Short(a.plan_digest))});
     } else if (c.content.plan_digest != a.plan_digest) {
       cov.covered = false;
-      cov.problems.push_back({"plan_mismatch", fmt::format("plan {} is not the approved plan {} of {}",
-                                                           Short(a.plan_digest), Short(c.content.plan_digest),
-                                                           c.Key())});
+      cov.problems.push_back(
+          {"plan_mismatch", fmt::format("plan {} is not the approved plan {} of {}", Short(a.plan_digest),
+                                        Short(c.content.plan_digest), c.Key())});
     } else {
       cov.strong = true;
     }
@@ -96,9 +96,9 @@ Result<ChangeMatch> MatchChange(Tx& tx, std::string_view service, std::string_vi
       return m;
     }
     if (c->content.service != service || c->content.environment != environment) {
-      m.reasons.push_back({"change_mismatch", fmt::format("{} is for {} in {}, not {} in {}", c->Key(),
-                                                          c->content.service, c->content.environment, service,
-                                                          environment)});
+      m.reasons.push_back(
+          {"change_mismatch", fmt::format("{} is for {} in {}, not {} in {}", c->Key(), c->content.service,
+                                          c->content.environment, service, environment)});
       m.change = std::move(c);
       return m;
     }
@@ -133,8 +133,8 @@ Result<ChangeMatch> MatchChange(Tx& tx, std::string_view service, std::string_vi
     return m;
   }
   std::string detail = refused.empty() ? "" : fmt::format(" ({})", fmt::join(refused, "; "));
-  m.reasons.push_back({"no_change", fmt::format("no open change covers {} in {} for this artifact{}", service,
-                                                environment, detail)});
+  m.reasons.push_back(
+      {"no_change", fmt::format("no open change covers {} in {} for this artifact{}", service, environment, detail)});
   return m;
 }
 

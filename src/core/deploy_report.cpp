@@ -79,11 +79,11 @@ Result<ReportResult> DeployGate::ReportIn(Tx& tx, const Principal& who, const Au
   std::vector<std::string> flags = std::move(m.flags);
   const bool authorized = m.change && m.reasons.empty() && Authorizes(*m.change, flags);
   if (m.change && !authorized && m.reasons.empty()) {
-    m.reasons.push_back({"not_approved", fmt::format("{} was {} when this was deployed", m.change->Key(),
-                                                     Name(m.change->state))});
+    m.reasons.push_back(
+        {"not_approved", fmt::format("{} was {} when this was deployed", m.change->Key(), Name(m.change->state))});
   }
-  out.deployment = NewDeployment(d_.ids, "reported", in.service, in.environment, in.artifact, m.change, m.reasons,
-                                 who, now);
+  out.deployment =
+      NewDeployment(d_.ids, "reported", in.service, in.environment, in.artifact, m.change, m.reasons, who, now);
   Deployment& d = out.deployment;
   d.flags = std::move(flags);
   d.decision = authorized ? "authorized" : "unauthorized";
@@ -101,8 +101,8 @@ Result<ReportResult> DeployGate::ReportIn(Tx& tx, const Principal& who, const Au
       e.url = in.url;
       e.note = fmt::format("Deployment {} of {} to {}: {} (commit {}{}) reported by {} via {}", d.id, in.service,
                            in.environment, in.status, in.artifact.commit_sha.empty() ? "-" : in.artifact.commit_sha,
-                           in.artifact.image_digest.empty() ? "" : ", image " + in.artifact.image_digest,
-                           who.username, in.source);
+                           in.artifact.image_digest.empty() ? "" : ", image " + in.artifact.image_digest, who.username,
+                           in.source);
       e.added_by_id = who.user_id;
       e.added_by = who.username;
       e.created_at = now;
@@ -122,10 +122,16 @@ Result<ReportResult> DeployGate::ReportIn(Tx& tx, const Principal& who, const Au
     f.controls = {"CM-3", "CM-5"};
     f.summary = fmt::format("{} was deployed to {} ({}) without an approved change", in.service, in.environment,
                             in.artifact.commit_sha.empty() ? in.artifact.image_digest : in.artifact.commit_sha);
-    f.details = {{"deployment", d.id},  {"service", in.service},   {"environment", in.environment},
-                 {"commit_sha", in.artifact.commit_sha}, {"image_digest", in.artifact.image_digest},
-                 {"plan_digest", in.artifact.plan_digest}, {"status", in.status}, {"url", in.url},
-                 {"source", in.source}, {"reasons", d.reasons},
+    f.details = {{"deployment", d.id},
+                 {"service", in.service},
+                 {"environment", in.environment},
+                 {"commit_sha", in.artifact.commit_sha},
+                 {"image_digest", in.artifact.image_digest},
+                 {"plan_digest", in.artifact.plan_digest},
+                 {"status", in.status},
+                 {"url", in.url},
+                 {"source", in.source},
+                 {"reasons", d.reasons},
                  {"change", m.change ? m.change->Key() : ""}};
     f.created_at = now;
     CL_ASSIGN_OR_RETURN(bool inserted, tx.Findings().InsertIfNew(f));
@@ -137,9 +143,14 @@ Result<ReportResult> DeployGate::ReportIn(Tx& tx, const Principal& who, const Au
     }
   }
   AuditRecord rec{"deployment.report", "deployment", d.id};
-  rec.details = {{"service", d.service}, {"environment", d.environment}, {"status", d.status},
-                 {"decision", d.decision}, {"commit_sha", d.artifact.commit_sha},
-                 {"change", m.change ? m.change->Key() : ""}, {"source", d.source}, {"url", d.url}};
+  rec.details = {{"service", d.service},
+                 {"environment", d.environment},
+                 {"status", d.status},
+                 {"decision", d.decision},
+                 {"commit_sha", d.artifact.commit_sha},
+                 {"change", m.change ? m.change->Key() : ""},
+                 {"source", d.source},
+                 {"url", d.url}};
   CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
   return out;
 }

@@ -15,13 +15,10 @@ bool IsCrockford(char c) {
 }
 }  // namespace
 
-std::string EncodeSortableId(std::string_view prefix, int64_t unix_millis,
-                             const std::vector<uint8_t>& random10) {
+std::string EncodeSortableId(std::string_view prefix, int64_t unix_millis, const std::vector<uint8_t>& random10) {
   // 128 bits: 48-bit time then 80 random bits, written as 26 base32 digits
   // (the top two bits of the first digit are always zero).
-  U128 v = static_cast<U128>(static_cast<uint64_t>(unix_millis) &
-                                                       0xFFFFFFFFFFFFull)
-                        << 80;
+  U128 v = static_cast<U128>(static_cast<uint64_t>(unix_millis) & 0xFFFFFFFFFFFFull) << 80;
   for (size_t i = 0; i < 10 && i < random10.size(); ++i) {
     v |= static_cast<U128>(random10[i]) << (8 * (9 - i));
   }

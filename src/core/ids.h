@@ -23,8 +23,7 @@ class IdGenerator {
 };
 
 // Encodes a time-ordered ID from its parts; shared by every generator.
-std::string EncodeSortableId(std::string_view prefix, int64_t unix_millis,
-                             const std::vector<uint8_t>& random10);
+std::string EncodeSortableId(std::string_view prefix, int64_t unix_millis, const std::vector<uint8_t>& random10);
 
 // True for strings shaped like an ID from EncodeSortableId (any prefix).
 bool LooksLikeId(std::string_view text);

@@ -51,7 +51,8 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     out = InboundResult{};
     const Timestamp now = d_.clock.Now();
-    CL_ASSIGN_OR_RETURN(std::optional<InboundDelivery> seen, tx.Pipeline().FindDelivery(e.source, e.delivery_id, e.content_digest));
+    CL_ASSIGN_OR_RETURN(std::optional<InboundDelivery> seen,
+                        tx.Pipeline().FindDelivery(e.source, e.delivery_id, e.content_digest));
     if (seen) {
       out.replayed = true;
       out.outcome = seen->outcome;
@@ -159,9 +160,8 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
     } else if (e.event == "deployment") {
       for (const Change& c : changes) CL_RETURN_IF_ERROR(link(c, e.head_sha));
       done.push_back(fmt::format("deployment {} to {} created", e.number, e.environment));
-    } else if (e.event == "deployment_status" &&
-               (e.conclusion == "success" || e.conclusion == "failure" || e.conclusion == "error" ||
-                e.conclusion == "failed")) {
+    } else if (e.event == "deployment_status" && (e.conclusion == "success" || e.conclusion == "failure" ||
+                                                  e.conclusion == "error" || e.conclusion == "failed")) {
       ReportedDeployment rep;
       rep.service = e.service;
       rep.environment = e.environment;
@@ -180,8 +180,8 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
         if (r.change) out.result["changes"] = nlohmann::json::array({r.change->Key()});
         if (r.finding) out.result["finding"] = r.finding->id;
         if (r.evidence) {
-          evidence.push_back({{"change", r.change->Key()}, {"id", r.evidence->id}, {"kind", "pipeline_run"},
-                              {"status", "valid"}});
+          evidence.push_back(
+              {{"change", r.change->Key()}, {"id", r.evidence->id}, {"kind", "pipeline_run"}, {"status", "valid"}});
         }
         done.push_back(fmt::format("deployment of {} to {} ({}): {}", e.service, e.environment, rep.status,
                                    r.deployment.decision));
@@ -201,8 +201,11 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
     CL_ASSIGN_OR_RETURN(bool inserted, tx.Pipeline().InsertDeliveryIfNew(d));
     if (!inserted) return Conflict("the delivery was recorded concurrently; retry");
     AuditRecord rec{fmt::format("webhook.{}", e.source), "delivery", e.delivery_id};
-    rec.details = {{"event", e.event}, {"action", e.action}, {"repository", e.repository},
-                   {"outcome", out.outcome}, {"changes", out.result["changes"]}};
+    rec.details = {{"event", e.event},
+                   {"action", e.action},
+                   {"repository", e.repository},
+                   {"outcome", out.outcome},
+                   {"changes", out.result["changes"]}};
     return d_.audit.Append(tx, ctx, rec).status();
   }));
   return out;

@@ -15,7 +15,7 @@ namespace cl {
 
 struct InboundResult {
   bool replayed = false;
-  std::string outcome;  // what was done, in words
+  std::string outcome;                               // what was done, in words
   nlohmann::json result = nlohmann::json::object();  // changes, evidence, deployment, finding
 };
 

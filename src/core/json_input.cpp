@@ -117,8 +117,7 @@ class LimitScanner {
     if (!Value()) return false;
     if (static_cast<int>(frames_.size()) >= limits_.max_depth) {
       return Fail(ErrorCode::kMalformed,
-                  fmt::format("nests arrays and objects deeper than {} levels, the most accepted",
-                              limits_.max_depth));
+                  fmt::format("nests arrays and objects deeper than {} levels, the most accepted", limits_.max_depth));
     }
     frames_.push_back(Frame{array, 0, {}});
     return true;

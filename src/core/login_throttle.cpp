@@ -7,8 +7,7 @@ std::string IpKey(const std::string& ip) { return "i\n" + ip; }
 std::string UserKey(const std::string& u) { return "u\n" + u; }
 }  // namespace
 
-LoginThrottle::LoginThrottle(const Clock& clock, ThrottleLimits limits)
-    : clock_(clock), limits_(limits) {}
+LoginThrottle::LoginThrottle(const Clock& clock, ThrottleLimits limits) : clock_(clock), limits_(limits) {}
 
 std::optional<int> LoginThrottle::Over(const std::string& key, int limit, int64_t now) {
   auto it = windows_.find(key);

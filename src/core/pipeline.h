@@ -67,12 +67,12 @@ struct Deployment {
   Artifact artifact;
   std::string change_id;  // empty: no change matched
   int64_t change_number = 0;
-  std::string decision;  // gate: allow | deny; reported: authorized | unauthorized
+  std::string decision;                              // gate: allow | deny; reported: authorized | unauthorized
   nlohmann::json reasons = nlohmann::json::array();  // [{code, message}]
   std::vector<std::string> flags;                    // e.g. emergency_in_freeze
-  std::string source;  // api | cli | github | gitlab
-  std::string status;  // reported: success | failure | in_progress | ...
-  std::string url;     // pipeline run / deployment page
+  std::string source;                                // api | cli | github | gitlab
+  std::string status;                                // reported: success | failure | in_progress | ...
+  std::string url;                                   // pipeline run / deployment page
   std::string actor_id;
   std::string actor;
   Timestamp created_at;
@@ -112,21 +112,21 @@ struct ArtifactLink {
 // One GitHub or GitLab webhook delivery, reduced to what change control
 // needs. Built by src/ingest from the signed payload.
 struct ScmEvent {
-  std::string source;       // github | gitlab
-  std::string delivery_id;  // X-GitHub-Delivery / X-Gitlab-Event-UUID (or the body's digest)
-  std::string content_digest;  // hex SHA-256 of the body (what the signature covers): the replay key
-  std::string event;        // pull_request, pull_request_review, push, deployment, deployment_status,
-                            // workflow_run, check_suite, merge_request, pipeline
-  std::string action;       // opened, synchronize, closed, submitted, completed, merge, approved, ...
+  std::string source;                   // github | gitlab
+  std::string delivery_id;              // X-GitHub-Delivery / X-Gitlab-Event-UUID (or the body's digest)
+  std::string content_digest;           // hex SHA-256 of the body (what the signature covers): the replay key
+  std::string event;                    // pull_request, pull_request_review, push, deployment, deployment_status,
+                                        // workflow_run, check_suite, merge_request, pipeline
+  std::string action;                   // opened, synchronize, closed, submitted, completed, merge, approved, ...
   std::vector<int64_t> change_numbers;  // CHG-n in branch, title or body
-  std::string repository;   // owner/name
-  std::string service;      // repository name, or the deployment payload's "service"
-  std::string url;          // PR / pipeline / deployment page
-  std::string number;       // PR / MR number, pipeline id
+  std::string repository;               // owner/name
+  std::string service;                  // repository name, or the deployment payload's "service"
+  std::string url;                      // PR / pipeline / deployment page
+  std::string number;                   // PR / MR number, pipeline id
   std::string title;
-  std::string author;       // who opened the PR/MR
-  std::string actor;        // who triggered this event (reviewer, merger)
-  bool by_author = false;   // the reviewer/approver is the PR/MR author (not peer review)
+  std::string author;      // who opened the PR/MR
+  std::string actor;       // who triggered this event (reviewer, merger)
+  bool by_author = false;  // the reviewer/approver is the PR/MR author (not peer review)
   bool merged = false;
   std::string head_sha;
   std::string merge_sha;

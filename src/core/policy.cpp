@@ -15,8 +15,7 @@ bool ContainsStr(const std::vector<std::string>& v, std::string_view x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-bool Matches(const Condition& c, const ChangeContent& ch, ImpactMask impacts,
-             std::optional<Risk> risk) {
+bool Matches(const Condition& c, const ChangeContent& ch, ImpactMask impacts, std::optional<Risk> risk) {
   if (!c.types.empty() && !Contains(c.types, ch.type)) return false;
   if (!c.environments.empty() && !ContainsStr(c.environments, ch.environment)) return false;
   if (!c.categories.empty() && !ContainsStr(c.categories, ch.category)) return false;
@@ -32,8 +31,8 @@ void AddEvidence(std::vector<EvidenceKind>& out, const std::vector<EvidenceKind>
   }
 }
 
-void Require(const Policy& p, const ChangeContent& c, const std::vector<std::string>& fields,
-             std::string_view why, Assessment& a) {
+void Require(const Policy& p, const ChangeContent& c, const std::vector<std::string>& fields, std::string_view why,
+             Assessment& a) {
   for (const std::string& f : fields) {
     if (HasField(c, f)) continue;
     const std::string ptr = "/" + f;
@@ -83,8 +82,8 @@ const StandardTemplate* Policy::FindTemplate(std::string_view id) const {
   return nullptr;
 }
 
-std::vector<const FreezeWindow*> FreezesHit(const Policy& p, std::string_view env, ChangeType type,
-                                            Timestamp start, Timestamp end) {
+std::vector<const FreezeWindow*> FreezesHit(const Policy& p, std::string_view env, ChangeType type, Timestamp start,
+                                            Timestamp end) {
   std::vector<const FreezeWindow*> out;
   for (const FreezeWindow& f : p.freezes) {
     if (!f.environments.empty() && !ContainsStr(f.environments, env)) continue;
@@ -104,12 +103,11 @@ Assessment Evaluate(const Policy& p, const ChangeContent& c) {
   if (!c.category.empty() && category == nullptr) {
     std::vector<std::string> ids;
     for (const Category& k : p.categories) ids.push_back(k.id);
-    a.problems.push_back({"/category", fmt::format("'{}' is not a category of the policy; one of {}",
-                                                   c.category, fmt::join(ids, ", "))});
+    a.problems.push_back({"/category", fmt::format("'{}' is not a category of the policy; one of {}", c.category,
+                                                   fmt::join(ids, ", "))});
   }
   Require(p, c, p.required_always, "every change", a);
-  Require(p, c, p.required_by_type[static_cast<int>(c.type)],
-          fmt::format("{} changes", Name(c.type)), a);
+  Require(p, c, p.required_by_type[static_cast<int>(c.type)], fmt::format("{} changes", Name(c.type)), a);
   if (category != nullptr) {
     Require(p, c, category->required_fields, fmt::format("{} changes", category->id), a);
   }
@@ -130,10 +128,9 @@ Assessment Evaluate(const Policy& p, const ChangeContent& c) {
     } else if (tmpl == nullptr) {
       a.problems.push_back({"/template/id", fmt::format("no standard template '{}'", c.template_id)});
     } else if (a.risk > tmpl->max_risk) {
-      a.problems.push_back(
-          {"/type", fmt::format("template {} is pre-approved up to {} risk but this change is {}; "
-                                "raise it as a normal change",
-                                tmpl->id, Name(tmpl->max_risk), Name(a.risk))});
+      a.problems.push_back({"/type", fmt::format("template {} is pre-approved up to {} risk but this change is {}; "
+                                                 "raise it as a normal change",
+                                                 tmpl->id, Name(tmpl->max_risk), Name(a.risk))});
     } else {
       a.pre_approved = true;
     }
@@ -148,17 +145,17 @@ Assessment Evaluate(const Policy& p, const ChangeContent& c) {
       a.approval_rules.push_back({r.id, r.description, fmt::format("requires {}", fmt::join(r.require, ", "))});
     }
     std::sort(a.required_roles.begin(), a.required_roles.end());
-    a.min_distinct_approvers = std::max<int>(p.sod.min_approvers[static_cast<int>(a.risk)],
-                                             static_cast<int>(a.required_roles.size()));
+    a.min_distinct_approvers =
+        std::max<int>(p.sod.min_approvers[static_cast<int>(a.risk)], static_cast<int>(a.required_roles.size()));
   } else {
     a.min_distinct_approvers = 0;
   }
 
   if (c.planned_start && c.planned_end) {
     for (const FreezeWindow* f : FreezesHit(p, c.environment, c.type, *c.planned_start, *c.planned_end)) {
-      a.freezes.push_back({f->id, f->description,
-                           fmt::format("{} frozen {} to {}", c.environment, FormatRfc3339(f->start),
-                                       FormatRfc3339(f->end))});
+      a.freezes.push_back(
+          {f->id, f->description,
+           fmt::format("{} frozen {} to {}", c.environment, FormatRfc3339(f->start), FormatRfc3339(f->end))});
     }
   }
   a.closure_evidence = p.closure_evidence_by_type[static_cast<int>(c.type)];
@@ -225,17 +222,19 @@ Result<ChangeContent> ApplyTemplate(const Policy& p, const ChangeContent& in) {
   if (t == nullptr) {
     std::vector<std::string> ids;
     for (const StandardTemplate& x : p.templates) ids.push_back(x.id);
-    return InvalidArgument("unknown standard template",
-                           {{"/template/id", fmt::format("no template '{}'; the policy has {}", in.template_id,
-                                                         ids.empty() ? "none" : fmt::format("{}", fmt::join(ids, ", ")))}});
+    return InvalidArgument(
+        "unknown standard template",
+        {{"/template/id", fmt::format("no template '{}'; the policy has {}", in.template_id,
+                                      ids.empty() ? "none" : fmt::format("{}", fmt::join(ids, ", ")))}});
   }
   std::vector<FieldError> errors;
   if (!t->services.empty() && !ContainsStr(t->services, in.service)) {
-    errors.push_back({"/service", fmt::format("template {} is pre-approved only for {}", t->id, fmt::join(t->services, ", "))});
+    errors.push_back(
+        {"/service", fmt::format("template {} is pre-approved only for {}", t->id, fmt::join(t->services, ", "))});
   }
   if (!t->environments.empty() && !ContainsStr(t->environments, in.environment)) {
-    errors.push_back({"/environment", fmt::format("template {} is pre-approved only for {}", t->id,
-                                                  fmt::join(t->environments, ", "))});
+    errors.push_back({"/environment",
+                      fmt::format("template {} is pre-approved only for {}", t->id, fmt::join(t->environments, ", "))});
   }
   const nlohmann::json& params = in.template_params;
   for (const auto& [k, _] : params.items()) {
@@ -257,8 +256,8 @@ Result<ChangeContent> ApplyTemplate(const Policy& p, const ChangeContent& in) {
       }
       const int64_t n = v.get<int64_t>();
       if ((tp.min && n < *tp.min) || (tp.max && n > *tp.max)) {
-        errors.push_back({ptr, fmt::format("must be between {} and {}", tp.min.value_or(INT64_MIN),
-                                           tp.max.value_or(INT64_MAX))});
+        errors.push_back(
+            {ptr, fmt::format("must be between {} and {}", tp.min.value_or(INT64_MIN), tp.max.value_or(INT64_MAX))});
       }
     } else if (tp.type == "boolean") {
       if (!v.is_boolean()) errors.push_back({ptr, "must be true or false"});

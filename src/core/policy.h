@@ -76,7 +76,7 @@ struct StandardTemplate {
   std::vector<std::string> environments;  // empty: any
   std::vector<TemplateParam> parameters;
   nlohmann::json defaults = nlohmann::json::object();  // change fields filled in
-  Risk max_risk = Risk::kLow;  // above this the change must go the normal path
+  Risk max_risk = Risk::kLow;                          // above this the change must go the normal path
 };
 
 struct FreezeWindow {
@@ -164,7 +164,7 @@ bool QualifiesAs(const Policy& policy, const ApproverRole& role, std::string_vie
 Result<ChangeContent> ApplyTemplate(const Policy& policy, const ChangeContent& in);
 
 // Freeze windows of `env` overlapping [start, end] that do not allow `type`.
-std::vector<const FreezeWindow*> FreezesHit(const Policy& policy, std::string_view env,
-                                            ChangeType type, Timestamp start, Timestamp end);
+std::vector<const FreezeWindow*> FreezesHit(const Policy& policy, std::string_view env, ChangeType type,
+                                            Timestamp start, Timestamp end);
 
 }  // namespace cl

@@ -32,8 +32,7 @@ Result<PolicyVersion> PolicyService::Store(Tx& tx, const AuditContext& ctx, std:
   return v;
 }
 
-Status PolicyService::Initialize(const AuditContext& ctx, std::string_view yaml, std::string_view origin,
-                                 bool force) {
+Status PolicyService::Initialize(const AuditContext& ctx, std::string_view yaml, std::string_view origin, bool force) {
   CL_ASSIGN_OR_RETURN(std::shared_ptr<const Policy> parsed, parse_(yaml));
   std::optional<PolicyVersion> latest;
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
@@ -45,8 +44,8 @@ Status PolicyService::Initialize(const AuditContext& ctx, std::string_view yaml,
   return Activate(*latest);
 }
 
-Result<PolicyVersion> PolicyService::Publish(const Principal& who, const AuditContext& ctx,
-                                             std::string_view yaml, std::string_view origin) {
+Result<PolicyVersion> PolicyService::Publish(const Principal& who, const AuditContext& ctx, std::string_view yaml,
+                                             std::string_view origin) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kPolicyWrite));
   CL_ASSIGN_OR_RETURN(std::shared_ptr<const Policy> parsed, parse_(yaml));
   PolicyVersion stored;

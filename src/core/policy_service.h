@@ -47,8 +47,8 @@ class PolicyService {
   Result<PolicyVersion> Get(const Principal& who, int64_t version);
 
  private:
-  Result<PolicyVersion> Store(Tx& tx, const AuditContext& ctx, std::string_view yaml,
-                              std::string_view origin, const Policy& parsed) const;
+  Result<PolicyVersion> Store(Tx& tx, const AuditContext& ctx, std::string_view yaml, std::string_view origin,
+                              const Policy& parsed) const;
   Status Activate(const PolicyVersion& v) const;
 
   const Deps& d_;

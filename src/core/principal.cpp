@@ -7,10 +7,18 @@ namespace cl {
 AuditActor Principal::ToActor() const {
   const char* via_name = "system";
   switch (via) {
-    case AuthVia::kSession: via_name = "session"; break;
-    case AuthVia::kToken: via_name = "token"; break;
-    case AuthVia::kLocal: via_name = "local"; break;
-    case AuthVia::kSystem: via_name = "system"; break;
+    case AuthVia::kSession:
+      via_name = "session";
+      break;
+    case AuthVia::kToken:
+      via_name = "token";
+      break;
+    case AuthVia::kLocal:
+      via_name = "local";
+      break;
+    case AuthVia::kSystem:
+      via_name = "system";
+      break;
   }
   return AuditActor{user_id, username, via_name, credential_id};
 }
@@ -37,9 +45,8 @@ Principal LocalPrincipal(const std::string& os_user) {
 
 Status Require(const Principal& who, Permission p) {
   if (who.Can(p)) return Status::Ok();
-  return PermissionDenied(
-      fmt::format("this needs the '{}' permission, which {} does not have", PermissionName(p),
-                  who.username.empty() ? "the caller" : who.username));
+  return PermissionDenied(fmt::format("this needs the '{}' permission, which {} does not have", PermissionName(p),
+                                      who.username.empty() ? "the caller" : who.username));
 }
 
 AuditContext ContextFor(const Principal& who, std::string request_id, std::string client_ip) {

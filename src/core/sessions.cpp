@@ -12,15 +12,14 @@ SessionService::SessionService(const Deps& deps, LoginThrottle& throttle, Sessio
   dummy_hash_ = d_.passwords.Hash("changeledger-timing-equalizer").value_or("");
 }
 
-Status SessionService::RecordFailure(const AuditContext& ctx, const LoginRequest& req,
-                                     const std::optional<User>& user, std::string_view reason) {
+Status SessionService::RecordFailure(const AuditContext& ctx, const LoginRequest& req, const std::optional<User>& user,
+                                     std::string_view reason) {
   throttle_.RecordFailure(req.username, req.client_ip);
   // Failed logins are security events: keep them in the audit log.
   Status logged = d_.store.Write([&](Tx& tx) {
     AuditRecord rec{"session.login_failed", "user", user ? user->id : ""};
-    rec.details = {{"username", req.username.substr(0, 64)},
-                   {"reason", reason},
-                   {"user_agent", req.user_agent.substr(0, 200)}};
+    rec.details = {
+        {"username", req.username.substr(0, 64)}, {"reason", reason}, {"user_agent", req.user_agent.substr(0, 200)}};
     return d_.audit.Append(tx, ctx, rec).status();
   });
   logged.IgnoreError();  // the login fails either way
@@ -29,8 +28,7 @@ Status SessionService::RecordFailure(const AuditContext& ctx, const LoginRequest
 
 Result<LoginResult> SessionService::Login(const AuditContext& ctx, const LoginRequest& req) {
   if (auto wait = throttle_.RetryAfter(req.username, req.client_ip)) {
-    return Status(ErrorCode::kRateLimited,
-                  fmt::format("too many failed logins; try again in {} seconds", *wait))
+    return Status(ErrorCode::kRateLimited, fmt::format("too many failed logins; try again in {} seconds", *wait))
         .WithRetryAfter(*wait);
   }
   std::optional<User> user;
@@ -65,10 +63,8 @@ Result<LoginResult> SessionService::Login(const AuditContext& ctx, const LoginRe
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_RETURN_IF_ERROR(tx.Sessions().Insert(s));
     AuditRecord rec{"session.create", "session", s.id};
-    rec.after = {{"id", s.id},
-                 {"user_id", s.user_id},
-                 {"expires_at", FormatRfc3339(s.expires_at)},
-                 {"client_ip", s.client_ip}};
+    rec.after = {
+        {"id", s.id}, {"user_id", s.user_id}, {"expires_at", FormatRfc3339(s.expires_at)}, {"client_ip", s.client_ip}};
     return d_.audit.Append(tx, with_actor, rec).status();
   }));
   return out;
@@ -88,14 +84,12 @@ Result<SessionAuth> SessionService::Authenticate(std::string_view secret) {
     return Status::Ok();
   }));
   const Timestamp now = d_.clock.Now();
-  if (!session || !crypto::ConstantTimeEquals(session->secret_hash, hash) ||
-      session->revoked_at || now >= session->expires_at ||
-      now - session->last_seen_at >= limits_.idle_micros || !user || user->disabled()) {
+  if (!session || !crypto::ConstantTimeEquals(session->secret_hash, hash) || session->revoked_at ||
+      now >= session->expires_at || now - session->last_seen_at >= limits_.idle_micros || !user || user->disabled()) {
     return denied;
   }
   if (now - session->last_seen_at >= limits_.touch_resolution_micros) {
-    d_.store.WriteAsync(
-        [id = session->id, now](Tx& tx) { return tx.Sessions().Touch(id, now); });
+    d_.store.WriteAsync([id = session->id, now](Tx& tx) { return tx.Sessions().Touch(id, now); });
   }
   SessionAuth out;
   out.session = *session;
@@ -111,8 +105,7 @@ Result<SessionAuth> SessionService::Authenticate(std::string_view secret) {
   return out;
 }
 
-Status SessionService::Logout(const Principal& who, const AuditContext& ctx,
-                              const Session& session) {
+Status SessionService::Logout(const Principal& who, const AuditContext& ctx, const Session& session) {
   if (session.user_id != who.user_id) return PermissionDenied("not your session");
   return d_.store.Write([&](Tx& tx) -> Status {
     CL_RETURN_IF_ERROR(tx.Sessions().Revoke(session.id, d_.clock.Now()));

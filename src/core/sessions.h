@@ -51,8 +51,8 @@ class SessionService {
   const SessionLimits& limits() const { return limits_; }
 
  private:
-  Status RecordFailure(const AuditContext& ctx, const LoginRequest& req,
-                       const std::optional<User>& user, std::string_view reason);
+  Status RecordFailure(const AuditContext& ctx, const LoginRequest& req, const std::optional<User>& user,
+                       std::string_view reason);
   const Deps& d_;
   LoginThrottle& throttle_;
   const SessionLimits limits_;

@@ -36,9 +36,9 @@ enum class ErrorCode {
   kUnavailable,  // dependency (database) not reachable; retry later
   kDataLoss,     // stored data failed an integrity check (audit chain)
   kInternal,
-  kFailedPrecondition,  // a state or evidence rule refuses the action now (lists what is missing)
-  kSodViolation,        // segregation of duties forbids this person doing this
-  kInvalidDocument,     // an uploaded document (plan, manifest) cannot be used; message names why
+  kFailedPrecondition,    // a state or evidence rule refuses the action now (lists what is missing)
+  kSodViolation,          // segregation of duties forbids this person doing this
+  kInvalidDocument,       // an uploaded document (plan, manifest) cannot be used; message names why
   kPreconditionRequired,  // an edit without If-Match (it could overwrite someone else's)
   kWritesRefused,         // the audit log or the records failed verification; reads go on, writes wait for an operator
 };
@@ -87,15 +87,9 @@ inline Status InvalidArgument(std::string m, std::vector<FieldError> e = {}) {
 }
 inline Status NotFound(std::string m) { return Status(ErrorCode::kNotFound, std::move(m)); }
 inline Status Conflict(std::string m) { return Status(ErrorCode::kConflict, std::move(m)); }
-inline Status AlreadyExists(std::string m) {
-  return Status(ErrorCode::kAlreadyExists, std::move(m));
-}
-inline Status PermissionDenied(std::string m) {
-  return Status(ErrorCode::kPermissionDenied, std::move(m));
-}
-inline Status Unauthenticated(std::string m) {
-  return Status(ErrorCode::kUnauthenticated, std::move(m));
-}
+inline Status AlreadyExists(std::string m) { return Status(ErrorCode::kAlreadyExists, std::move(m)); }
+inline Status PermissionDenied(std::string m) { return Status(ErrorCode::kPermissionDenied, std::move(m)); }
+inline Status Unauthenticated(std::string m) { return Status(ErrorCode::kUnauthenticated, std::move(m)); }
 inline Status Internal(std::string m) { return Status(ErrorCode::kInternal, std::move(m)); }
 inline Status Unavailable(std::string m) { return Status(ErrorCode::kUnavailable, std::move(m)); }
 inline Status Malformed(std::string m) { return Status(ErrorCode::kMalformed, std::move(m)); }
@@ -104,9 +98,7 @@ inline Status FailedPrecondition(std::string m, std::vector<FieldError> e = {}) 
 }
 inline Status SodViolation(std::string m) { return Status(ErrorCode::kSodViolation, std::move(m)); }
 inline Status InvalidDocument(std::string m) { return Status(ErrorCode::kInvalidDocument, std::move(m)); }
-inline Status PreconditionRequired(std::string m) {
-  return Status(ErrorCode::kPreconditionRequired, std::move(m));
-}
+inline Status PreconditionRequired(std::string m) { return Status(ErrorCode::kPreconditionRequired, std::move(m)); }
 
 // Stable lower_snake name of a code ("invalid_argument"); used in logs and the CLI.
 const char* ErrorCodeName(ErrorCode code);
@@ -114,7 +106,7 @@ const char* ErrorCodeName(ErrorCode code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok() && "Result needs a value or an error");
   }
@@ -143,9 +135,9 @@ class [[nodiscard]] Result {
 #define CL_CONCAT_INNER(a, b) a##b
 #define CL_CONCAT(a, b) CL_CONCAT_INNER(a, b)
 
-#define CL_RETURN_IF_ERROR(expr)          \
-  do {                                    \
-    ::cl::Status cl_status_ = (expr);     \
+#define CL_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::cl::Status cl_status_ = (expr);        \
     if (!cl_status_.ok()) return cl_status_; \
   } while (0)
 
@@ -154,5 +146,4 @@ class [[nodiscard]] Result {
   if (!tmp.ok()) return tmp.status();            \
   lhs = std::move(tmp).value()
 
-#define CL_ASSIGN_OR_RETURN(lhs, expr) \
-  CL_ASSIGN_OR_RETURN_IMPL(CL_CONCAT(cl_result_, __LINE__), lhs, expr)
+#define CL_ASSIGN_OR_RETURN(lhs, expr) CL_ASSIGN_OR_RETURN_IMPL(CL_CONCAT(cl_result_, __LINE__), lhs, expr)

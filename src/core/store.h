@@ -71,8 +71,7 @@ class AuditRepo {
   virtual Status Append(const StoredAuditEvent& event) = 0;
   // Calls `fn` for each event with from <= seq (all when to == 0, else <= to),
   // in seq order, until it returns false. The reference is valid only inside fn.
-  virtual Status Scan(int64_t from_seq, int64_t to_seq,
-                      const std::function<bool(const StoredAuditEvent&)>& fn) = 0;
+  virtual Status Scan(int64_t from_seq, int64_t to_seq, const std::function<bool(const StoredAuditEvent&)>& fn) = 0;
   virtual Result<std::vector<StoredAuditEvent>> List(const AuditQuery& q) = 0;
   virtual Result<int64_t> Count() = 0;
 
@@ -94,7 +93,7 @@ struct ChangeListQuery {
   std::string service;
   std::string environment;
   std::string category;
-  std::string requestor;  // username
+  std::string requestor;                  // username
   std::optional<Timestamp> created_from;  // inclusive
   std::optional<Timestamp> created_to;    // exclusive
   ChangeSort sort = ChangeSort::kNumber;
@@ -189,7 +188,7 @@ class FindingRepo {
 struct Webhook {
   std::string id;
   std::string url;
-  std::string secret;  // HMAC key; returned once at creation, never logged
+  std::string secret;               // HMAC key; returned once at creation, never logged
   std::vector<std::string> events;  // "change.approved", "change.*", "*"
   std::string description;
   bool active = true;
@@ -201,8 +200,8 @@ struct WebhookDelivery {
   std::string id;
   std::string webhook_id;
   std::string event;
-  std::string object_id;  // CHG-12
-  std::string payload;    // the JSON body sent
+  std::string object_id;           // CHG-12
+  std::string payload;             // the JSON body sent
   std::string status = "pending";  // pending | delivered | failed
   int64_t attempts = 0;
   Timestamp next_attempt_at;

@@ -24,8 +24,7 @@ nlohmann::json TokenState(const ApiToken& t) {
           {"secret_digest", CredentialDigest(t.secret_hash)}};
 }
 
-Result<IssuedToken> TokenService::Create(const Principal& who, const AuditContext& ctx,
-                                         const NewToken& in) {
+Result<IssuedToken> TokenService::Create(const Principal& who, const AuditContext& ctx, const NewToken& in) {
   const std::string owner_id = in.user_id.empty() ? who.user_id : in.user_id;
   const bool for_self = owner_id == who.user_id;
   CL_RETURN_IF_ERROR(Require(who, for_self ? Permission::kSelfManage : Permission::kTokensAdmin));
@@ -44,16 +43,16 @@ Result<IssuedToken> TokenService::Create(const Principal& who, const AuditContex
     }
   }
   if (in.scopes.empty()) {
-    errors.push_back({"/scopes", "give at least one scope (least privilege: name what the token "
-                                 "is for)"});
+    errors.push_back({"/scopes",
+                      "give at least one scope (least privilege: name what the token "
+                      "is for)"});
   }
   const Timestamp now = d_.clock.Now();
   const Timestamp expires = in.expires_at.value_or(now + limits_.default_lifetime_micros);
   if (expires <= now) errors.push_back({"/expires_at", "must be in the future"});
   if (expires - now > limits_.max_lifetime_micros) {
-    errors.push_back({"/expires_at", fmt::format("must be within {} days",
-                                                 limits_.max_lifetime_micros /
-                                                     (86400 * kMicrosPerSecond))});
+    errors.push_back({"/expires_at",
+                      fmt::format("must be within {} days", limits_.max_lifetime_micros / (86400 * kMicrosPerSecond))});
   }
   if (!errors.empty()) return InvalidArgument("the token request is not valid", std::move(errors));
 
@@ -79,20 +78,18 @@ Result<IssuedToken> TokenService::Create(const Principal& who, const AuditContex
     }
     // A token never grants more than its owner's roles, nor more than the
     // caller holds right now (a scoped token cannot mint a broader one).
-    const PermissionSet allowed = for_self ? (PermissionsOf(owner->roles) & who.permissions)
-                                           : PermissionsOf(owner->roles);
+    const PermissionSet allowed =
+        for_self ? (PermissionsOf(owner->roles) & who.permissions) : PermissionsOf(owner->roles);
     std::vector<FieldError> scope_errors;
     for (size_t i = 0; i < in.scopes.size(); ++i) {
       auto p = ParsePermission(in.scopes[i]);
       if (p && !Has(allowed, *p)) {
-        scope_errors.push_back({fmt::format("/scopes/{}", i),
-                                fmt::format("'{}' is not granted to {}", in.scopes[i],
-                                            for_self ? "you" : owner->username)});
+        scope_errors.push_back({fmt::format("/scopes/{}", i), fmt::format("'{}' is not granted to {}", in.scopes[i],
+                                                                          for_self ? "you" : owner->username)});
       }
     }
     if (!scope_errors.empty()) {
-      return InvalidArgument("a token cannot have more rights than its owner",
-                             std::move(scope_errors));
+      return InvalidArgument("a token cannot have more rights than its owner", std::move(scope_errors));
     }
     CL_RETURN_IF_ERROR(tx.Tokens().Insert(t));
     AuditRecord rec{"token.create", "api_token", t.id};
@@ -109,12 +106,12 @@ Status TokenService::CheckAccess(const Principal& who, const ApiToken& token) {
   return Status::Ok();
 }
 
-Result<std::vector<ApiToken>> TokenService::List(const Principal& who, bool all,
-                                                 std::string_view user_id) {
+Result<std::vector<ApiToken>> TokenService::List(const Principal& who, bool all, std::string_view user_id) {
   const bool others = all || (!user_id.empty() && user_id != who.user_id);
   CL_RETURN_IF_ERROR(Require(who, others ? Permission::kTokensAdmin : Permission::kSelfManage));
   std::vector<ApiToken> out;
-  const std::string_view filter = all ? std::string_view() : (user_id.empty() ? std::string_view(who.user_id) : user_id);
+  const std::string_view filter =
+      all ? std::string_view() : (user_id.empty() ? std::string_view(who.user_id) : user_id);
   CL_RETURN_IF_ERROR(d_.store.Read([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(out, tx.Tokens().List(filter));
     return Status::Ok();
@@ -133,8 +130,7 @@ Result<ApiToken> TokenService::Get(const Principal& who, std::string_view id) {
   return *found;
 }
 
-Result<ApiToken> TokenService::Revoke(const Principal& who, const AuditContext& ctx,
-                                      std::string_view id) {
+Result<ApiToken> TokenService::Revoke(const Principal& who, const AuditContext& ctx, std::string_view id) {
   ApiToken result;
   CL_RETURN_IF_ERROR(WriteCredentials(d_, [&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(std::optional<ApiToken> found, tx.Tokens().FindById(id));
@@ -176,15 +172,12 @@ Result<Principal> TokenService::Authenticate(std::string_view secret) {
     if (token && owner && d_.credentials) d_.credentials->Put(hash, {*token, owner}, now, epoch);
   }
   // The lookup is by hash; compare again in constant time all the same.
-  if (!token || !crypto::ConstantTimeEquals(token->secret_hash, hash) || !token->ActiveAt(now) ||
-      !owner || owner->disabled()) {
+  if (!token || !crypto::ConstantTimeEquals(token->secret_hash, hash) || !token->ActiveAt(now) || !owner ||
+      owner->disabled()) {
     return denied;
   }
-  if (!token->last_used_at ||
-      now - *token->last_used_at >= limits_.last_used_resolution_micros) {
-    d_.store.WriteAsync([id = token->id, now](Tx& tx) {
-      return tx.Tokens().TouchLastUsed(id, now);
-    });
+  if (!token->last_used_at || now - *token->last_used_at >= limits_.last_used_resolution_micros) {
+    d_.store.WriteAsync([id = token->id, now](Tx& tx) { return tx.Tokens().TouchLastUsed(id, now); });
     // Stamp the cached copy too, so the next minute's requests do not write again.
     if (d_.credentials) d_.credentials->NoteUse(hash, now);
   }

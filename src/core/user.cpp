@@ -4,9 +4,7 @@
 
 namespace cl {
 
-std::string_view UserKindName(UserKind kind) {
-  return kind == UserKind::kService ? "service" : "human";
-}
+std::string_view UserKindName(UserKind kind) { return kind == UserKind::kService ? "service" : "human"; }
 
 std::optional<UserKind> ParseUserKind(std::string_view name) {
   if (name == "human") return UserKind::kHuman;
@@ -22,8 +20,7 @@ std::vector<FieldError> One(std::string_view field, std::string message) {
 }
 
 bool HasControlChars(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 }  // namespace
 
@@ -32,8 +29,7 @@ std::vector<FieldError> ValidateUsername(std::string_view u, std::string_view fi
   const auto ok_char = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
   };
-  if (!std::all_of(u.begin(), u.end(), ok_char) || !((u[0] >= 'a' && u[0] <= 'z') ||
-                                                      (u[0] >= '0' && u[0] <= '9'))) {
+  if (!std::all_of(u.begin(), u.end(), ok_char) || !((u[0] >= 'a' && u[0] <= 'z') || (u[0] >= '0' && u[0] <= '9'))) {
     return One(field,
                "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or "
                "digit");
@@ -51,16 +47,14 @@ std::vector<FieldError> ValidateEmail(std::string_view e, std::string_view field
   if (e.empty()) return {};
   const size_t at = e.find('@');
   if (e.size() > 254 || at == std::string_view::npos || at == 0 || at + 1 >= e.size() ||
-      e.find('@', at + 1) != std::string_view::npos || HasControlChars(e) ||
-      e.find(' ') != std::string_view::npos) {
+      e.find('@', at + 1) != std::string_view::npos || HasControlChars(e) || e.find(' ') != std::string_view::npos) {
     return One(field, "must be an e-mail address like name@example.com");
   }
   return {};
 }
 
 // NIST SP 800-63B: length over composition rules; reject the user name.
-std::vector<FieldError> ValidateNewPassword(std::string_view p, std::string_view username,
-                                            std::string_view field) {
+std::vector<FieldError> ValidateNewPassword(std::string_view p, std::string_view username, std::string_view field) {
   if (p.size() < 12) return One(field, "must be at least 12 characters");
   if (p.size() > 1024) return One(field, "must be at most 1024 characters");
   if (!username.empty() && p.find(username) != std::string_view::npos) {

@@ -56,8 +56,7 @@ nlohmann::json UserState(const User& u) {
           {"version", u.version}};
 }
 
-Result<std::vector<Role>> UserService::ParseRoles(const std::vector<std::string>& names,
-                                                  UserKind kind) {
+Result<std::vector<Role>> UserService::ParseRoles(const std::vector<std::string>& names, UserKind kind) {
   std::vector<FieldError> errors;
   std::vector<Role> roles;
   for (size_t i = 0; i < names.size(); ++i) {
@@ -79,12 +78,9 @@ Result<std::vector<Role>> UserService::ParseRoles(const std::vector<std::string>
   return roles;
 }
 
-std::string UserService::NewOneTimePassword() {
-  return crypto::ToBase64Url(d_.ids.RandomBytes(18));
-}
+std::string UserService::NewOneTimePassword() { return crypto::ToBase64Url(d_.ids.RandomBytes(18)); }
 
-Result<CreatedUser> UserService::Create(const Principal& who, const AuditContext& ctx,
-                                        const NewUser& in) {
+Result<CreatedUser> UserService::Create(const Principal& who, const AuditContext& ctx, const NewUser& in) {
   return CreateGuarded(who, ctx, in, {});
 }
 
@@ -141,8 +137,8 @@ Result<CreatedUser> UserService::CreateGuarded(const Principal& who, const Audit
   return out;
 }
 
-Result<User> UserService::Update(const Principal& who, const AuditContext& ctx,
-                                 std::string_view id, const UserPatch& patch) {
+Result<User> UserService::Update(const Principal& who, const AuditContext& ctx, std::string_view id,
+                                 const UserPatch& patch) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kUsersWrite));
   std::vector<FieldError> errors;
   if (patch.display_name) Append(errors, ValidateDisplayName(*patch.display_name, "/display_name"));
@@ -155,8 +151,8 @@ Result<User> UserService::Update(const Principal& who, const AuditContext& ctx,
     if (!found) return NotFound(fmt::format("no user with id {}", id));
     const User before = *found;
     if (patch.expected_version && *patch.expected_version != before.version) {
-      return Conflict(fmt::format("user {} is at version {}, not {}; reload and retry", id,
-                                  before.version, *patch.expected_version));
+      return Conflict(fmt::format("user {} is at version {}, not {}; reload and retry", id, before.version,
+                                  *patch.expected_version));
     }
     User u = before;
     if (patch.display_name) u.display_name = *patch.display_name;
@@ -166,8 +162,7 @@ Result<User> UserService::Update(const Principal& who, const AuditContext& ctx,
     }
     if (patch.disabled) {
       if (*patch.disabled && u.id == who.user_id) {
-        return InvalidArgument("you cannot disable your own account",
-                               {{"/disabled", "ask another administrator"}});
+        return InvalidArgument("you cannot disable your own account", {{"/disabled", "ask another administrator"}});
       }
       if (*patch.disabled && !u.disabled()) u.disabled_at = d_.clock.Now();
       if (!*patch.disabled) u.disabled_at.reset();
@@ -195,8 +190,7 @@ Result<User> UserService::Update(const Principal& who, const AuditContext& ctx,
   return updated;
 }
 
-Result<std::string> UserService::ResetPassword(const Principal& who, const AuditContext& ctx,
-                                               std::string_view id) {
+Result<std::string> UserService::ResetPassword(const Principal& who, const AuditContext& ctx, std::string_view id) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kUsersWrite));
   const std::string password = NewOneTimePassword();
   auto hash = d_.passwords.Hash(password);
@@ -223,16 +217,15 @@ Result<std::string> UserService::ResetPassword(const Principal& who, const Audit
   return password;
 }
 
-Status UserService::ChangeOwnPassword(const Principal& who, const AuditContext& ctx,
-                                      std::string_view current, std::string_view next) {
+Status UserService::ChangeOwnPassword(const Principal& who, const AuditContext& ctx, std::string_view current,
+                                      std::string_view next) {
   Result<User> me = Get(who, who.user_id);
   if (!me.ok()) return me.status();
   if (me->kind == UserKind::kService) {
     return InvalidArgument("service accounts have no password");
   }
   if (!d_.passwords.Verify(current, me->password_hash)) {
-    return InvalidArgument("the current password is wrong",
-                           {{"/current_password", "does not match"}});
+    return InvalidArgument("the current password is wrong", {{"/current_password", "does not match"}});
   }
   std::vector<FieldError> errors = ValidateNewPassword(next, me->username, "/new_password");
   if (next == current) errors.push_back({"/new_password", "must differ from the current one"});

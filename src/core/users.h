@@ -46,13 +46,11 @@ class UserService {
   explicit UserService(const Deps& deps) : d_(deps) {}
 
   Result<CreatedUser> Create(const Principal& who, const AuditContext& ctx, const NewUser& in);
-  Result<User> Update(const Principal& who, const AuditContext& ctx, std::string_view id,
-                      const UserPatch& patch);
+  Result<User> Update(const Principal& who, const AuditContext& ctx, std::string_view id, const UserPatch& patch);
   // Issues a new one-time password and ends the user's sessions.
-  Result<std::string> ResetPassword(const Principal& who, const AuditContext& ctx,
-                                    std::string_view id);
-  Status ChangeOwnPassword(const Principal& who, const AuditContext& ctx,
-                           std::string_view current, std::string_view next);
+  Result<std::string> ResetPassword(const Principal& who, const AuditContext& ctx, std::string_view id);
+  Status ChangeOwnPassword(const Principal& who, const AuditContext& ctx, std::string_view current,
+                           std::string_view next);
   // By id or username.
   Result<User> Get(const Principal& who, std::string_view id_or_username);
   Result<std::vector<User>> List(const Principal& who, const UserListQuery& q);

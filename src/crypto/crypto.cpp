@@ -104,8 +104,8 @@ std::optional<std::vector<uint8_t>> FromHex(std::string_view hex) {
   std::vector<uint8_t> out(hex.size() / 2);
   size_t len = 0;
   const char* end = nullptr;
-  if (sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, &end) != 0 ||
-      len != out.size() || end != hex.data() + hex.size()) {
+  if (sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, &end) != 0 || len != out.size() ||
+      end != hex.data() + hex.size()) {
     return std::nullopt;
   }
   return out;
@@ -123,8 +123,7 @@ std::optional<std::vector<uint8_t>> DecodeBase64(std::string_view text, int vari
   std::vector<uint8_t> out(text.size() * 3 / 4 + 3);
   size_t len = 0;
   const char* end = nullptr;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, &end,
-                        variant) != 0 ||
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, &end, variant) != 0 ||
       end != text.data() + text.size()) {
     return std::nullopt;
   }
@@ -139,16 +138,13 @@ std::string ToBase64Url(std::span<const uint8_t> bytes) {
 std::optional<std::vector<uint8_t>> FromBase64Url(std::string_view text) {
   return DecodeBase64(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
-std::string ToBase64(std::span<const uint8_t> bytes) {
-  return EncodeBase64(bytes, sodium_base64_VARIANT_ORIGINAL);
-}
+std::string ToBase64(std::span<const uint8_t> bytes) { return EncodeBase64(bytes, sodium_base64_VARIANT_ORIGINAL); }
 std::optional<std::vector<uint8_t>> FromBase64(std::string_view text) {
   return DecodeBase64(text, sodium_base64_VARIANT_ORIGINAL);
 }
 
 Ed25519KeyPair GenerateEd25519KeyPair() {
-  Ed25519KeyPair kp{std::vector<uint8_t>(crypto_sign_PUBLICKEYBYTES),
-                    std::vector<uint8_t>(crypto_sign_SECRETKEYBYTES)};
+  Ed25519KeyPair kp{std::vector<uint8_t>(crypto_sign_PUBLICKEYBYTES), std::vector<uint8_t>(crypto_sign_SECRETKEYBYTES)};
   crypto_sign_keypair(kp.public_key.data(), kp.secret_key.data());
   return kp;
 }
@@ -171,25 +167,22 @@ std::optional<Ed25519KeyPair> Ed25519FromSecretKey(std::span<const uint8_t> secr
 
 std::vector<uint8_t> Ed25519Sign(std::span<const uint8_t> secret_key, std::string_view message) {
   std::vector<uint8_t> sig(crypto_sign_BYTES);
-  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(message.data()),
-                       message.size(), secret_key.data());
+  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       secret_key.data());
   return sig;
 }
 
-bool Ed25519Verify(std::span<const uint8_t> public_key, std::string_view message,
-                   std::span<const uint8_t> signature) {
+bool Ed25519Verify(std::span<const uint8_t> public_key, std::string_view message, std::span<const uint8_t> signature) {
   if (public_key.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES) {
     return false;
   }
-  return crypto_sign_verify_detached(signature.data(),
-                                     reinterpret_cast<const unsigned char*>(message.data()),
+  return crypto_sign_verify_detached(signature.data(), reinterpret_cast<const unsigned char*>(message.data()),
                                      message.size(), public_key.data()) == 0;
 }
 
 std::string Ed25519PublicKeyPem(std::span<const uint8_t> public_key) {
   // SubjectPublicKeyInfo for Ed25519 (RFC 8410): fixed 12-byte prefix + key.
-  static constexpr uint8_t kPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
-                                        0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+  static constexpr uint8_t kPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
   std::vector<uint8_t> der(std::begin(kPrefix), std::end(kPrefix));
   der.insert(der.end(), public_key.begin(), public_key.end());
   return "-----BEGIN PUBLIC KEY-----\n" + ToBase64(der) + "\n-----END PUBLIC KEY-----\n";
@@ -198,8 +191,8 @@ std::string Ed25519PublicKeyPem(std::span<const uint8_t> public_key) {
 Sha256Digest HmacSha256(std::string_view key, std::string_view message) {
   Sha256Digest out{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(), &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
+       message.size(), out.data(), &len);
   return out;
 }
 

@@ -82,8 +82,7 @@ Ed25519KeyPair GenerateEd25519KeyPair();
 // Rebuilds a key pair from a 64-byte secret key; nullopt if malformed.
 std::optional<Ed25519KeyPair> Ed25519FromSecretKey(std::span<const uint8_t> secret_key);
 std::vector<uint8_t> Ed25519Sign(std::span<const uint8_t> secret_key, std::string_view message);
-bool Ed25519Verify(std::span<const uint8_t> public_key, std::string_view message,
-                   std::span<const uint8_t> signature);
+bool Ed25519Verify(std::span<const uint8_t> public_key, std::string_view message, std::span<const uint8_t> signature);
 // PEM SubjectPublicKeyInfo, readable by `openssl pkeyutl -verify -pubin`.
 std::string Ed25519PublicKeyPem(std::span<const uint8_t> public_key);
 

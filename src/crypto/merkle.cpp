@@ -55,7 +55,8 @@ Sha256Digest MerkleFrontier::Root() const {
 
 std::vector<uint8_t> MerkleFrontier::Serialize() const {
   std::vector<uint8_t> out(8 + 32 * nodes_.size());
-  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<uint8_t>(static_cast<uint64_t>(size_) >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    out[static_cast<size_t>(i)] = static_cast<uint8_t>(static_cast<uint64_t>(size_) >> (56 - 8 * i));
   for (size_t i = 0; i < nodes_.size(); ++i) std::memcpy(out.data() + 8 + 32 * i, nodes_[i].data(), 32);
   return out;
 }

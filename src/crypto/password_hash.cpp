@@ -13,12 +13,10 @@ std::optional<std::string> HashPassword(std::string_view password, const Argon2P
   const std::vector<uint8_t> salt = RandomBytes(16);
   constexpr size_t kHashLen = 32;
   const size_t encoded_len = argon2_encodedlen(p.iterations, p.memory_kib, p.parallelism,
-                                               static_cast<uint32_t>(salt.size()), kHashLen,
-                                               Argon2_id);
+                                               static_cast<uint32_t>(salt.size()), kHashLen, Argon2_id);
   std::string encoded(encoded_len, '\0');
-  const int rc = argon2id_hash_encoded(p.iterations, p.memory_kib, p.parallelism, password.data(),
-                                       password.size(), salt.data(), salt.size(), kHashLen,
-                                       encoded.data(), encoded.size());
+  const int rc = argon2id_hash_encoded(p.iterations, p.memory_kib, p.parallelism, password.data(), password.size(),
+                                       salt.data(), salt.size(), kHashLen, encoded.data(), encoded.size());
   if (rc != ARGON2_OK) return std::nullopt;
   encoded.resize(std::char_traits<char>::length(encoded.c_str()));
   return encoded;

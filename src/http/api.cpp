@@ -50,10 +50,10 @@ size_t Api::BodyLimit(std::string_view method, std::string_view path) {
 }
 
 std::string Api::SessionCookie(const Request& req, std::string_view value, int64_t max_age) const {
-  const bool secure = options_.cookie_secure == CookieSecure::kAlways ||
-                      (options_.cookie_secure == CookieSecure::kAuto && req.secure);
-  return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}", kSessionCookie,
-                     value, max_age, secure ? "; Secure" : "");
+  const bool secure =
+      options_.cookie_secure == CookieSecure::kAlways || (options_.cookie_secure == CookieSecure::kAuto && req.secure);
+  return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}", kSessionCookie, value, max_age,
+                     secure ? "; Secure" : "");
 }
 
 void Api::Handle(Request& req, std::function<void(Response)> respond) {
@@ -61,8 +61,8 @@ void Api::Handle(Request& req, std::function<void(Response)> respond) {
   if (req.path == "/" && WebUi::WantsPage(req)) {
     if (std::optional<Response> page = web_.Serve(req)) {
       // One Vary header: the UI may already vary by Accept-Encoding.
-      auto vary = std::find_if(page->headers.begin(), page->headers.end(),
-                               [](const auto& h) { return h.first == "Vary"; });
+      auto vary =
+          std::find_if(page->headers.begin(), page->headers.end(), [](const auto& h) { return h.first == "Vary"; });
       if (vary == page->headers.end()) {
         page->With("Vary", "Accept");
       } else {
@@ -86,10 +86,10 @@ void Api::Handle(Request& req, std::function<void(Response)> respond) {
     if (m.bad_encoding) {
       r = ProblemResponse(Malformed("the path has a malformed percent-escape or an escaped control character"), req);
     } else if (!m.allowed_methods.empty()) {
-      r = ProblemResponse(Status(ErrorCode::kMethodNotAllowed,
-                                 fmt::format("{} is not supported here; use {}", req.method,
-                                             fmt::join(m.allowed_methods, ", "))),
-                          req);
+      r = ProblemResponse(
+          Status(ErrorCode::kMethodNotAllowed,
+                 fmt::format("{} is not supported here; use {}", req.method, fmt::join(m.allowed_methods, ", "))),
+          req);
       r.With("Allow", fmt::format("{}", fmt::join(m.allowed_methods, ", ")));
     } else {
       r = ProblemResponse(NotFound(fmt::format("no resource at {}", req.path)), req);
@@ -115,8 +115,7 @@ void Api::Handle(Request& req, std::function<void(Response)> respond) {
   }
   offloaded_in_flight_.fetch_add(1);
   auto shared_respond = std::make_shared<Respond>(std::move(respond));
-  const bool queued = pool_.Submit([this, route, params = std::move(m.params), &req,
-                                    shared_respond]() mutable {
+  const bool queued = pool_.Submit([this, route, params = std::move(m.params), &req, shared_respond]() mutable {
     Process(*route, std::move(params), req, [this, shared_respond](Response r) {
       offloaded_in_flight_.fetch_sub(1);
       (*shared_respond)(std::move(r));
@@ -130,8 +129,7 @@ void Api::Handle(Request& req, std::function<void(Response)> respond) {
   }
 }
 
-void Api::Process(const Route& route, std::map<std::string, std::string> params, const Request& req,
-                  Respond respond) {
+void Api::Process(const Route& route, std::map<std::string, std::string> params, const Request& req, Respond respond) {
   Ctx ctx(req);
   ctx.params = std::move(params);
   Principal principal;
@@ -193,8 +191,7 @@ void Api::Process(const Route& route, std::map<std::string, std::string> params,
 }
 
 Response Api::Failed(const Route& route, const Request& req, const Status& s, const std::string& actor) {
-  if (s.code() == ErrorCode::kInternal || s.code() == ErrorCode::kDataLoss ||
-      s.code() == ErrorCode::kUnavailable) {
+  if (s.code() == ErrorCode::kInternal || s.code() == ErrorCode::kDataLoss || s.code() == ErrorCode::kUnavailable) {
     log::Error("request failed", {{"request_id", req.request_id},
                                   {"route", route.pattern},
                                   {"code", ErrorCodeName(s.code())},
@@ -207,8 +204,7 @@ Response Api::Failed(const Route& route, const Request& req, const Status& s, co
 
 Response Api::Reject(int status, std::string_view detail, const Request& partial) {
   const ProblemType* type = ProblemByStatus(status);
-  Response r = ProblemResponse(
-      Status(type ? type->code : ErrorCode::kMalformed, std::string(detail)), partial);
+  Response r = ProblemResponse(Status(type ? type->code : ErrorCode::kMalformed, std::string(detail)), partial);
   Finish(partial, UnmatchedIndex(), "", r);
   return r;
 }
@@ -224,9 +220,8 @@ void Api::Finish(const Request& req, size_t route_index, const std::string& acto
 }
 
 void Api::Observe(const Request& req, size_t route_index, const std::string& actor, const Response& r) {
-  const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::steady_clock::now() - req.received_at)
-                             .count();
+  const int64_t micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - req.received_at).count();
   metrics_->ObserveRequest(route_index, r.status, micros);
   if (options_.access_log && log::Enabled(log::Level::kInfo)) {
     const std::string_view route = route_index < router_.routes().size()

@@ -88,8 +88,7 @@ class Api final : public HttpHandler {
   // Runs the route and hands its response to `respond` (at once, or when a
   // deferred route's write commits).
   using Respond = std::function<void(Response)>;
-  void Process(const Route& route, std::map<std::string, std::string> params, const Request& req,
-               Respond respond);
+  void Process(const Route& route, std::map<std::string, std::string> params, const Request& req, Respond respond);
   Response Failed(const Route& route, const Request& req, const Status& s, const std::string& actor);
   Status Authenticate(const Route& route, const Request& req, Ctx& ctx, Principal& storage);
   Status ParseArgs(const Route& route, const Request& req, Ctx& ctx);

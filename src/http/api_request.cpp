@@ -25,8 +25,7 @@ std::string_view TrimSpace(std::string_view s) {
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i]))) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) {
       return false;
     }
   }
@@ -41,13 +40,10 @@ bool IsJsonContentType(std::string_view ct) {
   if (!StartsWithNoCase(type, "application/json") || type.size() != 16) return false;
   if (semi == std::string_view::npos) return true;
   const std::string_view param = TrimSpace(ct.substr(semi + 1));
-  return param.empty() || StartsWithNoCase(param, "charset=utf-8") ||
-         StartsWithNoCase(param, "charset=\"utf-8\"");
+  return param.empty() || StartsWithNoCase(param, "charset=utf-8") || StartsWithNoCase(param, "charset=\"utf-8\"");
 }
 
-bool IsBlank(std::string_view s) {
-  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
+bool IsBlank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 }  // namespace
 
@@ -66,8 +62,7 @@ Status Api::Authenticate(const Route& route, const Request& req, Ctx& ctx, Princ
           "POST /api/v1/session");
     }
     CL_ASSIGN_OR_RETURN(SessionAuth auth, services_.sessions.Authenticate(cookie));
-    if (route.Unsafe() &&
-        !crypto::ConstantTimeEquals(req.Header(kCsrfHeader), auth.session.csrf_token)) {
+    if (route.Unsafe() && !crypto::ConstantTimeEquals(req.Header(kCsrfHeader), auth.session.csrf_token)) {
       return Status(ErrorCode::kCsrfFailed,
                     "this request changes data: send the session's CSRF token in the "
                     "X-CSRF-Token header");
@@ -77,8 +72,7 @@ Status Api::Authenticate(const Route& route, const Request& req, Ctx& ctx, Princ
   }
   ctx.principal = &storage;
   if (storage.must_change_password && !route.allowed_before_password_change) {
-    return Status(ErrorCode::kPasswordChangeRequired,
-                  "change your one-time password first (POST /api/v1/me/password)");
+    return Status(ErrorCode::kPasswordChangeRequired, "change your one-time password first (POST /api/v1/me/password)");
   }
   if (route.access == Access::kPermission && !(route.or_permission && storage.Can(*route.or_permission))) {
     CL_RETURN_IF_ERROR(Require(storage, route.permission));
@@ -157,8 +151,7 @@ Status Api::ParseBody(const Route& route, const Request& req, Ctx& ctx) {
   }
   if (IsBlank(req.body)) return Malformed("a JSON body is required");
   if (!IsJsonContentType(req.Header("Content-Type"))) {
-    return Status(ErrorCode::kUnsupportedMediaType,
-                  "send the body as 'Content-Type: application/json' (UTF-8)");
+    return Status(ErrorCode::kUnsupportedMediaType, "send the body as 'Content-Type: application/json' (UTF-8)");
   }
   if (!IsValidUtf8(req.body)) return Malformed("the body is not valid UTF-8");
   // Depth, size and control characters are checked before a tree exists:

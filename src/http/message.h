@@ -34,9 +34,7 @@ struct Request {
   std::string request_id;
   std::chrono::steady_clock::time_point received_at;
 
-  std::string_view Header(std::string_view name) const {
-    return headers ? headers->Get(name) : std::string_view();
-  }
+  std::string_view Header(std::string_view name) const { return headers ? headers->Get(name) : std::string_view(); }
 };
 
 struct Response {

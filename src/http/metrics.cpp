@@ -5,9 +5,8 @@
 namespace cl::http {
 namespace {
 
-const std::vector<double> kLatencyBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                            0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,
-                                            5,      10};
+const std::vector<double> kLatencyBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                            0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 const std::vector<double> kBatchBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
 
 std::string Escape(const std::string& v) {
@@ -49,14 +48,12 @@ void Histogram::Render(std::string& out, const std::string& name, const std::str
   uint64_t cumulative = 0;
   for (size_t i = 0; i < bounds_.size(); ++i) {
     cumulative += buckets_[i].load(std::memory_order_relaxed);
-    fmt::format_to(std::back_inserter(out), "{}_bucket{{{}le=\"{}\"}} {}\n", name, labels,
-                   bounds_[i], cumulative);
+    fmt::format_to(std::back_inserter(out), "{}_bucket{{{}le=\"{}\"}} {}\n", name, labels, bounds_[i], cumulative);
   }
   const uint64_t total = count_.load(std::memory_order_relaxed);
   const std::string plain = labels.empty() ? "" : "{" + labels.substr(0, labels.size() - 1) + "}";
-  fmt::format_to(std::back_inserter(out), "{}_bucket{{{}le=\"+Inf\"}} {}\n{}_sum{} {}\n{}_count{} {}\n",
-                 name, labels, total, name, plain,
-                 static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6, name, plain,
+  fmt::format_to(std::back_inserter(out), "{}_bucket{{{}le=\"+Inf\"}} {}\n{}_sum{} {}\n{}_count{} {}\n", name, labels,
+                 total, name, plain, static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6, name, plain,
                  total);
 }
 
@@ -66,8 +63,7 @@ struct Metrics::RouteStats {
 };
 
 Metrics::Metrics(std::vector<std::pair<std::string, std::string>> routes)
-    : labels_(std::move(routes)), db_read_(kLatencyBounds), db_commit_(kLatencyBounds),
-      db_batch_(kBatchBounds) {
+    : labels_(std::move(routes)), db_read_(kLatencyBounds), db_commit_(kLatencyBounds), db_batch_(kBatchBounds) {
   labels_.emplace_back("", "unmatched");
   for (size_t i = 0; i < labels_.size(); ++i) routes_.push_back(std::make_unique<RouteStats>());
 }
@@ -104,8 +100,7 @@ void Metrics::AddGauge(std::string name, std::string help, std::function<double(
 std::string Metrics::Render() const {
   std::string out;
   out.reserve(64 * 1024);
-  Header(out, "changeledger_http_requests_total", "HTTP requests by route, method and status.",
-         "counter");
+  Header(out, "changeledger_http_requests_total", "HTTP requests by route, method and status.", "counter");
   for (size_t i = 0; i < routes_.size(); ++i) {
     for (int s = 100; s < 600; ++s) {
       const uint64_t n = routes_[i]->by_status[s].load(std::memory_order_relaxed);
@@ -119,14 +114,15 @@ std::string Metrics::Render() const {
          "Time from a complete request to its response being handed to the socket.", "histogram");
   for (size_t i = 0; i < routes_.size(); ++i) {
     if (routes_[i]->latency.count() == 0) continue;
-    routes_[i]->latency.Render(out, "changeledger_http_request_duration_seconds",
-                               fmt::format("method=\"{}\",route=\"{}\",",
-                                           Escape(labels_[i].first), Escape(labels_[i].second)));
+    routes_[i]->latency.Render(
+        out, "changeledger_http_request_duration_seconds",
+        fmt::format("method=\"{}\",route=\"{}\",", Escape(labels_[i].first), Escape(labels_[i].second)));
   }
-  Header(out, "changeledger_db_read_duration_seconds", "Read transactions, including the wait for a connection.", "histogram");
+  Header(out, "changeledger_db_read_duration_seconds", "Read transactions, including the wait for a connection.",
+         "histogram");
   db_read_.Render(out, "changeledger_db_read_duration_seconds", "");
-  Header(out, "changeledger_db_commit_duration_seconds",
-         "Group commits: from BEGIN to durable COMMIT of one batch.", "histogram");
+  Header(out, "changeledger_db_commit_duration_seconds", "Group commits: from BEGIN to durable COMMIT of one batch.",
+         "histogram");
   db_commit_.Render(out, "changeledger_db_commit_duration_seconds", "");
   Header(out, "changeledger_db_commit_batch_size", "Writes per group commit.", "histogram");
   db_batch_.Render(out, "changeledger_db_commit_batch_size", "");

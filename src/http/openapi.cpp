@@ -20,18 +20,21 @@ const std::map<std::string, std::string>& TagDescriptions() {
       {"users", "User accounts and their roles (administrators)."},
       {"tokens", "API tokens for pipelines, scripts and service accounts."},
       {"audit", "The tamper-evident audit log: events, signed checkpoints, keys, verification."},
-      {"changes", "Change records and their lifecycle actions (submit, schedule, start, complete, verify, "
-                  "close, ...)."},
+      {"changes",
+       "Change records and their lifecycle actions (submit, schedule, start, complete, verify, "
+       "close, ...)."},
       {"approvals", "Approvals bound to the content hash, and independent reviews."},
       {"evidence", "Evidence items and content-addressed files."},
       {"findings", "Detected control failures, such as overdue emergency reviews."},
       {"reports", "Reports over the change population."},
       {"policy", "The change policy as code: versions, dry-run evaluation, standard templates."},
       {"notifications", "Webhooks that tell stakeholders about change events, and their delivery log."},
-      {"pipeline", "The deploy gate for CI/CD, deployments, the freeze calendar, and Terraform plans and "
-                   "Kubernetes manifests classified and bound to changes."},
-      {"integrations", "Signed webhooks from GitHub and GitLab that link pull/merge requests, pipelines and "
-                       "deployments to changes as evidence."},
+      {"pipeline",
+       "The deploy gate for CI/CD, deployments, the freeze calendar, and Terraform plans and "
+       "Kubernetes manifests classified and bound to changes."},
+      {"integrations",
+       "Signed webhooks from GitHub and GitLab that link pull/merge requests, pipelines and "
+       "deployments to changes as evidence."},
   };
   return kTags;
 }
@@ -80,8 +83,12 @@ json Operation(const Route& r) {
   // Every operation says who may call it, after what it does.
   std::string access;
   switch (r.access) {
-    case Access::kPublic: access = "Access: public (no credentials)."; break;
-    case Access::kAuthenticated: access = "Access: any authenticated user or token."; break;
+    case Access::kPublic:
+      access = "Access: public (no credentials).";
+      break;
+    case Access::kAuthenticated:
+      access = "Access: any authenticated user or token.";
+      break;
     case Access::kPermission:
       access = r.or_permission ? fmt::format("Access: needs the `{}` or the `{}` permission.",
                                              PermissionName(r.permission), PermissionName(*r.or_permission))
@@ -94,8 +101,7 @@ json Operation(const Route& r) {
     op["security"] = json::array();
   } else {
     op["security"] = {{{"bearerToken", json::array()}}, {{"sessionCookie", json::array()}}};
-    op["x-required-permission"] =
-        r.access == Access::kPermission ? json(PermissionName(r.permission)) : json(nullptr);
+    op["x-required-permission"] = r.access == Access::kPermission ? json(PermissionName(r.permission)) : json(nullptr);
     errors.insert({401, 403});
   }
   json params = json::array();
@@ -119,8 +125,9 @@ json Operation(const Route& r) {
     params.push_back({{"name", "If-Match"},
                       {"in", "header"},
                       {"required", true},
-                      {"description", "The ETag of the resource as the client read it; 428 without it, "
-                                      "409 if the resource changed since."},
+                      {"description",
+                       "The ETag of the resource as the client read it; 428 without it, "
+                       "409 if the resource changed since."},
                       {"schema", {{"type", "string"}}}});
     errors.insert({409, 428});
   }
@@ -188,8 +195,7 @@ json BuildOpenApi(const Router& router, const std::string& public_url) {
       {"paths", paths},
       {"components",
        {{"securitySchemes",
-         {{"bearerToken",
-           {{"type", "http"}, {"scheme", "bearer"}, {"description", "An API token (clt_...)."}}},
+         {{"bearerToken", {{"type", "http"}, {"scheme", "bearer"}, {"description", "An API token (clt_...)."}}},
           {"sessionCookie",
            {{"type", "apiKey"},
             {"in", "cookie"},

@@ -19,16 +19,14 @@ const std::vector<ProblemType>& ProblemTypes() {
       {ErrorCode::kPermissionDenied, 403, "forbidden", "Not allowed",
        "The caller is authenticated but its roles (or the token's scopes) do not grant the "
        "permission this operation needs."},
-      {ErrorCode::kPasswordChangeRequired, 403, "password-change-required",
-       "The password must be changed first",
+      {ErrorCode::kPasswordChangeRequired, 403, "password-change-required", "The password must be changed first",
        "The account has a one-time password. Change it with POST /api/v1/me/password before "
        "doing anything else."},
       {ErrorCode::kCsrfFailed, 403, "csrf-token-invalid", "CSRF token missing or wrong",
        "Requests that change data and authenticate with the session cookie must send the "
        "session's CSRF token in the `X-CSRF-Token` header (from the login response or GET "
        "/api/v1/session)."},
-      {ErrorCode::kNotFound, 404, "not-found", "Not found",
-       "No such resource, or it is not visible to the caller."},
+      {ErrorCode::kNotFound, 404, "not-found", "Not found", "No such resource, or it is not visible to the caller."},
       {ErrorCode::kMethodNotAllowed, 405, "method-not-allowed", "Method not allowed",
        "The resource exists but does not support this HTTP method; see the `Allow` header."},
       {ErrorCode::kNotAcceptable, 406, "not-acceptable", "Not acceptable",
@@ -58,8 +56,8 @@ const std::vector<ProblemType>& ProblemTypes() {
        "was stored."},
       {ErrorCode::kPayloadTooLarge, 413, "payload-too-large", "The request body is too large",
        "The body exceeds the limit for this endpoint. Nothing was stored."},
-      {ErrorCode::kUnsupportedMediaType, 415, "unsupported-media-type",
-       "Unsupported content type", "This endpoint takes `application/json` (UTF-8)."},
+      {ErrorCode::kUnsupportedMediaType, 415, "unsupported-media-type", "Unsupported content type",
+       "This endpoint takes `application/json` (UTF-8)."},
       {ErrorCode::kHeadersTooLarge, 431, "headers-too-large", "Request headers too large",
        "The request headers exceed the server's limit."},
       {ErrorCode::kRateLimited, 429, "rate-limited", "Too many requests",
@@ -67,7 +65,8 @@ const std::vector<ProblemType>& ProblemTypes() {
       {ErrorCode::kUnavailable, 503, "service-unavailable", "Temporarily unavailable",
        "A dependency (the database) is not reachable or the server is shutting down. Retry "
        "later."},
-      {ErrorCode::kWritesRefused, 503, "writes-refused", "Writes are refused: the audit log or the records failed verification",
+      {ErrorCode::kWritesRefused, 503, "writes-refused",
+       "Writes are refused: the audit log or the records failed verification",
        "The server found that its audit log does not verify (at start-up) or that records were edited "
        "outside the log (reconciliation, at start-up and on a schedule); the detail says where. It serves "
        "reads but records nothing that would extend, sign or carry on a tampered state. Operators: run "

@@ -103,8 +103,7 @@ Match Router::Find(std::string_view method, std::string_view path) const {
     }
     m.allowed_methods.push_back(routes_[i].method);
   }
-  if (std::find(m.allowed_methods.begin(), m.allowed_methods.end(), "GET") !=
-      m.allowed_methods.end()) {
+  if (std::find(m.allowed_methods.begin(), m.allowed_methods.end(), "GET") != m.allowed_methods.end()) {
     m.allowed_methods.push_back("HEAD");
   }
   return m;

@@ -29,11 +29,11 @@ enum class Access {
 struct Ctx {
   explicit Ctx(const Request& r) : req(r) {}
   const Request& req;
-  const Principal* principal = nullptr;   // null on public routes
-  std::optional<Session> session;         // when authenticated by cookie
-  std::map<std::string, std::string> params;  // path parameters, decoded
+  const Principal* principal = nullptr;            // null on public routes
+  std::optional<Session> session;                  // when authenticated by cookie
+  std::map<std::string, std::string> params;       // path parameters, decoded
   nlohmann::json args = nlohmann::json::object();  // typed, validated query parameters
-  nlohmann::json body;  // validated against the route's request schema
+  nlohmann::json body;                             // validated against the route's request schema
 
   AuditContext Audit() const;
   const std::string& Param(const std::string& name) const;

@@ -30,20 +30,25 @@ std::string Escape(const std::string& key) {
 
 const char* TypeName(Schema::Kind k) {
   switch (k) {
-    case Schema::Kind::kString: return "string";
-    case Schema::Kind::kInteger: return "integer";
-    case Schema::Kind::kBoolean: return "boolean";
-    case Schema::Kind::kArray: return "array";
-    case Schema::Kind::kObject: return "object";
-    case Schema::Kind::kAny: return "any";
+    case Schema::Kind::kString:
+      return "string";
+    case Schema::Kind::kInteger:
+      return "integer";
+    case Schema::Kind::kBoolean:
+      return "boolean";
+    case Schema::Kind::kArray:
+      return "array";
+    case Schema::Kind::kObject:
+      return "object";
+    case Schema::Kind::kAny:
+      return "any";
   }
   return "any";
 }
 
 size_t Utf8Length(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 }  // namespace
@@ -131,8 +136,8 @@ bool Schema::CheckNumberAndEnum(const nlohmann::json& v, const std::string& ptr,
     const std::string& s = v.get_ref<const std::string&>();
     const size_t len = Utf8Length(s);
     if (min_ && static_cast<int64_t>(len) < *min_) {
-      errors.push_back({ptr, *min_ == 1 ? std::string("must not be empty")
-                                        : fmt::format("must be at least {} characters", *min_)});
+      errors.push_back(
+          {ptr, *min_ == 1 ? std::string("must not be empty") : fmt::format("must be at least {} characters", *min_)});
       return false;
     }
     if (max_ && static_cast<int64_t>(len) > *max_) {
@@ -166,28 +171,37 @@ bool Schema::CheckNumberAndEnum(const nlohmann::json& v, const std::string& ptr,
   return true;
 }
 
-void Schema::Validate(const nlohmann::json& v, const std::string& ptr,
-                      std::vector<FieldError>& errors) const {
+void Schema::Validate(const nlohmann::json& v, const std::string& ptr, std::vector<FieldError>& errors) const {
   const std::string where = ptr.empty() ? "/" : ptr;
   if (v.is_null()) {
     if (!nullable_ && kind_ != Kind::kAny) {
-      errors.push_back({where, fmt::format("must be {} {}, not null",
-                                           kind_ == Kind::kInteger || kind_ == Kind::kArray ||
-                                                   kind_ == Kind::kObject
-                                               ? "an"
-                                               : "a",
-                                           TypeName(kind_))});
+      errors.push_back(
+          {where, fmt::format("must be {} {}, not null",
+                              kind_ == Kind::kInteger || kind_ == Kind::kArray || kind_ == Kind::kObject ? "an" : "a",
+                              TypeName(kind_))});
     }
     return;
   }
   bool type_ok = true;
   switch (kind_) {
-    case Kind::kString: type_ok = v.is_string(); break;
-    case Kind::kInteger: type_ok = v.is_number_integer(); break;
-    case Kind::kBoolean: type_ok = v.is_boolean(); break;
-    case Kind::kArray: type_ok = v.is_array(); break;
-    case Kind::kObject: type_ok = v.is_object(); break;
-    case Kind::kAny: type_ok = true; break;
+    case Kind::kString:
+      type_ok = v.is_string();
+      break;
+    case Kind::kInteger:
+      type_ok = v.is_number_integer();
+      break;
+    case Kind::kBoolean:
+      type_ok = v.is_boolean();
+      break;
+    case Kind::kArray:
+      type_ok = v.is_array();
+      break;
+    case Kind::kObject:
+      type_ok = v.is_object();
+      break;
+    case Kind::kAny:
+      type_ok = true;
+      break;
   }
   if (!type_ok) {
     errors.push_back({where, fmt::format("must be of type {}, got {}", TypeName(kind_), v.type_name())});

@@ -29,12 +29,30 @@ class Schema {
   // A reference to a named component schema (documentation only).
   static Schema Ref(std::string name);
 
-  Schema& Min(int64_t v) { min_ = v; return *this; }
-  Schema& Max(int64_t v) { max_ = v; return *this; }
-  Schema& Enum(std::vector<std::string> values) { enum_ = std::move(values); return *this; }
-  Schema& Format(std::string f) { format_ = std::move(f); return *this; }
-  Schema& Nullable() { nullable_ = true; return *this; }
-  Schema& Example(nlohmann::json e) { example_ = std::move(e); return *this; }
+  Schema& Min(int64_t v) {
+    min_ = v;
+    return *this;
+  }
+  Schema& Max(int64_t v) {
+    max_ = v;
+    return *this;
+  }
+  Schema& Enum(std::vector<std::string> values) {
+    enum_ = std::move(values);
+    return *this;
+  }
+  Schema& Format(std::string f) {
+    format_ = std::move(f);
+    return *this;
+  }
+  Schema& Nullable() {
+    nullable_ = true;
+    return *this;
+  }
+  Schema& Example(nlohmann::json e) {
+    example_ = std::move(e);
+    return *this;
+  }
   Schema& Field(std::string name, Schema schema, bool required = false);
   // Object whose values all follow one schema (maps).
   Schema& Values(Schema schema);
@@ -42,15 +60,13 @@ class Schema {
   Kind kind() const { return kind_; }
   nlohmann::json ToJsonSchema() const;
   // Appends one FieldError per problem; `pointer` is where `value` sits.
-  void Validate(const nlohmann::json& value, const std::string& pointer,
-                std::vector<FieldError>& errors) const;
+  void Validate(const nlohmann::json& value, const std::string& pointer, std::vector<FieldError>& errors) const;
 
  private:
   struct Prop;
   // Out of line: the members' destructors need Prop complete (clang).
   explicit Schema(Kind kind, std::string description);
-  bool CheckNumberAndEnum(const nlohmann::json& v, const std::string& ptr,
-                          std::vector<FieldError>& errors) const;
+  bool CheckNumberAndEnum(const nlohmann::json& v, const std::string& ptr, std::vector<FieldError>& errors) const;
 
   Kind kind_;
   std::string description_;

@@ -171,8 +171,8 @@ Status HttpServer::Start() {
     workers_.push_back(std::move(w));
   }
   bound_port_ = port;
-  env_ = std::make_unique<Env>(Env{options_, handler_, *shared_, open_connections_, evicted_, refused_,
-                                  max_connections_, max_per_client_});
+  env_ = std::make_unique<Env>(
+      Env{options_, handler_, *shared_, open_connections_, evicted_, refused_, max_connections_, max_per_client_});
   for (auto& w : workers_) {
     Accept(*w, *env_);
     threads_.emplace_back([&ioc = w->ioc] {

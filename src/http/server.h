@@ -29,11 +29,11 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0: pick a free port
   int io_threads = 0;    // 0: one per core
   size_t header_limit = 16 * 1024;
-  std::chrono::seconds header_timeout{15};     // first byte to end of headers
-  std::chrono::seconds body_timeout{60};       // reading the body
-  std::chrono::seconds idle_timeout{75};       // keep-alive connection with no request
+  std::chrono::seconds header_timeout{15};  // first byte to end of headers
+  std::chrono::seconds body_timeout{60};    // reading the body
+  std::chrono::seconds idle_timeout{75};    // keep-alive connection with no request
   std::chrono::seconds write_timeout{30};
-  std::chrono::seconds drain_timeout{30};      // graceful shutdown limit
+  std::chrono::seconds drain_timeout{30};  // graceful shutdown limit
   // Open connections at most; 0: as many as the open-file limit leaves room
   // for (after raising the soft limit to the hard one), at most 10,000.
   size_t max_connections = 0;

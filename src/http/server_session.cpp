@@ -32,8 +32,8 @@ std::string NewRequestId() {
 bool AcceptableRequestId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.' || c == ':';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.' || c == ':';
     if (!ok) return false;
   }
   return true;
@@ -42,8 +42,7 @@ bool AcceptableRequestId(std::string_view id) {
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
       return false;
     }
   }
@@ -57,16 +56,17 @@ std::string_view Trim(std::string_view s) {
 }
 
 template <class Stream>
-class Session final : public SessionBase,
-                      public HeaderSource,
-                      public std::enable_shared_from_this<Session<Stream>> {
+class Session final : public SessionBase, public HeaderSource, public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
   Session(tcp::socket socket, HttpServer::Worker& worker, const Env& env, std::string ip,
           std::shared_ptr<ssl::context> tls)
-      : tls_(std::move(tls)), stream_(MakeStream(std::move(socket), tls_.get())), deadline_(worker.ioc),
-        worker_(worker), env_(env) {
+      : tls_(std::move(tls)),
+        stream_(MakeStream(std::move(socket), tls_.get())),
+        deadline_(worker.ioc),
+        worker_(worker),
+        env_(env) {
     peer_ip_ = std::move(ip);
   }
 
@@ -140,12 +140,15 @@ class Session final : public SessionBase,
   void OnDeadline() {
     if (closed_ || timed_out_) return;
     switch (phase_) {
-      case Phase::kHandshake: return Close();
+      case Phase::kHandshake:
+        return Close();
       case Phase::kIdle:
         if (!GotSome()) return Close();  // an idle keep-alive connection: nothing to answer
         return TimedOut("the request headers took too long");
-      case Phase::kBody: return TimedOut("the request body took too long");
-      case Phase::kBusy: return;
+      case Phase::kBody:
+        return TimedOut("the request body took too long");
+      case Phase::kBusy:
+        return;
     }
   }
 
@@ -173,10 +176,9 @@ class Session final : public SessionBase,
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     Tcp().expires_never();
     Enter(Phase::kIdle, served_ == 0 ? env_.options.header_timeout : env_.options.idle_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->OnHeader(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -217,9 +219,8 @@ class Session final : public SessionBase,
   }
 
   void ReadBody() {
-    bhttp::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      self->OnBody(ec);
-    });
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
   }
 
   void OnBody(beast::error_code ec) {
@@ -340,12 +341,12 @@ class Session final : public SessionBase,
   }
   void Discard(size_t so_far) {
     constexpr size_t kMaxDiscard = 64u << 20;
-    Tcp().async_read_some(asio::buffer(discard_), [self = this->shared_from_this(), so_far](beast::error_code ec,
-                                                                                            std::size_t n) {
-      if (self->closed_) return;
-      if (ec || so_far + n > kMaxDiscard) return self->Close();
-      self->Discard(so_far + n);
-    });
+    Tcp().async_read_some(asio::buffer(discard_),
+                          [self = this->shared_from_this(), so_far](beast::error_code ec, std::size_t n) {
+                            if (self->closed_) return;
+                            if (ec || so_far + n > kMaxDiscard) return self->Close();
+                            self->Discard(so_far + n);
+                          });
   }
 
   void Close() {
@@ -383,7 +384,7 @@ void StartSession(tcp::socket socket, HttpServer::Worker& worker, const Env& env
                   std::shared_ptr<ssl::context> tls) {
   if (tls) {
     std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), worker, env, std::move(ip),
-                                                                   std::move(tls))
+                                                                    std::move(tls))
         ->Start();
   } else {
     std::make_shared<Session<beast::tcp_stream>>(std::move(socket), worker, env, std::move(ip), nullptr)->Start();

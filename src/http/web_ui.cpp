@@ -74,9 +74,7 @@ WebUi::WebUi() {
   }
 }
 
-bool WebUi::WantsPage(const Request& req) {
-  return req.Header("Accept").find("text/html") != std::string_view::npos;
-}
+bool WebUi::WantsPage(const Request& req) { return req.Header("Accept").find("text/html") != std::string_view::npos; }
 
 std::optional<Response> WebUi::Serve(const Request& req) const {
   if (req.method != "GET" && req.method != "HEAD") return std::nullopt;

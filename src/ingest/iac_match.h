@@ -97,8 +97,8 @@ bool WalkPath(V v, std::span<const PathStep> steps, Leaf& leaf) {
       std::optional<std::string_view> text = T::String(v);
       if (!text) return false;
       // A policy document inside the plan: the plan's own limits apply.
-      const Result<nlohmann::json> parsed =
-          ParseJsonInput(*text, JsonLimits{.max_depth = 64, .max_values = 1'000'000, .refuse_control_characters = false});
+      const Result<nlohmann::json> parsed = ParseJsonInput(
+          *text, JsonLimits{.max_depth = 64, .max_values = 1'000'000, .refuse_control_characters = false});
       if (!parsed.ok()) return false;
       return WalkPath(&*parsed, rest, leaf);
     }

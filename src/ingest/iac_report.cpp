@@ -23,8 +23,7 @@ std::vector<std::string> ImpactNames(ImpactMask mask) {
 }  // namespace
 
 nlohmann::json IacReport::ToJson(const ClassificationRules& rules) const {
-  const std::vector<ClassificationRule>& list =
-      format == "kubernetes-manifest" ? rules.kubernetes : rules.terraform;
+  const std::vector<ClassificationRule>& list = format == "kubernetes-manifest" ? rules.kubernetes : rules.terraform;
   nlohmann::json summary = nlohmann::json::object();
   for (size_t i = 0; i < rules.categories.size(); ++i) {
     int n = 0;
@@ -65,8 +64,8 @@ nlohmann::json IacReport::ToJson(const ClassificationRules& rules) const {
           {"resources", std::move(items)}};
 }
 
-void AddToReport(IacReport& report, const ClassificationRules& rules,
-                 const std::vector<ClassificationRule>& list, ClassifiedResource resource) {
+void AddToReport(IacReport& report, const ClassificationRules& rules, const std::vector<ClassificationRule>& list,
+                 ClassifiedResource resource) {
   if (resource.rules.empty()) return;
   for (int idx : resource.rules) {
     const ClassificationRule& rule = list[static_cast<size_t>(idx)];
@@ -78,8 +77,7 @@ void AddToReport(IacReport& report, const ClassificationRules& rules,
   report.resources.push_back(std::move(resource));
 }
 
-IacUpload ToUpload(IacReport report, const ClassificationRules& rules, std::string content,
-                   std::string filename) {
+IacUpload ToUpload(IacReport report, const ClassificationRules& rules, std::string content, std::string filename) {
   IacUpload u;
   report.digest = DocumentDigest(content);
   u.format = report.format;
@@ -117,8 +115,6 @@ IacUpload ToUpload(IacReport report, const ClassificationRules& rules, std::stri
   return u;
 }
 
-std::string DocumentDigest(std::string_view bytes) {
-  return "sha256:" + crypto::ToHex(crypto::Sha256(bytes));
-}
+std::string DocumentDigest(std::string_view bytes) { return "sha256:" + crypto::ToHex(crypto::Sha256(bytes)); }
 
 }  // namespace cl::ingest

@@ -34,8 +34,10 @@ class RulesLoader {
       out.push_back(n.Scalar());
     } else if (n.IsSequence()) {
       for (const auto& x : n) {
-        if (x.IsScalar()) out.push_back(x.Scalar());
-        else Error(x, field, "expected a text");
+        if (x.IsScalar())
+          out.push_back(x.Scalar());
+        else
+          Error(x, field, "expected a text");
       }
     } else {
       Error(n, field, "expected a list of texts");
@@ -46,9 +48,11 @@ class RulesLoader {
   ImpactMask Impacts(const YAML::Node& n, const std::string& field) {
     ImpactMask mask = 0;
     for (const std::string& s : Strings(n, field)) {
-      if (auto a = ParseImpactArea(s)) mask |= Bit(*a);
-      else Error(n, field, fmt::format("unknown impact area '{}' (one of: {})", s,
-                                       fmt::join(Names(kAllImpactAreas), ", ")));
+      if (auto a = ParseImpactArea(s))
+        mask |= Bit(*a);
+      else
+        Error(n, field,
+              fmt::format("unknown impact area '{}' (one of: {})", s, fmt::join(Names(kAllImpactAreas), ", ")));
     }
     return mask;
   }
@@ -90,9 +94,12 @@ class RulesLoader {
         Error(n, field, fmt::format("empty step in path '{}'", text));
         return {};
       }
-      if (part == "**") step.kind = PathStep::Kind::kAnyDepth;
-      else if (part == "@json") step.kind = PathStep::Kind::kJson;
-      else if (part.find('*') != std::string::npos) step.kind = PathStep::Kind::kGlob;
+      if (part == "**")
+        step.kind = PathStep::Kind::kAnyDepth;
+      else if (part == "@json")
+        step.kind = PathStep::Kind::kJson;
+      else if (part.find('*') != std::string::npos)
+        step.kind = PathStep::Kind::kGlob;
       step.name = std::move(part);
       steps.push_back(std::move(step));
       if (dot == text.size()) break;
@@ -169,12 +176,13 @@ class RulesLoader {
       rule.actions = Strings(r["actions"], field + "/actions");
       for (const std::string& a : rule.actions) {
         if (std::find(actions.begin(), actions.end(), a) == actions.end()) {
-          Error(r["actions"], field + "/actions", fmt::format("unknown action '{}' (one of: {})", a,
-                                                              fmt::join(actions, ", ")));
+          Error(r["actions"], field + "/actions",
+                fmt::format("unknown action '{}' (one of: {})", a, fmt::join(actions, ", ")));
         }
       }
       if (const YAML::Node& w = r["when"]) {
-        if (!w.IsSequence()) Error(w, field + "/when", "expected a list of conditions");
+        if (!w.IsSequence())
+          Error(w, field + "/when", "expected a list of conditions");
         else
           for (size_t k = 0; k < w.size(); ++k) {
             rule.when.push_back(ReadCondition(w[k], fmt::format("{}/when/{}", field, k)));
@@ -189,8 +197,8 @@ class RulesLoader {
       rule.reason = r["reason"] && r["reason"].IsScalar() ? r["reason"].Scalar() : "";
       if (rule.reason.empty()) Error(r, field + "/reason", "every rule needs a reason people can read");
       for (const auto& kv : r) {
-        static constexpr std::string_view kKeys[] = {"id", "category", "types", "kinds", "actions",
-                                                     "when", "match", "impact", "reason"};
+        static constexpr std::string_view kKeys[] = {"id",   "category", "types",  "kinds", "actions",
+                                                     "when", "match",    "impact", "reason"};
         const std::string& k = kv.first.Scalar();
         if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys) ||
             ((k == "types" || k == "kinds") && k != types_key)) {
@@ -235,8 +243,7 @@ Result<std::shared_ptr<const ClassificationRules>> ParseClassificationRules(std:
     const std::string message = fmt::format("the classification rules have {} problem(s)", l.errors.size());
     return InvalidArgument(message, std::move(l.errors));
   }
-  return std::shared_ptr<const ClassificationRules>(
-      std::make_shared<ClassificationRules>(std::move(l.rules)));
+  return std::shared_ptr<const ClassificationRules>(std::make_shared<ClassificationRules>(std::move(l.rules)));
 }
 
 std::shared_ptr<const ClassificationRules> DefaultClassificationRules() {

@@ -40,8 +40,8 @@ std::string Address(const nlohmann::json& obj) {
 Result<IacReport> ClassifyManifests(std::string_view bytes, const ClassificationRules& rules,
                                     ManifestOperation operation) {
   if (bytes.size() > kMaxDocumentBytes) {
-    return Status(ErrorCode::kPayloadTooLarge, fmt::format("the manifest is {} bytes; the limit is {} (50 MiB)",
-                                                           bytes.size(), kMaxDocumentBytes));
+    return Status(ErrorCode::kPayloadTooLarge,
+                  fmt::format("the manifest is {} bytes; the limit is {} (50 MiB)", bytes.size(), kMaxDocumentBytes));
   }
   IacReport report;
   report.format = "kubernetes-manifest";
@@ -59,7 +59,11 @@ Result<IacReport> ClassifyManifests(std::string_view bytes, const Classification
     ++report.resources_changed;
     const std::string& kind = obj["kind"].get_ref<const std::string&>();
     AddToReport(report, rules, rules.kubernetes,
-                {.address = Address(obj), .type = kind, .action = action, .categories = 0, .impact = 0,
+                {.address = Address(obj),
+                 .type = kind,
+                 .action = action,
+                 .categories = 0,
+                 .impact = 0,
                  .rules = index.Match(kind, action, &obj)});
     return Status::Ok();
   };

@@ -69,11 +69,13 @@ Result<std::vector<PolicyCaseResult>> RunPolicyCases(const Policy& policy, std::
         const auto got = Sorted(a.required_roles);
         const auto exp = Sorted(StringsOf(want));
         if (got != exp) {
-          r.failures.push_back(fmt::format("approvers: expected [{}], got [{}]", fmt::join(exp, ", "), fmt::join(got, ", ")));
+          r.failures.push_back(
+              fmt::format("approvers: expected [{}], got [{}]", fmt::join(exp, ", "), fmt::join(got, ", ")));
         }
       } else if (key == "min_distinct_approvers") {
         if (!want.is_number_integer() || want.get<int>() != a.min_distinct_approvers) {
-          r.failures.push_back(fmt::format("min_distinct_approvers: expected {}, got {}", want.dump(), a.min_distinct_approvers));
+          r.failures.push_back(
+              fmt::format("min_distinct_approvers: expected {}, got {}", want.dump(), a.min_distinct_approvers));
         }
       } else if (key == "missing_fields") {
         std::vector<std::string> got;
@@ -81,7 +83,8 @@ Result<std::vector<PolicyCaseResult>> RunPolicyCases(const Policy& policy, std::
         got = Sorted(got);
         const auto exp = Sorted(StringsOf(want));
         if (got != exp) {
-          r.failures.push_back(fmt::format("missing_fields: expected [{}], got [{}]", fmt::join(exp, ", "), fmt::join(got, ", ")));
+          r.failures.push_back(
+              fmt::format("missing_fields: expected [{}], got [{}]", fmt::join(exp, ", "), fmt::join(got, ", ")));
         }
       } else if (key == "rules") {
         std::set<std::string> fired;
@@ -93,8 +96,10 @@ Result<std::vector<PolicyCaseResult>> RunPolicyCases(const Policy& policy, std::
           }
         }
       } else {
-        r.failures.push_back(fmt::format("expect: unknown key '{}' (risk, decision, approvers, "
-                                         "min_distinct_approvers, missing_fields, rules)", key));
+        r.failures.push_back(
+            fmt::format("expect: unknown key '{}' (risk, decision, approvers, "
+                        "min_distinct_approvers, missing_fields, rules)",
+                        key));
       }
     }
     out.push_back(std::move(r));

@@ -15,7 +15,7 @@ struct PolicyCaseResult {
   std::string name;
   int line = 0;
   std::vector<std::string> failures;  // empty: passed
-  nlohmann::json actual;             // the assessment
+  nlohmann::json actual;              // the assessment
   bool passed() const { return failures.empty(); }
 };
 

@@ -130,8 +130,10 @@ class Loader {
       c.impact_any |= Bit(a);
     }
     c.risk_at_least = Enum(n["risk_at_least"], path + "/risk_at_least", ParseRisk, Names(kAllRisks));
-    for (size_t i = 0; i < c.environments.size(); ++i) CheckEnvironment(n["environment"][i], path + "/environment", c.environments[i]);
-    for (size_t i = 0; i < c.categories.size(); ++i) CheckCategory(n["category"][i], path + "/category", c.categories[i]);
+    for (size_t i = 0; i < c.environments.size(); ++i)
+      CheckEnvironment(n["environment"][i], path + "/environment", c.environments[i]);
+    for (size_t i = 0; i < c.categories.size(); ++i)
+      CheckCategory(n["category"][i], path + "/category", c.categories[i]);
     return c;
   }
   void CheckEnvironment(const YAML::Node& n, const std::string& path, const std::string& env) {
@@ -164,9 +166,9 @@ class Loader {
 };
 
 void Loader::Load(const YAML::Node& root) {
-  if (!Map(root, "", {"format", "name", "description", "environments", "categories", "required_fields", "risk",
-                      "approver_roles", "services", "approvals", "segregation_of_duties", "templates",
-                      "freeze_windows", "emergency", "closure"})) {
+  if (!Map(root, "",
+           {"format", "name", "description", "environments", "categories", "required_fields", "risk", "approver_roles",
+            "services", "approvals", "segregation_of_duties", "templates", "freeze_windows", "emergency", "closure"})) {
     return;
   }
   if (auto f = Int(root["format"], "/format", 1, 1)) p.format = static_cast<int>(*f);
@@ -199,8 +201,8 @@ void Loader::LoadCategories(const YAML::Node& n) {
       c.description = Str(v["description"], path + "/description");
       Fields(v["required_fields"], path + "/required_fields", c.required_fields);
       c.snapshots_required = Bool(v["snapshots_required"], path + "/snapshots_required", false);
-      c.closure_evidence = EnumList(v["closure_evidence"], path + "/closure_evidence", ParseEvidenceKind,
-                                    Names(kAllEvidenceKinds));
+      c.closure_evidence =
+          EnumList(v["closure_evidence"], path + "/closure_evidence", ParseEvidenceKind, Names(kAllEvidenceKinds));
     }
     p.categories.push_back(std::move(c));
   }
@@ -290,13 +292,17 @@ void Loader::LoadSod(const YAML::Node& n) {
   if (m.IsDefined() && Map(m, path + "/min_distinct_approvers", {"low", "medium", "high", "critical"})) {
     for (Risk r : kAllRisks) {
       const std::string k(Name(r));
-      if (auto v = Int(m[k], path + "/min_distinct_approvers/" + k, 0, 10)) p.sod.min_approvers[static_cast<int>(r)] = static_cast<int>(*v);
+      if (auto v = Int(m[k], path + "/min_distinct_approvers/" + k, 0, 10))
+        p.sod.min_approvers[static_cast<int>(r)] = static_cast<int>(*v);
     }
   }
   const std::string self = Str(n["self_approval"], path + "/self_approval");
-  if (self == "refuse") p.sod.self_approval = SelfApproval::kRefuse;
-  else if (self.empty() || self == "with_independent_approver") p.sod.self_approval = SelfApproval::kWithIndependentApprover;
-  else Error(n["self_approval"], path + "/self_approval", "must be refuse or with_independent_approver");
+  if (self == "refuse")
+    p.sod.self_approval = SelfApproval::kRefuse;
+  else if (self.empty() || self == "with_independent_approver")
+    p.sod.self_approval = SelfApproval::kWithIndependentApprover;
+  else
+    Error(n["self_approval"], path + "/self_approval", "must be refuse or with_independent_approver");
   const YAML::Node& cc = n["compensating_control"];
   if (cc.IsDefined() && Map(cc, path + "/compensating_control", {"allowed", "description"})) {
     p.sod.compensating_control = Bool(cc["allowed"], path + "/compensating_control/allowed", false);
@@ -310,8 +316,9 @@ void Loader::LoadTemplates(const YAML::Node& n) {
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string path = fmt::format("/templates/{}", i);
     const YAML::Node& t = n[i];
-    if (!Map(t, path, {"id", "title", "description", "category", "services", "environments", "parameters",
-                       "change", "max_risk"})) {
+    if (!Map(t, path,
+             {"id", "title", "description", "category", "services", "environments", "parameters", "change",
+              "max_risk"})) {
       continue;
     }
     StandardTemplate tmpl;
@@ -371,7 +378,8 @@ void Loader::LoadFreezes(const YAML::Node& n) {
     w.id = Str(f["id"], path + "/id", true);
     w.description = Str(f["description"], path + "/description");
     w.environments = List(f["environments"], path + "/environments");
-    for (size_t j = 0; j < w.environments.size(); ++j) CheckEnvironment(f["environments"][j], path + "/environments", w.environments[j]);
+    for (size_t j = 0; j < w.environments.size(); ++j)
+      CheckEnvironment(f["environments"][j], path + "/environments", w.environments[j]);
     auto start = ParseRfc3339(Str(f["start"], path + "/start", true));
     auto end = ParseRfc3339(Str(f["end"], path + "/end", true));
     if (!start) Error(f["start"], path + "/start", "must be an RFC 3339 date-time");
@@ -392,7 +400,8 @@ void Loader::LoadEmergency(const YAML::Node& n) {
   }
   p.emergency.retrospective_roles = List(n["retrospective_roles"], "/emergency/retrospective_roles");
   CheckRoles(n["retrospective_roles"], "/emergency/retrospective_roles", p.emergency.retrospective_roles);
-  if (auto t = Int(n["repeat_threshold"], "/emergency/repeat_threshold", 2, 1000)) p.emergency.repeat_threshold = static_cast<int>(*t);
+  if (auto t = Int(n["repeat_threshold"], "/emergency/repeat_threshold", 2, 1000))
+    p.emergency.repeat_threshold = static_cast<int>(*t);
   if (auto d = Duration(n["repeat_window"], "/emergency/repeat_window")) {
     p.emergency.repeat_window_days = static_cast<int>(std::max<int64_t>(1, *d / (86400 * kMicrosPerSecond)));
   }

@@ -83,8 +83,8 @@ Result<std::string> Utf16ToUtf8(std::string_view bytes, const char* from) {
   const size_t rc = iconv(cd, &in, &in_left, &dst, &out_left);
   iconv_close(cd);
   if (rc == static_cast<size_t>(-1)) {
-    return InvalidDocument(fmt::format("the file is not valid {} (bad code unit near byte {})", from,
-                                       bytes.size() - in_left + 2));
+    return InvalidDocument(
+        fmt::format("the file is not valid {} (bad code unit near byte {})", from, bytes.size() - in_left + 2));
   }
   out.resize(out.size() - out_left);
   return out;
@@ -160,8 +160,8 @@ const ClassificationRules& PlanClassifier::rules() const { return *impl_->rules;
 
 Result<IacReport> PlanClassifier::Classify(std::string_view bytes) {
   if (bytes.size() > kMaxDocumentBytes) {
-    return Status(ErrorCode::kPayloadTooLarge, fmt::format("the plan is {} bytes; the limit is {} (50 MiB)",
-                                                           bytes.size(), kMaxDocumentBytes));
+    return Status(ErrorCode::kPayloadTooLarge,
+                  fmt::format("the plan is {} bytes; the limit is {} (50 MiB)", bytes.size(), kMaxDocumentBytes));
   }
   if (bytes.empty()) return InvalidDocument("the plan is empty");
   IacReport report;
@@ -170,7 +170,8 @@ Result<IacReport> PlanClassifier::Classify(std::string_view bytes) {
   // UTF-8 input is parsed in place; only BOM'd input is copied (and transcoded).
   std::string decoded;
   std::string_view text = bytes;
-  const bool plain = !(bytes.size() >= 2 && (static_cast<uint8_t>(bytes[0]) >= 0xFE || bytes.substr(0, 2) == "\xEF\xBB"));
+  const bool plain =
+      !(bytes.size() >= 2 && (static_cast<uint8_t>(bytes[0]) >= 0xFE || bytes.substr(0, 2) == "\xEF\xBB"));
   if (plain) {
     report.encoding = "utf-8";
   } else {
@@ -182,11 +183,13 @@ Result<IacReport> PlanClassifier::Classify(std::string_view bytes) {
     return InvalidDocument("the plan is not valid JSON: " + JsonErrorDetail(text, err));
   }
   simdjson::dom::object plan;
-  if (root.get_object().get(plan)) return InvalidDocument("the plan must be a JSON object (terraform show -json PLANFILE)");
+  if (root.get_object().get(plan))
+    return InvalidDocument("the plan must be a JSON object (terraform show -json PLANFILE)");
   std::string_view fv;
   if (plan["format_version"].get_string().get(fv)) {
-    return InvalidDocument("not a Terraform plan: there is no format_version (expected the output of "
-                           "`terraform show -json PLANFILE`)");
+    return InvalidDocument(
+        "not a Terraform plan: there is no format_version (expected the output of "
+        "`terraform show -json PLANFILE`)");
   }
   report.format_version = std::string(fv);
   std::string_view tv;
@@ -196,8 +199,9 @@ Result<IacReport> PlanClassifier::Classify(std::string_view bytes) {
   if (rc.error() == simdjson::NO_SUCH_FIELD) {
     if (plan["planned_values"].error() == simdjson::SUCCESS) return report;  // a plan with nothing to change
     if (plan["values"].error() == simdjson::SUCCESS) {
-      return InvalidDocument("this is Terraform state, not a plan: run `terraform plan -out PLANFILE` "
-                             "and upload `terraform show -json PLANFILE`");
+      return InvalidDocument(
+          "this is Terraform state, not a plan: run `terraform plan -out PLANFILE` "
+          "and upload `terraform show -json PLANFILE`");
     }
     return InvalidDocument("not a Terraform plan: there is neither resource_changes nor planned_values");
   }
@@ -235,20 +239,25 @@ Result<IacReport> PlanClassifier::Classify(std::string_view bytes) {
       for (simdjson::dom::key_value_pair kv : change) {
         const char first = kv.key.empty() ? '\0' : kv.key[0];
         if (first != 'a' && first != 'b') continue;
-        if (kv.key == "actions") have_actions = !kv.value.get_array().get(actions);
-        else if (kv.key == "after") have_after = (after = kv.value).type() == element_type::OBJECT;
-        else if (kv.key == "before") have_before = (before = kv.value).type() == element_type::OBJECT;
+        if (kv.key == "actions")
+          have_actions = !kv.value.get_array().get(actions);
+        else if (kv.key == "after")
+          have_after = (after = kv.value).type() == element_type::OBJECT;
+        else if (kv.key == "before")
+          have_before = (before = kv.value).type() == element_type::OBJECT;
       }
     }
     if (address.empty() || type.empty() || !have_actions) {
-      return InvalidDocument(fmt::format(
-          "resource_changes[{}] is not a resource change: it needs address, type and change.actions", pos));
+      return InvalidDocument(
+          fmt::format("resource_changes[{}] is not a resource change: it needs address, type and change.actions", pos));
     }
     bool ok = false;
     const std::string_view action = NormalizeAction(actions, &ok);
     if (!ok) {
-      return InvalidDocument(fmt::format("resource_changes[{}] ({}): change.actions is not a known Terraform action "
-                                         "list", pos, address));
+      return InvalidDocument(
+          fmt::format("resource_changes[{}] ({}): change.actions is not a known Terraform action "
+                      "list",
+                      pos, address));
     }
     if (mode == "data" || action == "no-op" || action == "read" || action == "forget") continue;
     ++report.resources_changed;
@@ -263,8 +272,12 @@ Result<IacReport> PlanClassifier::Classify(std::string_view bytes) {
       hits = impl_->index.Match(type, action, &kEmpty);
     }
     AddToReport(report, *impl_->rules, impl_->rules->terraform,
-                {.address = std::string(address), .type = std::string(type), .action = std::string(action),
-                 .categories = 0, .impact = 0, .rules = std::move(hits)});
+                {.address = std::string(address),
+                 .type = std::string(type),
+                 .action = std::string(action),
+                 .categories = 0,
+                 .impact = 0,
+                 .rules = std::move(hits)});
   }
   return report;
 }

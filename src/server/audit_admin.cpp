@@ -31,8 +31,10 @@ Result<std::optional<AuditExportSeal>> ExportFromDb(const std::string& db, const
     CL_ASSIGN_OR_RETURN(std::vector<AuditKeyStatus> registered, RegisteredAuditKeys(tx, {}));
     const auto own = std::ranges::find(registered, signer->KeyId(), &AuditKeyStatus::key_id);
     if (own == registered.end()) {
-      return FailedPrecondition(fmt::format("the key in {} ({}) is not registered in this log: it cannot seal its "
-                                            "export", key_path, signer->KeyId()));
+      return FailedPrecondition(
+          fmt::format("the key in {} ({}) is not registered in this log: it cannot seal its "
+                      "export",
+                      key_path, signer->KeyId()));
     }
     if (own->retired_seq) {
       return FailedPrecondition(fmt::format("the key in {} ({}) was retired at seq {}: use the current key file",
@@ -84,9 +86,10 @@ Result<Rotation> RotateSigningKey(const std::string& db, const std::string& sign
   std::filesystem::rename(path, r.retired_path, ec);
   if (!ec) std::filesystem::rename(path + ".new", path, ec);
   if (ec) {
-    return Unavailable(fmt::format("the log now trusts key {} (in {}.new), but moving the key files failed: {}; "
-                                   "move {}.new to {} by hand",
-                                   r.new_id, path, ec.message(), path, path));
+    return Unavailable(
+        fmt::format("the log now trusts key {} (in {}.new), but moving the key files failed: {}; "
+                    "move {}.new to {} by hand",
+                    r.new_id, path, ec.message(), path, path));
   }
   return r;
 }

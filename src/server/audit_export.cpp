@@ -155,8 +155,8 @@ bool ParseDigest(const json& j, crypto::Sha256Digest& out) {
 // An export is outside input (anyone may have written it): the request
 // limits apply, and a line that fails them reads as null (malformed).
 json ParseUntrusted(std::string_view text) {
-  Result<json> j = ParseJsonInput(text, JsonLimits{.max_depth = 64, .max_values = 1'000'000,
-                                                   .refuse_control_characters = false});
+  Result<json> j =
+      ParseJsonInput(text, JsonLimits{.max_depth = 64, .max_values = 1'000'000, .refuse_control_characters = false});
   return j.ok() ? std::move(j).value() : json();
 }
 
@@ -224,12 +224,9 @@ Result<json> AuditExportWriter::Finish(const std::string& source, const AuditExp
   for (const std::string& f : files) {
     CL_ASSIGN_OR_RETURN(digests[f], FileDigest(dir / f));
   }
-  json manifest = {{"format", kExportFormat},
-                   {"source", source},
-                   {"events", event_count_},
-                   {"checkpoints", checkpoint_count_},
-                   {"head_seq", head_seq_},
-                   {"head_hash", crypto::ToHex(head_hash_)},
+  json manifest = {{"format", kExportFormat}, {"source", source},
+                   {"events", event_count_},  {"checkpoints", checkpoint_count_},
+                   {"head_seq", head_seq_},   {"head_hash", crypto::ToHex(head_hash_)},
                    {"sha256", digests}};
   if (seal != nullptr) manifest["seal"] = ExportSealJson(*seal);
   CL_RETURN_IF_ERROR(WriteFile(dir / "manifest.json", manifest.dump(2) + "\n"));
@@ -300,8 +297,8 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
     ++line_no;
     const json j = ParseUntrusted(line);
     crypto::Sha256Digest hash{};
-    if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_integer() ||
-        !j.contains("body") || !j["body"].is_string() || !ParseDigest(j["hash"], hash)) {
+    if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_integer() || !j.contains("body") ||
+        !j["body"].is_string() || !ParseDigest(j["hash"], hash)) {
       failed.problem = fmt::format("events.jsonl line {} is malformed", line_no);
       failed.first_bad_seq = line_no;
       return failed;
@@ -326,9 +323,10 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
   const int64_t promised_events = integer("events");
   const int64_t promised_head = integer("head_seq");
   if (promised_events != result.events_checked || promised_head != result.head_seq) {
-    return mismatch(fmt::format("events.jsonl ends at seq {} with {} events, but the manifest promises {} "
-                                "events up to seq {}: events were cut or added",
-                                result.head_seq, result.events_checked, promised_events, promised_head));
+    return mismatch(
+        fmt::format("events.jsonl ends at seq {} with {} events, but the manifest promises {} "
+                    "events up to seq {}: events were cut or added",
+                    result.head_seq, result.events_checked, promised_events, promised_head));
   }
   if (!manifest.contains("head_hash") || manifest["head_hash"] != crypto::ToHex(result.head_hash)) {
     return mismatch(fmt::format("the chain head at seq {} differs from the manifest's head hash", result.head_seq));
@@ -345,8 +343,9 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
   // says who vouched for the head, and when.
   if (!manifest.contains("seal")) {
     if (!o.require_seal) return result;
-    return mismatch("the manifest is not sealed: nothing signs the head it names, so a tail cut together with a "
-                    "rewritten manifest would pass (export again with this release)");
+    return mismatch(
+        "the manifest is not sealed: nothing signs the head it names, so a tail cut together with a "
+        "rewritten manifest would pass (export again with this release)");
   }
   Result<AuditExportSeal> seal = ParseExportSealJson(manifest["seal"]);
   if (!seal.ok()) return mismatch("the manifest's seal is malformed: " + seal.status().message());
@@ -359,11 +358,12 @@ Result<AuditVerifyResult> VerifyExport(const std::string& dir_name, const Verify
   }
   if (!key->trusted) return mismatch(fmt::format("the manifest is sealed by untrusted key {}", seal->key_id));
   if (key->retired_seq && *key->retired_seq <= seal->head_seq) {
-    return mismatch(fmt::format("the manifest is sealed by key {}, replaced at seq {}", seal->key_id, *key->retired_seq));
+    return mismatch(
+        fmt::format("the manifest is sealed by key {}, replaced at seq {}", seal->key_id, *key->retired_seq));
   }
   if (!crypto::Ed25519Verify(key->public_key, ExportSealMessage(*seal), seal->signature)) {
-    return mismatch(fmt::format("the manifest's seal does not verify with key {}: the manifest was edited",
-                                seal->key_id));
+    return mismatch(
+        fmt::format("the manifest's seal does not verify with key {}: the manifest was edited", seal->key_id));
   }
   result.sealed_at = seal->exported_at;
   result.sealed_by = seal->key_id;

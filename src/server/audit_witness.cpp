@@ -67,8 +67,9 @@ class UrlWitness final : public AuditWitness {
     std::vector<WitnessedCheckpoint> all;
     int64_t after = 0;
     for (;;) {
-      CL_ASSIGN_OR_RETURN(OutboundHttp::Outcome o,
-                          Get(fmt::format("{}/v1/checkpoints?after={}&limit={}", base_, after, kWitnessMaxBatch), kMaxPage));
+      CL_ASSIGN_OR_RETURN(
+          OutboundHttp::Outcome o,
+          Get(fmt::format("{}/v1/checkpoints?after={}&limit={}", base_, after, kWitnessMaxBatch), kMaxPage));
       CL_ASSIGN_OR_RETURN(std::vector<AuditCheckpoint> page, ParseWitnessLines(o.body, name(), false));
       if (page.empty()) return all;
       for (AuditCheckpoint& cp : page) {
@@ -102,7 +103,8 @@ class UrlWitness final : public AuditWitness {
       last_.reset();
     } else {
       auto cp = ParseWitnessLine(o.body);
-      if (!cp.ok()) return Malformed(fmt::format("witness {}: its newest checkpoint: {}", name(), cp.status().message()));
+      if (!cp.ok())
+        return Malformed(fmt::format("witness {}: its newest checkpoint: {}", name(), cp.status().message()));
       last_ = std::move(cp).value();
     }
     known_ = true;
@@ -187,8 +189,8 @@ Result<std::unique_ptr<AuditWitness>> OpenAuditWitness(const std::string& where,
                                                        const OutboundHttp& client) {
   if (IsWitnessUrl(where)) {
     if (token.empty()) {
-      return InvalidArgument(fmt::format("the witness {} needs a token for publishing (--audit-witness-token-file)",
-                                         where));
+      return InvalidArgument(
+          fmt::format("the witness {} needs a token for publishing (--audit-witness-token-file)", where));
     }
     CL_RETURN_IF_ERROR(client.CheckUrl(where));
     auto w = std::make_unique<UrlWitness>(where, token, client);
@@ -239,14 +241,16 @@ std::optional<std::string> AuditWitness::Contradiction(Tx& tx) const {
   auto found = tx.Audit().Checkpoints(last_->seq - 1, 1);
   if (!found.ok()) return "cannot read the audit checkpoints: " + found.status().message();
   if (found->empty() || found->front().seq != last_->seq) {
-    return fmt::format("the database has no checkpoint at seq {}, which the witness {} holds: events were "
-                       "cut or rewritten since, or an older backup was restored",
-                       last_->seq, name());
+    return fmt::format(
+        "the database has no checkpoint at seq {}, which the witness {} holds: events were "
+        "cut or rewritten since, or an older backup was restored",
+        last_->seq, name());
   }
   if (CheckpointMessage(found->front()) != CheckpointMessage(*last_)) {
-    return fmt::format("the checkpoint at seq {} differs from the one the witness {} holds: the log was "
-                       "rewritten and signed again",
-                       last_->seq, name());
+    return fmt::format(
+        "the checkpoint at seq {} differs from the one the witness {} holds: the log was "
+        "rewritten and signed again",
+        last_->seq, name());
   }
   return std::nullopt;
 }

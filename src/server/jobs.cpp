@@ -49,8 +49,9 @@ void Housekeeping::Publish(AuditWitness& witness, int& failures) {
   auto published = witness.Publish(app_.store());
   if (published.ok()) {
     if (failures > 0) {
-      log::Info("audit witness reachable again", {{"witness", witness.name()}, {"failed_attempts", failures},
-                                                  {"witnessed_seq", witness.witnessed_seq()}});
+      log::Info(
+          "audit witness reachable again",
+          {{"witness", witness.name()}, {"failed_attempts", failures}, {"witnessed_seq", witness.witnessed_seq()}});
     }
     failures = 0;
     return;
@@ -58,10 +59,10 @@ void Housekeeping::Publish(AuditWitness& witness, int& failures) {
   if (published.status().code() == ErrorCode::kDataLoss) {
     log::Error("an audit witness contradicts the log: serving reads only, every write is refused",
                {{"witness", witness.name()}, {"error", published.status().message()}});
-    app_.store().RefuseWrites(Status(ErrorCode::kWritesRefused,
-                                     published.status().message() +
-                                         " (run `changeledger audit verify --db ... --witness " + witness.name() +
-                                         "` and restore a verified backup)"));
+    app_.store().RefuseWrites(
+        Status(ErrorCode::kWritesRefused, published.status().message() +
+                                              " (run `changeledger audit verify --db ... --witness " + witness.name() +
+                                              "` and restore a verified backup)"));
     return;
   }
   if (failures++ % 60 == 0) {

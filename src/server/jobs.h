@@ -27,9 +27,9 @@ class Housekeeping {
   void Publish(AuditWitness& witness, int& failures);
 
   LocalApp& app_;
-  int ticks_ = 0;  // only the thread touches it
+  int ticks_ = 0;              // only the thread touches it
   std::vector<int> failures_;  // per witness, in a row
-  PeriodicThread thread_;  // last: stops before the rest goes
+  PeriodicThread thread_;      // last: stops before the rest goes
 };
 
 // Reconciles the records with the audit log right after start-up and then

@@ -8,8 +8,7 @@ namespace {
 class LocalAccounts final : public AccountsBackend {
  public:
   LocalAccounts(std::unique_ptr<LocalApp> app, const std::string& os_user)
-      : app_(std::move(app)), who_(LocalPrincipal(os_user)),
-        ctx_{who_.ToActor(), "cli", "local"} {}
+      : app_(std::move(app)), who_(LocalPrincipal(os_user)), ctx_{who_.ToActor(), "cli", "local"} {}
 
   Result<nlohmann::json> CreateUser(const nlohmann::json& b) override {
     NewUser in;
@@ -20,9 +19,8 @@ class LocalAccounts final : public AccountsBackend {
     for (const auto& r : b["roles"]) in.roles.push_back(r.get<std::string>());
     CL_ASSIGN_OR_RETURN(CreatedUser u, app_->users().Create(who_, ctx_, in));
     return nlohmann::json{{"user", http::UserJson(u.user)},
-                          {"one_time_password", u.one_time_password.empty()
-                                                    ? nlohmann::json(nullptr)
-                                                    : nlohmann::json(u.one_time_password)}};
+                          {"one_time_password", u.one_time_password.empty() ? nlohmann::json(nullptr)
+                                                                            : nlohmann::json(u.one_time_password)}};
   }
   Result<nlohmann::json> ListUsers(const std::string& role, bool include_disabled) override {
     UserListQuery q;

@@ -25,9 +25,7 @@ std::string OsUserName() {
   return "uid" + std::to_string(::geteuid());
 }
 
-bool DbExists(const std::string& db) {
-  return sql::IsPostgresDb(db) || std::filesystem::exists(sql::SqlitePathOf(db));
-}
+bool DbExists(const std::string& db) { return sql::IsPostgresDb(db) || std::filesystem::exists(sql::SqlitePathOf(db)); }
 
 Result<std::unique_ptr<LocalApp>> OpenExistingReadOnly(const std::string& db) {
   if (!DbExists(db)) return NotFound("no database at " + db);
@@ -51,8 +49,7 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
     std::error_code ec;
     std::filesystem::create_directories(db.parent_path(), ec);
     if (ec) {
-      return Unavailable("cannot create directory " + db.parent_path().string() + ": " +
-                         ec.message());
+      return Unavailable("cannot create directory " + db.parent_path().string() + ": " + ec.message());
     }
   }
   app->ids_ = std::make_unique<SecureIdGenerator>(*app->clock_);
@@ -68,9 +65,10 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
     }
     if (!postgres) app->key_path_ = DefaultSigningKeyPath(sqlite_path);
   }
-  CL_ASSIGN_OR_RETURN(app->store_, sql::OpenStore({.db = o.db_path, .migrate = o.migrate,
-                                                   .read_only = o.read_only, .pool_size = o.pool_size},
-                                                  *app->clock_));
+  CL_ASSIGN_OR_RETURN(
+      app->store_,
+      sql::OpenStore({.db = o.db_path, .migrate = o.migrate, .read_only = o.read_only, .pool_size = o.pool_size},
+                     *app->clock_));
   if (o.need_signer) {
     CL_ASSIGN_OR_RETURN(app->signer_, FileSigner::LoadOrCreate(app->key_path_, &app->created_key_));
   }
@@ -79,7 +77,8 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
     // Before this process extends or signs the log: a tampered tail signed
     // now would look genuine afterwards.
     for (const std::string& where : o.witnesses) {
-      CL_ASSIGN_OR_RETURN(std::unique_ptr<AuditWitness> w, OpenAuditWitness(where, o.witness_token, *app->witness_client_));
+      CL_ASSIGN_OR_RETURN(std::unique_ptr<AuditWitness> w,
+                          OpenAuditWitness(where, o.witness_token, *app->witness_client_));
       app->witnesses_.push_back(std::move(w));
     }
     CL_RETURN_IF_ERROR(app->store_->Read([&](Tx& tx) -> Status {
@@ -177,7 +176,8 @@ Status LocalApp::CheckOwnKeyTrusted(const std::vector<std::string>& pinned) {
   }
   // Unpinned, a new key is registered as the log's first or as another
   // server's; pinned, it would need an endorsement (rotate-key).
-  const bool registered = std::ranges::any_of(keys, [&](const AuditKeyStatus& k) { return k.key_id == signer_->KeyId(); });
+  const bool registered =
+      std::ranges::any_of(keys, [&](const AuditKeyStatus& k) { return k.key_id == signer_->KeyId(); });
   if (!registered && (pinned.empty() || std::ranges::find(pinned, signer_->KeyId()) != pinned.end())) {
     return Status::Ok();
   }
@@ -188,9 +188,9 @@ Status LocalApp::CheckOwnKeyTrusted(const std::vector<std::string>& pinned) {
 }
 
 http::ApiServices ApiServicesOf(LocalApp& a) {
-  return http::ApiServices{a.store(),  a.clock(),    a.audit(),    a.signer(),  a.users(),
-                           a.tokens(), a.sessions(), a.policies(), a.changes(), a.webhooks(), a.gate(), a.integrations(),
-                           a.audit_trust()};
+  return http::ApiServices{a.store(),  a.clock(),        a.audit(),      a.signer(),  a.users(),
+                           a.tokens(), a.sessions(),     a.policies(),   a.changes(), a.webhooks(),
+                           a.gate(),   a.integrations(), a.audit_trust()};
 }
 
 LocalApp::~LocalApp() {

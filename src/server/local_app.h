@@ -30,8 +30,8 @@
 namespace cl {
 
 struct LocalAppOptions {
-  std::string db_path;  // SQLite file, sqlite:///path or postgres://...
-  int pool_size = 0;     // database read connections; 0: the backend's default
+  std::string db_path;           // SQLite file, sqlite:///path or postgres://...
+  int pool_size = 0;             // database read connections; 0: the backend's default
   std::string signing_key_path;  // empty: next to the database
   bool migrate = true;
   bool read_only = false;   // SQLite: open without changing the file (verify, export)

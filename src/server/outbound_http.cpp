@@ -207,9 +207,10 @@ std::string RefusalReason(const Bytes& address, const std::vector<IpNetwork>& al
   }
   for (const auto& [net, what] : SpecialNetworks()) {
     if (net.Contains(address)) {
-      return fmt::format("{} is {}; only public addresses are reached unless the server allows the network "
-                         "(serve --webhook-allow-network)",
-                         Format(address), what);
+      return fmt::format(
+          "{} is {}; only public addresses are reached unless the server allows the network "
+          "(serve --webhook-allow-network)",
+          Format(address), what);
     }
   }
   return "";
@@ -226,8 +227,9 @@ Result<OutboundHttp::Target> OutboundHttp::Resolve(const std::string& url) const
   const std::string scheme = UrlPart(u.get(), CURLUPART_SCHEME);
   if (scheme != "http" && scheme != "https") return InvalidArgument("must be an http(s) URL");
   if (!UrlPart(u.get(), CURLUPART_USER).empty() || !UrlPart(u.get(), CURLUPART_PASSWORD).empty()) {
-    return InvalidArgument("must not hold credentials (they would be shown with the webhook); the "
-                           "receiver checks the X-Changeledger-Signature instead");
+    return InvalidArgument(
+        "must not hold credentials (they would be shown with the webhook); the "
+        "receiver checks the X-Changeledger-Signature instead");
   }
   Target t;
   t.host = StripBrackets(UrlPart(u.get(), CURLUPART_HOST));

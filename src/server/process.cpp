@@ -49,10 +49,11 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const ProcessOptions
     log::Info("created audit signing key", {{"path", a.signing_key_path()}, {"key_id", a.signer()->KeyId()}});
   }
   if (const AuditVerifyResult& check = a.startup_check(); !check.ok) {
-    log::Error("the audit log failed verification at start-up: serving reads only, every write is refused and "
-               "nothing is signed; run `changeledger audit verify --db` on this database and restore a verified "
-               "backup",
-               {{"problem", check.problem}, {"first_bad_seq", check.first_bad_seq.value_or(0)}});
+    log::Error(
+        "the audit log failed verification at start-up: serving reads only, every write is refused and "
+        "nothing is signed; run `changeledger audit verify --db` on this database and restore a verified "
+        "backup",
+        {{"problem", check.problem}, {"first_bad_seq", check.first_bad_seq.value_or(0)}});
   }
   p->api_ = std::make_unique<http::Api>(ApiServicesOf(a), o.api);
   p->server_ = std::make_unique<http::HttpServer>(o.http, *p->api_);
@@ -73,8 +74,7 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const ProcessOptions
   const std::string& address = o.http.address;
   const std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
   p->base_url_ = fmt::format("{}://{}:{}", server.tls() ? "https" : "http", host, server.port());
-  log::Info("listening",
-            {{"url", p->base_url_}, {"database", sql::DescribeDb(o.app.db_path)}, {"version", kVersion}});
+  log::Info("listening", {{"url", p->base_url_}, {"database", sql::DescribeDb(o.app.db_path)}, {"version", kVersion}});
   return p;
 }
 

@@ -24,7 +24,7 @@ struct ProcessOptions {
   LocalAppOptions app;
   http::ApiOptions api;
   http::ServerOptions http;
-  int reconcile_minutes = 60;  // 0: at start-up only
+  int reconcile_minutes = 60;   // 0: at start-up only
   int tsa_every_seconds = 300;  // with app.tsa_url
 };
 

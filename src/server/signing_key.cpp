@@ -38,8 +38,7 @@ Status WriteNewKeyFile(const std::string& path, const crypto::Ed25519KeyPair& kp
 
 std::string DefaultSigningKeyPath(const std::string& db_path) { return db_path + ".signing-key"; }
 
-Result<std::unique_ptr<FileSigner>> FileSigner::LoadOrCreate(const std::string& path,
-                                                             bool* created) {
+Result<std::unique_ptr<FileSigner>> FileSigner::LoadOrCreate(const std::string& path, bool* created) {
   if (created) *created = false;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -54,9 +53,8 @@ Result<std::unique_ptr<FileSigner>> FileSigner::LoadOrCreate(const std::string& 
     CL_RETURN_IF_ERROR(s);
     if (created) *created = true;
   } else if ((st.st_mode & 077) != 0) {
-    return PermissionDenied(fmt::format(
-        "signing key {} is readable by other users (mode {:o}); run: chmod 600 {}", path,
-        st.st_mode & 0777, path));
+    return PermissionDenied(fmt::format("signing key {} is readable by other users (mode {:o}); run: chmod 600 {}",
+                                        path, st.st_mode & 0777, path));
   }
   std::ifstream in(path);
   std::stringstream buf;

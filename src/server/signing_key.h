@@ -13,8 +13,7 @@ namespace cl {
 class FileSigner final : public Signer {
  public:
   // Loads the key at `path`, creating it (and reporting so) if missing.
-  static Result<std::unique_ptr<FileSigner>> LoadOrCreate(const std::string& path,
-                                                          bool* created = nullptr);
+  static Result<std::unique_ptr<FileSigner>> LoadOrCreate(const std::string& path, bool* created = nullptr);
   const std::string& KeyId() const override { return key_id_; }
   const std::vector<uint8_t>& PublicKey() const override { return public_key_; }
   std::vector<uint8_t> Sign(std::string_view message) const override;

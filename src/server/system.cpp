@@ -7,8 +7,7 @@
 namespace cl {
 
 Timestamp SystemClock::Now() const {
-  return {std::chrono::duration_cast<std::chrono::microseconds>(
-              std::chrono::system_clock::now().time_since_epoch())
+  return {std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
               .count()};
 }
 

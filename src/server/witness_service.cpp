@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <mutex>
 
@@ -76,16 +76,18 @@ class WitnessLedger {
         if (!fresh.empty()) return InvalidArgument("the checkpoints are not in ascending seq order");
         const Entry* entry = Find(cp.seq);
         if (entry == nullptr) {
-          return Conflict(fmt::format("this witness holds no checkpoint at seq {} but holds later ones (up to seq "
-                                      "{}): the log was rewritten after it was witnessed",
-                                      cp.seq, tip->seq));
+          return Conflict(
+              fmt::format("this witness holds no checkpoint at seq {} but holds later ones (up to seq "
+                          "{}): the log was rewritten after it was witnessed",
+                          cp.seq, tip->seq));
         }
         CL_ASSIGN_OR_RETURN(std::string line, ReadLine(*entry));
         CL_ASSIGN_OR_RETURN(AuditCheckpoint held, ParseWitnessLine(line));
         if (CheckpointMessage(held) != CheckpointMessage(cp)) {
-          return Conflict(fmt::format("the checkpoint at seq {} differs from the one this witness holds: the log "
-                                      "was rewritten and signed again after it was witnessed",
-                                      cp.seq));
+          return Conflict(
+              fmt::format("the checkpoint at seq {} differs from the one this witness holds: the log "
+                          "was rewritten and signed again after it was witnessed",
+                          cp.seq));
         }
         continue;
       }
@@ -122,8 +124,8 @@ class WitnessLedger {
   // The held lines after `after`, at most `limit`.
   Result<std::string> After(int64_t after, int64_t limit) {
     std::lock_guard lock(mu_);
-    auto it = std::upper_bound(index_.begin(), index_.end(), after,
-                               [](int64_t seq, const Entry& e) { return seq < e.seq; });
+    auto it =
+        std::upper_bound(index_.begin(), index_.end(), after, [](int64_t seq, const Entry& e) { return seq < e.seq; });
     std::string out;
     for (int64_t n = 0; it != index_.end() && n < limit; ++it, ++n) {
       CL_ASSIGN_OR_RETURN(std::string line, ReadLine(*it));
@@ -160,9 +162,10 @@ class WitnessLedger {
                                   next.version, last.version));
     }
     if (next.version >= 2 && next.prev != CheckpointDigest(last)) {
-      return Conflict(fmt::format("the checkpoint at seq {} does not extend the newest one this witness holds "
-                                  "(seq {}): the log was cut or rewritten after it was witnessed",
-                                  next.seq, last.seq));
+      return Conflict(
+          fmt::format("the checkpoint at seq {} does not extend the newest one this witness holds "
+                      "(seq {}): the log was cut or rewritten after it was witnessed",
+                      next.seq, last.seq));
     }
     return Status::Ok();
   }
@@ -176,8 +179,7 @@ class WitnessLedger {
 
   // The held line at `seq`, or null.
   const Entry* Find(int64_t seq) const {
-    auto it = std::lower_bound(index_.begin(), index_.end(), seq,
-                               [](const Entry& e, int64_t s) { return e.seq < s; });
+    auto it = std::lower_bound(index_.begin(), index_.end(), seq, [](const Entry& e, int64_t s) { return e.seq < s; });
     return it == index_.end() || it->seq != seq ? nullptr : &*it;
   }
 
@@ -196,9 +198,7 @@ class WitnessHandler final : public http::HttpHandler {
     return method == "POST" && path == "/v1/checkpoints" ? kWitnessMaxBatch * kWitnessMaxLine : 0;
   }
 
-  void Handle(http::Request& req, std::function<void(http::Response)> respond) override {
-    respond(Answer(req));
-  }
+  void Handle(http::Request& req, std::function<void(http::Response)> respond) override { respond(Answer(req)); }
 
   http::Response Reject(int status, std::string_view detail, const http::Request& partial) override {
     const http::ProblemType* type = http::ProblemByStatus(status);
@@ -206,9 +206,7 @@ class WitnessHandler final : public http::HttpHandler {
   }
 
  private:
-  static http::Response Problem(const Status& s, const http::Request& req) {
-    return http::ProblemResponse(s, req);
-  }
+  static http::Response Problem(const Status& s, const http::Request& req) { return http::ProblemResponse(s, req); }
 
   http::Response Answer(http::Request& req) {
     if (req.path == "/healthz") return http::JsonResponse(200, {{"status", "ok"}});
@@ -266,8 +264,8 @@ class WitnessHandler final : public http::HttpHandler {
       return Problem(accepted.status(), req);
     }
     if (accepted->appended > 0) {
-      log::Info("witnessed checkpoints", {{"appended", accepted->appended}, {"latest_seq", accepted->latest_seq},
-                                          {"client", req.client_ip}});
+      log::Info("witnessed checkpoints",
+                {{"appended", accepted->appended}, {"latest_seq", accepted->latest_seq}, {"client", req.client_ip}});
     }
     return http::JsonResponse(200, {{"appended", accepted->appended}, {"latest_seq", accepted->latest_seq}});
   }
@@ -292,9 +290,10 @@ WitnessService::~WitnessService() { Stop(); }
 
 Result<std::unique_ptr<WitnessService>> WitnessService::Start(const WitnessServiceOptions& o) {
   if (o.token.size() < 16) {
-    return InvalidArgument("the witness needs a token of at least 16 characters for publishers: --token-file "
-                           "FILE or CHANGELEDGER_WITNESS_TOKEN (the servers' --audit-witness-token-file holds "
-                           "the same)");
+    return InvalidArgument(
+        "the witness needs a token of at least 16 characters for publishers: --token-file "
+        "FILE or CHANGELEDGER_WITNESS_TOKEN (the servers' --audit-witness-token-file holds "
+        "the same)");
   }
   auto parts = std::make_unique<Parts>();
   CL_ASSIGN_OR_RETURN(parts->ledger, WitnessLedger::Open(o.file));

@@ -24,8 +24,8 @@ namespace cl {
 struct WitnessServiceOptions {
   std::string file;  // the append-only file (created if missing)
   std::string address = "127.0.0.1";
-  uint16_t port = 0;  // 0: a free one
-  std::string token;  // publishers' bearer token, at least 16 characters
+  uint16_t port = 0;              // 0: a free one
+  std::string token;              // publishers' bearer token, at least 16 characters
   std::string tls_cert, tls_key;  // both set: HTTPS
 };
 

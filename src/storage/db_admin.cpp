@@ -55,8 +55,7 @@ std::string Partial(const std::string& path) { return fmt::format("{}.partial-{}
 bool LooksPartial(const std::string& path) {
   const std::string name = fs::path(path).filename().string();
   const size_t at = name.rfind(".partial-");
-  return at != std::string::npos && at + 9 < name.size() &&
-         std::isdigit(static_cast<unsigned char>(name[at + 9]));
+  return at != std::string::npos && at + 9 < name.size() && std::isdigit(static_cast<unsigned char>(name[at + 9]));
 }
 
 // Opens `path` without migrating or writing anything and verifies its audit
@@ -194,9 +193,8 @@ Result<Restored> RestoreDb(const std::string& backup, const std::string& db, boo
     return Status(before.status().code(), fmt::format("{} cannot be restored: {}", backup, before.status().message()));
   }
   if (!before->audit.ok) {
-    return Status(ErrorCode::kDataLoss,
-                  fmt::format("{} cannot be restored: its audit log fails verification: {}", backup,
-                              before->audit.problem));
+    return Status(ErrorCode::kDataLoss, fmt::format("{} cannot be restored: its audit log fails verification: {}",
+                                                    backup, before->audit.problem));
   }
   // Not under a running server, and no server starts meanwhile.
   CL_ASSIGN_OR_RETURN(DbUseLock exclusive, DbUseLock::Acquire(file, DbUseLock::Mode::kExclusive));

@@ -24,7 +24,7 @@ const char* SqliteLibraryVersion();
 struct SchemaReport {
   int version_before = 0;  // 0: an empty database
   int version_after = 0;
-  int latest = 0;  // newest this binary knows
+  int latest = 0;                    // newest this binary knows
   std::vector<std::string> pending;  // before: what was (or would be) applied
 };
 

@@ -19,11 +19,10 @@ Result<DbUseLock> DbUseLock::Acquire(const std::string& db_path, Mode mode) {
     const int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK) {
-      return Conflict(mode == Mode::kShared
-                          ? fmt::format("{} is being restored (another process holds {}); try again when it is done",
-                                        db_path, path)
-                          : fmt::format("{} is in use by a running server (it holds {}); stop it first", db_path,
-                                        path));
+      return Conflict(
+          mode == Mode::kShared
+              ? fmt::format("{} is being restored (another process holds {}); try again when it is done", db_path, path)
+              : fmt::format("{} is in use by a running server (it holds {}); stop it first", db_path, path));
     }
     return Unavailable(fmt::format("cannot lock {}: {}", path, std::strerror(err)));
   }

@@ -27,11 +27,10 @@ Status EnsureVersionTable(Connection& conn) {
 Result<int> CurrentVersion(Connection& conn) {
   CL_RETURN_IF_ERROR(EnsureVersionTable(conn));
   int version = 0;
-  CL_RETURN_IF_ERROR(conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_version", {},
-                                [&](const Row& r) {
-                                  version = static_cast<int>(r.Int(0));
-                                  return false;
-                                }));
+  CL_RETURN_IF_ERROR(conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_version", {}, [&](const Row& r) {
+    version = static_cast<int>(r.Int(0));
+    return false;
+  }));
   return version;
 }
 
@@ -62,17 +61,14 @@ Result<MigrationStatus> GetMigrationStatus(Connection& conn, std::span<const Mig
   return st;
 }
 
-static Result<MigrationStatus> MigrateLocked(Connection& conn, std::span<const Migration> all,
-                                      int64_t now_micros) {
+static Result<MigrationStatus> MigrateLocked(Connection& conn, std::span<const Migration> all, int64_t now_micros) {
   CL_ASSIGN_OR_RETURN(MigrationStatus st, GetMigrationStatus(conn, all));
   if (st.current_version > st.latest_version) {
-    return Status(ErrorCode::kConflict,
-                  fmt::format("the database schema is version {}, newer than this binary "
-                              "supports ({}); upgrade changeledger",
-                              st.current_version, st.latest_version));
+    return Status(ErrorCode::kConflict, fmt::format("the database schema is version {}, newer than this binary "
+                                                    "supports ({}); upgrade changeledger",
+                                                    st.current_version, st.latest_version));
   }
-  const std::string_view begin =
-      conn.dialect() == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN";
+  const std::string_view begin = conn.dialect() == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN";
   for (const Migration& m : all) {
     if (m.version <= st.current_version) continue;
     CL_RETURN_IF_ERROR(conn.ExecScript(begin));
@@ -91,15 +87,13 @@ static Result<MigrationStatus> MigrateLocked(Connection& conn, std::span<const M
     if (s.ok()) s = conn.ExecScript("COMMIT");
     if (!s.ok()) {
       conn.ExecScript("ROLLBACK").IgnoreError();
-      return Status(s.code(), fmt::format("migration {:04d}_{} failed: {}", m.version, m.name,
-                                          s.message()));
+      return Status(s.code(), fmt::format("migration {:04d}_{} failed: {}", m.version, m.name, s.message()));
     }
   }
   return GetMigrationStatus(conn, all);
 }
 
-Result<MigrationStatus> Migrate(Connection& conn, std::span<const Migration> all,
-                                int64_t now_micros) {
+Result<MigrationStatus> Migrate(Connection& conn, std::span<const Migration> all, int64_t now_micros) {
   if (conn.dialect() == Dialect::kSqlite) return MigrateLocked(conn, all, now_micros);
   CL_RETURN_IF_ERROR(conn.ExecScript(kPgLockMigrations));
   Result<MigrationStatus> out = MigrateLocked(conn, all, now_micros);
@@ -107,14 +101,12 @@ Result<MigrationStatus> Migrate(Connection& conn, std::span<const Migration> all
   return out;
 }
 
-Status RequireCurrentSchema(Connection& conn, std::span<const Migration> all,
-                            std::string_view where) {
+Status RequireCurrentSchema(Connection& conn, std::span<const Migration> all, std::string_view where) {
   CL_ASSIGN_OR_RETURN(MigrationStatus st, GetMigrationStatus(conn, all));
   if (st.current_version == st.latest_version) return Status::Ok();
-  return Status(ErrorCode::kConflict,
-                fmt::format("database {} is at schema version {}, this binary needs {}; run "
-                            "`changeledger migrate --db {}`",
-                            where, st.current_version, st.latest_version, where));
+  return Status(ErrorCode::kConflict, fmt::format("database {} is at schema version {}, this binary needs {}; run "
+                                                  "`changeledger migrate --db {}`",
+                                                  where, st.current_version, st.latest_version, where));
 }
 
 }  // namespace cl::sql

@@ -38,12 +38,10 @@ Result<MigrationStatus> GetMigrationStatus(Connection& conn, std::span<const Mig
 
 // Applies every pending migration, each in its own transaction. Fails with a
 // clear message if the database is newer than this binary.
-Result<MigrationStatus> Migrate(Connection& conn, std::span<const Migration> all,
-                                int64_t now_micros);
+Result<MigrationStatus> Migrate(Connection& conn, std::span<const Migration> all, int64_t now_micros);
 
 // kConflict naming the `changeledger migrate` command unless the database is
 // at the newest version this binary knows (`where` names it in the message).
-Status RequireCurrentSchema(Connection& conn, std::span<const Migration> all,
-                            std::string_view where);
+Status RequireCurrentSchema(Connection& conn, std::span<const Migration> all, std::string_view where);
 
 }  // namespace cl::sql

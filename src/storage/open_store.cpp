@@ -12,9 +12,7 @@ std::string SqlitePathOf(const std::string& db) {
   return db;
 }
 
-std::string DescribeDb(const std::string& db) {
-  return IsPostgresUrl(db) ? RedactPostgresUrl(db) : SqlitePathOf(db);
-}
+std::string DescribeDb(const std::string& db) { return IsPostgresUrl(db) ? RedactPostgresUrl(db) : SqlitePathOf(db); }
 
 Result<std::unique_ptr<Store>> OpenStore(const OpenStoreOptions& o, const Clock& clock) {
   if (IsPostgresUrl(o.db)) {

@@ -12,10 +12,10 @@
 namespace cl::sql {
 
 struct OpenStoreOptions {
-  std::string db;       // path, sqlite:///path or postgres://...
-  bool migrate = true;  // apply pending migrations on open
+  std::string db;          // path, sqlite:///path or postgres://...
+  bool migrate = true;     // apply pending migrations on open
   bool read_only = false;  // SQLite: change nothing in the file (verification)
-  int pool_size = 0;    // read connections kept open; 0: the backend's default
+  int pool_size = 0;       // read connections kept open; 0: the backend's default
 };
 
 Result<std::unique_ptr<Store>> OpenStore(const OpenStoreOptions& options, const Clock& clock);

@@ -6,8 +6,7 @@ namespace cl::testing {
 
 BrowserSession Login(TestServer& server, const std::string& username, const std::string& password) {
   BrowserSession s;
-  Reply r = server.http().Json("POST", "/api/v1/session",
-                               {{"username", username}, {"password", password}});
+  Reply r = server.http().Json("POST", "/api/v1/session", {{"username", username}, {"password", password}});
   EXPECT_EQ(r.status, 201) << r.body;
   s.set_cookie = r.Header("set-cookie");
   s.cookie = s.set_cookie.substr(0, s.set_cookie.find(';'));
@@ -16,8 +15,8 @@ BrowserSession Login(TestServer& server, const std::string& username, const std:
   return s;
 }
 
-Reply AsBrowser(TestServer& server, const BrowserSession& s, const std::string& method,
-                const std::string& path, const nlohmann::json& body, bool with_csrf) {
+Reply AsBrowser(TestServer& server, const BrowserSession& s, const std::string& method, const std::string& path,
+                const nlohmann::json& body, bool with_csrf) {
   std::map<std::string, std::string> h{{"Cookie", s.cookie}};
   if (with_csrf) h["X-CSRF-Token"] = s.csrf;
   return server.http().Send(method, path, body.is_null() ? "" : body.dump(), h);

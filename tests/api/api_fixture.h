@@ -23,14 +23,11 @@ struct BrowserSession {
 BrowserSession Login(TestServer& server, const std::string& username, const std::string& password);
 
 // Sends a JSON request as a browser: cookie, and the CSRF token when `with_csrf`.
-Reply AsBrowser(TestServer& server, const BrowserSession& s, const std::string& method,
-                const std::string& path, const nlohmann::json& body = nullptr,
-                bool with_csrf = true);
+Reply AsBrowser(TestServer& server, const BrowserSession& s, const std::string& method, const std::string& path,
+                const nlohmann::json& body = nullptr, bool with_csrf = true);
 
 // Whether `text` contains `needle` (std::string::contains is C++23).
-inline bool Has(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
-}
+inline bool Has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
 
 // Checks that `r` is an RFC 9457 problem with the given status and type slug.
 ::testing::AssertionResult IsProblem(const Reply& r, long status, const std::string& slug);

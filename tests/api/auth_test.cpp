@@ -26,9 +26,9 @@ TEST_F(ApiTest, LoginSetsAHardenedCookieAndReturnsTheCsrfToken) {
 TEST_F(ApiTest, CookieIsSecureBehindATlsProxy) {
   options_.trust_proxy = true;
   TestUser bob = server().CreateUser("bob", {"auditor"});
-  Reply r = http().Send("POST", "/api/v1/session",
-                        nlohmann::json{{"username", "bob"}, {"password", bob.password}}.dump(),
-                        {{"X-Forwarded-Proto", "https"}});
+  Reply r =
+      http().Send("POST", "/api/v1/session", nlohmann::json{{"username", "bob"}, {"password", bob.password}}.dump(),
+                  {{"X-Forwarded-Proto", "https"}});
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_NE(r.Header("set-cookie").find("; Secure"), std::string::npos) << r.Header("set-cookie");
 }
@@ -39,12 +39,10 @@ TEST_F(ApiTest, UnsafeRequestsFromASessionNeedTheCsrfToken) {
   BrowserSession s = Login(server(), "admin2", admin2.password);
   const nlohmann::json body = {{"username", "carol"}, {"display_name", "Carol"}, {"roles", {"auditor"}}};
   const int64_t users_before = server().UserCount();
-  EXPECT_TRUE(IsProblem(AsBrowser(server(), s, "POST", "/api/v1/users", body, false), 403,
-                        "csrf-token-invalid"));
+  EXPECT_TRUE(IsProblem(AsBrowser(server(), s, "POST", "/api/v1/users", body, false), 403, "csrf-token-invalid"));
   BrowserSession wrong = s;
   wrong.csrf = std::string(s.csrf.size(), 'A');
-  EXPECT_TRUE(IsProblem(AsBrowser(server(), wrong, "POST", "/api/v1/users", body), 403,
-                        "csrf-token-invalid"));
+  EXPECT_TRUE(IsProblem(AsBrowser(server(), wrong, "POST", "/api/v1/users", body), 403, "csrf-token-invalid"));
   EXPECT_EQ(server().UserCount(), users_before);
   Reply ok = AsBrowser(server(), s, "POST", "/api/v1/users", body);
   EXPECT_EQ(ok.status, 201) << ok.body;
@@ -74,17 +72,16 @@ TEST_F(ApiTest, RepeatedFailedLoginsAreRateLimitedAndAudited) {
   EXPECT_GT(retry, 0);
   EXPECT_LE(retry, 15 * 60);
   EXPECT_GE(server().AuditCount(), audit_before + 5);  // each failure is an audit event
-  Reply events = http().Get("/api/v1/audit/events?action=session.login_failed&limit=50",
-                            server().Admin().token);
+  Reply events = http().Get("/api/v1/audit/events?action=session.login_failed&limit=50", server().Admin().token);
   ASSERT_EQ(events.status, 200) << events.body;
   EXPECT_GE(events.json()["items"].size(), 5u);
   EXPECT_FALSE(Has(events.body, "guess"));  // attempted passwords are never recorded
 }
 
 TEST_F(ApiTest, OneTimePasswordMustBeChangedBeforeAnythingElse) {
-  Reply created = http().Json("POST", "/api/v1/users",
-                              {{"username", "frank"}, {"display_name", "Frank"}, {"roles", {"auditor"}}},
-                              server().Admin().token);
+  Reply created =
+      http().Json("POST", "/api/v1/users", {{"username", "frank"}, {"display_name", "Frank"}, {"roles", {"auditor"}}},
+                  server().Admin().token);
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string otp = created.json()["one_time_password"];
   BrowserSession s = Login(server(), "frank", otp);
@@ -92,8 +89,8 @@ TEST_F(ApiTest, OneTimePasswordMustBeChangedBeforeAnythingElse) {
   EXPECT_TRUE(IsProblem(AsBrowser(server(), s, "GET", "/api/v1/users"), 403, "password-change-required"));
   EXPECT_EQ(AsBrowser(server(), s, "GET", "/api/v1/me").status, 200);  // allowed: shows what to do
 
-  Reply weak = AsBrowser(server(), s, "POST", "/api/v1/me/password",
-                         {{"current_password", otp}, {"new_password", "short"}});
+  Reply weak =
+      AsBrowser(server(), s, "POST", "/api/v1/me/password", {{"current_password", otp}, {"new_password", "short"}});
   EXPECT_TRUE(IsProblem(weak, 422, "validation-failed"));
   EXPECT_EQ(weak.json()["errors"][0]["pointer"], "#/new_password") << weak.body;
 
@@ -131,8 +128,8 @@ TEST_F(ApiTest, DisablingAUserEndsSessionsAndStopsTokens) {
 }
 
 TEST_F(ApiTest, BadBearerTokensAreRejectedWithoutDetail) {
-  for (const std::string& bad : {std::string("clt_definitely-not-a-token"), std::string("garbage"),
-                                 std::string(300, 'x')}) {
+  for (const std::string& bad :
+       {std::string("clt_definitely-not-a-token"), std::string("garbage"), std::string(300, 'x')}) {
     Reply r = http().Get("/api/v1/me", bad);
     EXPECT_TRUE(IsProblem(r, 401, "unauthenticated")) << bad;
     EXPECT_EQ(r.Header("www-authenticate"), "Bearer realm=\"changeledger\"");

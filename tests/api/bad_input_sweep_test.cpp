@@ -76,7 +76,8 @@ std::vector<std::pair<std::string, std::string>> BadBodies() {
       {"null", "null"},
       {"number beyond double", R"({"x":1e999})"},
       {"deep", std::string(100'000, '[') + std::string(100'000, ']')},
-      {"deep object", [] {
+      {"deep object",
+       [] {
          std::string s;
          for (int i = 0; i < 20'000; ++i) s += "{\"a\":";
          return s + "1" + std::string(20'000, '}');
@@ -150,10 +151,10 @@ TEST_F(BadInputSweepTest, EveryRouteRefusesBadInputWithA4xxAndStoresNothing) {
     for (const auto& [what, body] : BadBodies()) ExpectRefused(Send(op, path, body), what);
     // Larger than any JSON route takes: refused from its Content-Length, and
     // the server may close before the client has sent it all (so raw TCP).
-    const std::string huge_head = op.method + " " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                                  server().Admin().token +
-                                  "\r\nContent-Type: application/json\r\nIf-Match: \"1\"\r\nContent-Length: " +
-                                  std::to_string(30u << 20) + "\r\n\r\n";
+    const std::string huge_head =
+        op.method + " " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + server().Admin().token +
+        "\r\nContent-Type: application/json\r\nIf-Match: \"1\"\r\nContent-Length: " + std::to_string(30u << 20) +
+        "\r\n\r\n";
     const std::string huge = RawExchange(server().port(), huge_head + std::string(64 * 1024, ' '));
     EXPECT_TRUE(huge.starts_with("HTTP/1.1 4")) << "huge body: " << huge.substr(0, 200);
     ++requests_;
@@ -161,7 +162,8 @@ TEST_F(BadInputSweepTest, EveryRouteRefusesBadInputWithA4xxAndStoresNothing) {
     // Each field of a JSON body with the wrong type, the rest left out.
     if (!op.spec.contains("requestBody")) continue;
     const nlohmann::json& content = op.spec["requestBody"]["content"];
-    if (!content.contains("application/json") || !content["application/json"]["schema"].contains("properties")) continue;
+    if (!content.contains("application/json") || !content["application/json"]["schema"].contains("properties"))
+      continue;
     for (const auto& [name, prop] : content["application/json"]["schema"]["properties"].items()) {
       const nlohmann::json wrong = WrongType(prop);
       if (!wrong.is_null()) ExpectRefused(Send(op, path, nlohmann::json{{name, wrong}}.dump()), "wrong type " + name);

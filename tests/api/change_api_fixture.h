@@ -16,7 +16,8 @@ class ChangeApiTest : public ApiTest {
     people_ = std::make_unique<ChangePeople>(server());
   }
   ChangePeople& p() { return *people_; }
-  Reply Act(const std::string& key, const std::string& action, const TestUser& who, nlohmann::json body = nlohmann::json::object()) {
+  Reply Act(const std::string& key, const std::string& action, const TestUser& who,
+            nlohmann::json body = nlohmann::json::object()) {
     return http().Json("POST", "/api/v1/changes/" + key + "/" + action, body, who.token);
   }
   Reply Decide(const std::string& key, const TestUser& who, const std::string& decision = "approve",

@@ -68,9 +68,8 @@ TEST_F(ChangeApiTest, NormalHighRiskIamChangeNeedsServiceOwnerAndSecurity) {
   EXPECT_EQ(path, (std::vector<std::string>{"submitted", "approved", "scheduled", "in_progress", "implemented",
                                             "verified", "closed"}));
   const std::string actions = AuditActions(server());
-  for (const char* action : {"change.create", "change.submit", "approval.approve", "change.approve",
-                             "change.schedule", "change.start", "change.complete", "evidence.add",
-                             "change.verify", "change.close"}) {
+  for (const char* action : {"change.create", "change.submit", "approval.approve", "change.approve", "change.schedule",
+                             "change.start", "change.complete", "evidence.add", "change.verify", "change.close"}) {
     EXPECT_TRUE(Has(actions, action)) << action;
   }
 }
@@ -112,8 +111,8 @@ TEST_F(ChangeApiTest, MaterialEditVoidsApprovalsButDescriptionDoesNot) {
   EXPECT_EQ(still["content_version"], 2);
 
   const std::string approved_hash = still["material_sha256"];
-  Reply edit = http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Restore the snapshot instead"}},
-                           p().alice.token);
+  Reply edit =
+      http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Restore the snapshot instead"}}, p().alice.token);
   ASSERT_EQ(edit.status, 200) << edit.body;
   nlohmann::json after = Get(key);
   EXPECT_EQ(after["state"], "submitted") << "needs approval again";
@@ -130,26 +129,35 @@ TEST_F(ChangeApiTest, MaterialEditVoidsApprovalsButDescriptionDoesNot) {
   EXPECT_EQ(Get(key)["state"], "approved");
 
   // Stale If-Match is refused.
-  Reply stale = http().Send("PATCH", "/api/v1/changes/" + key, R"({"title":"x"})",
-                            {{"Authorization", "Bearer " + p().alice.token}, {"Content-Type", "application/json"},
-                             {"If-Match", "\"1\""}});
+  Reply stale = http().Send(
+      "PATCH", "/api/v1/changes/" + key, R"({"title":"x"})",
+      {{"Authorization", "Bearer " + p().alice.token}, {"Content-Type", "application/json"}, {"If-Match", "\"1\""}});
   EXPECT_TRUE(IsProblem(stale, 409, "conflict")) << stale.body;
 }
 
 TEST_F(ChangeApiTest, StandardChangeFromTemplateSkipsApprovalButIsStillVerified) {
-  nlohmann::json in = {{"title", "ignored"}, {"type", "standard"}, {"service", "payments"}, {"environment", "production"},
-                       {"planned_window", {{"start", "2026-09-21T22:00:00+02:00"}, {"end", "2026-09-21T23:00:00+02:00"}}},
-                       {"template", {{"id", "restart-workers"}, {"parameters", {{"pool", "blue"}}}}}};
+  nlohmann::json in = {
+      {"title", "ignored"},
+      {"type", "standard"},
+      {"service", "payments"},
+      {"environment", "production"},
+      {"planned_window", {{"start", "2026-09-21T22:00:00+02:00"}, {"end", "2026-09-21T23:00:00+02:00"}}},
+      {"template", {{"id", "restart-workers"}, {"parameters", {{"pool", "blue"}}}}}};
   in.erase("title");
   in["title"] = nullptr;
   Reply bad = http().Json("POST", "/api/v1/changes",
-                          {{"title", "x"}, {"type", "standard"}, {"service", "payments"}, {"environment", "production"},
+                          {{"title", "x"},
+                           {"type", "standard"},
+                           {"service", "payments"},
+                           {"environment", "production"},
                            {"template", {{"id", "restart-workers"}, {"parameters", {{"pool", "purple"}}}}}},
                           p().alice.token);
   EXPECT_TRUE(IsProblem(bad, 422, "validation-failed")) << bad.body;
   EXPECT_TRUE(Has(bad.body, "/template/parameters/pool"));
 
-  const std::string key = Create({{"title", "Restart"}, {"type", "standard"}, {"service", "payments"},
+  const std::string key = Create({{"title", "Restart"},
+                                  {"type", "standard"},
+                                  {"service", "payments"},
                                   {"environment", "production"},
                                   {"planned_window", in["planned_window"]},
                                   {"template", in["template"]}});
@@ -166,12 +174,14 @@ TEST_F(ChangeApiTest, StandardChangeFromTemplateSkipsApprovalButIsStillVerified)
   const nlohmann::json fixed = http().Get("/api/v1/changes/" + key, p().alice.token).json()["permits"];
   EXPECT_FALSE(fixed["edit"].get<bool>()) << fixed;
   EXPECT_FALSE(fixed["attach_plan"].get<bool>()) << fixed;
-  EXPECT_TRUE(IsProblem(http().Edit("/api/v1/changes/" + key, {{"description", "more"}}, p().alice.token), 409,
-                        "conflict"));
-  EXPECT_TRUE(IsProblem(http().Send("POST", "/api/v1/changes/" + key + "/plans",
-                                    R"({"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","change":{"actions":["create"],"before":null,"after":{}}}]})",
-                                    {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + p().alice.token}}),
-                        409, "conflict"));
+  EXPECT_TRUE(
+      IsProblem(http().Edit("/api/v1/changes/" + key, {{"description", "more"}}, p().alice.token), 409, "conflict"));
+  EXPECT_TRUE(IsProblem(
+      http().Send(
+          "POST", "/api/v1/changes/" + key + "/plans",
+          R"({"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","change":{"actions":["create"],"before":null,"after":{}}}]})",
+          {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + p().alice.token}}),
+      409, "conflict"));
   ASSERT_EQ(Act(key, "schedule", p().alice).status, 200);
   ASSERT_EQ(Act(key, "start", p().ivan).status, 200);
   ASSERT_EQ(Act(key, "complete", p().ivan).status, 200);
@@ -218,8 +228,8 @@ TEST_F(ChangeApiTest, EmergencyGoesOverdueWithoutRetrospectiveAndRaisesAFinding)
   EXPECT_EQ(review_permits(p().carol), nlohmann::json({"retrospective"}));
   EXPECT_EQ(review_permits(p().sam), nlohmann::json::array()) << "sam is not on the CAB";
   EXPECT_EQ(review_permits(p().ivan), nlohmann::json::array()) << "the implementer is not independent";
-  EXPECT_TRUE(IsProblem(http().Json("POST", "/api/v1/changes/" + key + "/reviews", review, p().sam.token), 403,
-                        "forbidden"));
+  EXPECT_TRUE(
+      IsProblem(http().Json("POST", "/api/v1/changes/" + key + "/reviews", review, p().sam.token), 403, "forbidden"));
   ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/reviews", review, p().carol.token).status, 201);
   EXPECT_FALSE(Get(key)["overdue"].get<bool>());
   EXPECT_TRUE(Has(AuditActions(server()), "finding.create"));
@@ -256,8 +266,9 @@ TEST_F(ChangeApiTest, ClosureIsRefusedUntilThePolicysEvidenceIsThere) {
                          {{"kind", "test_result"}, {"url", "https://ci.example.com/runs/1"}}, p().alice.token);
   ASSERT_EQ(ev.status, 201);
   const std::string id = ev.json()["id"];
-  ASSERT_EQ(http().Json("PATCH", "/api/v1/changes/" + key + "/evidence/" + id,
-                        {{"status", "superseded"}, {"reason", "wrong run"}}, p().bob.token, {{"If-Match", "\"valid\""}})
+  ASSERT_EQ(http()
+                .Json("PATCH", "/api/v1/changes/" + key + "/evidence/" + id,
+                      {{"status", "superseded"}, {"reason", "wrong run"}}, p().bob.token, {{"If-Match", "\"valid\""}})
                 .status,
             200);
   EXPECT_TRUE(IsProblem(Act(key, "close", p().alice), 409, "requirements-not-met"));
@@ -278,7 +289,8 @@ TEST_F(ChangeApiTest, ConsoleChangeNeedsSnapshotsAndASignOff) {
 
   const std::string before = R"({"security_group":"sg-1","ingress":[]})";
   Reply upload = http().Json("POST", "/api/v1/changes/" + key + "/evidence",
-                             {{"kind", "before_snapshot"}, {"filename", "before.json"},
+                             {{"kind", "before_snapshot"},
+                              {"filename", "before.json"},
                               {"content_type", "application/json"},
                               {"content_base64", Base64(before)}},
                              p().alice.token);
@@ -288,18 +300,23 @@ TEST_F(ChangeApiTest, ConsoleChangeNeedsSnapshotsAndASignOff) {
   EXPECT_EQ(file.status, 200);
   EXPECT_EQ(file.body, before);
   // A PDF label on JSON bytes is refused.
-  EXPECT_TRUE(IsProblem(http().Json("POST", "/api/v1/changes/" + key + "/evidence",
-                                    {{"kind", "after_snapshot"}, {"content_type", "application/pdf"},
-                                     {"content_base64", Base64(before)}},
-                                    p().alice.token),
-                        422, "validation-failed"));
+  EXPECT_TRUE(IsProblem(
+      http().Json("POST", "/api/v1/changes/" + key + "/evidence",
+                  {{"kind", "after_snapshot"}, {"content_type", "application/pdf"}, {"content_base64", Base64(before)}},
+                  p().alice.token),
+      422, "validation-failed"));
 
   ASSERT_EQ(Act(key, "start", p().ivan).status, 200);
   EXPECT_TRUE(IsProblem(Act(key, "complete", p().ivan), 409, "requirements-not-met"));
-  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/evidence",
-                        {{"kind", "after_snapshot"}, {"filename", "after.json"}, {"content_type", "application/json"},
-                         {"content_base64", Base64(R"({"security_group":"sg-1","ingress":[443]})")}},
-                        p().alice.token).status, 201);
+  ASSERT_EQ(http()
+                .Json("POST", "/api/v1/changes/" + key + "/evidence",
+                      {{"kind", "after_snapshot"},
+                       {"filename", "after.json"},
+                       {"content_type", "application/json"},
+                       {"content_base64", Base64(R"({"security_group":"sg-1","ingress":[443]})")}},
+                      p().alice.token)
+                .status,
+            201);
   ASSERT_EQ(Act(key, "complete", p().ivan).status, 200);
   Evidence(key, "test_result");
   ASSERT_EQ(Act(key, "verify", p().alice, VerificationChecklist()).status, 200);
@@ -314,8 +331,8 @@ TEST_F(ChangeApiTest, ConsoleChangeNeedsSnapshotsAndASignOff) {
 }
 
 TEST_F(ChangeApiTest, SubmitListsEveryMissingField) {
-  const std::string key = Create({{"title", "Tune the pool"}, {"service", "payments"}, {"environment", "staging"},
-                                  {"category", "technical"}});
+  const std::string key = Create(
+      {{"title", "Tune the pool"}, {"service", "payments"}, {"environment", "staging"}, {"category", "technical"}});
   Reply r = Act(key, "submit", p().alice);
   ASSERT_TRUE(IsProblem(r, 422, "validation-failed")) << r.body;
   std::vector<std::string> pointers;
@@ -327,8 +344,9 @@ TEST_F(ChangeApiTest, SubmitListsEveryMissingField) {
 }
 
 TEST_F(ChangeApiTest, PolicyVersionsAreValidatedStoredAndRecordedOnChanges) {
-  Reply broken = http().Json("PUT", "/api/v1/policy", {{"source", "format: 1\nname: x\nenvironments: [prod]\nrisk: {default: severe}\n"}},
-                             p().admin.token);
+  Reply broken =
+      http().Json("PUT", "/api/v1/policy",
+                  {{"source", "format: 1\nname: x\nenvironments: [prod]\nrisk: {default: severe}\n"}}, p().admin.token);
   ASSERT_TRUE(IsProblem(broken, 422, "validation-failed")) << broken.body;
   EXPECT_TRUE(Has(broken.body, "line 4")) << broken.body;
   EXPECT_TRUE(Has(broken.body, "'severe' is not one of low, medium, high, critical"));
@@ -359,7 +377,8 @@ TEST_F(ChangeApiTest, ListFiltersSortsAndPages) {
   std::vector<std::string> keys;
   std::string after;
   for (int page = 0; page < 5; ++page) {
-    Reply r = http().Get("/api/v1/changes?sort=number&limit=2" + (after.empty() ? "" : "&after=" + after), p().admin.token);
+    Reply r =
+        http().Get("/api/v1/changes?sort=number&limit=2" + (after.empty() ? "" : "&after=" + after), p().admin.token);
     ASSERT_EQ(r.status, 200) << r.body;
     const nlohmann::json page_body = r.json();
     for (const auto& c : page_body["items"]) keys.push_back(c["key"]);
@@ -460,7 +479,8 @@ TEST_F(SmallTeamTest, RejectCancelFailAndRollbackEndTheirChanges) {
   ChangePeople& p = *people_;
   const std::string rejected = Create(NormalChange("production", false));
   ASSERT_EQ(Post(rejected + "/submit", nlohmann::json::object(), p.alice).status, 200);
-  ASSERT_EQ(Post(rejected + "/approvals", {{"decision", "reject"}, {"comment", "Do it after the sale"}}, p.bob).status, 201);
+  ASSERT_EQ(Post(rejected + "/approvals", {{"decision", "reject"}, {"comment", "Do it after the sale"}}, p.bob).status,
+            201);
   EXPECT_EQ(http().Get(rejected, p.admin.token).json()["state"], "rejected");
   EXPECT_TRUE(IsProblem(Post(rejected + "/approvals", {{"decision", "approve"}}, p.sam), 409, "conflict"));
   EXPECT_TRUE(IsProblem(http().Edit(rejected, {{"title", "again"}}, p.alice.token), 409, "conflict"));
@@ -531,7 +551,8 @@ TEST_F(ChangeApiTest, PermitsOfferExactlyWhatTheApiAcceptsFromEachUser) {
   nlohmann::json ivan = permits(p().ivan);
   EXPECT_FALSE(ivan["approve"].get<bool>()) << ivan;
   EXPECT_TRUE(ivan["reject"].get<bool>()) << ivan;
-  EXPECT_TRUE(IsProblem(Decide(key, p().ivan), 403, "segregation-of-duties")) << "the API refuses what the permit withholds";
+  EXPECT_TRUE(IsProblem(Decide(key, p().ivan), 403, "segregation-of-duties"))
+      << "the API refuses what the permit withholds";
   // bob is the owner: the permit and the API agree.
   nlohmann::json bob = permits(p().bob);
   EXPECT_TRUE(bob["approve"].get<bool>()) << bob;
@@ -554,8 +575,8 @@ TEST_F(ChangeApiTest, PermitsOfferExactlyWhatTheApiAcceptsFromEachUser) {
   EXPECT_TRUE(permits(p().ivan)["approve"].get<bool>());
   // The auditor-like admin view: every permit is a boolean or a list.
   nlohmann::json admin = permits(p().admin);
-  for (const char* field : {"edit", "approve", "approve_with_compensating_control", "reject", "add_evidence",
-                            "judge_evidence"}) {
+  for (const char* field :
+       {"edit", "approve", "approve_with_compensating_control", "reject", "add_evidence", "judge_evidence"}) {
     EXPECT_TRUE(admin[field].is_boolean()) << field;
   }
   EXPECT_TRUE(admin["reviews"].empty()) << "nothing to review before implementation";

@@ -11,10 +11,11 @@ namespace {
 
 Reply Patch(TestServer& server, const std::string& key, const nlohmann::json& body, const TestUser& who,
             int64_t row_version) {
-  return Http(server.url()).Send("PATCH", "/api/v1/changes/" + key, body.dump(),
-                                 {{"Authorization", "Bearer " + who.token},
-                                  {"Content-Type", "application/json"},
-                                  {"If-Match", "\"" + std::to_string(row_version) + "\""}});
+  return Http(server.url())
+      .Send("PATCH", "/api/v1/changes/" + key, body.dump(),
+            {{"Authorization", "Bearer " + who.token},
+             {"Content-Type", "application/json"},
+             {"If-Match", "\"" + std::to_string(row_version) + "\""}});
 }
 
 TEST_F(ChangeApiTest, ApprovingWhatYouDidNotReviewIsRefused) {
@@ -24,8 +25,8 @@ TEST_F(ChangeApiTest, ApprovingWhatYouDidNotReviewIsRefused) {
   const int64_t version = reviewed["content_version"];
   const std::string hash = reviewed["material_sha256"];
 
-  Reply edit = http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Fail over to the old region"}},
-                           p().alice.token);
+  Reply edit =
+      http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Fail over to the old region"}}, p().alice.token);
   ASSERT_EQ(edit.status, 200) << edit.body;
   const int64_t audit_before = server().AuditCount();
   Reply stale = Decide(key, p().bob, "approve", {{"content_version", version}});

@@ -20,10 +20,10 @@ std::string ChangeWithNesting(int depth) {
 class HardeningTest : public ChangeApiTest {
  protected:
   Reply Post(const std::string& path, const std::string& body) {
-    return http().Send("POST", path, body, {{"Authorization", "Bearer " + p().alice.token}, {"Content-Type", "application/json"}});
+    return http().Send("POST", path, body,
+                       {{"Authorization", "Bearer " + p().alice.token}, {"Content-Type", "application/json"}});
   }
-  Reply Patch(const std::string& path, const std::string& body, const std::string& if_match,
-              const std::string& token) {
+  Reply Patch(const std::string& path, const std::string& body, const std::string& if_match, const std::string& token) {
     std::map<std::string, std::string> h = {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
     if (!if_match.empty()) h["If-Match"] = if_match;
     return http().Send("PATCH", path, body, h);
@@ -112,8 +112,8 @@ TEST_F(HardeningTest, NumbersInPathsAreParsedStrictly) {
   EXPECT_EQ(http().Get("/api/v1/changes/CHG-1", token).status, 200);
   EXPECT_EQ(http().Get("/api/v1/changes/1", token).status, 200);
   // Each of these used to name version 1 or CHG-1.
-  for (const char* v : {"1abc", "+1", "01", "1%27%20OR%20%271%27=%271", "-1", "0", "1.0", "%201", "1e0",
-                        "99999999999999999999"}) {
+  for (const char* v :
+       {"1abc", "+1", "01", "1%27%20OR%20%271%27=%271", "-1", "0", "1.0", "%201", "1e0", "99999999999999999999"}) {
     SCOPED_TRACE(v);
     EXPECT_TRUE(IsProblem(http().Get(std::string("/api/v1/policy/versions/") + v, token), 404, "not-found"));
     EXPECT_TRUE(IsProblem(http().Get(std::string("/api/v1/changes/CHG-") + v, token), 404, "not-found"));
@@ -171,8 +171,8 @@ TEST_F(HardeningTest, EditsNeedIfMatchAndEditsThatChangeNothingStoreNothing) {
   Reply judged = Patch(judge, verdict, "\"valid\"", p().bob.token);
   ASSERT_EQ(judged.status, 200) << judged.body;
   EXPECT_EQ(judged.Header("etag"), "\"superseded\"");
-  EXPECT_TRUE(IsProblem(Patch(judge, R"({"status":"valid","reason":"re-run"})", "\"valid\"", p().bob.token), 409,
-                        "conflict"))
+  EXPECT_TRUE(
+      IsProblem(Patch(judge, R"({"status":"valid","reason":"re-run"})", "\"valid\"", p().bob.token), 409, "conflict"))
       << "a second judge working from the old status is refused";
 }
 

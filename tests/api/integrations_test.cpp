@@ -95,7 +95,8 @@ TEST_F(IntegrationTest, PipelineStoryFromPullRequestToFinding) {
   ASSERT_EQ(Get(key)["state"], "approved");
 
   // 4. Peer review and merge arrive as evidence; CI runs on the merge commit.
-  ASSERT_EQ(GitHub("pull_request_review", Fixture("webhooks/github-pull_request_review-approved.json"), "d-2").status, 200);
+  ASSERT_EQ(GitHub("pull_request_review", Fixture("webhooks/github-pull_request_review-approved.json"), "d-2").status,
+            200);
   ASSERT_EQ(GitHub("pull_request", Fixture("webhooks/github-pull_request-merged.json"), "d-3").status, 200);
   Reply ci = GitHub("workflow_run", Fixture("webhooks/github-workflow_run-completed.json"), "d-4");
   ASSERT_EQ(ci.status, 200) << ci.body;
@@ -233,9 +234,13 @@ TEST_F(IntegrationTest, SharedPayloadsAreAcceptedAndUnderstood) {
     EXPECT_EQ(r.status, 200) << name << ": " << r.body;
     ++n;
   }
-  const std::map<std::string, std::string> gitlab_events = {
-      {"deployment", "Deployment Hook"}, {"job", "Job Hook"}, {"merge_request", "Merge Request Hook"},
-      {"note", "Note Hook"}, {"pipeline", "Pipeline Hook"}, {"push", "Push Hook"}, {"tag_push", "Tag Push Hook"}};
+  const std::map<std::string, std::string> gitlab_events = {{"deployment", "Deployment Hook"},
+                                                            {"job", "Job Hook"},
+                                                            {"merge_request", "Merge Request Hook"},
+                                                            {"note", "Note Hook"},
+                                                            {"pipeline", "Pipeline Hook"},
+                                                            {"push", "Push Hook"},
+                                                            {"tag_push", "Tag Push Hook"}};
   for (const auto& entry : std::filesystem::directory_iterator(dir + "/gitlab")) {
     const std::string name = entry.path().filename().string();
     const std::string kind = name.substr(0, name.find('.'));

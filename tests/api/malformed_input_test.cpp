@@ -22,8 +22,8 @@ std::vector<BadBody> BadUserBodies() {
       {"empty body", "", "application/json", 400, "malformed-request", nullptr},
       {"whitespace body", "  \n ", "application/json", 400, "malformed-request", nullptr},
       {"array instead of object", "[]", "application/json", 422, "validation-failed", nullptr},
-      {"bad utf-8", ok_prefix.substr(0, ok_prefix.size() - 1) + ",\"email\":\"\xff\xfe@x\"}",
-       "application/json", 400, "malformed-request", nullptr},
+      {"bad utf-8", ok_prefix.substr(0, ok_prefix.size() - 1) + ",\"email\":\"\xff\xfe@x\"}", "application/json", 400,
+       "malformed-request", nullptr},
       {"overlong utf-8 slash", "{\"username\":\"\xc0\xaf\"}", "application/json", 400, "malformed-request", nullptr},
       {"wrong type", R"({"username":42,"display_name":"Zed","roles":["auditor"]})", "application/json", 422,
        "validation-failed", "#/username"},
@@ -36,11 +36,11 @@ std::vector<BadBody> BadUserBodies() {
       {"missing required", R"({"username":"zed"})", "application/json", 422, "validation-failed", nullptr},
       {"null value", R"({"username":null,"display_name":"Zed","roles":["auditor"]})", "application/json", 422,
        "validation-failed", "#/username"},
-      {"bad username chars", R"({"username":"Zed Smith","display_name":"Zed","roles":["auditor"]})",
-       "application/json", 422, "validation-failed", "#/username"},
+      {"bad username chars", R"({"username":"Zed Smith","display_name":"Zed","roles":["auditor"]})", "application/json",
+       422, "validation-failed", "#/username"},
       // Refused before any tree is built (once crashed the server at 80,000 levels).
-      {"deeply nested", "{\"username\":" + std::string(7000, '[') + std::string(7000, ']') + "}",
-       "application/json", 400, "malformed-request", nullptr},
+      {"deeply nested", "{\"username\":" + std::string(7000, '[') + std::string(7000, ']') + "}", "application/json",
+       400, "malformed-request", nullptr},
       {"65 levels", "{\"username\":" + std::string(64, '[') + std::string(64, ']') + "}", "application/json", 400,
        "malformed-request", nullptr},
       {"NUL in a text field", R"({"username":"zed","display_name":"Z\u0000ed","roles":["auditor"]})",
@@ -86,7 +86,8 @@ TEST_F(ApiTest, BadBodiesAreRejectedAndNothingIsStored) {
 }
 
 TEST_F(ApiTest, ValidationListsEveryBadField) {
-  Reply r = http().Json("POST", "/api/v1/users", {{"username", 1}, {"display_name", ""}, {"roles", nlohmann::json::array()}, {"x", 1}},
+  Reply r = http().Json("POST", "/api/v1/users",
+                        {{"username", 1}, {"display_name", ""}, {"roles", nlohmann::json::array()}, {"x", 1}},
                         server().Admin().token);
   ASSERT_TRUE(IsProblem(r, 422, "validation-failed"));
   std::set<std::string> pointers;
@@ -104,8 +105,11 @@ TEST_F(ApiTest, BadQueryParametersAreNamed) {
   struct Case {
     std::string query;
     std::string parameter;
-  } cases[] = {{"limit=0", "limit"}, {"limit=abc", "limit"}, {"limit=100000", "limit"},
-               {"role=root", "role"}, {"include_disabled=maybe", "include_disabled"},
+  } cases[] = {{"limit=0", "limit"},
+               {"limit=abc", "limit"},
+               {"limit=100000", "limit"},
+               {"role=root", "role"},
+               {"include_disabled=maybe", "include_disabled"},
                {"colour=red", "colour"}};
   for (const Case& c : cases) {
     Reply r = http().Get("/api/v1/users?" + c.query, token);

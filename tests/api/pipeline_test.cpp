@@ -30,9 +30,8 @@ class PipelineTest : public ChangeApiTest {
     ChangeApiTest::SetUp();
     ci_ = server().CreateUser("deploy-bot", {"ci"}, UserKind::kService);
   }
-  Reply Upload(const std::string& key, const std::string& what, const std::string& body,
-               const std::string& token, const std::string& type = "application/json",
-               const std::string& query = "") {
+  Reply Upload(const std::string& key, const std::string& what, const std::string& body, const std::string& token,
+               const std::string& type = "application/json", const std::string& query = "") {
     return http().Send("POST", "/api/v1/changes/" + key + "/" + what + query, body,
                        {{"Content-Type", type}, {"Authorization", "Bearer " + token}});
   }
@@ -182,9 +181,11 @@ TEST_F(PipelineTest, GateAllowsOnlyTheApprovedPlanInItsWindow) {
   ASSERT_EQ(c["deployments"].size(), 3u);  // early, ok and named; "other" and staging matched no change
   std::map<std::string, int> decisions;
   for (const auto& d : c["deployments"]) {
-    decisions[d["decision"].get<std::string>() + ":" + (d["reasons"].empty() ? "" : d["reasons"][0]["code"].get<std::string>())]++;
+    decisions[d["decision"].get<std::string>() + ":" +
+              (d["reasons"].empty() ? "" : d["reasons"][0]["code"].get<std::string>())]++;
   }
-  EXPECT_EQ(decisions, (std::map<std::string, int>{{"allow:", 1}, {"deny:outside_window", 1}, {"deny:plan_mismatch", 1}}));
+  EXPECT_EQ(decisions,
+            (std::map<std::string, int>{{"allow:", 1}, {"deny:outside_window", 1}, {"deny:plan_mismatch", 1}}));
   const std::string actions = AuditActions(server());
   EXPECT_TRUE(Has(actions, "gate.allow")) << actions;
   EXPECT_TRUE(Has(actions, "gate.deny")) << actions;
@@ -208,24 +209,24 @@ TEST_F(PipelineTest, GateExplainsUnapprovedAndVoidedChanges) {
   ASSERT_EQ(Decide(key, p().sam).status, 201);
   EXPECT_EQ(Gate(artifact).json()["decision"], "allow");
   // A material edit voids the approvals: the gate says so.
-  Reply edit = http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Restore the snapshot"}},
-                           p().alice.token);
+  Reply edit = http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Restore the snapshot"}}, p().alice.token);
   ASSERT_EQ(edit.status, 200) << edit.body;
   Reply voided = Gate(artifact);
   EXPECT_EQ(Codes(voided), std::vector<std::string>{"approvals_voided"}) << voided.body;
   // Bad requests are problems, not decisions.
-  Reply bad = http().Json("POST", "/api/v1/gate",
-                          {{"service", "payments"}, {"environment", "production"}, {"artifact", {{"commit_sha", "xyz"}}}},
-                          ci_.token);
+  Reply bad = http().Json(
+      "POST", "/api/v1/gate",
+      {{"service", "payments"}, {"environment", "production"}, {"artifact", {{"commit_sha", "xyz"}}}}, ci_.token);
   EXPECT_TRUE(IsProblem(bad, 422, "validation-failed"));
-  Reply none = http().Json("POST", "/api/v1/gate",
-                           {{"service", "payments"}, {"environment", "production"}, {"artifact", nlohmann::json::object()}},
-                           ci_.token);
+  Reply none = http().Json(
+      "POST", "/api/v1/gate",
+      {{"service", "payments"}, {"environment", "production"}, {"artifact", nlohmann::json::object()}}, ci_.token);
   EXPECT_TRUE(IsProblem(none, 422, "validation-failed"));
-  EXPECT_TRUE(IsProblem(http().Json("POST", "/api/v1/gate", {{"service", "payments"}, {"environment", "production"},
-                                                              {"artifact", {{"commit_sha", "abcdef1"}}}},
-                                    p().alice.token),
-                        403, "forbidden"));
+  EXPECT_TRUE(IsProblem(
+      http().Json("POST", "/api/v1/gate",
+                  {{"service", "payments"}, {"environment", "production"}, {"artifact", {{"commit_sha", "abcdef1"}}}},
+                  p().alice.token),
+      403, "forbidden"));
 }
 
 TEST_F(PipelineTest, FreezesDenyExceptEmergenciesTheyAllow) {
@@ -269,7 +270,9 @@ TEST_F(PipelineTest, FreezesDenyExceptEmergenciesTheyAllow) {
   Reply list = http().Get("/api/v1/freezes?all=true", p().admin.token);
   ASSERT_EQ(list.json()["items"].size(), 1u);
   Reply bad = http().Json("POST", "/api/v1/freezes",
-                          {{"description", "x"}, {"environments", {"moon"}}, {"start", "2026-09-23T00:00:00Z"},
+                          {{"description", "x"},
+                           {"environments", {"moon"}},
+                           {"start", "2026-09-23T00:00:00Z"},
                            {"end", "2026-09-22T00:00:00Z"}},
                           p().admin.token);
   EXPECT_TRUE(IsProblem(bad, 422, "validation-failed"));
@@ -288,8 +291,8 @@ TEST_F(PipelineTest, RepeatedQuestionsFollowTheClockAndEveryChangeToControlData)
   InWindow();
   EXPECT_EQ(Gate(artifact).json()["decision"], "allow");
   // A change made through the API counts from the next question on.
-  Reply voided = http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Redeploy v41 and restore"}},
-                             p().alice.token);
+  Reply voided =
+      http().Edit("/api/v1/changes/" + key, {{"rollback_plan", "Redeploy v41 and restore"}}, p().alice.token);
   ASSERT_EQ(voided.status, 200) << voided.body;
   EXPECT_EQ(Codes(Gate(artifact)), std::vector<std::string>{"approvals_voided"});
   ASSERT_EQ(Decide(key, p().bob).status, 201);
@@ -314,12 +317,15 @@ TEST_F(PipelineTest, RepeatedQuestionsFollowTheClockAndEveryChangeToControlData)
     f.created_at = manual_clock_.Now();
     // Recorded as the product records it: the row and its event.
     const AuditLog log(manual_clock_, nullptr);
-    ASSERT_TRUE((*other)->Write([&](Tx& tx) -> Status {
-      CL_RETURN_IF_ERROR(tx.Pipeline().InsertFreeze(f));
-      AuditRecord rec{"freeze.add", "freeze", f.id};
-      rec.after = FreezeJson(f);
-      return log.Append(tx, AuditContext{{"usr_ops", "ops", "cli", ""}, "other-process", ""}, rec).status();
-    }).ok());
+    ASSERT_TRUE(
+        (*other)
+            ->Write([&](Tx& tx) -> Status {
+              CL_RETURN_IF_ERROR(tx.Pipeline().InsertFreeze(f));
+              AuditRecord rec{"freeze.add", "freeze", f.id};
+              rec.after = FreezeJson(f);
+              return log.Append(tx, AuditContext{{"usr_ops", "ops", "cli", ""}, "other-process", ""}, rec).status();
+            })
+            .ok());
   }
   // Decided on what the server knew, then decided again in the transaction
   // that records it: the answer and the record both say deny.
@@ -345,8 +351,11 @@ TEST_F(PipelineTest, DeploymentsWithoutAnApprovedChangeBecomeFindings) {
   InWindow();
   const std::string key = ApprovedChange("production");
   Reply ok = http().Json("POST", "/api/v1/deployments",
-                         {{"service", "payments"}, {"environment", "production"}, {"change", key},
-                          {"artifact", {{"commit_sha", "abcdef1234"}}}, {"status", "success"},
+                         {{"service", "payments"},
+                          {"environment", "production"},
+                          {"change", key},
+                          {"artifact", {{"commit_sha", "abcdef1234"}}},
+                          {"status", "success"},
                           {"url", "https://ci.example.com/runs/7"}},
                          ci_.token);
   ASSERT_EQ(ok.status, 201) << ok.body;
@@ -356,16 +365,20 @@ TEST_F(PipelineTest, DeploymentsWithoutAnApprovedChangeBecomeFindings) {
   EXPECT_TRUE(ok.json()["finding"].is_null());
 
   Reply rogue = http().Json("POST", "/api/v1/deployments",
-                            {{"service", "ledger"}, {"environment", "production"},
-                             {"artifact", {{"image_digest", "sha256:" + std::string(64, 'a')}}}, {"status", "success"}},
+                            {{"service", "ledger"},
+                             {"environment", "production"},
+                             {"artifact", {{"image_digest", "sha256:" + std::string(64, 'a')}}},
+                             {"status", "success"}},
                             ci_.token);
   ASSERT_EQ(rogue.status, 201) << rogue.body;
   EXPECT_EQ(rogue.json()["deployment"]["decision"], "unauthorized");
   EXPECT_EQ(rogue.json()["finding"]["kind"], "unauthorized_change");
   EXPECT_EQ(rogue.json()["finding"]["severity"], "high");
   Reply staging = http().Json("POST", "/api/v1/deployments",
-                              {{"service", "ledger"}, {"environment", "staging"},
-                               {"artifact", {{"commit_sha", "abcdef1234"}}}, {"status", "success"}},
+                              {{"service", "ledger"},
+                               {"environment", "staging"},
+                               {"artifact", {{"commit_sha", "abcdef1234"}}},
+                               {"status", "success"}},
                               ci_.token);
   EXPECT_EQ(staging.json()["finding"]["severity"], "medium");
   Reply findings = http().Get("/api/v1/findings?kind=unauthorized_change", p().admin.token);

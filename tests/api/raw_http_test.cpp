@@ -37,16 +37,18 @@ TEST_F(ApiTest, DeclaredBodyOverTheRouteLimitGets413BeforeItIsSent) {
 // instead of resetting the connection under the answer.
 TEST_F(ApiTest, AClientStillSendingItsRefusedBodyGetsThe413) {
   const std::string body(4u << 20, ' ');
-  const std::string req = "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string req =
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   for (int i = 0; i < 3; ++i) {
     const std::string res = RawExchange(server().port(), req);
     EXPECT_EQ(StatusLine(res), "HTTP/1.1 413 Payload Too Large") << i << ": " << res.substr(0, 300);
     // curl stops at the first failed send and reads nothing: it sees the
     // answer only if the server keeps reading.
     // (Under 1 MiB, so curl sends without waiting for 100-continue.)
-    const Reply r = http().Send("POST", "/api/v1/session", body.substr(0, 900u << 10),
-                                {{"Content-Type", "application/json"}});
+    const Reply r =
+        http().Send("POST", "/api/v1/session", body.substr(0, 900u << 10), {{"Content-Type", "application/json"}});
     EXPECT_EQ(r.status, 413) << i << ": " << r.body.substr(0, 300);
   }
   EXPECT_EQ(http().Get("/healthz").status, 200);
@@ -65,8 +67,8 @@ TEST_F(ApiTest, ChunkedBodyOverTheLimitGets413) {
 TEST_F(ApiTest, GarbageRequestLineGets400) {
   const std::string res = RawExchange(server().port(), "HELLO THERE\r\n\r\n");
   EXPECT_EQ(StatusLine(res), "HTTP/1.1 400 Bad Request") << res;
-  const std::string bad_length = RawExchange(
-      server().port(), "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
+  const std::string bad_length =
+      RawExchange(server().port(), "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
   EXPECT_EQ(StatusLine(bad_length), "HTTP/1.1 400 Bad Request") << bad_length;
   EXPECT_EQ(http().Get("/healthz").status, 200);
 }
@@ -79,9 +81,10 @@ TEST_F(ApiTest, ExpectContinueIsHonoured) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   const std::string body = R"({"username":"nobody","password":"x"})";
-  const std::string head = "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           "Expect: 100-continue\r\nConnection: close\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\n\r\n";
+  const std::string head =
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   ASSERT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
   char buf[4096];
   timeval tv{5, 0};
@@ -122,7 +125,8 @@ TEST_F(ApiTest, KeepAliveServesManyRequestsOnOneConnection) {
   req += "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   const std::string res = RawExchange(server().port(), req);
   size_t count = 0;
-  for (size_t at = res.find("HTTP/1.1 200 OK"); at != std::string::npos; at = res.find("HTTP/1.1 200 OK", at + 1)) ++count;
+  for (size_t at = res.find("HTTP/1.1 200 OK"); at != std::string::npos; at = res.find("HTTP/1.1 200 OK", at + 1))
+    ++count;
   EXPECT_EQ(count, 21u);
 }
 

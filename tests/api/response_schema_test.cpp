@@ -24,14 +24,16 @@ TEST_F(ApiTest, ResponsesMatchTheirDocumentedSchemas) {
   ExpectConforms(s, "GET", "/", http().Get("/"));
   ExpectConforms(s, "GET", "/api/v1/me", http().Get("/api/v1/me", t));
 
-  Reply created = http().Json("POST", "/api/v1/users", {{"username", "quinn"}, {"display_name", "Quinn"}, {"roles", {"approver"}}}, t);
+  Reply created = http().Json("POST", "/api/v1/users",
+                              {{"username", "quinn"}, {"display_name", "Quinn"}, {"roles", {"approver"}}}, t);
   ExpectConforms(s, "POST", "/api/v1/users", created);
   const std::string id = created.json()["user"]["id"];
   ExpectConforms(s, "GET", "/api/v1/users", http().Get("/api/v1/users", t));
   ExpectConforms(s, "GET", "/api/v1/users/{id}", http().Get("/api/v1/users/" + id, t));
   ExpectConforms(s, "PATCH", "/api/v1/users/{id}", http().Edit("/api/v1/users/" + id, {{"email", "q@example.com"}}, t));
-  ExpectConforms(s, "POST", "/api/v1/users/{id}/password-reset",
-                 http().Send("POST", "/api/v1/users/" + id + "/password-reset", "", {{"Authorization", "Bearer " + t}}));
+  ExpectConforms(
+      s, "POST", "/api/v1/users/{id}/password-reset",
+      http().Send("POST", "/api/v1/users/" + id + "/password-reset", "", {{"Authorization", "Bearer " + t}}));
 
   Reply token = http().Json("POST", "/api/v1/tokens", {{"name", "n"}, {"scopes", {"audit:read"}}}, t);
   ExpectConforms(s, "POST", "/api/v1/tokens", token);

@@ -112,7 +112,8 @@ TEST_F(ApiTest, EveryRouteHasARowInTheAccessTable) {
   }
   for (const http::Route& r : server().api().router().routes()) routes.insert({r.method, r.pattern});
   for (const auto& r : routes) EXPECT_TRUE(table.contains(r)) << "no access row for " << r.first << " " << r.second;
-  for (const auto& r : table) EXPECT_TRUE(routes.contains(r)) << "row for a route that does not exist: " << r.first << " " << r.second;
+  for (const auto& r : table)
+    EXPECT_TRUE(routes.contains(r)) << "row for a route that does not exist: " << r.first << " " << r.second;
 }
 
 TEST_F(ApiTest, EveryRouteAllowsAndDeniesAsTheTableSays) {
@@ -133,7 +134,8 @@ TEST_F(ApiTest, EveryRouteAllowsAndDeniesAsTheTableSays) {
       }
       const Reply r = http().Send(row.method, path, body, headers);
       const bool allowed = row.access[col] == 'Y';
-      SCOPED_TRACE(std::string(row.method) + " " + path + " as " + who + ": " + std::to_string(r.status) + " " + r.body);
+      SCOPED_TRACE(std::string(row.method) + " " + path + " as " + who + ": " + std::to_string(r.status) + " " +
+                   r.body);
       ASSERT_GT(r.status, 0);
       EXPECT_LT(r.status, 500);
       if (row.access[col] == 'S') {

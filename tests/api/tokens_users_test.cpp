@@ -10,8 +10,8 @@ namespace {
 
 TEST_F(ApiTest, TokenSecretIsShownOnceAndScopesNarrowPermissions) {
   TestUser ivan = server().CreateUser("ivan", {"change_manager"});
-  Reply created = http().Json("POST", "/api/v1/tokens",
-                              {{"name", "read only"}, {"scopes", {"users:read"}}}, ivan.token);
+  Reply created =
+      http().Json("POST", "/api/v1/tokens", {{"name", "read only"}, {"scopes", {"users:read"}}}, ivan.token);
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string secret = created.json()["secret"];
   const std::string id = created.json()["token"]["id"];
@@ -29,8 +29,8 @@ TEST_F(ApiTest, TokenSecretIsShownOnceAndScopesNarrowPermissions) {
   EXPECT_EQ(me.json()["permissions"], nlohmann::json::array({"users:read"}));
   EXPECT_EQ(http().Get("/api/v1/users", secret).status, 200);
   // change_manager may create tokens, but this token is not scoped for it.
-  EXPECT_TRUE(IsProblem(http().Json("POST", "/api/v1/tokens", {{"name", "x"}, {"scopes", {"users:read"}}}, secret),
-                        403, "forbidden"));
+  EXPECT_TRUE(IsProblem(http().Json("POST", "/api/v1/tokens", {{"name", "x"}, {"scopes", {"users:read"}}}, secret), 403,
+                        "forbidden"));
 }
 
 TEST_F(ApiTest, TokensCannotEscalateBeyondTheirOwner) {
@@ -46,9 +46,9 @@ TEST_F(ApiTest, TokensCannotEscalateBeyondTheirOwner) {
                                {{"name", "ci"}, {"scopes", {"gate:check", "evidence:write"}}, {"user_id", bot.user.id}},
                                server().Admin().token);
   EXPECT_EQ(by_admin.status, 201) << by_admin.body;
-  Reply too_much = http().Json("POST", "/api/v1/tokens",
-                               {{"name", "ci"}, {"scopes", {"users:read"}}, {"user_id", bot.user.id}},
-                               server().Admin().token);
+  Reply too_much =
+      http().Json("POST", "/api/v1/tokens", {{"name", "ci"}, {"scopes", {"users:read"}}, {"user_id", bot.user.id}},
+                  server().Admin().token);
   EXPECT_TRUE(IsProblem(too_much, 422, "validation-failed")) << too_much.body;
 }
 
@@ -67,8 +67,10 @@ TEST_F(ApiTest, TokensExpireRevokeAndRecordLastUse) {
   std::string last_used;
   for (int i = 0; i < 100 && last_used.empty(); ++i) {
     Reply t = http().Get("/api/v1/tokens/" + id, kate.token);
-    if (t.json()["last_used_at"].is_string()) last_used = t.json()["last_used_at"];
-    else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (t.json()["last_used_at"].is_string())
+      last_used = t.json()["last_used_at"];
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(last_used, FormatRfc3339(clock.Now()));
 
@@ -158,21 +160,23 @@ TEST_F(ApiTest, StaleIfMatchIsAConflictAndChangesNothing) {
 
 TEST_F(ApiTest, MutationsAreAuditedWithActorRequestIdAndDiff) {
   const TestUser& admin = server().Admin();
-  Reply created = http().Send("POST", "/api/v1/users",
-                              nlohmann::json{{"username", "olga"}, {"display_name", "Olga"}, {"roles", {"approver"}}}.dump(),
-                              {{"Authorization", "Bearer " + admin.token}, {"X-Request-Id", "req-create-olga"}});
+  Reply created =
+      http().Send("POST", "/api/v1/users",
+                  nlohmann::json{{"username", "olga"}, {"display_name", "Olga"}, {"roles", {"approver"}}}.dump(),
+                  {{"Authorization", "Bearer " + admin.token}, {"X-Request-Id", "req-create-olga"}});
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = created.json()["user"]["id"];
   // A taken name is refused in the API's words, not the database's, on every backend.
   const int64_t audited = server().AuditCount();
-  Reply again = http().Json("POST", "/api/v1/users", {{"username", "olga"}, {"display_name", "Olga 2"}, {"roles", {"auditor"}}}, admin.token);
+  Reply again = http().Json("POST", "/api/v1/users",
+                            {{"username", "olga"}, {"display_name", "Olga 2"}, {"roles", {"auditor"}}}, admin.token);
   EXPECT_TRUE(IsProblem(again, 409, "already-exists")) << again.body;
   EXPECT_TRUE(Has(again.body, "the username olga is taken")) << again.body;
   EXPECT_FALSE(Has(again.body, "constraint")) << again.body;
   EXPECT_EQ(server().AuditCount(), audited);
-  Reply patched = http().Send("PATCH", "/api/v1/users/" + id, R"({"roles":["approver","auditor"]})",
-                              {{"Authorization", "Bearer " + admin.token}, {"X-Request-Id", "req-patch-olga"},
-                               {"If-Match", "\"1\""}});
+  Reply patched = http().Send(
+      "PATCH", "/api/v1/users/" + id, R"({"roles":["approver","auditor"]})",
+      {{"Authorization", "Bearer " + admin.token}, {"X-Request-Id", "req-patch-olga"}, {"If-Match", "\"1\""}});
   ASSERT_EQ(patched.status, 200) << patched.body;
 
   Reply events = http().Get("/api/v1/audit/events?object_type=user&object_id=" + id, admin.token);
@@ -227,10 +231,14 @@ TEST_F(ApiTest, ConcurrentBootstrapsCreateOneAdministrator) {
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(created.load(), 1);
   int64_t admins = 0;
-  ASSERT_TRUE(server().app().store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(admins, tx.Users().CountEnabledWithRole(Role::kAdmin));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(server()
+                  .app()
+                  .store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(admins, tx.Users().CountEnabledWithRole(Role::kAdmin));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(admins, 1);
 }
 

@@ -5,9 +5,9 @@
 #include <set>
 #include <thread>
 
-#include "server/webhook_dispatcher.h"
 #include "core/notifications.h"
 #include "http/server.h"
+#include "server/webhook_dispatcher.h"
 #include "tests/api/api_fixture.h"
 #include "tests/support/change_fixture.h"
 
@@ -38,8 +38,8 @@ class Receiver final : public http::HttpHandler {
     int n;
     {
       std::lock_guard lock(mu_);
-      got_.push_back({std::string(r.Header("X-Changeledger-Event")), std::string(r.Header("X-Changeledger-Signature")),
-                      r.body});
+      got_.push_back(
+          {std::string(r.Header("X-Changeledger-Event")), std::string(r.Header("X-Changeledger-Signature")), r.body});
       n = static_cast<int>(got_.size());
     }
     cv_.notify_all();
@@ -75,12 +75,15 @@ TEST_F(ApiTest, ChangeEventsAreSignedDeliveredRetriedAndLogged) {
   ChangePeople p(server());
   Receiver receiver(/*fail_first=*/1);
 
-  Reply bad = http().Json("POST", "/api/v1/webhooks", {{"url", "ftp://x"}, {"events", {"change.approvd"}}}, p.admin.token);
+  Reply bad =
+      http().Json("POST", "/api/v1/webhooks", {{"url", "ftp://x"}, {"events", {"change.approvd"}}}, p.admin.token);
   EXPECT_TRUE(IsProblem(bad, 422, "validation-failed")) << bad.body;
-  EXPECT_TRUE(IsProblem(http().Json("POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"events", {"*"}}}, p.alice.token),
-                        403, "forbidden"));
+  EXPECT_TRUE(
+      IsProblem(http().Json("POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"events", {"*"}}}, p.alice.token),
+                403, "forbidden"));
   Reply hook = http().Json("POST", "/api/v1/webhooks",
-                           {{"url", receiver.url()}, {"events", {"change.approved", "change.in_progress"}},
+                           {{"url", receiver.url()},
+                            {"events", {"change.approved", "change.in_progress"}},
                             {"description", "payments stakeholders"}},
                            p.admin.token);
   ASSERT_EQ(hook.status, 201) << hook.body;
@@ -91,8 +94,10 @@ TEST_F(ApiTest, ChangeEventsAreSignedDeliveredRetriedAndLogged) {
 
   Reply created = http().Json("POST", "/api/v1/changes", NormalChange("staging", false), p.alice.token);
   const std::string key = created.json()["key"];
-  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/submit", nlohmann::json::object(), p.alice.token).status, 200);
-  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/approvals", {{"decision", "approve"}}, p.bob.token).status, 201);
+  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/submit", nlohmann::json::object(), p.alice.token).status,
+            200);
+  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/approvals", {{"decision", "approve"}}, p.bob.token).status,
+            201);
 
   // The first attempt fails (500); the retry waits for the backoff.
   auto got = receiver.WaitFor(1);
@@ -117,8 +122,10 @@ TEST_F(ApiTest, ChangeEventsAreSignedDeliveredRetriedAndLogged) {
   EXPECT_EQ(payload["change"]["state"], "approved");
 
   // Scheduling is not subscribed; starting is.
-  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/schedule", nlohmann::json::object(), p.alice.token).status, 200);
-  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/start", nlohmann::json::object(), p.ivan.token).status, 200);
+  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/schedule", nlohmann::json::object(), p.alice.token).status,
+            200);
+  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/start", nlohmann::json::object(), p.ivan.token).status,
+            200);
   got = receiver.WaitFor(3);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[2].event, "change.in_progress");
@@ -134,7 +141,8 @@ TEST_F(ApiTest, ChangeEventsAreSignedDeliveredRetriedAndLogged) {
   EXPECT_EQ(items[1]["attempts"], 2);
   EXPECT_EQ(items[0]["status"], "delivered");
 
-  ASSERT_EQ(http().Send("DELETE", "/api/v1/webhooks/" + id, "", {{"Authorization", "Bearer " + p.admin.token}}).status, 204);
+  ASSERT_EQ(http().Send("DELETE", "/api/v1/webhooks/" + id, "", {{"Authorization", "Bearer " + p.admin.token}}).status,
+            204);
   EXPECT_FALSE(http().Get("/api/v1/webhooks", p.admin.token).json()["items"][0]["active"].get<bool>());
   EXPECT_TRUE(Has(AuditActions(server()), "webhook.create"));
   ExpectAuditIntact(server());
@@ -149,9 +157,9 @@ TEST_F(ApiTest, SeveralDispatchersOnOneDatabaseSendEachDeliveryOnce) {
   ChangePeople p(server());
   Receiver receiver(/*fail_first=*/0);
   WebhookDispatcher second(server().app().store(), server().app().clock(), server().app().outbound(),
-                                std::chrono::milliseconds(1));
+                           std::chrono::milliseconds(1));
   WebhookDispatcher third(server().app().store(), server().app().clock(), server().app().outbound(),
-                                std::chrono::milliseconds(1));
+                          std::chrono::milliseconds(1));
   second.Start();
   third.Start();
   Reply hook = http().Json("POST", "/api/v1/webhooks", {{"url", receiver.url()}, {"events", {"change.submitted"}}},
@@ -184,11 +192,11 @@ TEST_F(ApiTest, WebhooksToInternalAddressesAreRefused) {
   options_.policy_yaml = kScenarioPolicy;
   ChangePeople p(server());
   const int64_t audit = server().AuditCount();
-  for (const char* url : {"http://127.0.0.1:9/hook", "http://localhost/hook", "http://169.254.169.254/latest/meta-data/",
-                          "http://10.1.2.3/", "http://192.168.0.10/", "http://172.20.0.1/", "http://100.64.0.1/",
-                          "http://0.0.0.0:8080/", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[fe80::1]/",
-                          "http://[fd00::1]/", "http://2130706433/", "http://0x7f.0.0.1/", "http://224.0.0.1/",
-                          "https://user:secret@hooks.example.com/x"}) {
+  for (const char* url :
+       {"http://127.0.0.1:9/hook", "http://localhost/hook", "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/", "http://192.168.0.10/", "http://172.20.0.1/", "http://100.64.0.1/", "http://0.0.0.0:8080/",
+        "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[fe80::1]/", "http://[fd00::1]/", "http://2130706433/",
+        "http://0x7f.0.0.1/", "http://224.0.0.1/", "https://user:secret@hooks.example.com/x"}) {
     SCOPED_TRACE(url);
     Reply r = http().Json("POST", "/api/v1/webhooks", {{"url", url}, {"events", {"*"}}}, p.admin.token);
     ASSERT_TRUE(IsProblem(r, 422, "validation-failed")) << r.body;

@@ -28,9 +28,10 @@ TEST_F(CliTest, AuditVerifyAndOfflineExportDetectTampering) {
   ProcessResult local = Run({"audit", "verify", "--db", db_});
   EXPECT_EQ(local.exit_code, 0) << local.out << local.err;
 
-  ASSERT_EQ(ExecSql(db_, "DROP TRIGGER audit_events_append_only_update;"
-                         "UPDATE audit_events SET body = replace(body, 'user3', 'userX') WHERE seq = "
-                         "(SELECT MIN(seq) FROM audit_events WHERE body LIKE '%user3%')"),
+  ASSERT_EQ(ExecSql(db_,
+                    "DROP TRIGGER audit_events_append_only_update;"
+                    "UPDATE audit_events SET body = replace(body, 'user3', 'userX') WHERE seq = "
+                    "(SELECT MIN(seq) FROM audit_events WHERE body LIKE '%user3%')"),
             "");
   ProcessResult tampered = Run({"audit", "verify", "--db", db_});
   EXPECT_EQ(tampered.exit_code, 1);
@@ -52,14 +53,14 @@ TEST_F(CliTest, AuditVerifyAndOfflineExportDetectTampering) {
   EXPECT_EQ(bad_export.exit_code, 1) << bad_export.out << bad_export.err;
 }
 
-
 // Cutting the newest events from an export leaves a shorter chain that is
 // consistent in itself; the manifest's counts, head and digests catch it,
 // and so does a manifest whose counts were edited to match.
 TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
   Serve();
   LoginAdmin();
-  for (int i = 0; i < 4; ++i) ASSERT_EQ(Run({"user", "add", "cut" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(Run({"user", "add", "cut" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
   const std::string out_dir = dir_.File("export");
   ASSERT_EQ(Run({"audit", "export", "--out", out_dir}).exit_code, 0);
   ASSERT_EQ(Run({"audit", "verify", "--export", out_dir}).exit_code, 0);
@@ -131,7 +132,8 @@ TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
   EXPECT_NE(unsealed.out.find("the manifest is not sealed"), std::string::npos) << unsealed.out;
 
   // A manifest that is not what it says is refused, not a crash.
-  std::ofstream(manifest_path) << R"({"format":"changeledger-audit-export/v1","events":"many","head_seq":[],"sha256":7})";
+  std::ofstream(manifest_path)
+      << R"({"format":"changeledger-audit-export/v1","events":"many","head_seq":[],"sha256":7})";
   EXPECT_NE(Run({"audit", "verify", "--export", out_dir}).exit_code, 0);
   std::ofstream(events_path) << events;
   std::ofstream(manifest_path) << manifest_text;
@@ -143,7 +145,8 @@ TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
     checkpoints_text.assign(std::istreambuf_iterator<char>(c), {});
     keys_text.assign(std::istreambuf_iterator<char>(k), {});
   }
-  std::ofstream(out_dir + "/checkpoints.jsonl") << R"({"seq":1,"hash":5,"signature":7,"signed_at":[],"key_id":{}})" "\n";
+  std::ofstream(out_dir + "/checkpoints.jsonl") << R"({"seq":1,"hash":5,"signature":7,"signed_at":[],"key_id":{}})"
+                                                   "\n";
   std::ofstream(out_dir + "/keys.json") << R"([{"key_id":1,"public_key":2},"x",7])";
   const int hostile = Run({"audit", "verify", "--export", out_dir}).exit_code;
   EXPECT_TRUE(hostile == 1 || hostile == 2) << hostile;
@@ -151,7 +154,8 @@ TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
   std::ofstream(out_dir + "/keys.json") << keys_text;
   ProcessResult restored = Run({"audit", "verify", "--export", out_dir});
   EXPECT_EQ(restored.exit_code, 0) << "restored, it verifies again\n" << restored.out;
-  EXPECT_NE(restored.out.find("sealed: the export's head was signed by key ed25519:"), std::string::npos) << restored.out;
+  EXPECT_NE(restored.out.find("sealed: the export's head was signed by key ed25519:"), std::string::npos)
+      << restored.out;
 
   // From the database: sealed with the server's key file, which must be there.
   const std::string from_db = dir_.File("export-db");
@@ -164,24 +168,24 @@ TEST_F(CliTest, AnExportWithItsTailCutOrItsManifestEditedFailsVerification) {
   EXPECT_NE(keyless.err.find("--signing-key"), std::string::npos) << keyless.err;
 }
 
-
 // A server that starts on a tampered log says so, serves reads, refuses
 // every write and signs nothing; /readyz fails; CLI writers refuse to start.
 TEST_F(CliTest, AServerOnATamperedLogServesReadsAndRefusesWrites) {
   Serve();
   LoginAdmin();
   ASSERT_EQ(Run({"user", "add", "before", "--role", "auditor"}).exit_code, 0);
-  ProcessResult tok = Run({"token", "create", "--name", "ops", "--scope", "users:read", "--scope", "users:write",
-                           "-o", "json"});
+  ProcessResult tok =
+      Run({"token", "create", "--name", "ops", "--scope", "users:read", "--scope", "users:write", "-o", "json"});
   ASSERT_EQ(tok.exit_code, 0) << tok.err;
   const std::string token = nlohmann::json::parse(tok.out)["secret"];
   server_->Signal(SIGTERM);
   ASSERT_EQ(server_->Wait(), 0);
   server_.reset();
   ASSERT_EQ(Run({"audit", "verify", "--db", db_}).exit_code, 0);
-  ASSERT_EQ(ExecSql(db_, "DROP TRIGGER audit_events_append_only_update;"
-                         "UPDATE audit_events SET body = replace(body, 'before', 'beføre') WHERE seq = "
-                         "(SELECT MAX(seq) FROM audit_events WHERE body LIKE '%before%')"),
+  ASSERT_EQ(ExecSql(db_,
+                    "DROP TRIGGER audit_events_append_only_update;"
+                    "UPDATE audit_events SET body = replace(body, 'before', 'beføre') WHERE seq = "
+                    "(SELECT MAX(seq) FROM audit_events WHERE body LIKE '%before%')"),
             "");
   const int64_t checkpoints = CountRows(db_, "SELECT COUNT(*) FROM audit_checkpoints");
 
@@ -212,7 +216,6 @@ TEST_F(CliTest, AServerOnATamperedLogServesReadsAndRefusesWrites) {
   EXPECT_EQ(CountRows(db_, "SELECT COUNT(*) FROM users WHERE username IN ('after', 'offline')"), 0);
 }
 
-
 TEST_F(CliTest, AnExpectedHeadMustStillBeInTheLog) {
   Serve();
   LoginAdmin();
@@ -237,7 +240,6 @@ TEST_F(CliTest, AnExpectedHeadMustStillBeInTheLog) {
   EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
   EXPECT_NE(bad.err.find("SEQ:HASH"), std::string::npos) << bad.err;
 }
-
 
 // A key rotation is recorded in the chain and endorsed by the old key: the
 // log verifies with the old key pinned, the retired key may sign nothing
@@ -294,8 +296,8 @@ TEST_F(CliTest, ARotatedKeyIsEndorsedInTheChainAndPinsFollowIt) {
   EXPECT_NE(pinned.out.find(fmt::format("key: {} registered at seq", new_id)), std::string::npos) << pinned.out;
   EXPECT_NE(pinned.out.find("endorsed by " + old_id), std::string::npos) << pinned.out;
   EXPECT_NE(pinned.out.find("retired"), std::string::npos) << pinned.out;
-  const int64_t new_key_checkpoints = CountRows(
-      db_, fmt::format("SELECT COUNT(*) FROM audit_checkpoints WHERE key_id = '{}'", new_id));
+  const int64_t new_key_checkpoints =
+      CountRows(db_, fmt::format("SELECT COUNT(*) FROM audit_checkpoints WHERE key_id = '{}'", new_id));
   EXPECT_GE(new_key_checkpoints, 2) << "the rotation and the server after it sign with the new key";
 
   // Pinned to a key the log does not lead to, nothing is trusted.
@@ -319,8 +321,8 @@ TEST_F(CliTest, ARotatedKeyIsEndorsedInTheChainAndPinsFollowIt) {
 
   // Pinned, a key nobody endorsed is refused before it enters the log.
   const int64_t registrations = CountRows(db_, "SELECT COUNT(*) FROM audit_keys");
-  ChildProcess stray({"serve", "--db", db_, "--listen", "127.0.0.1:0", "--trusted-audit-key", old_id,
-                      "--signing-key", dir_.File("stray.key")},
+  ChildProcess stray({"serve", "--db", db_, "--listen", "127.0.0.1:0", "--trusted-audit-key", old_id, "--signing-key",
+                      dir_.File("stray.key")},
                      dir_.path().string(), env_);
   EXPECT_NE(stray.Wait(), 0);
   EXPECT_NE(stray.Stderr().find("is not among the pinned audit keys"), std::string::npos) << stray.Stderr();
@@ -333,7 +335,6 @@ TEST_F(CliTest, ARotatedKeyIsEndorsedInTheChainAndPinsFollowIt) {
   EXPECT_NE((resigned.out + resigned.err).find("was retired by a key rotation at seq"), std::string::npos)
       << resigned.out << resigned.err;
 }
-
 
 // A key added to audit_keys outside the log (triggers dropped), with every
 // checkpoint re-signed by it after a rewrite, is named: no audit.key.register

@@ -43,9 +43,10 @@ TEST_F(CliTest, BackupWhileServingAndRestoreOnlyWhatVerifies) {
   // A backup whose audit log was edited is refused, and the target is untouched.
   const std::string edited = dir_.File("edited.backup");
   ASSERT_EQ(Run({"backup", "--db", backup, edited}).exit_code, 0);
-  ASSERT_EQ(ExecSql(edited, "DROP TRIGGER audit_events_append_only_update;"
-                            "UPDATE audit_events SET body = replace(body, 'user1', 'userX') WHERE seq = "
-                            "(SELECT MIN(seq) FROM audit_events WHERE body LIKE '%user1%')"),
+  ASSERT_EQ(ExecSql(edited,
+                    "DROP TRIGGER audit_events_append_only_update;"
+                    "UPDATE audit_events SET body = replace(body, 'user1', 'userX') WHERE seq = "
+                    "(SELECT MIN(seq) FROM audit_events WHERE body LIKE '%user1%')"),
             "");
   ProcessResult refused = Run({"restore", edited, "--db", restored, "--force"});
   EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
@@ -64,7 +65,6 @@ TEST_F(CliTest, BackupWhileServingAndRestoreOnlyWhatVerifies) {
   EXPECT_NE(forced.out.find("audit log: OK"), std::string::npos) << forced.out;
 }
 
-
 // Verifying or restoring from a backup used to rewrite it (WAL mode, a new
 // digest, -wal/-shm files left beside it); a killed backup left its partial
 // file (74 MB once) forever, and restoring from it failed with "attempt to
@@ -78,7 +78,10 @@ TEST_F(CliTest, BackupsAreReadWithoutChangeAndKilledBackupsLeaveNothingBehind) {
   const std::string digest = FileDigest(backup);
   ProcessResult verified = Run({"audit", "verify", "--db", backup});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
-  EXPECT_EQ(Run({"audit", "export", "--db", backup, "--signing-key", db_ + ".signing-key", "--out", dir_.File("export")}).exit_code, 0);
+  EXPECT_EQ(
+      Run({"audit", "export", "--db", backup, "--signing-key", db_ + ".signing-key", "--out", dir_.File("export")})
+          .exit_code,
+      0);
   EXPECT_EQ(Run({"restore", backup, "--db", dir_.File("restored.db")}).exit_code, 0);
   EXPECT_EQ(FileDigest(backup), digest) << "verify, export and restore read the backup without changing it";
   for (const char* suffix : {"-wal", "-shm", "-journal"}) {
@@ -92,9 +95,10 @@ TEST_F(CliTest, BackupsAreReadWithoutChangeAndKilledBackupsLeaveNothingBehind) {
   server_->Signal(SIGTERM);
   ASSERT_EQ(server_->Wait(), 0);
   server_.reset();
-  ASSERT_EQ(ExecSql(db_, "CREATE TABLE padding (b BLOB);"
-                         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 96) "
-                         "INSERT INTO padding SELECT randomblob(1048576) FROM n;"),
+  ASSERT_EQ(ExecSql(db_,
+                    "CREATE TABLE padding (b BLOB);"
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 96) "
+                    "INSERT INTO padding SELECT randomblob(1048576) FROM n;"),
             "");
   const std::string big = dir_.File("big.backup");
   std::filesystem::create_directories(dir_.File("killed"));
@@ -115,7 +119,8 @@ TEST_F(CliTest, BackupsAreReadWithoutChangeAndKilledBackupsLeaveNothingBehind) {
   }
   ASSERT_FALSE(partial.empty()) << "the backup was killed while writing its partial file: " << killed_output;
   std::string listing;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) listing += entry.path().filename().string() + " ";
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path()))
+    listing += entry.path().filename().string() + " ";
   ASSERT_TRUE(std::filesystem::exists(partial)) << listing << killed_output;
   EXPECT_FALSE(std::filesystem::exists(big));
   // Restoring from the partial file says what it is.

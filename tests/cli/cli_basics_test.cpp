@@ -13,15 +13,33 @@ TEST_F(CliTest, VersionAndHelpForEveryCommand) {
   ProcessResult vj = Run({"version", "-o", "json"});
   EXPECT_EQ(vj.exit_code, 0);
   EXPECT_TRUE(nlohmann::json::parse(vj.out, nullptr, false).contains("version")) << vj.out;
-  for (const std::vector<std::string>& cmd :
-       std::vector<std::vector<std::string>>{{"serve"}, {"migrate"}, {"login"}, {"logout"}, {"whoami"},
-                                             {"user", "add"}, {"user", "list"}, {"user", "disable"},
-                                             {"token", "create"}, {"token", "list"}, {"token", "revoke"},
-                                             {"audit", "verify"}, {"audit", "export"}, {"version"}, {"openapi"},
-                                             {"change", "create"}, {"change", "approve"}, {"change", "verify"},
-                                             {"change", "list"}, {"evidence", "add"}, {"policy", "check"},
-                                             {"policy", "test"}, {"policy", "publish"}, {"gate"}, {"backup"},
-                                             {"restore"}, {"witness"}}) {
+  for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{{"serve"},
+                                                                                   {"migrate"},
+                                                                                   {"login"},
+                                                                                   {"logout"},
+                                                                                   {"whoami"},
+                                                                                   {"user", "add"},
+                                                                                   {"user", "list"},
+                                                                                   {"user", "disable"},
+                                                                                   {"token", "create"},
+                                                                                   {"token", "list"},
+                                                                                   {"token", "revoke"},
+                                                                                   {"audit", "verify"},
+                                                                                   {"audit", "export"},
+                                                                                   {"version"},
+                                                                                   {"openapi"},
+                                                                                   {"change", "create"},
+                                                                                   {"change", "approve"},
+                                                                                   {"change", "verify"},
+                                                                                   {"change", "list"},
+                                                                                   {"evidence", "add"},
+                                                                                   {"policy", "check"},
+                                                                                   {"policy", "test"},
+                                                                                   {"policy", "publish"},
+                                                                                   {"gate"},
+                                                                                   {"backup"},
+                                                                                   {"restore"},
+                                                                                   {"witness"}}) {
     std::vector<std::string> args = cmd;
     args.push_back("--help");
     ProcessResult r = Run(args);
@@ -29,7 +47,6 @@ TEST_F(CliTest, VersionAndHelpForEveryCommand) {
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd[0] << ": " << r.out;
   }
 }
-
 
 TEST_F(CliTest, UsageErrorsExitTwoWithAMessage) {
   ProcessResult r = Run({"frobnicate"});
@@ -39,7 +56,6 @@ TEST_F(CliTest, UsageErrorsExitTwoWithAMessage) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("username"), std::string::npos) << missing.err;
 }
-
 
 TEST_F(CliTest, MigrateCreatesAndReportsTheSchema) {
   ProcessResult m = Run({"migrate", "--db", db_});
@@ -56,7 +72,6 @@ TEST_F(CliTest, MigrateCreatesAndReportsTheSchema) {
   EXPECT_NE(newer.exit_code, 0);
   EXPECT_NE(newer.err.find("newer than this binary"), std::string::npos) << newer.err;
 }
-
 
 // The database holds webhook secrets and the key file signs the audit log:
 // neither they nor SQLite's -wal/-shm files nor a backup are readable by
@@ -75,7 +90,6 @@ TEST_F(CliTest, DatabaseKeyAndBackupFilesAreCreatedPrivate) {
   }
 }
 
-
 TEST_F(CliTest, ServePrintsOneTimeCredentialsThatLogIn) {
   Serve();
   ASSERT_EQ(admin_otp_.size(), 24u);
@@ -92,11 +106,11 @@ TEST_F(CliTest, ServePrintsOneTimeCredentialsThatLogIn) {
   EXPECT_TRUE(admin_otp_.empty()) << server_->Stdout();
 }
 
-
 TEST_F(CliTest, AccountsAndTokensThroughTheServer) {
   Serve();
   LoginAdmin();
-  ProcessResult add = Run({"user", "add", "alice", "--role", "approver", "--role", "auditor", "--display-name", "Alice A."});
+  ProcessResult add =
+      Run({"user", "add", "alice", "--role", "approver", "--role", "auditor", "--display-name", "Alice A."});
   ASSERT_EQ(add.exit_code, 0) << add.err;
   EXPECT_NE(add.out.find("One-time password"), std::string::npos);
   ProcessResult dup = Run({"user", "add", "alice", "--role", "approver"});
@@ -108,8 +122,8 @@ TEST_F(CliTest, AccountsAndTokensThroughTheServer) {
 
   ProcessResult bot = Run({"user", "add", "deploy-bot", "--service", "--role", "ci"});
   ASSERT_EQ(bot.exit_code, 0) << bot.err;
-  ProcessResult created = Run({"token", "create", "--name", "gha deploy gate", "--scope", "gate:check",
-                               "--user", "deploy-bot", "--expires-in-days", "30", "-o", "json"});
+  ProcessResult created = Run({"token", "create", "--name", "gha deploy gate", "--scope", "gate:check", "--user",
+                               "deploy-bot", "--expires-in-days", "30", "-o", "json"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   const auto tok = nlohmann::json::parse(created.out, nullptr, false);
   ASSERT_TRUE(tok.contains("secret")) << created.out;
@@ -142,7 +156,6 @@ TEST_F(CliTest, AccountsAndTokensThroughTheServer) {
   EXPECT_FALSE(refused.err.empty());
 }
 
-
 TEST_F(CliTest, UnreachableServerIsAClearError) {
   env_["CHANGELEDGER_SERVER"] = "http://127.0.0.1:1";
   ProcessResult r = Run({"user", "list", "--token", "clt_x"});
@@ -150,14 +163,15 @@ TEST_F(CliTest, UnreachableServerIsAClearError) {
   EXPECT_NE(r.err.find("127.0.0.1:1"), std::string::npos) << r.err;
 }
 
-
 TEST_F(CliTest, SigtermDrainsInFlightRequests) {
   Serve();
   const uint16_t port = static_cast<uint16_t>(std::stoi(url_.substr(url_.rfind(':') + 1)));
   // Start a request and stop half-way through its body, then ask the server to stop.
   const std::string body = R"({"username":"admin","password":"wrong-password"})";
-  const std::string head = "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  const std::string head =
+      "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   int fd = -1;
   {
     fd = ::socket(AF_INET, SOCK_STREAM, 0);

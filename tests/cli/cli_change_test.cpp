@@ -70,7 +70,6 @@ responsibility: {owner: customer, contact: payments-oncall@example.com}
   EXPECT_NE(list.out.find("CHG-1"), std::string::npos) << list.out;
 }
 
-
 namespace {
 
 TEST_F(CliTest, PolicyCheckAndTestWorkWithoutAServer) {
@@ -78,7 +77,8 @@ TEST_F(CliTest, PolicyCheckAndTestWorkWithoutAServer) {
   ProcessResult ok = Run({"policy", "check", policy});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find("valid"), std::string::npos) << ok.out;
-  ProcessResult cases = Run({"policy", "test", policy, std::string(CL_SOURCE_DIR) + "/policy/default-policy.test.yaml"});
+  ProcessResult cases =
+      Run({"policy", "test", policy, std::string(CL_SOURCE_DIR) + "/policy/default-policy.test.yaml"});
   EXPECT_EQ(cases.exit_code, 0) << cases.out << cases.err;
   EXPECT_NE(cases.out.find("7 passed, 0 failed"), std::string::npos) << cases.out;
 
@@ -97,14 +97,12 @@ TEST_F(CliTest, PolicyCheckAndTestWorkWithoutAServer) {
   EXPECT_NE(failing.out.find("risk: expected \"low\", got \"medium\""), std::string::npos) << failing.out;
 }
 
-
 TEST_F(CliTest, ChangeLifecycleFromTheCommandLine) {
   Serve();
   LoginAdmin();
   ASSERT_NO_FATAL_FAILURE(RunLifecycleToClosed());
   EXPECT_EQ(Run({"audit", "verify"}).exit_code, 0);
 }
-
 
 // What a pipeline runs: attach the plan, ask the gate (exit 1 deny, 0 allow,
 // 2 error), wait, and report a deployment that had no change.
@@ -115,9 +113,9 @@ TEST_F(CliTest, PipelineAttachesAPlanAndAsksTheGate) {
   ASSERT_FALSE(bob.empty());
   const auto now = std::chrono::system_clock::now();
   const auto at = [&](int hours) {
-    return FormatRfc3339(Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
-                                       (now + std::chrono::hours(hours)).time_since_epoch())
-                                       .count()});
+    return FormatRfc3339(Timestamp{
+        std::chrono::duration_cast<std::chrono::microseconds>((now + std::chrono::hours(hours)).time_since_epoch())
+            .count()});
   };
   const std::string file = dir_.File("change.yaml");
   std::ofstream(file) << "title: Partner ingress for payments\ntype: normal\nservice: payments\n"
@@ -156,8 +154,8 @@ TEST_F(CliTest, PipelineAttachesAPlanAndAsksTheGate) {
 
   const std::string other = dir_.File("other.json");
   std::ofstream(other) << "{\"format_version\":\"1.2\",\"resource_changes\":[]}";
-  ProcessResult waited = Run({"gate", "--service", "payments", "-e", "staging", "--plan", other, "--wait",
-                              "--timeout", "2", "--interval", "1"});
+  ProcessResult waited = Run({"gate", "--service", "payments", "-e", "staging", "--plan", other, "--wait", "--timeout",
+                              "2", "--interval", "1"});
   EXPECT_EQ(waited.exit_code, 1);
   EXPECT_NE(waited.out.find("waiting"), std::string::npos) << waited.out;
   EXPECT_NE(waited.out.find("is not the approved plan"), std::string::npos) << waited.out;
@@ -167,8 +165,8 @@ TEST_F(CliTest, PipelineAttachesAPlanAndAsksTheGate) {
   ProcessResult bad = Run({"gate", "--service", "payments", "-e", "staging", "--commit", "not-hex"});
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
 
-  ProcessResult rogue = Run({"deployment", "report", "--service", "ledger", "-e", "production", "--commit",
-                             "abcdef1234"});
+  ProcessResult rogue =
+      Run({"deployment", "report", "--service", "ledger", "-e", "production", "--commit", "abcdef1234"});
   ASSERT_EQ(rogue.exit_code, 0) << rogue.err;
   EXPECT_NE(rogue.out.find("unauthorized deployment"), std::string::npos) << rogue.out;
   EXPECT_NE(rogue.out.find("(high)"), std::string::npos) << rogue.out;

@@ -24,10 +24,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/audit_log.h"
+#include "core/clock.h"
 #include "crypto/crypto.h"
 #include "tests/support/http.h"
 #include "tests/support/process.h"
-#include "core/clock.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tsa.h"
 
@@ -57,7 +57,6 @@ inline int64_t CountRows(const std::string& db_path, const std::string& sql) {
   sqlite3_close(db);
   return n;
 }
-
 
 // The SHA-256 of a file's bytes, in hex.
 inline std::string FileDigest(const std::string& path) {
@@ -96,14 +95,12 @@ class CliTest : public ::testing::Test {
     env_["CHANGELEDGER_SERVER"] = url_;
   }
 
-  ProcessResult Run(std::vector<std::string> args, const std::string& input = "") {
-    return RunCli(args, input, env_);
-  }
+  ProcessResult Run(std::vector<std::string> args, const std::string& input = "") { return RunCli(args, input, env_); }
 
   void LoginAdmin() {
     ASSERT_FALSE(admin_otp_.empty());
-    ProcessResult r = Run({"login", "--username", "admin", "--password-stdin"},
-                          admin_otp_ + "\n" + kAdminPassword + "\n");
+    ProcessResult r =
+        Run({"login", "--username", "admin", "--password-stdin"}, admin_otp_ + "\n" + kAdminPassword + "\n");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("Logged in to " + url_ + " as admin"), std::string::npos) << r.out;
   }
@@ -114,8 +111,8 @@ class CliTest : public ::testing::Test {
   std::string AddApprover(const std::string& name) {
     ProcessResult added = Run({"user", "add", name, "--role", "approver"});
     EXPECT_EQ(added.exit_code, 0) << added.err;
-    ProcessResult tok = Run({"token", "create", "--user", name, "--name", name + " cli", "--scope",
-                             "changes:approve", "--scope", "changes:read", "-o", "json"});
+    ProcessResult tok = Run({"token", "create", "--user", name, "--name", name + " cli", "--scope", "changes:approve",
+                             "--scope", "changes:read", "-o", "json"});
     EXPECT_EQ(tok.exit_code, 0) << tok.err;
     if (added.exit_code != 0 || tok.exit_code != 0) return "";
     return nlohmann::json::parse(tok.out)["secret"];

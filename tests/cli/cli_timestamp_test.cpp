@@ -12,7 +12,8 @@ namespace {
 TEST_F(CliTest, ATimeStampAuthorityVouchesForCheckpointsAndEveryVerifierChecksIt) {
   TestTsa tsa;
   const std::string tsa_url = tsa.Url();
-  ProcessResult no_ca = Run({"serve", "--db", dir_.File("other.db"), "--listen", "127.0.0.1:0", "--audit-tsa", tsa_url});
+  ProcessResult no_ca =
+      Run({"serve", "--db", dir_.File("other.db"), "--listen", "127.0.0.1:0", "--audit-tsa", tsa_url});
   EXPECT_EQ(no_ca.exit_code, 2) << no_ca.out << no_ca.err;
   EXPECT_NE(no_ca.err.find("--audit-tsa requires --audit-tsa-ca"), std::string::npos) << no_ca.err;
 

@@ -13,7 +13,8 @@ TEST_F(CliTest, AWitnessFileNamesATailCutWithTheCheckpointsThatSignedIt) {
   Serve(true, {"--audit-witness-file", witness});
   LoginAdmin();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the bootstrap events are signed
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(Run({"user", "add", "late" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(Run({"user", "add", "late" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // and these, and both published
   server_->Signal(SIGTERM);
   ASSERT_EQ(server_->Wait(), 0);
@@ -53,7 +54,6 @@ TEST_F(CliTest, AWitnessFileNamesATailCutWithTheCheckpointsThatSignedIt) {
   EXPECT_NE(server_->Stderr().find("which the witness " + witness + " holds"), std::string::npos) << server_->Stderr();
   EXPECT_EQ(Http(url_).Get("/readyz").status, 503);
 }
-
 
 // A witness service (`changeledger witness`, on another machine in real use)
 // takes only checkpoints that extend what it holds, from publishers with its
@@ -125,13 +125,13 @@ class WitnessServiceTest : public CliTest {
   std::unique_ptr<ChildProcess> witness_;
 };
 
-
 TEST_F(WitnessServiceTest, ItHoldsOnlyWhatExtendsItsCheckpointsAndNamesACutLog) {
   StartWitness();
   EXPECT_NE(witness_->Stdout().find("0 checkpoints"), std::string::npos) << witness_->Stdout();
   Serve(true, WitnessArgs());
   LoginAdmin();
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(Run({"user", "add", "w" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(Run({"user", "add", "w" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
   const int64_t first_signed = WaitUntilSigned();
   ASSERT_GT(first_signed, 0);
   ASSERT_TRUE(WaitUntilWitnessed(first_signed)) << server_->Stderr();
@@ -141,8 +141,8 @@ TEST_F(WitnessServiceTest, ItHoldsOnlyWhatExtendsItsCheckpointsAndNamesACutLog) 
   Reply latest = witness.Get("/v1/checkpoints/latest");
   ASSERT_EQ(latest.status, 200);
   nlohmann::json cp = nlohmann::json::parse(latest.body);
-  Reply anonymous = witness.Send("POST", "/v1/checkpoints", latest.body + "\n",
-                                 {{"Content-Type", "application/x-ndjson"}});
+  Reply anonymous =
+      witness.Send("POST", "/v1/checkpoints", latest.body + "\n", {{"Content-Type", "application/x-ndjson"}});
   EXPECT_EQ(anonymous.status, 401) << anonymous.body;
   EXPECT_EQ(anonymous.Header("www-authenticate"), "Bearer");
   const std::map<std::string, std::string> auth{{"Content-Type", "application/x-ndjson"},
@@ -174,7 +174,8 @@ TEST_F(WitnessServiceTest, ItHoldsOnlyWhatExtendsItsCheckpointsAndNamesACutLog) 
   // Down for a while: writes go on, and it is caught up once it is back.
   const std::string port = witness_url_.substr(witness_url_.rfind(':') + 1);
   StopWitness();
-  for (int i = 0; i < 2; ++i) ASSERT_EQ(Run({"user", "add", "d" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(Run({"user", "add", "d" + std::to_string(i), "--role", "auditor"}).exit_code, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_NE(server_->Stderr().find("audit witness failed"), std::string::npos) << server_->Stderr();
   StartWitness("127.0.0.1:" + port);
@@ -209,8 +210,7 @@ TEST_F(WitnessServiceTest, ItHoldsOnlyWhatExtendsItsCheckpointsAndNamesACutLog) 
   EXPECT_EQ(Run({"audit", "verify", "--db", db_}).exit_code, 0) << "consistent in itself";
   ProcessResult caught = Run({"audit", "verify", "--db", db_, "--witness", witness_url_});
   EXPECT_EQ(caught.exit_code, 1) << caught.out << caught.err;
-  EXPECT_NE(caught.out.find(fmt::format("first bad sequence number {}", held.back())), std::string::npos)
-      << caught.out;
+  EXPECT_NE(caught.out.find(fmt::format("first bad sequence number {}", held.back())), std::string::npos) << caught.out;
   EXPECT_NE(caught.out.find("witness " + witness_url_), std::string::npos) << caught.out;
 
   Serve(/*first_start=*/false, WitnessArgs());
@@ -239,7 +239,6 @@ TEST_F(WitnessServiceTest, ItHoldsOnlyWhatExtendsItsCheckpointsAndNamesACutLog) 
   EXPECT_EQ(NewestCheckpoint(), keep) << "and nothing after";
   EXPECT_EQ(Held(), held) << "the witness still holds what it held";
 }
-
 
 // The witness will not start without a real token, nor on a file that is
 // not one unbroken chain of checkpoints (an edited witness is no witness).

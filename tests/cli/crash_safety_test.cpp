@@ -80,8 +80,7 @@ class CrashSafetyTest : public ::testing::TestWithParam<std::string> {
     std::map<std::string, std::pair<std::string, std::string>> out;
     std::string after;
     for (;;) {
-      Reply page = http.Get("/api/v1/changes?sort=number&limit=500" + (after.empty() ? "" : "&after=" + after),
-                            token_);
+      Reply page = http.Get("/api/v1/changes?sort=number&limit=500" + (after.empty() ? "" : "&after=" + after), token_);
       if (page.status != 200) {
         ADD_FAILURE() << "list changes: " << page.status << " " << page.body;
         return out;
@@ -98,8 +97,8 @@ class CrashSafetyTest : public ::testing::TestWithParam<std::string> {
     std::map<std::string, int> out;
     int64_t after = 0;
     for (;;) {
-      Reply page = http.Get("/api/v1/audit/events?action=change.create&limit=1000&after=" + std::to_string(after),
-                            token_);
+      Reply page =
+          http.Get("/api/v1/audit/events?action=change.create&limit=1000&after=" + std::to_string(after), token_);
       if (page.status != 200) {
         ADD_FAILURE() << "audit events: " << page.status << " " << page.body;
         return out;
@@ -124,11 +123,11 @@ TEST_P(CrashSafetyTest, KilledServerLosesNoAcknowledgedWriteAndShowsNothingHalfD
     ProcessResult m = RunCli({"migrate", "--db", db_}, "", env_);
     ASSERT_EQ(m.exit_code, 0) << m.out << m.err;
   }
-  ProcessResult user = RunCli(Local({"user", "add", "writer", "--service", "--role", "implementer", "--role", "auditor"}), "", env_);
+  ProcessResult user =
+      RunCli(Local({"user", "add", "writer", "--service", "--role", "implementer", "--role", "auditor"}), "", env_);
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
   ProcessResult tok = RunCli(Local({"token", "create", "--user", "writer", "--name", "crash", "--scope",
-                                    "changes:write", "--scope", "changes:read", "--scope", "audit:read", "-o",
-                                    "json"}),
+                                    "changes:write", "--scope", "changes:read", "--scope", "audit:read", "-o", "json"}),
                              "", env_);
   ASSERT_EQ(tok.exit_code, 0) << tok.out << tok.err;
   token_ = nlohmann::json::parse(tok.out)["secret"];
@@ -142,8 +141,8 @@ TEST_P(CrashSafetyTest, KilledServerLosesNoAcknowledgedWriteAndShowsNothingHalfD
   int64_t acknowledged_before = 0;
 
   for (int trial = 0; trial <= trials; ++trial) {
-    SCOPED_TRACE("trial " + std::to_string(trial) + " of " + std::to_string(trials) + ", CL_CRASH_SEED=" +
-                 std::to_string(seed));
+    SCOPED_TRACE("trial " + std::to_string(trial) + " of " + std::to_string(trials) +
+                 ", CL_CRASH_SEED=" + std::to_string(seed));
     const std::string url = Serve(trial);
     ASSERT_FALSE(url.empty()) << "the server did not start again after a kill: " << server_->Stderr();
     Http http(url);
@@ -236,9 +235,10 @@ TEST_P(CrashSafetyTest, KilledServerLosesNoAcknowledgedWriteAndShowsNothingHalfD
   ASSERT_EQ(v.exit_code, 0) << v.out << v.err;
   EXPECT_EQ(nlohmann::json::parse(v.out)["ok"], true) << v.out;
   EXPECT_EQ(nlohmann::json::parse(v.out)["reconcile"]["problem_count"], 0) << v.out;
-  std::printf("%d kills on %s: %zu acknowledged creates and %zu submits all present; audit verified and records "
-              "reconciled\n", trials,
-              GetParam().c_str(), acked.titles.size(), acked.submitted.size());
+  std::printf(
+      "%d kills on %s: %zu acknowledged creates and %zu submits all present; audit verified and records "
+      "reconciled\n",
+      trials, GetParam().c_str(), acked.titles.size(), acked.submitted.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CrashSafetyTest, ::testing::Values("sqlite", "postgres"),

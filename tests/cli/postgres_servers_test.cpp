@@ -42,9 +42,8 @@ class PostgresServersTest : public ::testing::Test {
   std::string Serve(const std::string& name) {
     std::filesystem::create_directories(dir_.File(name));
     servers_.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{"serve", "--db", db_->AppUrl(), "--listen", "127.0.0.1:0",
-                                 "--signing-key", dir_.File(name + ".key"), "--no-access-log",
-                                 "--no-bootstrap"},
+        std::vector<std::string>{"serve", "--db", db_->AppUrl(), "--listen", "127.0.0.1:0", "--signing-key",
+                                 dir_.File(name + ".key"), "--no-access-log", "--no-bootstrap"},
         dir_.File(name), env_));
     const std::string out = servers_.back()->WaitForOutput(" serving http://");
     EXPECT_FALSE(out.empty()) << servers_.back()->Stderr();
@@ -67,8 +66,7 @@ TEST_F(PostgresServersTest, TwoServersTakeConcurrentWritesOnOneAuditChain) {
   EXPECT_NE(unmigrated.exit_code, 0);
   EXPECT_NE(unmigrated.err.find("may not change it; run `changeledger migrate"), std::string::npos)
       << unmigrated.out << unmigrated.err;
-  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), 0)
-      << "nothing half-created";
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), 0) << "nothing half-created";
 
   ProcessResult m = Run({"migrate", "--db", db_->OwnerUrl(), "--app-role", "cl_app"});
   ASSERT_EQ(m.exit_code, 0) << m.out << m.err;
@@ -77,8 +75,8 @@ TEST_F(PostgresServersTest, TwoServersTakeConcurrentWritesOnOneAuditChain) {
 
   ProcessResult user = Run(Local({"user", "add", "pat", "--service", "--role", "implementer"}));
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
-  ProcessResult tok = Run(Local({"token", "create", "--user", "pat", "--name", "load", "--scope",
-                                 "changes:write", "--scope", "changes:read", "-o", "json"}));
+  ProcessResult tok = Run(Local({"token", "create", "--user", "pat", "--name", "load", "--scope", "changes:write",
+                                 "--scope", "changes:read", "-o", "json"}));
   ASSERT_EQ(tok.exit_code, 0) << tok.out << tok.err;
   const std::string token = nlohmann::json::parse(tok.out)["secret"];
 
@@ -140,8 +138,8 @@ TEST_F(PostgresServersTest, TwoServersTakeConcurrentWritesOnOneAuditChain) {
 TEST_F(PostgresServersTest, BackupWhileServingOnOneSnapshotAndRestoreVerified) {
   ASSERT_EQ(Run({"migrate", "--db", db_->OwnerUrl(), "--app-role", "cl_app"}).exit_code, 0);
   ASSERT_EQ(Run(Local({"user", "add", "pat", "--service", "--role", "implementer"})).exit_code, 0);
-  ProcessResult tok = Run(Local({"token", "create", "--user", "pat", "--name", "t", "--scope", "changes:write",
-                                 "-o", "json"}));
+  ProcessResult tok =
+      Run(Local({"token", "create", "--user", "pat", "--name", "t", "--scope", "changes:write", "-o", "json"}));
   ASSERT_EQ(tok.exit_code, 0) << tok.err;
   const std::string token = nlohmann::json::parse(tok.out)["secret"];
   const std::string url = Serve("a");

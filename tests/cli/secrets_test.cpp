@@ -159,9 +159,9 @@ TEST_P(SecretsTest, NoSecretReachesLogsAnswersOrExports) {
   // Tokens: one used, one revoked and used, one near miss.
   Reply tok = as_session("POST", "/api/v1/tokens",
                          {{"name", "ops"},
-                          {"scopes", {"self:manage", "users:read", "users:write", "tokens:admin", "audit:read",
-                                      "audit:export", "system:metrics", "changes:read", "changes:write",
-                                      "changes:manage", "policy:write"}}});
+                          {"scopes",
+                           {"self:manage", "users:read", "users:write", "tokens:admin", "audit:read", "audit:export",
+                            "system:metrics", "changes:read", "changes:write", "changes:manage", "policy:write"}}});
   ASSERT_EQ(tok.status, 201) << tok.body;
   const std::string token = tok.json()["secret"];
   Secret("API token", token);
@@ -190,12 +190,12 @@ TEST_P(SecretsTest, NoSecretReachesLogsAnswersOrExports) {
   ASSERT_EQ(bob_login.status, 201);
   const std::string bob_password = "Bob pass phrase " + crypto::ToHex(crypto::RandomBytes(6));
   Secret("bob's password", bob_password);
-  EXPECT_EQ(Seen(http.Json("POST", "/api/v1/me/password",
-                           {{"current_password", bob_otp}, {"new_password", bob_password}}, "",
-                           {{"Cookie", "cl_session=" + CookieOf(bob_login)},
-                            {"X-CSRF-Token", bob_login.json()["csrf_token"]}}))
-                .status,
-            204);
+  EXPECT_EQ(
+      Seen(http.Json(
+               "POST", "/api/v1/me/password", {{"current_password", bob_otp}, {"new_password", bob_password}}, "",
+               {{"Cookie", "cl_session=" + CookieOf(bob_login)}, {"X-CSRF-Token", bob_login.json()["csrf_token"]}}))
+          .status,
+      204);
   Reply reset = http.Json("POST", "/api/v1/users/" + bob_id + "/password-reset", nlohmann::json::object(), token);
   ASSERT_EQ(reset.status, 200) << reset.body;
   Secret("bob's reset password", reset.json()["one_time_password"]);
@@ -218,40 +218,47 @@ TEST_P(SecretsTest, NoSecretReachesLogsAnswersOrExports) {
   const std::string other = R"({"zen":"forged","hook_id":2})";
   Secret("GitHub signature of a forged body", crypto::ToHex(crypto::HmacSha256(github_secret, other)));
   EXPECT_EQ(Seen(http.Send("POST", "/api/v1/hooks/github", ping,
-                           {{"Content-Type", "application/json"}, {"X-GitHub-Event", "ping"},
-                            {"X-GitHub-Delivery", "d-1"}, {"X-Hub-Signature-256", good_sig}}))
-                .status / 100,
+                           {{"Content-Type", "application/json"},
+                            {"X-GitHub-Event", "ping"},
+                            {"X-GitHub-Delivery", "d-1"},
+                            {"X-Hub-Signature-256", good_sig}}))
+                    .status /
+                100,
             2);
   EXPECT_EQ(Seen(http.Send("POST", "/api/v1/hooks/github", other,
-                           {{"Content-Type", "application/json"}, {"X-GitHub-Event", "ping"},
-                            {"X-GitHub-Delivery", "d-2"}, {"X-Hub-Signature-256", good_sig}}))
+                           {{"Content-Type", "application/json"},
+                            {"X-GitHub-Event", "ping"},
+                            {"X-GitHub-Delivery", "d-2"},
+                            {"X-Hub-Signature-256", good_sig}}))
                 .status,
             401);
   const std::string gl_near = gitlab_token.substr(0, gitlab_token.size() - 1) + "x";
   Secret("near-miss GitLab token", gl_near);
-  EXPECT_EQ(Seen(http.Send("POST", "/api/v1/hooks/gitlab", R"({"object_kind":"push"})",
-                           {{"Content-Type", "application/json"}, {"X-Gitlab-Event", "Push Hook"},
-                            {"X-Gitlab-Token", gl_near}}))
-                .status,
-            401);
+  EXPECT_EQ(
+      Seen(http.Send(
+               "POST", "/api/v1/hooks/gitlab", R"({"object_kind":"push"})",
+               {{"Content-Type", "application/json"}, {"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Token", gl_near}}))
+          .status,
+      401);
 
   // Everything an auditor or an operator reads.
-  for (const char* path : {"/api/v1/users?include_disabled=true", "/api/v1/tokens?all=true", "/api/v1/webhooks",
-                           "/api/v1/changes", "/api/v1/audit/events?limit=1000", "/api/v1/audit/export",
-                           "/api/v1/audit/keys", "/api/v1/audit/checkpoints", "/api/v1/audit/verification",
-                           "/metrics", "/api/v1/me"}) {
+  for (const char* path :
+       {"/api/v1/users?include_disabled=true", "/api/v1/tokens?all=true", "/api/v1/webhooks", "/api/v1/changes",
+        "/api/v1/audit/events?limit=1000", "/api/v1/audit/export", "/api/v1/audit/keys", "/api/v1/audit/checkpoints",
+        "/api/v1/audit/verification", "/metrics", "/api/v1/me"}) {
     Reply r = Seen(http.Get(path, token));
     EXPECT_EQ(r.status, 200) << path << " " << r.body.substr(0, 300);
   }
-  Reply deliveries = Seen(http.Get(
-      "/api/v1/webhooks/" + hook.json()["webhook"]["id"].get<std::string>() + "/deliveries", token));
+  Reply deliveries =
+      Seen(http.Get("/api/v1/webhooks/" + hook.json()["webhook"]["id"].get<std::string>() + "/deliveries", token));
   EXPECT_EQ(deliveries.status, 200);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a delivery attempt or two
   server_->Signal(SIGTERM);
   ASSERT_EQ(server_->Wait(), 0) << server_->Stderr();
 
   // The CLI's export and verification, and a connection that fails.
-  ProcessResult exported = RunCli({"audit", "export", "--db", db_, "--signing-key", key_path, "--out", dir_.File("export")}, "", env_);
+  ProcessResult exported =
+      RunCli({"audit", "export", "--db", db_, "--signing-key", key_path, "--out", dir_.File("export")}, "", env_);
   ASSERT_EQ(exported.exit_code, 0) << exported.out << exported.err;
   std::string files;
   for (const auto& f : std::filesystem::recursive_directory_iterator(dir_.File("export"))) {
@@ -278,7 +285,8 @@ TEST_P(SecretsTest, NoSecretReachesLogsAnswersOrExports) {
   EXPECT_NE(log.find("/api/v1/tokens"), std::string::npos) << "the access log names requests";
   EXPECT_TRUE(Leaks(log).empty()) << "in the server log: " << ::testing::PrintToString(Leaks(log));
   EXPECT_TRUE(Leaks(out).empty()) << "in the server's output: " << ::testing::PrintToString(Leaks(out));
-  EXPECT_TRUE(Leaks(banner, {admin_otp}).empty()) << "in the banner: " << ::testing::PrintToString(Leaks(banner, {admin_otp}));
+  EXPECT_TRUE(Leaks(banner, {admin_otp}).empty())
+      << "in the banner: " << ::testing::PrintToString(Leaks(banner, {admin_otp}));
   EXPECT_TRUE(Leaks(seen_).empty()) << "in answers: " << ::testing::PrintToString(Leaks(seen_));
   EXPECT_TRUE(Leaks(files).empty()) << "in the export: " << ::testing::PrintToString(Leaks(files));
   EXPECT_TRUE(Leaks(cli).empty()) << "in CLI output: " << ::testing::PrintToString(Leaks(cli));

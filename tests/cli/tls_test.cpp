@@ -47,10 +47,10 @@ class TlsTest : public ::testing::Test {
     key_ = dir_.File("server.key");
     serial_ = MakeCertificate(cert_, key_, "first");
     ASSERT_FALSE(serial_.empty());
-    server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"serve", "--db", dir_.File("cl.db"), "--listen", "127.0.0.1:0", "--tls-cert", cert_,
-                                 "--tls-key", key_},
-        dir_.path().string());
+    server_ =
+        std::make_unique<ChildProcess>(std::vector<std::string>{"serve", "--db", dir_.File("cl.db"), "--listen",
+                                                                "127.0.0.1:0", "--tls-cert", cert_, "--tls-key", key_},
+                                       dir_.path().string());
     const std::string out = server_->WaitForOutput(" serving https://");
     ASSERT_FALSE(out.empty()) << server_->Stdout() << server_->Stderr();
     url_ = WordAfter(out, " serving ");
@@ -85,10 +85,10 @@ TEST_F(TlsTest, ServesHttpsWithHstsAndVerifiedCertificates) {
   // TLS 1.2 is the floor.
   EXPECT_NE(Shell("openssl s_client -tls1_2 -connect 127.0.0.1:" + port_ + " </dev/null", true).find("Protocol"),
             std::string::npos);
-  EXPECT_EQ(Shell("openssl s_client -tls1_1 -cipher DEFAULT@SECLEVEL=0 -connect 127.0.0.1:" + port_ + " </dev/null",
-                  true)
-                .find("BEGIN CERTIFICATE"),
-            std::string::npos);
+  EXPECT_EQ(
+      Shell("openssl s_client -tls1_1 -cipher DEFAULT@SECLEVEL=0 -connect 127.0.0.1:" + port_ + " </dev/null", true)
+          .find("BEGIN CERTIFICATE"),
+      std::string::npos);
 }
 
 TEST_F(TlsTest, SighupLoadsARenewedCertificateAndKeepsTheOldOneOnError) {

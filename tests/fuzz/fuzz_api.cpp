@@ -28,11 +28,11 @@
 #include <string>
 #include <string_view>
 
-#include "server/local_app.h"
 #include "core/change.h"
 #include "crypto/crypto.h"
 #include "http/api.h"
 #include "http/message.h"
+#include "server/local_app.h"
 
 namespace {
 
@@ -160,7 +160,8 @@ json Instance(const json& s, bool all_fields, int depth = 0) {
   if (type == "array") {
     json a = json::array();
     const int64_t n = std::max<int64_t>(s.value("minItems", int64_t{1}), 1);
-    for (int64_t i = 0; i < n && i < 4; ++i) a.push_back(Instance(s.value("items", json::object()), all_fields, depth + 1));
+    for (int64_t i = 0; i < n && i < 4; ++i)
+      a.push_back(Instance(s.value("items", json::object()), all_fields, depth + 1));
     return a;
   }
   if (type == "object") {
@@ -283,11 +284,10 @@ void SetUp(const char* corpus) {
                  {{"kind", "test_result"}, {"url", "https://ci.example.com/r/7"}});
   g->ids["/api/v1/webhooks/"] =
       g->Created("/api/v1/webhooks", {{"url", "https://93.184.215.14/hook"}, {"events", {"change.*"}}}, "/webhook/id");
-  g->ids["/api/v1/freezes/"] =
-      g->Created("/api/v1/freezes", {{"description", "Quarter close"},
-                                     {"environments", {"production"}},
-                                     {"start", "2030-01-01T00:00:00Z"},
-                                     {"end", "2030-01-02T00:00:00Z"}});
+  g->ids["/api/v1/freezes/"] = g->Created("/api/v1/freezes", {{"description", "Quarter close"},
+                                                              {"environments", {"production"}},
+                                                              {"start", "2030-01-01T00:00:00Z"},
+                                                              {"end", "2030-01-02T00:00:00Z"}});
   if (corpus != nullptr) WriteSeeds(corpus);
 }
 
@@ -330,8 +330,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::string target = g->Fill(route->pattern);
   if (!query.empty()) target += "?" + std::string(query);
-  const std::string content_type =
-      route->raw_body_types.empty() ? "application/json" : route->raw_body_types.front();
+  const std::string content_type = route->raw_body_types.empty() ? "application/json" : route->raw_body_types.front();
   std::string if_match;
   if (route->requires_if_match) {
     Answer now = g->Call("GET", g->Fill(route->pattern), "");

@@ -11,10 +11,10 @@
 #include "ingest/scm_webhook.h"
 
 namespace {
-constexpr std::string_view kGitHubEvents[] = {"pull_request", "pull_request_review", "push", "deployment",
-                                              "deployment_status", "workflow_run", "check_suite", "ping"};
-constexpr std::string_view kGitLabEvents[] = {"Merge Request Hook", "Pipeline Hook", "Deployment Hook",
-                                              "Push Hook", "Note Hook"};
+constexpr std::string_view kGitHubEvents[] = {"pull_request",      "pull_request_review", "push",        "deployment",
+                                              "deployment_status", "workflow_run",        "check_suite", "ping"};
+constexpr std::string_view kGitLabEvents[] = {"Merge Request Hook", "Pipeline Hook", "Deployment Hook", "Push Hook",
+                                              "Note Hook"};
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

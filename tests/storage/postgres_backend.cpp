@@ -26,9 +26,7 @@ class PostgresHarness final : public StoreHarness {
 
   std::string ExecRaw(const std::string& sql) override { return db_->Exec(sql, "postgres"); }
 
-  int SchemaVersion() override {
-    return static_cast<int>(db_->QueryInt("SELECT MAX(version) FROM schema_version"));
-  }
+  int SchemaVersion() override { return static_cast<int>(db_->QueryInt("SELECT MAX(version) FROM schema_version")); }
 
   std::string OpenFailure() override {
     auto s = sql::PgStore::Open({.url = db_->AppUrl()}, clock_);
@@ -41,9 +39,7 @@ class PostgresHarness final : public StoreHarness {
            "DROP TRIGGER audit_keys_append_only ON audit_keys;";
   }
   std::string BlobLiteral(const std::string& hex) const override { return "'\\x" + hex + "'::bytea"; }
-  std::optional<std::string> ExecAsServingRole(const std::string& sql) override {
-    return db_->Exec(sql, "cl_app");
-  }
+  std::optional<std::string> ExecAsServingRole(const std::string& sql) override { return db_->Exec(sql, "cl_app"); }
   std::map<std::string, std::set<std::string>> Columns() override {
     std::map<std::string, std::set<std::string>> out;
     for (auto& [table, column] : db_->QueryPairs("SELECT table_name, column_name FROM information_schema.columns "

@@ -91,19 +91,21 @@ TEST_P(StoreTest, ListFiltersByRoleAndPagesByUsername) {
 
   std::vector<User> admins, enabled_admins, page;
   int64_t enabled_admin_count = 0;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    UserListQuery q;
-    q.role = Role::kAdmin;
-    CL_ASSIGN_OR_RETURN(admins, tx.Users().List(q));
-    q.include_disabled = false;
-    CL_ASSIGN_OR_RETURN(enabled_admins, tx.Users().List(q));
-    CL_ASSIGN_OR_RETURN(enabled_admin_count, tx.Users().CountEnabledWithRole(Role::kAdmin));
-    UserListQuery p;
-    p.after_username = "erin";
-    p.limit = 2;
-    CL_ASSIGN_OR_RETURN(page, tx.Users().List(p));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    UserListQuery q;
+                    q.role = Role::kAdmin;
+                    CL_ASSIGN_OR_RETURN(admins, tx.Users().List(q));
+                    q.include_disabled = false;
+                    CL_ASSIGN_OR_RETURN(enabled_admins, tx.Users().List(q));
+                    CL_ASSIGN_OR_RETURN(enabled_admin_count, tx.Users().CountEnabledWithRole(Role::kAdmin));
+                    UserListQuery p;
+                    p.after_username = "erin";
+                    p.limit = 2;
+                    CL_ASSIGN_OR_RETURN(page, tx.Users().List(p));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_EQ(admins.size(), 2u);
   EXPECT_EQ(admins[0].username, "erin");
   EXPECT_EQ(admins[1].username, "heidi");
@@ -159,12 +161,14 @@ TEST_P(StoreTest, GroupCommitIsolatesAFailingWrite) {
   EXPECT_EQ(ok.load(), kThreads * kPerThread - expected_failed);
 
   std::vector<User> all;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    UserListQuery q;
-    q.limit = 1000;
-    CL_ASSIGN_OR_RETURN(all, tx.Users().List(q));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    UserListQuery q;
+                    q.limit = 1000;
+                    CL_ASSIGN_OR_RETURN(all, tx.Users().List(q));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(static_cast<int>(all.size()), ok.load());
   for (const User& u : all) {
     const int n = std::stoi(u.username.substr(1));
@@ -189,10 +193,12 @@ TEST_P(StoreTest, BackgroundWritesAreFlushedOnClose) {
   store().WriteAsync([&, id = t.id](Tx& tx) { return tx.Tokens().TouchLastUsed(id, used); });
   harness().Reopen();
   std::optional<ApiToken> found;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(found, tx.Tokens().FindById(t.id));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(found, tx.Tokens().FindById(t.id));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_TRUE(found && found->last_used_at);
   EXPECT_EQ(*found->last_used_at, used);
 }
@@ -239,22 +245,26 @@ TEST_P(StoreTest, TokensAreFoundByHashListedNewestFirstAndRevocable) {
   harness().manual_clock().Advance(kMicrosPerSecond);
   ApiToken newer = MakeToken(u.id, "newer", 0x22);
   ApiToken theirs = MakeToken(other.id, "theirs", 0x23);
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Tokens().Insert(older));
-    CL_RETURN_IF_ERROR(tx.Tokens().Insert(newer));
-    return tx.Tokens().Insert(theirs);
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(tx.Tokens().Insert(older));
+                    CL_RETURN_IF_ERROR(tx.Tokens().Insert(newer));
+                    return tx.Tokens().Insert(theirs);
+                  })
+                  .ok());
   ApiToken clash = MakeToken(u.id, "same secret", 0x21);
   EXPECT_FALSE(store().Write([&](Tx& tx) { return tx.Tokens().Insert(clash); }).ok());
 
   std::optional<ApiToken> by_hash;
   std::vector<ApiToken> mine, everyone;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(by_hash, tx.Tokens().FindBySecretHash(newer.secret_hash));
-    CL_ASSIGN_OR_RETURN(mine, tx.Tokens().List(u.id));
-    CL_ASSIGN_OR_RETURN(everyone, tx.Tokens().List(""));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(by_hash, tx.Tokens().FindBySecretHash(newer.secret_hash));
+                    CL_ASSIGN_OR_RETURN(mine, tx.Tokens().List(u.id));
+                    CL_ASSIGN_OR_RETURN(everyone, tx.Tokens().List(""));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_TRUE(by_hash.has_value());
   EXPECT_EQ(by_hash->id, newer.id);
   EXPECT_THAT(by_hash->scopes, ElementsAre(Permission::kChangesRead, Permission::kGateCheck));
@@ -266,11 +276,13 @@ TEST_P(StoreTest, TokensAreFoundByHashListedNewestFirstAndRevocable) {
 
   const Timestamp at = Now();
   ASSERT_TRUE(store().Write([&](Tx& tx) { return tx.Tokens().RevokeAllOfUser(u.id, at); }).ok());
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(mine, tx.Tokens().List(u.id));
-    CL_ASSIGN_OR_RETURN(everyone, tx.Tokens().List(""));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(mine, tx.Tokens().List(u.id));
+                    CL_ASSIGN_OR_RETURN(everyone, tx.Tokens().List(""));
+                    return Status::Ok();
+                  })
+                  .ok());
   for (const ApiToken& t : mine) EXPECT_EQ(t.revoked_at, at) << t.name;
   for (const ApiToken& t : everyone) {
     if (t.user_id == other.id) {
@@ -285,25 +297,31 @@ TEST_P(StoreTest, SessionsTouchRevokeAndExpire) {
   Session live = MakeSession(u.id, 0x31);
   Session old = MakeSession(u.id, 0x32);
   old.expires_at = Now() + kMicrosPerSecond;
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Sessions().Insert(live));
-    return tx.Sessions().Insert(old);
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(tx.Sessions().Insert(live));
+                    return tx.Sessions().Insert(old);
+                  })
+                  .ok());
   const Timestamp seen = Now() + 60 * kMicrosPerSecond;
   int64_t removed = -1;
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Sessions().Touch(live.id, seen));
-    CL_ASSIGN_OR_RETURN(removed, tx.Sessions().DeleteEnded(Now() + 2 * kMicrosPerSecond));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(tx.Sessions().Touch(live.id, seen));
+                    CL_ASSIGN_OR_RETURN(removed, tx.Sessions().DeleteEnded(Now() + 2 * kMicrosPerSecond));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(removed, 1);
 
   std::optional<Session> found, gone;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(found, tx.Sessions().FindBySecretHash(live.secret_hash));
-    CL_ASSIGN_OR_RETURN(gone, tx.Sessions().FindBySecretHash(old.secret_hash));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(found, tx.Sessions().FindBySecretHash(live.secret_hash));
+                    CL_ASSIGN_OR_RETURN(gone, tx.Sessions().FindBySecretHash(old.secret_hash));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_TRUE(found.has_value());
   EXPECT_FALSE(gone.has_value());
   EXPECT_EQ(found->last_seen_at, seen);
@@ -311,10 +329,12 @@ TEST_P(StoreTest, SessionsTouchRevokeAndExpire) {
   EXPECT_FALSE(found->revoked_at.has_value());
 
   ASSERT_TRUE(store().Write([&](Tx& tx) { return tx.Sessions().Revoke(live.id, seen); }).ok());
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(found, tx.Sessions().FindBySecretHash(live.secret_hash));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(found, tx.Sessions().FindBySecretHash(live.secret_hash));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->revoked_at, seen);
 }

@@ -17,12 +17,14 @@ namespace {
 // `events` gets the whole rewritten chain; returns the SQL that stores it.
 std::string RewriteFrom(Store& store, StoreHarness& harness, int64_t seq, std::vector<StoredAuditEvent>& events) {
   events.clear();
-  EXPECT_TRUE(store.Read([&](Tx& tx) {
-    return tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
-      events.push_back(e);
-      return true;
-    });
-  }).ok());
+  EXPECT_TRUE(store
+                  .Read([&](Tx& tx) {
+                    return tx.Audit().Scan(1, 0, [&](const StoredAuditEvent& e) {
+                      events.push_back(e);
+                      return true;
+                    });
+                  })
+                  .ok());
   crypto::Sha256Digest prev{};
   std::string script;
   for (StoredAuditEvent& e : events) {
@@ -60,10 +62,12 @@ TEST_P(StoreTest, AnEventCommitsOnlyWithItsChange) {
   });
   ASSERT_FALSE(s.ok());
   int64_t count = -1;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(count, tx.Audit().Count());
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(count, tx.Audit().Count());
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(count, 1);  // only the key registration
 }
 
@@ -98,13 +102,15 @@ TEST_P(StoreTest, ConcurrentWritersKeepOneUnbrokenChain) {
 TEST_P(StoreTest, ListFiltersEventsByObjectAndActor) {
   AppendEvents(5);
   std::vector<StoredAuditEvent> for_object;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    AuditQuery q;
-    q.object_type = "thing";
-    q.object_id = "thing-3";
-    CL_ASSIGN_OR_RETURN(for_object, tx.Audit().List(q));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    AuditQuery q;
+                    q.object_type = "thing";
+                    q.object_id = "thing-3";
+                    CL_ASSIGN_OR_RETURN(for_object, tx.Audit().List(q));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_EQ(for_object.size(), 1u);
   EXPECT_NE(for_object[0].body.find("\"thing-3\""), std::string::npos);
 }
@@ -121,17 +127,21 @@ TEST_P(StoreTest, StoredBodiesAreCanonicalWhetherPreparedOrNot) {
   const AuditContext ctx{{"usr_1", "deploy-bot", "token", "tok_1"}, "req-9", "10.0.0.7"};
   Result<PreparedAuditEvent> prepared = log.Prepare(ctx, r);
   ASSERT_TRUE(prepared.ok()) << prepared.status().message();
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(log.Append(tx, ctx, r).status());
-    return log.Append(tx, *prepared).status();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(log.Append(tx, ctx, r).status());
+                    return log.Append(tx, *prepared).status();
+                  })
+                  .ok());
   std::vector<StoredAuditEvent> events;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    AuditQuery q;
-    q.object_id = "dep_1";
-    CL_ASSIGN_OR_RETURN(events, tx.Audit().List(q));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    AuditQuery q;
+                    q.object_id = "dep_1";
+                    CL_ASSIGN_OR_RETURN(events, tx.Audit().List(q));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_EQ(events.size(), 2u);
   for (const StoredAuditEvent& e : events) {
     const nlohmann::json body = nlohmann::json::parse(e.body);
@@ -163,16 +173,13 @@ TEST_P(StoreTest, ServingRoleHasNoGrantToRewriteTheAuditTables) {
   if (!harness().ExecAsServingRole("SELECT 1")) GTEST_SKIP() << "this backend has no roles";
   EXPECT_EQ(*harness().ExecAsServingRole("SELECT count(*) FROM audit_events"), "");
   ASSERT_EQ(harness().ExecRaw(harness().DropAppendOnlyTriggersSql()), "");
-  for (const char* sql : {"UPDATE audit_events SET body = '{}' WHERE seq = 2",
-                          "DELETE FROM audit_events WHERE seq = 2", "TRUNCATE audit_events",
-                          "UPDATE audit_checkpoints SET seq = 0", "DELETE FROM audit_checkpoints",
-                          "TRUNCATE audit_checkpoints", "DELETE FROM audit_keys",
-                          "UPDATE audit_keys SET key_id = 'x'", "DROP TABLE audit_events",
-                          "ALTER TABLE audit_events DISABLE TRIGGER ALL",
-                          "DELETE FROM schema_version"}) {
+  for (const char* sql :
+       {"UPDATE audit_events SET body = '{}' WHERE seq = 2", "DELETE FROM audit_events WHERE seq = 2",
+        "TRUNCATE audit_events", "UPDATE audit_checkpoints SET seq = 0", "DELETE FROM audit_checkpoints",
+        "TRUNCATE audit_checkpoints", "DELETE FROM audit_keys", "UPDATE audit_keys SET key_id = 'x'",
+        "DROP TABLE audit_events", "ALTER TABLE audit_events DISABLE TRIGGER ALL", "DELETE FROM schema_version"}) {
     const std::string err = *harness().ExecAsServingRole(sql);
-    EXPECT_TRUE(err.find("permission denied") != std::string::npos ||
-                err.find("must be owner") != std::string::npos)
+    EXPECT_TRUE(err.find("permission denied") != std::string::npos || err.find("must be owner") != std::string::npos)
         << sql << ": " << err;
   }
   EXPECT_TRUE(Verify().ok);
@@ -257,12 +264,14 @@ TEST_P(StoreTest, CheckpointBySwappedInKeyFailsWhenTheKeyIsPinned) {
   Audit(/*interval=*/10);
   AppendEvents(19);
   AuditVerifyResult r;
-  ASSERT_TRUE(store().Read([&](Tx& tx) {
-    AuditVerifyOptions pinned;
-    pinned.pinned_key_ids = {"ed25519:someone-else"};
-    r = VerifyAuditLog(tx, pinned);
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) {
+                    AuditVerifyOptions pinned;
+                    pinned.pinned_key_ids = {"ed25519:someone-else"};
+                    r = VerifyAuditLog(tx, pinned);
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad_seq, 10) << r.problem;
   EXPECT_NE(r.problem.find("neither pinned nor endorsed"), std::string::npos) << r.problem;
@@ -295,10 +304,12 @@ TEST_P(StoreTest, TheStartUpCheckFindsCheckpointsDeletedToHideARewrite) {
   auto sign = [&] { ASSERT_TRUE(store().Write([&](Tx& tx) { return log.Checkpoint(tx).status(); }).ok()); };
   auto tail = [&] {
     AuditVerifyResult r;
-    EXPECT_TRUE(store().Read([&](Tx& tx) {
-      r = VerifyAuditTail(tx);
-      return Status::Ok();
-    }).ok());
+    EXPECT_TRUE(store()
+                    .Read([&](Tx& tx) {
+                      r = VerifyAuditTail(tx);
+                      return Status::Ok();
+                    })
+                    .ok());
     return r;
   };
   AppendEvents(5);  // seq 2..6 after the key registration
@@ -314,9 +325,9 @@ TEST_P(StoreTest, TheStartUpCheckFindsCheckpointsDeletedToHideARewrite) {
 
   ASSERT_EQ(harness().ExecRaw(harness().DropAppendOnlyTriggersSql()), "");
   std::vector<StoredAuditEvent> events;
-  ASSERT_EQ(harness().ExecRaw("DELETE FROM audit_checkpoints WHERE seq >= 7;" +
-                              RewriteFrom(store(), harness(), 7, events)),
-            "");
+  ASSERT_EQ(
+      harness().ExecRaw("DELETE FROM audit_checkpoints WHERE seq >= 7;" + RewriteFrom(store(), harness(), 7, events)),
+      "");
   const AuditVerifyResult r = tail();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad_seq, 7) << r.problem;
@@ -331,18 +342,20 @@ TEST_P(StoreTest, KeyReplacedInPlaceIsNamed) {
   Audit(/*interval=*/10);
   AppendEvents(19);
   const crypto::Ed25519KeyPair mallory = crypto::GenerateEd25519KeyPair();
-  const std::string swap = "UPDATE audit_keys SET public_key = " +
-                           harness().BlobLiteral(crypto::ToHex(mallory.public_key));
+  const std::string swap =
+      "UPDATE audit_keys SET public_key = " + harness().BlobLiteral(crypto::ToHex(mallory.public_key));
   EXPECT_NE(harness().ExecRaw(swap), "") << "audit_keys is append-only";
   EXPECT_NE(harness().ExecRaw("DELETE FROM audit_keys"), "") << "audit_keys is append-only";
   EXPECT_TRUE(Verify().ok);
 
   ASSERT_EQ(harness().ExecRaw(harness().DropAppendOnlyTriggersSql()), "");
   std::vector<AuditCheckpoint> checkpoints;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(checkpoints, tx.Audit().Checkpoints(0, 0));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(checkpoints, tx.Audit().Checkpoints(0, 0));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_EQ(checkpoints.size(), 2u);  // at 10 and 20
   std::vector<StoredAuditEvent> events;
   std::string script = swap + ";" + RewriteFrom(store(), harness(), 5, events);

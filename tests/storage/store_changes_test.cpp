@@ -25,10 +25,12 @@ TEST_P(StoreTest, ChangeNumbersAreGaplessAndUpdatesNeedTheCurrentRowVersion) {
   Status stale = store().Write([&](Tx& tx) { return tx.Changes().Update(edited); });
   EXPECT_EQ(stale.code(), ErrorCode::kConflict);
   std::optional<Change> read;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(read, tx.Changes().FindByNumber(1));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(read, tx.Changes().FindByNumber(1));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_TRUE(read);
   EXPECT_EQ(read->state, ChangeState::kSubmitted);
   EXPECT_EQ(read->content.rollback_plan, "revert");
@@ -80,24 +82,28 @@ TEST_P(StoreTest, ApprovalsVoidOnceEvidenceStatusChangesAndFilesAreStoredOnce) {
   e.kind = EvidenceKind::kTestResult;
   e.sha256 = std::string(64, 'a');
   e.created_at = Now();
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Changes().InsertApproval(a));
-    CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(e));
-    CL_RETURN_IF_ERROR(tx.Changes().PutBlob({e.sha256, "text/plain", "hello", Now()}));
-    CL_RETURN_IF_ERROR(tx.Changes().PutBlob({e.sha256, "text/plain", "hello", Now()}));
-    CL_RETURN_IF_ERROR(tx.Changes().VoidApproval(a.id, Timestamp{Now().micros + 1}, "content changed"));
-    CL_RETURN_IF_ERROR(tx.Changes().VoidApproval(a.id, Timestamp{Now().micros + 99}, "again"));
-    return tx.Changes().SetEvidenceStatus(e.id, EvidenceStatus::kSuperseded, "newer run");
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(tx.Changes().InsertApproval(a));
+                    CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(e));
+                    CL_RETURN_IF_ERROR(tx.Changes().PutBlob({e.sha256, "text/plain", "hello", Now()}));
+                    CL_RETURN_IF_ERROR(tx.Changes().PutBlob({e.sha256, "text/plain", "hello", Now()}));
+                    CL_RETURN_IF_ERROR(tx.Changes().VoidApproval(a.id, Timestamp{Now().micros + 1}, "content changed"));
+                    CL_RETURN_IF_ERROR(tx.Changes().VoidApproval(a.id, Timestamp{Now().micros + 99}, "again"));
+                    return tx.Changes().SetEvidenceStatus(e.id, EvidenceStatus::kSuperseded, "newer run");
+                  })
+                  .ok());
   std::vector<Approval> approvals;
   std::vector<Evidence> evidence;
   std::optional<FileBlob> blob;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(approvals, tx.Changes().Approvals(c.id));
-    CL_ASSIGN_OR_RETURN(evidence, tx.Changes().EvidenceOf(c.id));
-    CL_ASSIGN_OR_RETURN(blob, tx.Changes().GetBlob(e.sha256));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(approvals, tx.Changes().Approvals(c.id));
+                    CL_ASSIGN_OR_RETURN(evidence, tx.Changes().EvidenceOf(c.id));
+                    CL_ASSIGN_OR_RETURN(blob, tx.Changes().GetBlob(e.sha256));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_EQ(approvals.size(), 1u);
   EXPECT_FALSE(approvals[0].valid());
   EXPECT_EQ(approvals[0].voided_reason, "content changed") << "the first void stands";
@@ -119,32 +125,38 @@ TEST_P(StoreTest, FindingsAreRaisedOncePerObjectAndPolicyVersionsNumberUp) {
   f.summary = "overdue";
   f.created_at = Now();
   bool first = false, second = true;
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(first, tx.Findings().InsertIfNew(f));
-    f.id = "fnd_2";
-    CL_ASSIGN_OR_RETURN(second, tx.Findings().InsertIfNew(f));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(first, tx.Findings().InsertIfNew(f));
+                    f.id = "fnd_2";
+                    CL_ASSIGN_OR_RETURN(second, tx.Findings().InsertIfNew(f));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_TRUE(first);
   EXPECT_FALSE(second);
 
   int64_t v1 = 0, v2 = 0;
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    PolicyVersion v{0, "aa", "p", "format: 1", "default", "system", Now()};
-    CL_ASSIGN_OR_RETURN(v1, tx.Policies().Insert(v));
-    v.source = "format: 1\n";
-    CL_ASSIGN_OR_RETURN(v2, tx.Policies().Insert(v));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    PolicyVersion v{0, "aa", "p", "format: 1", "default", "system", Now()};
+                    CL_ASSIGN_OR_RETURN(v1, tx.Policies().Insert(v));
+                    v.source = "format: 1\n";
+                    CL_ASSIGN_OR_RETURN(v2, tx.Policies().Insert(v));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(v1, 1);
   EXPECT_EQ(v2, 2);
   std::optional<PolicyVersion> latest;
   std::vector<Finding> findings;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(latest, tx.Policies().Latest());
-    CL_ASSIGN_OR_RETURN(findings, tx.Findings().List({}));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(latest, tx.Policies().Latest());
+                    CL_ASSIGN_OR_RETURN(findings, tx.Findings().List({}));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_TRUE(latest);
   EXPECT_EQ(latest->version, 2);
   EXPECT_EQ(latest->source, "format: 1\n");
@@ -165,52 +177,66 @@ TEST_P(StoreTest, WebhookOutboxHandsOutDueDeliveriesOldestFirst) {
     d.created_at = Now();
     return d;
   };
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Webhooks().Insert(w));
-    CL_RETURN_IF_ERROR(tx.Webhooks().InsertDelivery(delivery("whd_b", 0)));
-    CL_RETURN_IF_ERROR(tx.Webhooks().InsertDelivery(delivery("whd_a", -5)));
-    return tx.Webhooks().InsertDelivery(delivery("whd_later", 60));
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(tx.Webhooks().Insert(w));
+                    CL_RETURN_IF_ERROR(tx.Webhooks().InsertDelivery(delivery("whd_b", 0)));
+                    CL_RETURN_IF_ERROR(tx.Webhooks().InsertDelivery(delivery("whd_a", -5)));
+                    return tx.Webhooks().InsertDelivery(delivery("whd_later", 60));
+                  })
+                  .ok());
   std::vector<WebhookDelivery> due;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(due, tx.Webhooks().Due(Now(), 10));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(due, tx.Webhooks().Due(Now(), 10));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_EQ(due.size(), 2u);
   EXPECT_EQ(due[0].id, "whd_a");
   // Two dispatchers (two servers) read the same due delivery: one claims it.
   bool first = false, second = true;
   const Timestamp lease{Now().micros + 120 * kMicrosPerSecond};
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(first, tx.Webhooks().ClaimDelivery(due[1], lease));
-    return Status::Ok();
-  }).ok());
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(second, tx.Webhooks().ClaimDelivery(due[1], lease));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(first, tx.Webhooks().ClaimDelivery(due[1], lease));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(second, tx.Webhooks().ClaimDelivery(due[1], lease));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_TRUE(first);
   EXPECT_FALSE(second) << "the same stale read cannot claim it again";
   std::vector<WebhookDelivery> still_due;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(still_due, tx.Webhooks().Due(Now(), 10));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(still_due, tx.Webhooks().Due(Now(), 10));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_EQ(still_due.size(), 1u) << "a claimed delivery waits for its lease";
   EXPECT_EQ(still_due[0].id, "whd_a");
   due[0].status = "delivered";
   due[0].attempts = 1;
   due[0].delivered_at = Now();
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Webhooks().UpdateDelivery(due[0]));
-    return tx.Webhooks().Deactivate(w.id);
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(tx.Webhooks().UpdateDelivery(due[0]));
+                    return tx.Webhooks().Deactivate(w.id);
+                  })
+                  .ok());
   std::vector<WebhookDelivery> log;
-  ASSERT_TRUE(store().Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(due, tx.Webhooks().Due(Timestamp{Now().micros + 3600 * kMicrosPerSecond}, 10));
-    CL_ASSIGN_OR_RETURN(log, tx.Webhooks().Deliveries(w.id, 10));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(due, tx.Webhooks().Due(Timestamp{Now().micros + 3600 * kMicrosPerSecond}, 10));
+                    CL_ASSIGN_OR_RETURN(log, tx.Webhooks().Deliveries(w.id, 10));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_TRUE(due.empty()) << "deactivating fails what was pending";
   ASSERT_EQ(log.size(), 3u);
   int delivered = 0, failed = 0;

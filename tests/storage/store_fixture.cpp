@@ -6,9 +6,7 @@
 
 namespace cl::testing {
 
-std::string BackendName(const ::testing::TestParamInfo<BackendFactory>& info) {
-  return info.param.name;
-}
+std::string BackendName(const ::testing::TestParamInfo<BackendFactory>& info) { return info.param.name; }
 
 User StoreTest::MakeUser(const std::string& username, std::vector<Role> roles) {
   User u;
@@ -63,8 +61,7 @@ std::optional<User> StoreTest::FindUserById(const std::string& id) {
   return FindUserWith([&](UserRepo& users) { return users.FindById(id); });
 }
 
-std::optional<User> StoreTest::FindUserWith(
-    const std::function<Result<std::optional<User>>(UserRepo&)>& lookup) {
+std::optional<User> StoreTest::FindUserWith(const std::function<Result<std::optional<User>>(UserRepo&)>& lookup) {
   std::optional<User> found;
   Status s = store().Read([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(found, lookup(tx.Users()));
@@ -98,9 +95,8 @@ int64_t StoreTest::AppendEvents(int n, const std::string& action) {
       r.object_type = "thing";
       r.object_id = fmt::format("thing-{}", i);
       r.after = {{"n", i}};
-      CL_ASSIGN_OR_RETURN(last, log.Append(tx, AuditContext{{"u1", "alice", "token", "tok_1"},
-                                                            fmt::format("req-{}", i), "::1"},
-                                           r));
+      CL_ASSIGN_OR_RETURN(
+          last, log.Append(tx, AuditContext{{"u1", "alice", "token", "tok_1"}, fmt::format("req-{}", i), "::1"}, r));
       return Status::Ok();
     });
     EXPECT_TRUE(s.ok()) << s.message();

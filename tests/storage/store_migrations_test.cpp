@@ -9,9 +9,7 @@ namespace {
 
 int LatestKnownVersion() { return sql::SqliteMigrations().back().version; }
 
-TEST_P(StoreTest, NewDatabaseIsAtTheNewestSchema) {
-  EXPECT_EQ(harness().SchemaVersion(), LatestKnownVersion());
-}
+TEST_P(StoreTest, NewDatabaseIsAtTheNewestSchema) { EXPECT_EQ(harness().SchemaVersion(), LatestKnownVersion()); }
 
 TEST_P(StoreTest, ReopeningAppliesNothingTwiceAndKeepsData) {
   InsertUser(MakeUser("pat"));

@@ -108,10 +108,12 @@ TEST_P(StoreTest, ArtifactLinksAndIacAttachmentsBelongToTheirChange) {
 TEST_P(StoreTest, ControlEpochAdvancesWithWhatTheGateDecidesOnOnly) {
   auto epoch = [&] {
     int64_t n = -1;
-    EXPECT_TRUE(store().Read([&](Tx& tx) -> Status {
-      CL_ASSIGN_OR_RETURN(n, tx.Pipeline().ControlEpoch());
-      return Status::Ok();
-    }).ok());
+    EXPECT_TRUE(store()
+                    .Read([&](Tx& tx) -> Status {
+                      CL_ASSIGN_OR_RETURN(n, tx.Pipeline().ControlEpoch());
+                      return Status::Ok();
+                    })
+                    .ok());
     return n;
   };
   const int64_t start = epoch();
@@ -129,7 +131,10 @@ TEST_P(StoreTest, ControlEpochAdvancesWithWhatTheGateDecidesOnOnly) {
   d.created_at = Now();
   ASSERT_TRUE(store().Write([&](Tx& tx) { return tx.Pipeline().InsertDeployment(d); }).ok());
   EXPECT_EQ(epoch(), after_change);
-  ASSERT_TRUE(store().Write([&](Tx& tx) { return tx.Pipeline().LinkArtifact({c.id, "commit", "abc1234", "api", Now()}); })
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) {
+                    return tx.Pipeline().LinkArtifact({c.id, "commit", "abc1234", "api", Now()});
+                  })
                   .ok());
   const int64_t after_link = epoch();
   EXPECT_GT(after_link, after_change);
@@ -172,10 +177,12 @@ TEST_P(StoreTest, FreezesEndOrAreLiftedAndDeliveriesAreRecordedOnce) {
   ASSERT_TRUE(s.ok()) << s.message();
   auto active = [&] {
     std::vector<Freeze> out;
-    EXPECT_TRUE(store().Read([&](Tx& tx) -> Status {
-      CL_ASSIGN_OR_RETURN(out, tx.Pipeline().Freezes(now));
-      return Status::Ok();
-    }).ok());
+    EXPECT_TRUE(store()
+                    .Read([&](Tx& tx) -> Status {
+                      CL_ASSIGN_OR_RETURN(out, tx.Pipeline().Freezes(now));
+                      return Status::Ok();
+                    })
+                    .ok());
     return out;
   };
   ASSERT_EQ(active().size(), 1u);
@@ -210,7 +217,8 @@ TEST_P(StoreTest, FreezesEndOrAreLiftedAndDeliveriesAreRecordedOnce) {
       EXPECT_EQ(found->result["changes"][0], "CHG-1");
       EXPECT_EQ(found->content_digest, "d1gest");
     }
-    CL_ASSIGN_OR_RETURN(std::optional<InboundDelivery> by_body, tx.Pipeline().FindDelivery("github", "other", "d1gest"));
+    CL_ASSIGN_OR_RETURN(std::optional<InboundDelivery> by_body,
+                        tx.Pipeline().FindDelivery("github", "other", "d1gest"));
     EXPECT_TRUE(by_body.has_value() && by_body->delivery_id == "abc-123");
     CL_ASSIGN_OR_RETURN(std::optional<InboundDelivery> neither, tx.Pipeline().FindDelivery("github", "other", "x"));
     EXPECT_FALSE(neither.has_value());

@@ -17,39 +17,45 @@ const AuditContext kCtx{{"system", "system", "system", ""}, "test", ""};
 
 ReconcileReport Reconcile(Store& store) {
   ReconcileReport out;
-  EXPECT_TRUE(store.Read([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(out, ReconcileRecords(tx));
-    return Status::Ok();
-  }).ok());
+  EXPECT_TRUE(store
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(out, ReconcileRecords(tx));
+                    return Status::Ok();
+                  })
+                  .ok());
   return out;
 }
 
 // A user created with the event an earlier release wrote: a state without
 // most of the fields recorded today.
 void InsertWithLegacyEvent(Store& store, const AuditLog& log, const User& u) {
-  ASSERT_TRUE(store.Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Users().Insert(u));
-    AuditRecord r{"user.create", "user", u.id};
-    r.after = {{"id", u.id}, {"username", u.username}};
-    return log.Append(tx, kCtx, r).status();
-  }).ok());
+  ASSERT_TRUE(store
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(tx.Users().Insert(u));
+                    AuditRecord r{"user.create", "user", u.id};
+                    r.after = {{"id", u.id}, {"username", u.username}};
+                    return log.Append(tx, kCtx, r).status();
+                  })
+                  .ok());
 }
 
 // An audited update as the product makes it: the row and an event recording
 // the row's state before and after.
 void UpdateDisplayName(Store& store, const AuditLog& log, const std::string& id, const std::string& name) {
-  ASSERT_TRUE(store.Write([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(std::optional<User> before, tx.Users().FindById(id));
-    if (!before) return NotFound(id);
-    User after = *before;
-    after.display_name = name;
-    after.version = before->version + 1;
-    CL_RETURN_IF_ERROR(tx.Users().Update(after));
-    AuditRecord r{"user.update", "user", id};
-    r.before = UserState(*before);
-    r.after = UserState(after);
-    return log.Append(tx, kCtx, r).status();
-  }).ok());
+  ASSERT_TRUE(store
+                  .Write([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(std::optional<User> before, tx.Users().FindById(id));
+                    if (!before) return NotFound(id);
+                    User after = *before;
+                    after.display_name = name;
+                    after.version = before->version + 1;
+                    CL_RETURN_IF_ERROR(tx.Users().Update(after));
+                    AuditRecord r{"user.update", "user", id};
+                    r.before = UserState(*before);
+                    r.after = UserState(after);
+                    return log.Append(tx, kCtx, r).status();
+                  })
+                  .ok());
 }
 
 TEST_P(StoreTest, ALogFromBeforeReconciliationIsBaselinedOnceThenReconciledStrictly) {
@@ -64,18 +70,22 @@ TEST_P(StoreTest, ALogFromBeforeReconciliationIsBaselinedOnceThenReconciledStric
   EXPECT_GE(before.problem_count, 2) << "each field the legacy event lacks, and the unrecorded row";
 
   int64_t accepted = -1;
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(accepted, RecordReconcileBaseline(tx, log, kCtx));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(accepted, RecordReconcileBaseline(tx, log, kCtx));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(accepted, 2);
   ReconcileReport after = Reconcile(store());
   EXPECT_GT(after.baseline_seq, 0);
   EXPECT_TRUE(after.ok()) << ReconcileReportJson(after).dump(2);
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(accepted, RecordReconcileBaseline(tx, log, kCtx));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(accepted, RecordReconcileBaseline(tx, log, kCtx));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(accepted, 0) << "baselined once";
   EXPECT_EQ(Reconcile(store()).baseline_seq, after.baseline_seq);
   EXPECT_EQ(Verify().ok, true) << "the acceptances are events like any other";
@@ -110,25 +120,31 @@ TEST_P(StoreTest, ALogFromBeforeReconciliationIsBaselinedOnceThenReconciledStric
 // new kinds. An edit to a user is never laundered by it.
 TEST_P(StoreTest, KindsReconciledSinceALaterReleaseAreBaselinedOnTheirOwn) {
   const AuditLog& log = Audit();
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    AuditRecord base{std::string(kReconcileBaselineAction), "audit_log", "records"};
-    base.details = {{"accepted_rows", 0}, {"rows", 0}, {"events", 1}};  // as the first release wrote it
-    return log.Append(tx, kCtx, base).status();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    AuditRecord base{std::string(kReconcileBaselineAction), "audit_log", "records"};
+                    base.details = {{"accepted_rows", 0}, {"rows", 0}, {"events", 1}};  // as the first release wrote it
+                    return log.Append(tx, kCtx, base).status();
+                  })
+                  .ok());
   const User owner = MakeUser("owner");
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Users().Insert(owner));
-    AuditRecord r{"user.create", "user", owner.id};
-    r.after = UserState(owner);
-    return log.Append(tx, kCtx, r).status();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(tx.Users().Insert(owner));
+                    AuditRecord r{"user.create", "user", owner.id};
+                    r.after = UserState(owner);
+                    return log.Append(tx, kCtx, r).status();
+                  })
+                  .ok());
   const ApiToken token = MakeToken(owner.id, "ci", 7);
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_RETURN_IF_ERROR(tx.Tokens().Insert(token));
-    AuditRecord r{"token.create", "api_token", token.id};
-    r.after = {{"id", token.id}, {"name", token.name}};  // an earlier release's state
-    return log.Append(tx, kCtx, r).status();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(tx.Tokens().Insert(token));
+                    AuditRecord r{"token.create", "api_token", token.id};
+                    r.after = {{"id", token.id}, {"name", token.name}};  // an earlier release's state
+                    return log.Append(tx, kCtx, r).status();
+                  })
+                  .ok());
   ASSERT_EQ(harness().ExecRaw(fmt::format("UPDATE users SET email = 'mallory@example.com' WHERE id = '{}'", owner.id)),
             "");
 
@@ -142,10 +158,12 @@ TEST_P(StoreTest, KindsReconciledSinceALaterReleaseAreBaselinedOnTheirOwn) {
   }
 
   int64_t accepted = -1;
-  ASSERT_TRUE(store().Write([&](Tx& tx) -> Status {
-    CL_ASSIGN_OR_RETURN(accepted, RecordReconcileBaseline(tx, log, kCtx));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(accepted, RecordReconcileBaseline(tx, log, kCtx));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(accepted, 1) << "the token, not the edited user";
   ReconcileReport after = Reconcile(store());
   EXPECT_TRUE(after.unbaselined.empty());

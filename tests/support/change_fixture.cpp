@@ -76,25 +76,28 @@ nlohmann::json NormalChange(const std::string& environment, bool iam) {
   nlohmann::json impact = nlohmann::json::object();
   for (ImpactArea a : kAllImpactAreas) impact[std::string(Name(a))] = {{"answer", "no"}, {"note", ""}};
   if (iam) impact["identity_access"] = {{"answer", "yes"}, {"note", "Adds kms:Decrypt to the deploy role"}};
-  return {{"title", iam ? "Grant the deploy role KMS decrypt" : "Raise the payments worker pool to 12"},
-          {"type", "normal"},
-          {"service", "payments"},
-          {"environment", environment},
-          {"category", iam ? "iac" : "technical"},
-          {"justification", "Checkout latency at peak"},
-          {"security_impact", impact},
-          {"test_plan", "Load test in staging"},
-          {"implementation_plan", "Apply the reviewed change"},
-          {"rollback_plan", "Revert the commit and re-apply"},
-          {"planned_window", {{"start", "2026-09-22T08:00:00+02:00"}, {"end", "2026-09-22T09:00:00+02:00"},
-                              {"timezone", "Europe/Berlin"}}},
-          {"implementer", "ivan"}};
+  return {
+      {"title", iam ? "Grant the deploy role KMS decrypt" : "Raise the payments worker pool to 12"},
+      {"type", "normal"},
+      {"service", "payments"},
+      {"environment", environment},
+      {"category", iam ? "iac" : "technical"},
+      {"justification", "Checkout latency at peak"},
+      {"security_impact", impact},
+      {"test_plan", "Load test in staging"},
+      {"implementation_plan", "Apply the reviewed change"},
+      {"rollback_plan", "Revert the commit and re-apply"},
+      {"planned_window",
+       {{"start", "2026-09-22T08:00:00+02:00"}, {"end", "2026-09-22T09:00:00+02:00"}, {"timezone", "Europe/Berlin"}}},
+      {"implementer", "ivan"}};
 }
 
 nlohmann::json VerificationChecklist() {
   return {{"checklist",
-           {{"implemented_as_approved", true}, {"security_controls_verified", true},
-            {"incidents", "none"}, {"lessons_learned", "none"}}}};
+           {{"implemented_as_approved", true},
+            {"security_controls_verified", true},
+            {"incidents", "none"},
+            {"lessons_learned", "none"}}}};
 }
 
 std::string AuditActions(TestServer& server) {

@@ -28,8 +28,7 @@ void EnsureCluster() {
   static std::once_flag once;
   std::call_once(once, [] {
     if (std::filesystem::exists(ClusterDir() + "/.s.PGSQL.5432")) return;
-    const std::string cmd = fmt::format("'{}/tests/support/pg-cluster.sh' start '{}'", CL_SOURCE_DIR,
-                                        ClusterDir());
+    const std::string cmd = fmt::format("'{}/tests/support/pg-cluster.sh' start '{}'", CL_SOURCE_DIR, ClusterDir());
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("could not start the test PostgreSQL: " + cmd);
   });
 }
@@ -99,10 +98,13 @@ std::vector<std::pair<std::string, std::string>> PgTestDatabase::QueryPairs(cons
   std::vector<std::pair<std::string, std::string>> rows;
   auto conn = sql::PgConnection::Open(AdminUrl(), name_);
   if (!conn.ok()) return rows;
-  (*conn)->Query(sql, {}, [&](const sql::Row& r) {
-    rows.emplace_back(r.String(0), r.String(1));
-    return true;
-  }).IgnoreError();
+  (*conn)
+      ->Query(sql, {},
+              [&](const sql::Row& r) {
+                rows.emplace_back(r.String(0), r.String(1));
+                return true;
+              })
+      .IgnoreError();
   return rows;
 }
 

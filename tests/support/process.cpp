@@ -43,9 +43,8 @@ std::string ReadAll(const std::string& path) {
   return buf.str();
 }
 
-int Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-          int in_fd, const std::string& out_path, const std::string& err_path,
-          const std::vector<std::string>& launcher = {}) {
+int Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, int in_fd,
+          const std::string& out_path, const std::string& err_path, const std::vector<std::string>& launcher = {}) {
   std::vector<std::string> argv = launcher;
   argv.push_back(BinaryPath());
   argv.insert(argv.end(), args.begin(), args.end());

@@ -26,7 +26,8 @@ TestServer::TestServer(TestServerOptions options) {
   lo.checkpoint_interval = options.checkpoint_interval;
   lo.policy_yaml = options.policy_yaml;
   lo.policy_origin = "test";
-  for (const std::string& n : options.webhook_allowed_networks) lo.webhook_allowed_networks.push_back(ParseIpNetwork(n).value());
+  for (const std::string& n : options.webhook_allowed_networks)
+    lo.webhook_allowed_networks.push_back(ParseIpNetwork(n).value());
   auto app = LocalApp::Open(lo);
   if (!app.ok()) throw std::runtime_error("LocalApp: " + app.status().message());
   app_ = std::move(app).value();
@@ -35,9 +36,7 @@ TestServer::TestServer(TestServerOptions options) {
   ao.access_log = false;
   ao.github_webhook_secret = options.github_secret;
   ao.gitlab_webhook_token = options.gitlab_token;
-  api_ = std::make_unique<http::Api>(
-      ApiServicesOf(*app_),
-      ao);
+  api_ = std::make_unique<http::Api>(ApiServicesOf(*app_), ao);
   http::ServerOptions so;
   so.port = 0;
   so.io_threads = 2;
@@ -50,7 +49,7 @@ TestServer::TestServer(TestServerOptions options) {
   if (!s.ok()) throw std::runtime_error("server: " + s.message());
   if (options.dispatch_webhooks) {
     dispatcher_ = std::make_unique<WebhookDispatcher>(app_->store(), app_->clock(), app_->outbound(),
-                                                            std::chrono::milliseconds(20));
+                                                      std::chrono::milliseconds(20));
     dispatcher_->Start();
   }
 }
@@ -66,8 +65,7 @@ void TestServer::Stop() {
   api_->Shutdown();
 }
 
-TestUser TestServer::CreateUser(const std::string& username, std::vector<std::string> roles,
-                                UserKind kind) {
+TestUser TestServer::CreateUser(const std::string& username, std::vector<std::string> roles, UserKind kind) {
   const Principal local = LocalPrincipal("test");
   const AuditContext ctx{local.ToActor(), "test-setup", ""};
   NewUser in;

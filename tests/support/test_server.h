@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "server/local_app.h"
-#include "server/webhook_dispatcher.h"
 #include "core/clock.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "server/local_app.h"
+#include "server/webhook_dispatcher.h"
 #include "tests/support/http.h"
 #include "tests/support/temp_dir.h"
 
@@ -22,11 +22,11 @@ struct TestServerOptions {
   const Clock* clock = nullptr;  // default: system clock
   bool trust_proxy = false;
   int64_t checkpoint_interval = 1000;
-  std::string policy_yaml;  // empty: the built-in default policy
+  std::string policy_yaml;         // empty: the built-in default policy
   bool dispatch_webhooks = false;  // run the webhook dispatcher (polls every 20 ms)
   // Networks webhook receivers may be in (the tests' receivers listen on loopback).
   std::vector<std::string> webhook_allowed_networks;
-  std::string github_secret;       // GitHub/GitLab webhook receivers' secrets
+  std::string github_secret;  // GitHub/GitLab webhook receivers' secrets
   std::string gitlab_token;
 };
 
@@ -54,8 +54,7 @@ class TestServer {
 
   // A user with the given roles, a known password (already changed, so no
   // password change is pending) and an API token with all its permissions.
-  TestUser CreateUser(const std::string& username, std::vector<std::string> roles,
-                      UserKind kind = UserKind::kHuman);
+  TestUser CreateUser(const std::string& username, std::vector<std::string> roles, UserKind kind = UserKind::kHuman);
   // An admin created the same way (cached per server).
   const TestUser& Admin();
 

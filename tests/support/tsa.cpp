@@ -42,8 +42,8 @@ std::string TestTsa::CaPem() const { return Slurp(ca_path()); }
 std::string TestTsa::Reply(std::string_view query) const {
   const std::string in = dir_.File("query.tsq"), out = dir_.File("reply.tsr");
   std::ofstream(in, std::ios::binary) << query;
-  const std::string cmd = "python3 '" + kScript + "' reply '" + dir_.path().string() + "' <'" + in + "' >'" + out +
-                          "' 2>/dev/null";
+  const std::string cmd =
+      "python3 '" + kScript + "' reply '" + dir_.path().string() + "' <'" + in + "' >'" + out + "' 2>/dev/null";
   if (std::system(cmd.c_str()) != 0) return "";
   return Slurp(out);
 }

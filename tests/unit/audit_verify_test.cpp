@@ -5,8 +5,8 @@
 #include <chrono>
 
 #include "core/audit_log.h"
-#include "core/clock.h"
 #include "core/audit_verify.h"
+#include "core/clock.h"
 #include "crypto/crypto.h"
 #include "crypto/merkle.h"
 #include "tests/support/tsa.h"
@@ -352,8 +352,7 @@ TEST(AuditVerifyTest, CheckpointMessageIsCanonicalAndStable) {
 }
 
 TEST(AuditVerifyTest, CanonicalJsonSortsKeysWithoutWhitespace) {
-  EXPECT_EQ(CanonicalJson({{"b", 1}, {"a", {{"d", "x"}, {"c", nullptr}}}}),
-            "{\"a\":{\"c\":null,\"d\":\"x\"},\"b\":1}");
+  EXPECT_EQ(CanonicalJson({{"b", 1}, {"a", {{"d", "x"}, {"c", nullptr}}}}), "{\"a\":{\"c\":null,\"d\":\"x\"},\"b\":1}");
   EXPECT_EQ(CanonicalJson("é\n\"\\"), "\"é\\n\\\"\\\\\"");
 }
 
@@ -364,9 +363,9 @@ TEST(AuditVerifyTest, CanonicalJsonSortsKeysWithoutWhitespace) {
 class AuditTimestampTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    now_ = Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()};
+    now_ = Timestamp{
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count()};
     signed_at_ = now_ + (-60 * kMicrosPerSecond);
     c_ = Build(tsa_, signed_at_);
   }
@@ -383,7 +382,8 @@ class AuditTimestampTest : public ::testing::Test {
       if (!stamps) return plain(i);
       const auto digest = CheckpointDigest(cp);
       const auto req = crypto::MakeTimestampRequest(digest);
-      const auto got = crypto::ReadTimestampResponse(tsa.Reply(req.der), req, digest, crypto::TimestampAnchors{tsa.CaPem()});
+      const auto got =
+          crypto::ReadTimestampResponse(tsa.Reply(req.der), req, digest, crypto::TimestampAnchors{tsa.CaPem()});
       EXPECT_TRUE(got.ok()) << got.error;
       const AuditRecord rec = AuditTimestampRecord(cp, "http://tsa.test/", got.token_der, got.info);
       c.events.push_back({i, {}, CanonicalJson({{"action", rec.action}, {"details", rec.details}, {"seq", i}})});

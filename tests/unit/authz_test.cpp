@@ -13,9 +13,7 @@ TEST(AuthzTest, NamesRoundTrip) {
   EXPECT_FALSE(ParsePermission("users:*").has_value());
 }
 
-TEST(AuthzTest, AdminHoldsEveryPermission) {
-  EXPECT_EQ(PermissionsOf(Role::kAdmin).count(), AllPermissions().size());
-}
+TEST(AuthzTest, AdminHoldsEveryPermission) { EXPECT_EQ(PermissionsOf(Role::kAdmin).count(), AllPermissions().size()); }
 
 TEST(AuthzTest, AuditorReadsEverythingAndChangesNothingButOwnTokens) {
   const PermissionSet a = PermissionsOf(Role::kAuditor);
@@ -24,16 +22,14 @@ TEST(AuthzTest, AuditorReadsEverythingAndChangesNothingButOwnTokens) {
     EXPECT_TRUE(Has(a, p)) << PermissionName(p);
   }
   for (Permission p : {Permission::kUsersWrite, Permission::kTokensAdmin, Permission::kChangesWrite,
-                       Permission::kChangesApprove, Permission::kChangesImplement,
-                       Permission::kChangesManage, Permission::kPolicyWrite, Permission::kGateCheck,
-                       Permission::kEvidenceWrite}) {
+                       Permission::kChangesApprove, Permission::kChangesImplement, Permission::kChangesManage,
+                       Permission::kPolicyWrite, Permission::kGateCheck, Permission::kEvidenceWrite}) {
     EXPECT_FALSE(Has(a, p)) << PermissionName(p);
   }
 }
 
 TEST(AuthzTest, CiCanOnlyAskTheGateAndAddEvidence) {
-  EXPECT_EQ(PermissionNames(PermissionsOf(Role::kCi)),
-            (std::vector<std::string>{"gate:check", "evidence:write"}));
+  EXPECT_EQ(PermissionNames(PermissionsOf(Role::kCi)), (std::vector<std::string>{"gate:check", "evidence:write"}));
 }
 
 TEST(AuthzTest, ApproversCannotImplementAndImplementersCannotApprove) {

@@ -11,9 +11,9 @@
 namespace cl::testing {
 namespace {
 
-constexpr ChangeAction kAllActions[] = {ChangeAction::kSubmit, ChangeAction::kSchedule, ChangeAction::kStart,
-                                        ChangeAction::kComplete, ChangeAction::kFail, ChangeAction::kRollback,
-                                        ChangeAction::kVerify, ChangeAction::kClose, ChangeAction::kCancel};
+constexpr ChangeAction kAllActions[] = {ChangeAction::kSubmit,   ChangeAction::kSchedule, ChangeAction::kStart,
+                                        ChangeAction::kComplete, ChangeAction::kFail,     ChangeAction::kRollback,
+                                        ChangeAction::kVerify,   ChangeAction::kClose,    ChangeAction::kCancel};
 
 bool Contains(std::span<const ChangeState> states, ChangeState s) {
   return std::find(states.begin(), states.end(), s) != states.end();

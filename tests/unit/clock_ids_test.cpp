@@ -22,9 +22,9 @@ TEST(Rfc3339Test, ParsesWhatItFormatsAndOffsets) {
 }
 
 TEST(Rfc3339Test, RejectsMalformedDates) {
-  for (const char* bad : {"", "2026-11-23", "2026-11-23T09:20:00", "2026-02-30T00:00:00Z",
-                          "2026-11-23T24:00:00Z", "2026-11-23T09:20:00.Z", "2026-11-23T09:20:00Zjunk",
-                          "2026-11-23 09:20:00Z", "x026-11-23T09:20:00Z"}) {
+  for (const char* bad :
+       {"", "2026-11-23", "2026-11-23T09:20:00", "2026-02-30T00:00:00Z", "2026-11-23T24:00:00Z",
+        "2026-11-23T09:20:00.Z", "2026-11-23T09:20:00Zjunk", "2026-11-23 09:20:00Z", "x026-11-23T09:20:00Z"}) {
     EXPECT_FALSE(ParseRfc3339(bad).has_value()) << bad;
   }
 }

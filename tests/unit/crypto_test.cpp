@@ -12,10 +12,8 @@ class CryptoTest : public ::testing::Test {
 };
 
 TEST_F(CryptoTest, Sha256MatchesKnownVectors) {
-  EXPECT_EQ(ToHex(Sha256(std::string_view("abc"))),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(ToHex(Sha256(std::string_view(""))),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(ToHex(Sha256(std::string_view("abc"))), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(ToHex(Sha256(std::string_view(""))), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   Sha256Hasher h;
   const std::vector<uint8_t> a = {'a'};
   EXPECT_EQ(h.Hash2(a, "bc"), Sha256(std::string_view("abc")));

@@ -93,8 +93,7 @@ TEST(ProblemTest, InternalErrorsDoNotLeakDetails) {
 
 TEST(ProblemTest, FieldErrorsBecomePointersOrParameters) {
   Request req;
-  const Response r = ProblemResponse(
-      InvalidArgument("bad", {{"/roles/0", "unknown"}, {"?limit", "too big"}}), req);
+  const Response r = ProblemResponse(InvalidArgument("bad", {{"/roles/0", "unknown"}, {"?limit", "too big"}}), req);
   const auto j = nlohmann::json::parse(r.body);
   EXPECT_EQ(j["status"], 422);
   EXPECT_EQ(j["type"], "/problems/validation-failed");

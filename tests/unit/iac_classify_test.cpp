@@ -347,9 +347,9 @@ TEST(TerraformPlan, SharedPlansTellGoodFromBadResources) {
   EXPECT_EQ(mixed.resources_changed, 8);
 
   IacReport nsg = load("azurerm-nsg-inbound-22.plan.json");
-  EXPECT_TRUE(Internet(nsg, "azurerm_network_security_rule.invalidrule1"));   // source_address_prefixes ["*", ..]
-  EXPECT_TRUE(Internet(nsg, "azurerm_network_security_rule.invalidrule2"));   // source "Any"
-  EXPECT_FALSE(Internet(nsg, "azurerm_network_security_rule.validrule2"));    // one /32 source
+  EXPECT_TRUE(Internet(nsg, "azurerm_network_security_rule.invalidrule1"));  // source_address_prefixes ["*", ..]
+  EXPECT_TRUE(Internet(nsg, "azurerm_network_security_rule.invalidrule2"));  // source "Any"
+  EXPECT_FALSE(Internet(nsg, "azurerm_network_security_rule.validrule2"));   // one /32 source
 }
 
 Result<IacReport> Manifests(std::string_view yaml, ManifestOperation op = ManifestOperation::kApply) {
@@ -360,8 +360,7 @@ TEST(KubernetesManifest, ClassifiesEveryObjectOfAMultiDocumentStream) {
   auto r = Manifests(Fixture("payments-cluster.yaml"));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->resources_total, 5);
-  EXPECT_EQ(CategoriesOf(*r),
-            (Cats{"identity", "network_exposure", "privileged_workload", "secrets"}));
+  EXPECT_EQ(CategoriesOf(*r), (Cats{"identity", "network_exposure", "privileged_workload", "secrets"}));
   EXPECT_EQ(ResourceCats(*r, "ClusterRoleBinding/payments-ops-admin"), Cats{"identity"});
   EXPECT_TRUE(Internet(*r, "Service/payments/payments-api"));
   EXPECT_EQ(ResourceCats(*r, "DaemonSet/payments/log-shipper"), (Cats{"privileged_workload", "secrets"}));
@@ -386,7 +385,8 @@ TEST(KubernetesManifest, BadInputIsRefusedNamingTheDocument) {
   const std::vector<Case> cases = {
       {"", "no Kubernetes objects"},
       {"apiVersion: v1\nkind: [unclosed\n", "not valid YAML: line"},
-      {"apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\njust text\n", "document 2 (line 4) is not a Kubernetes object"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\njust text\n",
+       "document 2 (line 4) is not a Kubernetes object"},
       {"kind: Service\nmetadata: {name: a}\n", "no apiVersion"},
       {"apiVersion: v1\nkind: Service\n", "no metadata.name"},
       {"apiVersion: v1\nkind: List\nitems: {}\n", "items must be a list"},
@@ -527,10 +527,10 @@ TEST(KubernetesManifest, SharedManifestsTellGoodFromBadObjects) {
                          "k8s-binds-cluster-admin"));
   EXPECT_FALSE(rule_fired("rbac/clusterrolebinding-cluster-admin--kyverno-restrict-binding-clusteradmin--good.yaml",
                           "k8s-binds-cluster-admin"));
-  EXPECT_TRUE(rule_fired("rbac/clusterrole-wildcard-verbs--kyverno-restrict-wildcard-verbs--bad.yaml",
-                         "k8s-wildcard-verbs"));
-  EXPECT_FALSE(rule_fired("rbac/clusterrole-wildcard-verbs--kyverno-restrict-wildcard-verbs--good.yaml",
-                          "k8s-wildcard-verbs"));
+  EXPECT_TRUE(
+      rule_fired("rbac/clusterrole-wildcard-verbs--kyverno-restrict-wildcard-verbs--bad.yaml", "k8s-wildcard-verbs"));
+  EXPECT_FALSE(
+      rule_fired("rbac/clusterrole-wildcard-verbs--kyverno-restrict-wildcard-verbs--good.yaml", "k8s-wildcard-verbs"));
   EXPECT_TRUE(rule_fired("rbac/clusterrole-wildcard-resources--kyverno-restrict-wildcard-resources--bad.yaml",
                          "k8s-wildcard-resources"));
   EXPECT_FALSE(rule_fired("rbac/clusterrole-wildcard-resources--kyverno-restrict-wildcard-resources--good.yaml",
@@ -539,8 +539,8 @@ TEST(KubernetesManifest, SharedManifestsTellGoodFromBadObjects) {
                          "k8s-escalation-verbs"));
   EXPECT_FALSE(rule_fired("rbac/clusterrole-escalate-bind-verbs--kyverno-restrict-escalation-verbs-roles--good.yaml",
                           "k8s-escalation-verbs"));
-  EXPECT_TRUE(rule_fired("rbac/clusterrolebinding-anonymous--gatekeeper-disallowanonymous--bad.yaml",
-                         "k8s-binds-anonymous"));
+  EXPECT_TRUE(
+      rule_fired("rbac/clusterrolebinding-anonymous--gatekeeper-disallowanonymous--bad.yaml", "k8s-binds-anonymous"));
   EXPECT_TRUE(rule_fired("network/ingress-no-tls--polaris-tlsSettingsMissing--bad.yaml", "k8s-ingress-no-tls"));
   EXPECT_FALSE(rule_fired("network/ingress-tls--polaris-tlsSettingsMissing--good.yaml", "k8s-ingress-no-tls"));
   EXPECT_TRUE(rule_fired("network/ingress-default-backend--kyverno-restrict-ingress-defaultbackend--bad.yaml",

@@ -11,8 +11,8 @@ namespace {
 // The eight inputs of the Certificate Transparency reference tests.
 std::vector<Sha256Digest> ReferenceLeaves() {
   std::vector<Sha256Digest> out;
-  for (std::string_view hex : {"", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-                               "606162636465666768696a6b6c6d6e6f"}) {
+  for (std::string_view hex :
+       {"", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"}) {
     out.push_back(MerkleLeafHash(*FromHex(hex)));
   }
   return out;
@@ -78,7 +78,8 @@ TEST(MerkleTest, ProofsMatchTheReferenceVectors) {
 
 TEST(MerkleTest, EveryProofInEveryTreeShapeVerifiesAndATamperedOneDoesNot) {
   std::vector<Sha256Digest> leaves;
-  for (int i = 0; i < 70; ++i) leaves.push_back(MerkleLeafHash(std::vector<uint8_t>{static_cast<uint8_t>(i), static_cast<uint8_t>(i * 7)}));
+  for (int i = 0; i < 70; ++i)
+    leaves.push_back(MerkleLeafHash(std::vector<uint8_t>{static_cast<uint8_t>(i), static_cast<uint8_t>(i * 7)}));
   const MerkleTree tree(leaves);
   MerkleFrontier f;
   for (int64_t n = 1; n <= 70; ++n) {

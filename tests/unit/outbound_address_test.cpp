@@ -27,10 +27,30 @@ std::array<uint8_t, 16> Address(const char* text) {
 }
 
 TEST(OutboundAddressTest, SpecialPurposeAddressesAreRefused) {
-  for (const char* a : {"127.0.0.1", "127.255.0.9", "10.0.0.1", "172.16.5.4", "172.31.255.255", "192.168.1.1",
-                        "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.251", "255.255.255.255", "198.18.0.1",
-                        "192.0.2.7", "::1", "::", "fe80::1", "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1",
-                        "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:7f00:1::1", "2001:db8::1", "::7f00:1"}) {
+  for (const char* a : {"127.0.0.1",
+                        "127.255.0.9",
+                        "10.0.0.1",
+                        "172.16.5.4",
+                        "172.31.255.255",
+                        "192.168.1.1",
+                        "169.254.169.254",
+                        "100.64.0.1",
+                        "0.0.0.0",
+                        "224.0.0.251",
+                        "255.255.255.255",
+                        "198.18.0.1",
+                        "192.0.2.7",
+                        "::1",
+                        "::",
+                        "fe80::1",
+                        "fd12:3456::1",
+                        "ff02::1",
+                        "::ffff:127.0.0.1",
+                        "::ffff:169.254.169.254",
+                        "64:ff9b::a9fe:a9fe",
+                        "2002:7f00:1::1",
+                        "2001:db8::1",
+                        "::7f00:1"}) {
     EXPECT_NE(RefusalReason(Address(a), {}), "") << a;
   }
   EXPECT_NE(RefusalReason(Address("169.254.169.254"), {}).find("link-local"), std::string::npos);
@@ -56,7 +76,8 @@ TEST(OutboundAddressTest, TheAllowListOpensOnlyTheNetworksItNames) {
 }
 
 TEST(OutboundAddressTest, NetworksAreParsedStrictly) {
-  for (const char* bad : {"", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/8x", "10.0.0/8", "::/129", "example.com", "10.0.0.0/-1"}) {
+  for (const char* bad :
+       {"", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/8x", "10.0.0/8", "::/129", "example.com", "10.0.0.0/-1"}) {
     EXPECT_FALSE(ParseIpNetwork(bad).ok()) << bad;
   }
   EXPECT_EQ(ParseIpNetwork("10.0.0.0/8").value().prefix, 104);

@@ -13,13 +13,17 @@ using std::chrono::hours;
 
 TEST(PeriodicThreadTest, AtStartCallsOnceBeforeTheFirstPeriod) {
   std::atomic<int> calls = 0;
-  { PeriodicThread t(hours(1), PeriodicThread::First::kAtStart, [&] { ++calls; }); }
+  {
+    PeriodicThread t(hours(1), PeriodicThread::First::kAtStart, [&] { ++calls; });
+  }
   EXPECT_EQ(calls, 1) << "called at start, then the hour-long wait is cut short by destruction";
 }
 
 TEST(PeriodicThreadTest, AfterOnePeriodIsNotCalledWhenStoppedFirst) {
   std::atomic<int> calls = 0;
-  { PeriodicThread t(hours(1), PeriodicThread::First::kAfterOnePeriod, [&] { ++calls; }); }
+  {
+    PeriodicThread t(hours(1), PeriodicThread::First::kAfterOnePeriod, [&] { ++calls; });
+  }
   EXPECT_EQ(calls, 0);
 }
 

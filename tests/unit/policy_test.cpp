@@ -73,7 +73,8 @@ TEST(PolicyTest, BrokenPolicyListsEveryProblemWithLineAndColumn) {
   EXPECT_TRUE(HasError(s, "/categories/technical/required_fields/1", "line 5")) << s.message();
   EXPECT_TRUE(HasError(s, "/categories/technical/required_fields/1", "'colour' is not a change field"));
   EXPECT_TRUE(HasError(s, "/risk/rules/0/when/impact/0", "line 9"));
-  EXPECT_TRUE(HasError(s, "/risk/rules/0/risk", "line 10, column 13: 'hihg' is not one of low, medium, high, critical"));
+  EXPECT_TRUE(
+      HasError(s, "/risk/rules/0/risk", "line 10, column 13: 'hihg' is not one of low, medium, high, critical"));
   EXPECT_TRUE(HasError(s, "/approvals/0/require/0", "'nobody' is not listed under approver_roles"));
   EXPECT_TRUE(HasError(s, "/surprise", "line 14"));
   EXPECT_EQ(s.field_errors().size(), 5u);
@@ -115,10 +116,11 @@ TEST(PolicyTest, HostileYamlIsRefusedBeforeYamlCppSeesIt) {
 TEST(PolicyTest, RiskRulesExplainWhyAndUnknownCountsAsYes) {
   auto policy = DefaultPolicy();
   ASSERT_TRUE(policy);
-  const Assessment a = Evaluate(*policy, Content({{"type", "normal"},
-                                                  {"environment", "production"},
-                                                  {"category", "technical"},
-                                                  {"security_impact", {{"identity_access", {{"answer", "unknown"}}}}}}));
+  const Assessment a =
+      Evaluate(*policy, Content({{"type", "normal"},
+                                 {"environment", "production"},
+                                 {"category", "technical"},
+                                 {"security_impact", {{"identity_access", {{"answer", "unknown"}}}}}}));
   EXPECT_EQ(a.risk, Risk::kHigh);
   ASSERT_EQ(a.risk_rules.size(), 2u);
   EXPECT_EQ(a.risk_rules[0].id, "production");
@@ -138,10 +140,11 @@ TEST(PolicyTest, RiskRulesExplainWhyAndUnknownCountsAsYes) {
 TEST(PolicyTest, StandardTemplateFillsThePlansAndChecksParameters) {
   auto policy = DefaultPolicy();
   ASSERT_TRUE(policy);
-  ChangeContent in = Content({{"type", "standard"},
-                              {"service", "web"},
-                              {"environment", "staging"},
-                              {"template", {{"id", "rotate-tls-certificate"}, {"parameters", {{"certificate", "www"}}}}}});
+  ChangeContent in =
+      Content({{"type", "standard"},
+               {"service", "web"},
+               {"environment", "staging"},
+               {"template", {{"id", "rotate-tls-certificate"}, {"parameters", {{"certificate", "www"}}}}}});
   auto out = ApplyTemplate(*policy, in);
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(out->title, "Rotate TLS certificate www on web");
@@ -193,8 +196,10 @@ TEST(ChangeContentTest, StrictInputReportsEveryBadField) {
   auto c = ContentFromJson({{"type", "urgent"},
                             {"colour", "red"},
                             {"security_impact", {{"identity_access", {{"answer", "maybe"}}}, {"weather", "no"}}},
-                            {"planned_window", {{"start", "2026-12-01T10:00:00+01:00"}, {"end", "2026-12-01T08:00:00Z"},
-                                                {"timezone", "Europe/Berlin; DROP"}}}});
+                            {"planned_window",
+                             {{"start", "2026-12-01T10:00:00+01:00"},
+                              {"end", "2026-12-01T08:00:00Z"},
+                              {"timezone", "Europe/Berlin; DROP"}}}});
   ASSERT_FALSE(c.ok());
   EXPECT_TRUE(HasError(c.status(), "/type", "'urgent' is not one of standard, normal, emergency"));
   EXPECT_TRUE(HasError(c.status(), "/colour", "unknown field"));

@@ -23,7 +23,8 @@ std::vector<FieldError> Check(const Schema& s, const std::string& json) {
 
 TEST(SchemaTest, AcceptsAValidDocument) {
   EXPECT_TRUE(Check(UserLike(), R"({"name":"abc","kind":"a","count":3,"tags":["x"],
-      "when":"2026-01-01T00:00:00Z","inner":{"flag":true}})").empty());
+      "when":"2026-01-01T00:00:00Z","inner":{"flag":true}})")
+                  .empty());
 }
 
 TEST(SchemaTest, ReportsEveryProblemWithAPointer) {
@@ -31,8 +32,8 @@ TEST(SchemaTest, ReportsEveryProblemWithAPointer) {
       "when":"yesterday","inner":{},"extra":1})");
   std::vector<std::string> fields;
   for (const auto& e : errors) fields.push_back(e.field);
-  EXPECT_EQ(fields, (std::vector<std::string>{"/name", "/kind", "/count", "/tags/0", "/when",
-                                              "/inner/flag", "/extra"}));
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{"/name", "/kind", "/count", "/tags/0", "/when", "/inner/flag", "/extra"}));
 }
 
 TEST(SchemaTest, WrongTopLevelTypeAndNullAreRejected) {

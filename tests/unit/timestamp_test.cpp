@@ -28,9 +28,9 @@ TEST_F(TimestampTest, AnAnswerIsCheckedAndItsTokenVerifiesLaterOverTheSameDigest
   ASSERT_FALSE(answer.empty()) << "openssl ts -reply took the request";
   const auto got = crypto::ReadTimestampResponse(answer, req, digest, anchors_);
   ASSERT_TRUE(got.ok()) << got.error;
-  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   EXPECT_LE(std::abs(got.info.gen_time_micros - now), 5'000'000) << "the authority's time, to the second";
   EXPECT_EQ(got.info.policy, "1.3.6.1.4.1.55555.1");
   EXPECT_FALSE(got.info.serial.empty());

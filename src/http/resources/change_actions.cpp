@@ -52,78 +52,79 @@ void AddChangeActionRoutes(Api& api, Router& router) {
     const ChangeAction action = doc.action;
     Schema request = Schema::Object().Field("note", Schema::String("Why; recorded with the transition.").Max(4000));
     if (action == ChangeAction::kVerify) {
-      request.Field("checklist",
-                    Schema::Object("Post-change verification (R001-11).")
-                        .Field("implemented_as_approved", Schema::Boolean("No scope creep."), true)
-                        .Field("security_controls_verified", Schema::Boolean(), true)
-                        .Field("incidents", Schema::String("Incidents or near misses; 'none' if none.").Max(20000), true)
-                        .Field("lessons_learned", Schema::String().Max(20000), true),
-                    true);
+      request.Field(
+          "checklist",
+          Schema::Object("Post-change verification (R001-11).")
+              .Field("implemented_as_approved", Schema::Boolean("No scope creep."), true)
+              .Field("security_controls_verified", Schema::Boolean(), true)
+              .Field("incidents", Schema::String("Incidents or near misses; 'none' if none.").Max(20000), true)
+              .Field("lessons_learned", Schema::String().Max(20000), true),
+          true);
     }
-    router.Add(Route{
-        .method = "POST",
-        .pattern = fmt::format("/api/v1/changes/{{key}}/{}", Name(action)),
-        .permission = doc.permission,
-        .offload = true,
-        .inline_when_idle = true,
-        .body_limit = 64 * 1024,
-        .operation_id = fmt::format("{}Change", Name(action)),
-        .tag = "changes",
-        .summary = doc.summary,
-        .description = doc.description,
-        .request = request,
-        .response = ChangeSchema(false),
-        .errors = {404, 409},
-        .handler = [&api, action](Ctx& ctx) -> Result<Response> {
-          CL_ASSIGN_OR_RETURN(int64_t number, ChangeNumber(ctx));
-          ActionInput in;
-          in.note = ctx.body.value("note", "");
-          if (ctx.body.contains("checklist")) in.checklist = ctx.body["checklist"];
-          CL_ASSIGN_OR_RETURN(Change c, api.services().changes.Act(*ctx.principal, ctx.Audit(), number, action, in));
-          return VersionedJsonResponse(200, ChangeJson(c), c.row_version);
-        }});
+    router.Add(Route{.method = "POST",
+                     .pattern = fmt::format("/api/v1/changes/{{key}}/{}", Name(action)),
+                     .permission = doc.permission,
+                     .offload = true,
+                     .inline_when_idle = true,
+                     .body_limit = 64 * 1024,
+                     .operation_id = fmt::format("{}Change", Name(action)),
+                     .tag = "changes",
+                     .summary = doc.summary,
+                     .description = doc.description,
+                     .request = request,
+                     .response = ChangeSchema(false),
+                     .errors = {404, 409},
+                     .handler = [&api, action](Ctx& ctx) -> Result<Response> {
+                       CL_ASSIGN_OR_RETURN(int64_t number, ChangeNumber(ctx));
+                       ActionInput in;
+                       in.note = ctx.body.value("note", "");
+                       if (ctx.body.contains("checklist")) in.checklist = ctx.body["checklist"];
+                       CL_ASSIGN_OR_RETURN(Change c,
+                                           api.services().changes.Act(*ctx.principal, ctx.Audit(), number, action, in));
+                       return VersionedJsonResponse(200, ChangeJson(c), c.row_version);
+                     }});
   }
 
-  router.Add(Route{
-      .method = "POST",
-      .pattern = "/api/v1/changes/{key}/approvals",
-      .permission = Permission::kChangesApprove,
-      .offload = true,
-      .inline_when_idle = true,
-      .body_limit = 64 * 1024,
-      .operation_id = "decideChange",
-      .tag = "approvals",
-      .summary = "Approve or reject a change",
-      .description = "The decision is bound to the change's current material SHA-256 and content version. "
-                     "role is the policy's approver role (default: the first outstanding one you qualify "
-                     "for). Requestors and implementers cannot be the only approver (403 "
-                     "segregation-of-duties) unless the policy allows the compensating control and "
-                     "compensating_control is true. Normal changes take approvals only while submitted; "
-                     "emergency approvals after the start are marked retrospective. Send content_version "
-                     "and/or material_sha256 of what you reviewed: if the change was edited since, the "
-                     "decision is refused with 409 and nothing is recorded.",
-      .request = Schema::Object()
-                     .Field("decision", Schema::String().Enum({"approve", "reject"}), true)
-                     .Field("role", Schema::String().Max(64))
-                     .Field("comment", Schema::String().Max(4000))
-                     .Field("compensating_control", Schema::Boolean())
-                     .Field("content_version", Schema::Integer("The content version you reviewed.").Min(1))
-                     .Field("material_sha256", Schema::String("The material SHA-256 you reviewed.").Max(80)),
-      .success_status = 201,
-      .response = ApprovalSchema(),
-      .errors = {404, 409},
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        CL_ASSIGN_OR_RETURN(int64_t number, ChangeNumber(ctx));
-        DecisionInput in;
-        in.approve = ctx.body["decision"] == "approve";
-        in.role = ctx.body.value("role", "");
-        in.comment = ctx.body.value("comment", "");
-        in.compensating = ctx.body.value("compensating_control", false);
-        if (ctx.body.contains("content_version")) in.content_version = ctx.body["content_version"].get<int64_t>();
-        in.material_sha256 = ctx.body.value("material_sha256", "");
-        CL_ASSIGN_OR_RETURN(Approval a, api.services().changes.Decide(*ctx.principal, ctx.Audit(), number, in));
-        return JsonResponse(201, ApprovalJson(a));
-      }});
+  router.Add(
+      Route{.method = "POST",
+            .pattern = "/api/v1/changes/{key}/approvals",
+            .permission = Permission::kChangesApprove,
+            .offload = true,
+            .inline_when_idle = true,
+            .body_limit = 64 * 1024,
+            .operation_id = "decideChange",
+            .tag = "approvals",
+            .summary = "Approve or reject a change",
+            .description = "The decision is bound to the change's current material SHA-256 and content version. "
+                           "role is the policy's approver role (default: the first outstanding one you qualify "
+                           "for). Requestors and implementers cannot be the only approver (403 "
+                           "segregation-of-duties) unless the policy allows the compensating control and "
+                           "compensating_control is true. Normal changes take approvals only while submitted; "
+                           "emergency approvals after the start are marked retrospective. Send content_version "
+                           "and/or material_sha256 of what you reviewed: if the change was edited since, the "
+                           "decision is refused with 409 and nothing is recorded.",
+            .request = Schema::Object()
+                           .Field("decision", Schema::String().Enum({"approve", "reject"}), true)
+                           .Field("role", Schema::String().Max(64))
+                           .Field("comment", Schema::String().Max(4000))
+                           .Field("compensating_control", Schema::Boolean())
+                           .Field("content_version", Schema::Integer("The content version you reviewed.").Min(1))
+                           .Field("material_sha256", Schema::String("The material SHA-256 you reviewed.").Max(80)),
+            .success_status = 201,
+            .response = ApprovalSchema(),
+            .errors = {404, 409},
+            .handler = [&api](Ctx& ctx) -> Result<Response> {
+              CL_ASSIGN_OR_RETURN(int64_t number, ChangeNumber(ctx));
+              DecisionInput in;
+              in.approve = ctx.body["decision"] == "approve";
+              in.role = ctx.body.value("role", "");
+              in.comment = ctx.body.value("comment", "");
+              in.compensating = ctx.body.value("compensating_control", false);
+              if (ctx.body.contains("content_version")) in.content_version = ctx.body["content_version"].get<int64_t>();
+              in.material_sha256 = ctx.body.value("material_sha256", "");
+              CL_ASSIGN_OR_RETURN(Approval a, api.services().changes.Decide(*ctx.principal, ctx.Audit(), number, in));
+              return JsonResponse(201, ApprovalJson(a));
+            }});
 
   router.Add(Route{
       .method = "POST",
@@ -187,9 +188,9 @@ void AddChangeActionRoutes(Api& api, Router& router) {
         const auto status = ParseEvidenceStatus(ctx.body["status"].get<std::string>()).value_or(EvidenceStatus::kValid);
         const std::optional<EvidenceStatus> seen = ParseEvidenceStatus(IfMatchTag(ctx.req));
         if (!seen) return Malformed("If-Match must be the evidence's status as you read it, e.g. \"valid\"");
-        CL_ASSIGN_OR_RETURN(Evidence e, api.services().changes.SetEvidenceStatus(
-                                            *ctx.principal, ctx.Audit(), number, ctx.Param("id"), *seen, status,
-                                            ctx.body["reason"].get<std::string>()));
+        CL_ASSIGN_OR_RETURN(
+            Evidence e, api.services().changes.SetEvidenceStatus(*ctx.principal, ctx.Audit(), number, ctx.Param("id"),
+                                                                 *seen, status, ctx.body["reason"].get<std::string>()));
         Response r = JsonResponse(200, EvidenceJson(e));
         r.With("ETag", fmt::format("\"{}\"", Name(e.status)));
         return r;
@@ -224,51 +225,51 @@ void AddChangeActionRoutes(Api& api, Router& router) {
         return JsonResponse(201, ReviewJson(r));
       }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/api/v1/files/{sha256}",
-      .permission = Permission::kChangesRead,
-      .operation_id = "getFile",
-      .tag = "evidence",
-      .summary = "Download an evidence file by its SHA-256",
-      .response_content_type = "application/octet-stream",
-      .errors = {404},
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        CL_ASSIGN_OR_RETURN(FileBlob f, api.services().changes.GetFile(*ctx.principal, ctx.Param("sha256")));
-        Response r;
-        r.status = 200;
-        r.content_type = f.content_type;
-        r.body = std::move(f.data);
-        r.With("ETag", "\"" + f.sha256 + "\"");
-        r.With("Content-Disposition", "attachment");
-        r.With("X-Content-Type-Options", "nosniff");
-        return r;
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/api/v1/files/{sha256}",
+                   .permission = Permission::kChangesRead,
+                   .operation_id = "getFile",
+                   .tag = "evidence",
+                   .summary = "Download an evidence file by its SHA-256",
+                   .response_content_type = "application/octet-stream",
+                   .errors = {404},
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     CL_ASSIGN_OR_RETURN(FileBlob f,
+                                         api.services().changes.GetFile(*ctx.principal, ctx.Param("sha256")));
+                     Response r;
+                     r.status = 200;
+                     r.content_type = f.content_type;
+                     r.body = std::move(f.data);
+                     r.With("ETag", "\"" + f.sha256 + "\"");
+                     r.With("Content-Disposition", "attachment");
+                     r.With("X-Content-Type-Options", "nosniff");
+                     return r;
+                   }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/api/v1/findings",
-      .permission = Permission::kChangesRead,
-      .operation_id = "listFindings",
-      .tag = "findings",
-      .summary = "List findings (detected control failures)",
-      .description = "Overdue emergency reviews are checked first, so the list is current.",
-      .query = {{"status", Schema::String().Enum({"open", "resolved"})},
-                {"kind", Schema::String().Max(64)},
-                {"object", Schema::String().Max(64), "e.g. CHG-12"},
-                {"limit", Schema::Integer().Min(1).Max(500)}},
-      .response = Schema::Object().Field("items", Schema::Array(FindingSchema()), true),
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        FindingQuery q;
-        q.status = ctx.Arg("status");
-        q.kind = ctx.Arg("kind");
-        q.object_id = ctx.Arg("object");
-        q.limit = ctx.IntArg("limit", 100);
-        CL_ASSIGN_OR_RETURN(std::vector<Finding> found, api.services().changes.Findings(*ctx.principal, q));
-        nlohmann::json items = nlohmann::json::array();
-        for (const Finding& f : found) items.push_back(FindingJson(f));
-        return JsonResponse(200, {{"items", items}});
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/api/v1/findings",
+                   .permission = Permission::kChangesRead,
+                   .operation_id = "listFindings",
+                   .tag = "findings",
+                   .summary = "List findings (detected control failures)",
+                   .description = "Overdue emergency reviews are checked first, so the list is current.",
+                   .query = {{"status", Schema::String().Enum({"open", "resolved"})},
+                             {"kind", Schema::String().Max(64)},
+                             {"object", Schema::String().Max(64), "e.g. CHG-12"},
+                             {"limit", Schema::Integer().Min(1).Max(500)}},
+                   .response = Schema::Object().Field("items", Schema::Array(FindingSchema()), true),
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     FindingQuery q;
+                     q.status = ctx.Arg("status");
+                     q.kind = ctx.Arg("kind");
+                     q.object_id = ctx.Arg("object");
+                     q.limit = ctx.IntArg("limit", 100);
+                     CL_ASSIGN_OR_RETURN(std::vector<Finding> found,
+                                         api.services().changes.Findings(*ctx.principal, q));
+                     nlohmann::json items = nlohmann::json::array();
+                     for (const Finding& f : found) items.push_back(FindingJson(f));
+                     return JsonResponse(200, {{"items", items}});
+                   }});
 
   router.Add(Route{
       .method = "GET",
@@ -279,17 +280,16 @@ void AddChangeActionRoutes(Api& api, Router& router) {
       .summary = "Repeat emergencies: candidates for a standard change (R001-15)",
       .description = "Emergency changes grouped by service and category within the policy's repeat window, "
                      "where the count reaches the policy's threshold.",
-      .response = Schema::Object().Field(
-          "items",
-          Schema::Array(Schema::Object()
-                            .Field("service", Schema::String(), true)
-                            .Field("category", Schema::String(), true)
-                            .Field("count", Schema::Integer(), true)
-                            .Field("changes", Schema::Array(Schema::String()), true)
-                            .Field("first", Schema::String().Format("date-time"), true)
-                            .Field("last", Schema::String().Format("date-time"), true)
-                            .Field("suggestion", Schema::String(), true)),
-          true),
+      .response = Schema::Object().Field("items",
+                                         Schema::Array(Schema::Object()
+                                                           .Field("service", Schema::String(), true)
+                                                           .Field("category", Schema::String(), true)
+                                                           .Field("count", Schema::Integer(), true)
+                                                           .Field("changes", Schema::Array(Schema::String()), true)
+                                                           .Field("first", Schema::String().Format("date-time"), true)
+                                                           .Field("last", Schema::String().Format("date-time"), true)
+                                                           .Field("suggestion", Schema::String(), true)),
+                                         true),
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         CL_ASSIGN_OR_RETURN(auto patterns, api.services().changes.EmergencyPatterns(*ctx.principal));
         nlohmann::json items = nlohmann::json::array();

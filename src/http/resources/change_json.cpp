@@ -128,14 +128,20 @@ nlohmann::json EvidenceJson(const Evidence& e) {
 }
 
 nlohmann::json ReviewJson(const Review& r) {
-  return {{"id", r.id},          {"kind", Name(r.kind)}, {"reviewer", r.reviewer},
+  return {{"id", r.id},           {"kind", Name(r.kind)}, {"reviewer", r.reviewer},
           {"outcome", r.outcome}, {"notes", r.notes},     {"created_at", FormatRfc3339(r.created_at)}};
 }
 
 nlohmann::json FindingJson(const Finding& f) {
-  return {{"id", f.id},           {"kind", f.kind},       {"severity", f.severity},
-          {"object_type", f.object_type}, {"object_id", f.object_id}, {"controls", f.controls},
-          {"summary", f.summary}, {"details", f.details}, {"status", f.status},
+  return {{"id", f.id},
+          {"kind", f.kind},
+          {"severity", f.severity},
+          {"object_type", f.object_type},
+          {"object_id", f.object_id},
+          {"controls", f.controls},
+          {"summary", f.summary},
+          {"details", f.details},
+          {"status", f.status},
           {"created_at", FormatRfc3339(f.created_at)}};
 }
 
@@ -151,12 +157,14 @@ nlohmann::json ChangeDetailJson(const ChangeDetail& d) {
   j["evidence"] = list(d.evidence, EvidenceJson);
   j["reviews"] = list(d.reviews, ReviewJson);
   j["transitions"] = list(d.transitions, [](const Transition& t) {
-    return nlohmann::json{{"from", Name(t.from)}, {"to", Name(t.to)}, {"action", t.action},
+    return nlohmann::json{{"from", Name(t.from)}, {"to", Name(t.to)},          {"action", t.action},
                           {"actor", t.actor},     {"at", FormatRfc3339(t.at)}, {"note", t.note}};
   });
   j["versions"] = list(d.versions, [](const ChangeVersion& v) {
-    return nlohmann::json{{"version", v.version}, {"material_sha256", v.material_hash},
-                          {"author", v.author},   {"created_at", FormatRfc3339(v.created_at)}};
+    return nlohmann::json{{"version", v.version},
+                          {"material_sha256", v.material_hash},
+                          {"author", v.author},
+                          {"created_at", FormatRfc3339(v.created_at)}};
   });
   j["iac"] = list(d.iac, [](const IacAttachment& a) { return IacJson(a, /*with_report=*/true); });
   j["deployments"] = list(d.deployments, DeploymentJson);
@@ -245,10 +253,12 @@ Schema ChangeSchema(bool detail) {
       .Field("implementer", Schema::String().Nullable(), true)
       .Field("policy_version", Schema::Integer("The policy version it was evaluated under.").Nullable(), true)
       .Field("content_version", Schema::Integer(), true)
-      .Field("material_sha256", Schema::String("SHA-256 of the canonical material content; approvals bind to it."), true)
+      .Field("material_sha256", Schema::String("SHA-256 of the canonical material content; approvals bind to it."),
+             true)
       .Field("content", Schema::Any("The change's fields (see the create request)."), true)
-      .Field("assessment", Schema::Any("Risk with the rules that fired, required approver roles, minimum "
-                                       "distinct approvers, evidence required to close; null until submitted."),
+      .Field("assessment",
+             Schema::Any("Risk with the rules that fired, required approver roles, minimum "
+                         "distinct approvers, evidence required to close; null until submitted."),
              true)
       .Field("verification", Schema::Any("The post-change verification checklist, once verified."), true)
       .Field("needs_independent_review", Schema::Boolean(), true)
@@ -260,8 +270,9 @@ Schema ChangeSchema(bool detail) {
     s.Field(t, TimeSchema().Nullable(), true);
   }
   if (detail) {
-    s.Field("approval", Schema::Any("Progress: roles satisfied, distinct and independent approvers, what is "
-                                    "outstanding."),
+    s.Field("approval",
+            Schema::Any("Progress: roles satisfied, distinct and independent approvers, what is "
+                        "outstanding."),
             true)
         .Field("approvals", Schema::Array(ApprovalSchema()), true)
         .Field("evidence", Schema::Array(EvidenceSchema()), true)
@@ -269,34 +280,35 @@ Schema ChangeSchema(bool detail) {
         .Field("transitions", Schema::Array(Schema::Any()), true)
         .Field("versions", Schema::Array(Schema::Any()), true)
         .Field("iac", Schema::Array(IacSchema(), "Attached plans and manifests with their classification."), true)
-        .Field("deployments", Schema::Array(DeploymentSchema(), "Gate decisions and reported deployments, newest "
-                                                                "first."),
+        .Field("deployments",
+               Schema::Array(DeploymentSchema(),
+                             "Gate decisions and reported deployments, newest "
+                             "first."),
                true)
         .Field("artifacts", Schema::Array(ArtifactLinkSchema()), true)
         .Field("overdue", Schema::Boolean("Emergency past its review deadline."), true)
         .Field("closure_missing", Schema::Array(Schema::Any("{pointer, detail}")), true)
-        .Field("permits",
-               Schema::Object("What the caller may do to this change now, by role, ownership, state and "
-                              "segregation of duties (fields, evidence and freezes are checked when acting).")
-                   .Field("edit", Schema::Boolean(), true)
-                   .Field("attach_plan", Schema::Boolean("May attach a new Terraform plan or Kubernetes manifests."),
-                          true)
-                   .Field("actions", Schema::Array(Schema::String().Enum({"submit", "schedule", "start", "complete",
-                                                                          "fail", "rollback", "verify", "close",
-                                                                          "cancel"})),
-                          true)
-                   .Field("approve", Schema::Boolean(), true)
-                   .Field("approve_with_compensating_control", Schema::Boolean(), true)
-                   .Field("reject", Schema::Boolean(), true)
-                   .Field("approver_roles", Schema::Array(Schema::String()), true)
-                   .Field("add_evidence", Schema::Boolean(), true)
-                   .Field("judge_evidence", Schema::Boolean(), true)
-                   .Field("reviews",
-                          Schema::Array(Schema::String().Enum({"retrospective", "post_implementation",
-                                                               "console_signoff"}),
-                                        "Review kinds the caller may record now."),
-                          true),
-               true);
+        .Field(
+            "permits",
+            Schema::Object("What the caller may do to this change now, by role, ownership, state and "
+                           "segregation of duties (fields, evidence and freezes are checked when acting).")
+                .Field("edit", Schema::Boolean(), true)
+                .Field("attach_plan", Schema::Boolean("May attach a new Terraform plan or Kubernetes manifests."), true)
+                .Field("actions",
+                       Schema::Array(Schema::String().Enum({"submit", "schedule", "start", "complete", "fail",
+                                                            "rollback", "verify", "close", "cancel"})),
+                       true)
+                .Field("approve", Schema::Boolean(), true)
+                .Field("approve_with_compensating_control", Schema::Boolean(), true)
+                .Field("reject", Schema::Boolean(), true)
+                .Field("approver_roles", Schema::Array(Schema::String()), true)
+                .Field("add_evidence", Schema::Boolean(), true)
+                .Field("judge_evidence", Schema::Boolean(), true)
+                .Field("reviews",
+                       Schema::Array(Schema::String().Enum({"retrospective", "post_implementation", "console_signoff"}),
+                                     "Review kinds the caller may record now."),
+                       true),
+            true);
   }
   return s;
 }

@@ -64,7 +64,8 @@ void AddIntegrationRoutes(Api& api, Router& router) {
       .errors = {401, 415},
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         const std::string& secret = api.options().github_webhook_secret;
-        if (secret.empty()) return Unauthenticated("this server has no GitHub webhook secret (serve --github-secret-file)");
+        if (secret.empty())
+          return Unauthenticated("this server has no GitHub webhook secret (serve --github-secret-file)");
         if (!ingest::VerifyGitHubSignature(secret, ctx.req.body, ctx.req.Header("X-Hub-Signature-256"))) {
           return Unauthenticated("X-Hub-Signature-256 is missing or does not match the body");
         }
@@ -78,41 +79,42 @@ void AddIntegrationRoutes(Api& api, Router& router) {
         return Deliver(api, ctx, e);
       }});
 
-  router.Add(Route{
-      .method = "POST",
-      .pattern = "/api/v1/hooks/gitlab",
-      .access = Access::kPublic,
-      .offload = true,
-      .body_limit = 25u << 20,
-      .operation_id = "receiveGitLabWebhook",
-      .tag = "integrations",
-      .summary = "Receive a GitLab webhook delivery",
-      .description = "Configure the project or group webhook with the secret token given to `serve "
-                     "--gitlab-token-file`; X-Gitlab-Token is compared in constant time and a missing or wrong "
-                     "token gets 401. Replays are recognised by X-Gitlab-Event-UUID (or the body's SHA-256). "
-                     "Events used: Merge Request Hook (open, update, merge, approved), Pipeline Hook, Deployment "
-                     "Hook, Push Hook.",
-      .raw_body_types = {"application/json"},
-      .raw_body_signed = true,
-      .response = DeliverySchema(),
-      .errors = {401, 415},
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        const std::string& token = api.options().gitlab_webhook_token;
-        if (token.empty()) return Unauthenticated("this server has no GitLab webhook token (serve --gitlab-token-file)");
-        if (!ingest::VerifyGitLabToken(token, ctx.req.Header("X-Gitlab-Token"))) {
-          return Unauthenticated("X-Gitlab-Token is missing or wrong");
-        }
-        CL_RETURN_IF_ERROR(CheckJsonBody(ctx));
-        const std::string_view event = ctx.req.Header("X-Gitlab-Event");
-        if (event.empty() || event.size() > 100) return Malformed("X-Gitlab-Event is required");
-        std::string delivery(ctx.req.Header("X-Gitlab-Event-UUID"));
-        if (delivery.empty()) delivery = std::string(ctx.req.Header("X-Gitlab-Webhook-UUID"));
-        if (delivery.empty() || delivery.size() > 100) {
-          delivery = "sha256:" + crypto::ToHex(crypto::Sha256(ctx.req.body));
-        }
-        CL_ASSIGN_OR_RETURN(ScmEvent e, ingest::ParseGitLabEvent(event, delivery, ctx.req.body));
-        return Deliver(api, ctx, e);
-      }});
+  router.Add(Route{.method = "POST",
+                   .pattern = "/api/v1/hooks/gitlab",
+                   .access = Access::kPublic,
+                   .offload = true,
+                   .body_limit = 25u << 20,
+                   .operation_id = "receiveGitLabWebhook",
+                   .tag = "integrations",
+                   .summary = "Receive a GitLab webhook delivery",
+                   .description =
+                       "Configure the project or group webhook with the secret token given to `serve "
+                       "--gitlab-token-file`; X-Gitlab-Token is compared in constant time and a missing or wrong "
+                       "token gets 401. Replays are recognised by X-Gitlab-Event-UUID (or the body's SHA-256). "
+                       "Events used: Merge Request Hook (open, update, merge, approved), Pipeline Hook, Deployment "
+                       "Hook, Push Hook.",
+                   .raw_body_types = {"application/json"},
+                   .raw_body_signed = true,
+                   .response = DeliverySchema(),
+                   .errors = {401, 415},
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     const std::string& token = api.options().gitlab_webhook_token;
+                     if (token.empty())
+                       return Unauthenticated("this server has no GitLab webhook token (serve --gitlab-token-file)");
+                     if (!ingest::VerifyGitLabToken(token, ctx.req.Header("X-Gitlab-Token"))) {
+                       return Unauthenticated("X-Gitlab-Token is missing or wrong");
+                     }
+                     CL_RETURN_IF_ERROR(CheckJsonBody(ctx));
+                     const std::string_view event = ctx.req.Header("X-Gitlab-Event");
+                     if (event.empty() || event.size() > 100) return Malformed("X-Gitlab-Event is required");
+                     std::string delivery(ctx.req.Header("X-Gitlab-Event-UUID"));
+                     if (delivery.empty()) delivery = std::string(ctx.req.Header("X-Gitlab-Webhook-UUID"));
+                     if (delivery.empty() || delivery.size() > 100) {
+                       delivery = "sha256:" + crypto::ToHex(crypto::Sha256(ctx.req.body));
+                     }
+                     CL_ASSIGN_OR_RETURN(ScmEvent e, ingest::ParseGitLabEvent(event, delivery, ctx.req.body));
+                     return Deliver(api, ctx, e);
+                   }});
 }
 
 }  // namespace cl::http

@@ -60,14 +60,12 @@ Result<Response> Upload(Api& api, Ctx& ctx, bool manifest) {
       return classifier.Classify(ctx.req.body);
     }
     const std::string op = ctx.Arg("operation", "apply");
-    return ingest::ClassifyManifests(ctx.req.body, *rules,
-                                     op == "delete" ? ingest::ManifestOperation::kDelete
-                                                    : ingest::ManifestOperation::kApply);
+    return ingest::ClassifyManifests(
+        ctx.req.body, *rules, op == "delete" ? ingest::ManifestOperation::kDelete : ingest::ManifestOperation::kApply);
   }();
   if (!report.ok()) return report.status();
   IacUpload upload = ingest::ToUpload(*report, *rules, ctx.req.body, ctx.Arg("filename"));
-  CL_ASSIGN_OR_RETURN(IacAttachment a,
-                      api.services().changes.AttachIac(*ctx.principal, ctx.Audit(), number, upload));
+  CL_ASSIGN_OR_RETURN(IacAttachment a, api.services().changes.AttachIac(*ctx.principal, ctx.Audit(), number, upload));
   return JsonResponse(201, IacJson(a, /*with_report=*/true));
 }
 
@@ -83,14 +81,15 @@ Route UploadRoute(Api& api, bool manifest) {
       .tag = "pipeline",
       .summary = manifest ? "Attach Kubernetes manifests and classify them" : "Attach a Terraform plan and classify it",
       .description =
-          std::string(manifest ? "Multi-document YAML or JSON (kind: List is expanded). Classified: RBAC (cluster-admin "
-                                 "bindings, wildcard verbs/resources, escalation), NetworkPolicy (removal with "
-                                 "operation=delete, allow-all), Services of type LoadBalancer/NodePort, externalIPs, "
-                                 "Ingress, privileged containers, host namespaces, hostPath, Secrets. "
-                               : "The output of `terraform show -json PLANFILE`, UTF-8 or UTF-16 with a BOM (as "
-                                 "PowerShell writes it), at most 50 MiB. Every resource change is classified: identity, "
-                                 "network exposure, storage exposure, encryption, logging, secrets, destructive "
-                                 "(delete/replace), for AWS, Azure and Google. ") +
+          std::string(manifest
+                          ? "Multi-document YAML or JSON (kind: List is expanded). Classified: RBAC (cluster-admin "
+                            "bindings, wildcard verbs/resources, escalation), NetworkPolicy (removal with "
+                            "operation=delete, allow-all), Services of type LoadBalancer/NodePort, externalIPs, "
+                            "Ingress, privileged containers, host namespaces, hostPath, Secrets. "
+                          : "The output of `terraform show -json PLANFILE`, UTF-8 or UTF-16 with a BOM (as "
+                            "PowerShell writes it), at most 50 MiB. Every resource change is classified: identity, "
+                            "network exposure, storage exposure, encryption, logging, secrets, destructive "
+                            "(delete/replace), for AWS, Azure and Google. ") +
           "The classification raises the change's security impact answers (never lowers them), which raises its "
           "risk through the policy; the file's SHA-256 becomes the change's plan_digest, part of the approved "
           "content, so a different plan voids approvals and is denied by the gate. The file is kept as config_diff "
@@ -159,77 +158,77 @@ void AddPipelineRoutes(Api& api, Router& router) {
         CL_ASSIGN_OR_RETURN(GateResult r, gate.Decide(*ctx.principal, audit, req));
         auto decided = std::make_shared<GateResult>(std::move(r));
         Response answer = JsonResponse(200, GateJson(*decided));
-        return Deferred{
-            .write = [&gate, audit, decided](Tx& tx) { return gate.Record(tx, audit, *decided); },
-            .response = std::move(answer),
-            .revised = [decided]() -> std::optional<Response> {
-              if (!decided->revised) return std::nullopt;
-              return JsonResponse(200, GateJson(*decided));
-            }};
+        return Deferred{.write = [&gate, audit, decided](Tx& tx) { return gate.Record(tx, audit, *decided); },
+                        .response = std::move(answer),
+                        .revised = [decided]() -> std::optional<Response> {
+                          if (!decided->revised) return std::nullopt;
+                          return JsonResponse(200, GateJson(*decided));
+                        }};
       }});
 
-  router.Add(Route{
-      .method = "POST",
-      .pattern = "/api/v1/deployments",
-      .permission = Permission::kEvidenceWrite,
-      .offload = true,
-      .inline_when_idle = true,
-      .body_limit = 16 * 1024,
-      .operation_id = "reportDeployment",
-      .tag = "pipeline",
-      .summary = "Report a deployment that happened",
-      .description = "A deployment matched to an approved change is recorded on it (and, when finished, attached "
-                     "as pipeline_run evidence). One that matches no approved change is recorded as unauthorized "
-                     "and raises an unauthorized_change finding: high in production, medium in staging, low "
-                     "elsewhere.",
-      .request = GateRequestSchema().Field("status", Schema::String("success, failure, in_progress, ...").Min(1).Max(40),
-                                           true),
-      .success_status = 201,
-      .response = Schema::Object()
-                      .Field("deployment", DeploymentSchema(), true)
-                      .Field("change", Schema::String().Nullable(), true)
-                      .Field("finding", FindingSchema().Nullable(), true)
-                      .Field("evidence", EvidenceSchema().Nullable(), true),
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        std::vector<FieldError> errors;
-        ReportedDeployment in;
-        in.change_number = OptionalChange(ctx.body, errors);
-        if (!errors.empty()) return InvalidArgument("the deployment report is not valid", std::move(errors));
-        in.service = ctx.body["service"].get<std::string>();
-        in.environment = ctx.body["environment"].get<std::string>();
-        in.artifact = ArtifactFrom(ctx.body);
-        in.status = ctx.body["status"].get<std::string>();
-        in.url = ctx.body.value("url", "");
-        CL_ASSIGN_OR_RETURN(ReportResult r, api.services().gate.Report(*ctx.principal, ctx.Audit(), in));
-        return JsonResponse(201, {{"deployment", DeploymentJson(r.deployment)},
-                                  {"change", r.change ? nlohmann::json(r.change->Key()) : nullptr},
-                                  {"finding", r.finding ? FindingJson(*r.finding) : nullptr},
-                                  {"evidence", r.evidence ? EvidenceJson(*r.evidence) : nullptr}});
-      }});
+  router.Add(Route{.method = "POST",
+                   .pattern = "/api/v1/deployments",
+                   .permission = Permission::kEvidenceWrite,
+                   .offload = true,
+                   .inline_when_idle = true,
+                   .body_limit = 16 * 1024,
+                   .operation_id = "reportDeployment",
+                   .tag = "pipeline",
+                   .summary = "Report a deployment that happened",
+                   .description =
+                       "A deployment matched to an approved change is recorded on it (and, when finished, attached "
+                       "as pipeline_run evidence). One that matches no approved change is recorded as unauthorized "
+                       "and raises an unauthorized_change finding: high in production, medium in staging, low "
+                       "elsewhere.",
+                   .request = GateRequestSchema().Field(
+                       "status", Schema::String("success, failure, in_progress, ...").Min(1).Max(40), true),
+                   .success_status = 201,
+                   .response = Schema::Object()
+                                   .Field("deployment", DeploymentSchema(), true)
+                                   .Field("change", Schema::String().Nullable(), true)
+                                   .Field("finding", FindingSchema().Nullable(), true)
+                                   .Field("evidence", EvidenceSchema().Nullable(), true),
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     std::vector<FieldError> errors;
+                     ReportedDeployment in;
+                     in.change_number = OptionalChange(ctx.body, errors);
+                     if (!errors.empty())
+                       return InvalidArgument("the deployment report is not valid", std::move(errors));
+                     in.service = ctx.body["service"].get<std::string>();
+                     in.environment = ctx.body["environment"].get<std::string>();
+                     in.artifact = ArtifactFrom(ctx.body);
+                     in.status = ctx.body["status"].get<std::string>();
+                     in.url = ctx.body.value("url", "");
+                     CL_ASSIGN_OR_RETURN(ReportResult r, api.services().gate.Report(*ctx.principal, ctx.Audit(), in));
+                     return JsonResponse(201, {{"deployment", DeploymentJson(r.deployment)},
+                                               {"change", r.change ? nlohmann::json(r.change->Key()) : nullptr},
+                                               {"finding", r.finding ? FindingJson(*r.finding) : nullptr},
+                                               {"evidence", r.evidence ? EvidenceJson(*r.evidence) : nullptr}});
+                   }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/api/v1/deployments",
-      .permission = Permission::kChangesRead,
-      .operation_id = "listDeployments",
-      .tag = "pipeline",
-      .summary = "Gate decisions and reported deployments, newest first",
-      .query = {{"service", Schema::String().Max(200)},
-                {"environment", Schema::String().Max(100)},
-                {"kind", Schema::String().Enum({"gate", "reported"})},
-                {"limit", Schema::Integer().Min(1).Max(500)}},
-      .response = Schema::Object().Field("items", Schema::Array(DeploymentSchema()), true),
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        DeploymentQuery q;
-        q.service = ctx.Arg("service");
-        q.environment = ctx.Arg("environment");
-        q.kind = ctx.Arg("kind");
-        q.limit = ctx.IntArg("limit", 100);
-        CL_ASSIGN_OR_RETURN(std::vector<Deployment> all, api.services().gate.Deployments(*ctx.principal, q));
-        nlohmann::json items = nlohmann::json::array();
-        for (const Deployment& d : all) items.push_back(DeploymentJson(d));
-        return JsonResponse(200, {{"items", items}});
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/api/v1/deployments",
+                   .permission = Permission::kChangesRead,
+                   .operation_id = "listDeployments",
+                   .tag = "pipeline",
+                   .summary = "Gate decisions and reported deployments, newest first",
+                   .query = {{"service", Schema::String().Max(200)},
+                             {"environment", Schema::String().Max(100)},
+                             {"kind", Schema::String().Enum({"gate", "reported"})},
+                             {"limit", Schema::Integer().Min(1).Max(500)}},
+                   .response = Schema::Object().Field("items", Schema::Array(DeploymentSchema()), true),
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     DeploymentQuery q;
+                     q.service = ctx.Arg("service");
+                     q.environment = ctx.Arg("environment");
+                     q.kind = ctx.Arg("kind");
+                     q.limit = ctx.IntArg("limit", 100);
+                     CL_ASSIGN_OR_RETURN(std::vector<Deployment> all,
+                                         api.services().gate.Deployments(*ctx.principal, q));
+                     nlohmann::json items = nlohmann::json::array();
+                     for (const Deployment& d : all) items.push_back(DeploymentJson(d));
+                     return JsonResponse(200, {{"items", items}});
+                   }});
 
   router.Add(Route{
       .method = "POST",
@@ -267,36 +266,36 @@ void AddPipelineRoutes(Api& api, Router& router) {
         return JsonResponse(201, FreezeJson(out));
       }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/api/v1/freezes",
-      .permission = Permission::kChangesRead,
-      .operation_id = "listFreezes",
-      .tag = "pipeline",
-      .summary = "Ad-hoc freezes in force or upcoming (all=true: every one, lifted included)",
-      .query = {{"all", Schema::Boolean()}},
-      .response = Schema::Object().Field("items", Schema::Array(FreezeSchema()), true),
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        CL_ASSIGN_OR_RETURN(std::vector<Freeze> all, api.services().gate.Freezes(*ctx.principal, ctx.BoolArg("all", false)));
-        nlohmann::json items = nlohmann::json::array();
-        for (const Freeze& f : all) items.push_back(FreezeJson(f));
-        return JsonResponse(200, {{"items", items}});
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/api/v1/freezes",
+                   .permission = Permission::kChangesRead,
+                   .operation_id = "listFreezes",
+                   .tag = "pipeline",
+                   .summary = "Ad-hoc freezes in force or upcoming (all=true: every one, lifted included)",
+                   .query = {{"all", Schema::Boolean()}},
+                   .response = Schema::Object().Field("items", Schema::Array(FreezeSchema()), true),
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     CL_ASSIGN_OR_RETURN(std::vector<Freeze> all,
+                                         api.services().gate.Freezes(*ctx.principal, ctx.BoolArg("all", false)));
+                     nlohmann::json items = nlohmann::json::array();
+                     for (const Freeze& f : all) items.push_back(FreezeJson(f));
+                     return JsonResponse(200, {{"items", items}});
+                   }});
 
-  router.Add(Route{
-      .method = "POST",
-      .pattern = "/api/v1/freezes/{id}/lift",
-      .permission = Permission::kChangesManage,
-      .offload = true,
-      .operation_id = "liftFreeze",
-      .tag = "pipeline",
-      .summary = "Lift an ad-hoc freeze early",
-      .response = FreezeSchema(),
-      .errors = {404},
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        CL_ASSIGN_OR_RETURN(Freeze f, api.services().gate.LiftFreeze(*ctx.principal, ctx.Audit(), ctx.Param("id")));
-        return JsonResponse(200, FreezeJson(f));
-      }});
+  router.Add(Route{.method = "POST",
+                   .pattern = "/api/v1/freezes/{id}/lift",
+                   .permission = Permission::kChangesManage,
+                   .offload = true,
+                   .operation_id = "liftFreeze",
+                   .tag = "pipeline",
+                   .summary = "Lift an ad-hoc freeze early",
+                   .response = FreezeSchema(),
+                   .errors = {404},
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     CL_ASSIGN_OR_RETURN(Freeze f,
+                                         api.services().gate.LiftFreeze(*ctx.principal, ctx.Audit(), ctx.Param("id")));
+                     return JsonResponse(200, FreezeJson(f));
+                   }});
 }
 
 }  // namespace cl::http

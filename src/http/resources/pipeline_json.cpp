@@ -66,8 +66,9 @@ Schema IacSchema() {
       .Field("evidence_id", Schema::String("The config_diff evidence holding the file."), true)
       .Field("added_by", Schema::String(), true)
       .Field("created_at", TimeSchema(), true)
-      .Field("report", Schema::Any("Per resource: address, type, action, categories and the rules that fired "
-                                   "(with reasons). Null in lists."),
+      .Field("report",
+             Schema::Any("Per resource: address, type, action, categories and the rules that fired "
+                         "(with reasons). Null in lists."),
              true);
 }
 
@@ -80,18 +81,21 @@ Schema DeploymentSchema() {
       .Field("artifact", ArtifactSchema(), true)
       .Field("change", Schema::String("The change it was matched to.").Nullable(), true)
       .Field("decision", Schema::String().Enum({"allow", "deny", "authorized", "unauthorized"}), true)
-      .Field("reasons", Schema::Array(Schema::Object()
-                                          .Field("code", Schema::String("no_change, change_not_found, change_mismatch, "
-                                                                        "ambiguous, not_approved, approvals_voided, "
-                                                                        "sod_not_met, outside_window, freeze, "
-                                                                        "plan_mismatch, artifact_not_linked, "
-                                                                        "evidence_missing, change_finished"),
-                                                 true)
-                                          .Field("message", Schema::String(), true)),
+      .Field("reasons",
+             Schema::Array(Schema::Object()
+                               .Field("code",
+                                      Schema::String("no_change, change_not_found, change_mismatch, "
+                                                     "ambiguous, not_approved, approvals_voided, "
+                                                     "sod_not_met, outside_window, freeze, "
+                                                     "plan_mismatch, artifact_not_linked, "
+                                                     "evidence_missing, change_finished"),
+                                      true)
+                               .Field("message", Schema::String(), true)),
              true)
-      .Field("flags", Schema::Array(Schema::String("Allowed but notable: emergency_in_freeze, "
-                                                   "emergency_before_approval, commit_not_linked, "
-                                                   "image_not_linked, plan_not_checked.")),
+      .Field("flags",
+             Schema::Array(Schema::String("Allowed but notable: emergency_in_freeze, "
+                                          "emergency_before_approval, commit_not_linked, "
+                                          "image_not_linked, plan_not_checked.")),
              true)
       .Field("source", Schema::String(), true)
       .Field("status", Schema::String("Reported deployments: success, failure, ..."), true)

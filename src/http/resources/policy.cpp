@@ -9,9 +9,9 @@ namespace cl::http {
 namespace {
 
 nlohmann::json VersionJson(const PolicyVersion& v, bool with_source) {
-  nlohmann::json j = {{"version", v.version},       {"sha256", v.sha256},         {"name", v.name},
-                      {"origin", v.origin},         {"created_by", v.created_by},
-                      {"created_at", FormatRfc3339(v.created_at)}};
+  nlohmann::json j = {
+      {"version", v.version}, {"sha256", v.sha256},         {"name", v.name},
+      {"origin", v.origin},   {"created_by", v.created_by}, {"created_at", FormatRfc3339(v.created_at)}};
   if (with_source) j["source"] = v.source;
   return j;
 }
@@ -31,19 +31,18 @@ Schema VersionSchema(bool with_source) {
 }  // namespace
 
 void AddPolicyRoutes(Api& api, Router& router) {
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/api/v1/policy",
-      .permission = Permission::kChangesRead,
-      .operation_id = "getPolicy",
-      .tag = "policy",
-      .summary = "The active change policy (newest version) with its YAML",
-      .response = VersionSchema(true),
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        const int64_t v = api.services().policies.Current().version;
-        CL_ASSIGN_OR_RETURN(PolicyVersion pv, api.services().policies.Get(*ctx.principal, v));
-        return JsonResponse(200, VersionJson(pv, true));
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/api/v1/policy",
+                   .permission = Permission::kChangesRead,
+                   .operation_id = "getPolicy",
+                   .tag = "policy",
+                   .summary = "The active change policy (newest version) with its YAML",
+                   .response = VersionSchema(true),
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     const int64_t v = api.services().policies.Current().version;
+                     CL_ASSIGN_OR_RETURN(PolicyVersion pv, api.services().policies.Get(*ctx.principal, v));
+                     return JsonResponse(200, VersionJson(pv, true));
+                   }});
 
   router.Add(Route{
       .method = "PUT",
@@ -62,42 +61,42 @@ void AddPolicyRoutes(Api& api, Router& router) {
       .response = VersionSchema(false),
       .errors = {409},
       .handler = [&api](Ctx& ctx) -> Result<Response> {
-        CL_ASSIGN_OR_RETURN(PolicyVersion v, api.services().policies.Publish(*ctx.principal, ctx.Audit(),
-                                                                            ctx.body["source"].get<std::string>(),
-                                                                            "api"));
+        CL_ASSIGN_OR_RETURN(
+            PolicyVersion v,
+            api.services().policies.Publish(*ctx.principal, ctx.Audit(), ctx.body["source"].get<std::string>(), "api"));
         return JsonResponse(201, VersionJson(v, false));
       }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/api/v1/policy/versions",
-      .permission = Permission::kChangesRead,
-      .operation_id = "listPolicyVersions",
-      .tag = "policy",
-      .summary = "Every stored policy version, newest first",
-      .response = Schema::Object().Field("items", Schema::Array(VersionSchema(false)), true),
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        CL_ASSIGN_OR_RETURN(std::vector<PolicyVersion> all, api.services().policies.List(*ctx.principal));
-        nlohmann::json items = nlohmann::json::array();
-        for (const PolicyVersion& v : all) items.push_back(VersionJson(v, false));
-        return JsonResponse(200, {{"items", items}});
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/api/v1/policy/versions",
+                   .permission = Permission::kChangesRead,
+                   .operation_id = "listPolicyVersions",
+                   .tag = "policy",
+                   .summary = "Every stored policy version, newest first",
+                   .response = Schema::Object().Field("items", Schema::Array(VersionSchema(false)), true),
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     CL_ASSIGN_OR_RETURN(std::vector<PolicyVersion> all, api.services().policies.List(*ctx.principal));
+                     nlohmann::json items = nlohmann::json::array();
+                     for (const PolicyVersion& v : all) items.push_back(VersionJson(v, false));
+                     return JsonResponse(200, {{"items", items}});
+                   }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/api/v1/policy/versions/{version}",
-      .permission = Permission::kChangesRead,
-      .operation_id = "getPolicyVersion",
-      .tag = "policy",
-      .summary = "One policy version with its YAML",
-      .response = VersionSchema(true),
-      .errors = {404},
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        const std::optional<int64_t> v = ParsePositiveNumber(ctx.Param("version"));
-        if (!v) return NotFound(fmt::format("no policy version {}; versions are numbered 1, 2, ...", ctx.Param("version")));
-        CL_ASSIGN_OR_RETURN(PolicyVersion pv, api.services().policies.Get(*ctx.principal, *v));
-        return JsonResponse(200, VersionJson(pv, true));
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/api/v1/policy/versions/{version}",
+                   .permission = Permission::kChangesRead,
+                   .operation_id = "getPolicyVersion",
+                   .tag = "policy",
+                   .summary = "One policy version with its YAML",
+                   .response = VersionSchema(true),
+                   .errors = {404},
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     const std::optional<int64_t> v = ParsePositiveNumber(ctx.Param("version"));
+                     if (!v)
+                       return NotFound(
+                           fmt::format("no policy version {}; versions are numbered 1, 2, ...", ctx.Param("version")));
+                     CL_ASSIGN_OR_RETURN(PolicyVersion pv, api.services().policies.Get(*ctx.principal, *v));
+                     return JsonResponse(200, VersionJson(pv, true));
+                   }});
 
   router.Add(Route{
       .method = "POST",
@@ -110,9 +109,8 @@ void AddPolicyRoutes(Api& api, Router& router) {
       .description = "Nothing is stored. Returns risk with the rules that fired, required approver roles, "
                      "missing fields, freeze windows hit and the evidence needed to close.",
       .request = ChangeInputSchema(false),
-      .response = Schema::Object()
-                      .Field("policy_version", Schema::Integer(), true)
-                      .Field("assessment", Schema::Any(), true),
+      .response =
+          Schema::Object().Field("policy_version", Schema::Integer(), true).Field("assessment", Schema::Any(), true),
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         const ActivePolicy active = api.services().policies.Current();
         if (!active.policy) return FailedPrecondition("no change policy is loaded");
@@ -120,40 +118,47 @@ void AddPolicyRoutes(Api& api, Router& router) {
         if (c.type == ChangeType::kStandard && !c.template_id.empty()) {
           CL_ASSIGN_OR_RETURN(c, ApplyTemplate(*active.policy, c));
         }
-        return JsonResponse(200, {{"policy_version", active.version},
-                                  {"assessment", Evaluate(*active.policy, c).ToJson(c.type)}});
+        return JsonResponse(
+            200, {{"policy_version", active.version}, {"assessment", Evaluate(*active.policy, c).ToJson(c.type)}});
       }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/api/v1/templates",
-      .permission = Permission::kChangesRead,
-      .operation_id = "listTemplates",
-      .tag = "policy",
-      .summary = "Standard-change templates of the active policy",
-      .response = Schema::Object()
-                      .Field("items", Schema::Array(Schema::Any()), true)
-                      .Field("policy_version", Schema::Integer(), true),
-      .handler = [&api](Ctx&) -> Result<Response> {
-        const ActivePolicy active = api.services().policies.Current();
-        nlohmann::json items = nlohmann::json::array();
-        if (active.policy) {
-          for (const StandardTemplate& t : active.policy->templates) {
-            nlohmann::json params = nlohmann::json::array();
-            for (const TemplateParam& p : t.parameters) {
-              params.push_back({{"name", p.name}, {"type", p.type}, {"required", p.required},
-                                {"allowed", p.allowed}, {"min", p.min ? nlohmann::json(*p.min) : nlohmann::json()},
-                                {"max", p.max ? nlohmann::json(*p.max) : nlohmann::json()},
-                                {"description", p.description}});
-            }
-            items.push_back({{"id", t.id}, {"title", t.title}, {"description", t.description},
-                             {"category", t.category}, {"services", t.services},
-                             {"environments", t.environments}, {"max_risk", Name(t.max_risk)},
-                             {"parameters", params}, {"change", t.defaults}});
-          }
-        }
-        return JsonResponse(200, {{"items", items}, {"policy_version", active.version}});
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/api/v1/templates",
+                   .permission = Permission::kChangesRead,
+                   .operation_id = "listTemplates",
+                   .tag = "policy",
+                   .summary = "Standard-change templates of the active policy",
+                   .response = Schema::Object()
+                                   .Field("items", Schema::Array(Schema::Any()), true)
+                                   .Field("policy_version", Schema::Integer(), true),
+                   .handler = [&api](Ctx&) -> Result<Response> {
+                     const ActivePolicy active = api.services().policies.Current();
+                     nlohmann::json items = nlohmann::json::array();
+                     if (active.policy) {
+                       for (const StandardTemplate& t : active.policy->templates) {
+                         nlohmann::json params = nlohmann::json::array();
+                         for (const TemplateParam& p : t.parameters) {
+                           params.push_back({{"name", p.name},
+                                             {"type", p.type},
+                                             {"required", p.required},
+                                             {"allowed", p.allowed},
+                                             {"min", p.min ? nlohmann::json(*p.min) : nlohmann::json()},
+                                             {"max", p.max ? nlohmann::json(*p.max) : nlohmann::json()},
+                                             {"description", p.description}});
+                         }
+                         items.push_back({{"id", t.id},
+                                          {"title", t.title},
+                                          {"description", t.description},
+                                          {"category", t.category},
+                                          {"services", t.services},
+                                          {"environments", t.environments},
+                                          {"max_risk", Name(t.max_risk)},
+                                          {"parameters", params},
+                                          {"change", t.defaults}});
+                       }
+                     }
+                     return JsonResponse(200, {{"items", items}, {"policy_version", active.version}});
+                   }});
 }
 
 }  // namespace cl::http

@@ -8,9 +8,7 @@
 #include "core/users.h"
 
 namespace cl::http {
-Schema TimeSchema(std::string description) {
-  return Schema::String(std::move(description)).Format("date-time");
-}
+Schema TimeSchema(std::string description) { return Schema::String(std::move(description)).Format("date-time"); }
 
 Response VersionedJsonResponse(int status, const nlohmann::json& body, int64_t version) {
   Response r = JsonResponse(status, body);
@@ -61,13 +59,11 @@ Schema UserSchema() {
       .Field("username", Schema::String("Lower-case login name, unique."), true)
       .Field("display_name", Schema::String(), true)
       .Field("email", Schema::String(), true)
-      .Field("kind", Schema::String("human (password login) or service (API tokens only).")
-                         .Enum({"human", "service"}),
+      .Field("kind", Schema::String("human (password login) or service (API tokens only).").Enum({"human", "service"}),
              true)
       .Field("roles", Schema::Array(Schema::String().Enum(RoleNames())), true)
       .Field("disabled", Schema::Boolean(), true)
-      .Field("must_change_password", Schema::Boolean("The one-time password is still in use."),
-             true)
+      .Field("must_change_password", Schema::Boolean("The one-time password is still in use."), true)
       .Field("version", Schema::Integer("Bumped on every change; send as If-Match."), true)
       .Field("created_at", TimeSchema(""), true)
       .Field("updated_at", TimeSchema(""), true)
@@ -107,9 +103,7 @@ Schema TokenSchema() {
 Schema PageSchema(Schema item, Schema cursor) {
   return Schema::Object()
       .Field("items", Schema::Array(std::move(item)), true)
-      .Field("next_after",
-             std::move(cursor.Nullable()),
-             true);
+      .Field("next_after", std::move(cursor.Nullable()), true);
 }
 
 }  // namespace cl::http

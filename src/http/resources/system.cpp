@@ -9,39 +9,39 @@
 namespace cl::http {
 
 void AddSystemRoutes(Api& api, Router& router) {
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/",
-      .access = Access::kPublic,
-      .operation_id = "getServiceInfo",
-      .tag = "system",
-      .summary = "Service name, version and where to start",
-      .response = Schema::Object()
-                      .Field("name", Schema::String(), true)
-                      .Field("version", Schema::String(), true)
-                      .Field("commit", Schema::String(), true)
-                      .Field("links", Schema::Object().Values(Schema::String()), true),
-      .handler = [](Ctx&) -> Result<Response> {
-        return JsonResponse(200, {{"name", "changeledger"},
-                                  {"version", kVersion},
-                                  {"commit", kGitCommit},
-                                  {"links",
-                                   {{"openapi", "/openapi.json"},
-                                    {"login", "/api/v1/session"},
-                                    {"health", "/healthz"},
-                                    {"ready", "/readyz"}}}});
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/",
+                   .access = Access::kPublic,
+                   .operation_id = "getServiceInfo",
+                   .tag = "system",
+                   .summary = "Service name, version and where to start",
+                   .response = Schema::Object()
+                                   .Field("name", Schema::String(), true)
+                                   .Field("version", Schema::String(), true)
+                                   .Field("commit", Schema::String(), true)
+                                   .Field("links", Schema::Object().Values(Schema::String()), true),
+                   .handler = [](Ctx&) -> Result<Response> {
+                     return JsonResponse(200, {{"name", "changeledger"},
+                                               {"version", kVersion},
+                                               {"commit", kGitCommit},
+                                               {"links",
+                                                {{"openapi", "/openapi.json"},
+                                                 {"login", "/api/v1/session"},
+                                                 {"health", "/healthz"},
+                                                 {"ready", "/readyz"}}}});
+                   }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/healthz",
-      .access = Access::kPublic,
-      .operation_id = "getHealth",
-      .tag = "system",
-      .summary = "Liveness: the process is serving",
-      .description = "Does not touch the database; use /readyz for that.",
-      .response = Schema::Object().Field("status", Schema::String().Enum({"ok"}), true),
-      .handler = [](Ctx&) -> Result<Response> { return JsonResponse(200, {{"status", "ok"}}); }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/healthz",
+                   .access = Access::kPublic,
+                   .operation_id = "getHealth",
+                   .tag = "system",
+                   .summary = "Liveness: the process is serving",
+                   .description = "Does not touch the database; use /readyz for that.",
+                   .response = Schema::Object().Field("status", Schema::String().Enum({"ok"}), true),
+                   .handler = [](Ctx&) -> Result<Response> {
+                     return JsonResponse(200, {{"status", "ok"}});
+                   }});
 
   router.Add(Route{
       .method = "GET",
@@ -49,7 +49,8 @@ void AddSystemRoutes(Api& api, Router& router) {
       .access = Access::kPublic,
       .operation_id = "getReadiness",
       .tag = "system",
-      .summary = "Readiness: the database is reachable, the audit log verified at start-up and the records reconcile with it",
+      .summary =
+          "Readiness: the database is reachable, the audit log verified at start-up and the records reconcile with it",
       .response = Schema::Object()
                       .Field("status", Schema::String().Enum({"ready"}), true)
                       .Field("database", Schema::String("Backend name."), true),
@@ -67,58 +68,55 @@ void AddSystemRoutes(Api& api, Router& router) {
         return JsonResponse(200, {{"status", "ready"}, {"database", store.BackendName()}});
       }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/metrics",
-      .access = Access::kPermission,
-      .permission = Permission::kSystemMetrics,
-      .operation_id = "getMetrics",
-      .tag = "system",
-      .summary = "Prometheus metrics",
-      .description = "Text exposition format 0.0.4: request counts and latency histograms by "
-                     "route and status, database read and group-commit timings. Scrape with a "
-                     "token scoped to system:metrics.",
-      .response_content_type = "text/plain; version=0.0.4",
-      .handler = [&api](Ctx&) -> Result<Response> {
-        Response r;
-        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        r.body = api.metrics().Render();
-        return r;
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/metrics",
+                   .access = Access::kPermission,
+                   .permission = Permission::kSystemMetrics,
+                   .operation_id = "getMetrics",
+                   .tag = "system",
+                   .summary = "Prometheus metrics",
+                   .description = "Text exposition format 0.0.4: request counts and latency histograms by "
+                                  "route and status, database read and group-commit timings. Scrape with a "
+                                  "token scoped to system:metrics.",
+                   .response_content_type = "text/plain; version=0.0.4",
+                   .handler = [&api](Ctx&) -> Result<Response> {
+                     Response r;
+                     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                     r.body = api.metrics().Render();
+                     return r;
+                   }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/openapi.json",
-      .access = Access::kPublic,
-      .operation_id = "getOpenApi",
-      .tag = "system",
-      .summary = "This API's OpenAPI 3.1 description",
-      .response = Schema::Object("OpenAPI 3.1 document.").Values(Schema::Any()),
-      .handler = [&api](Ctx&) -> Result<Response> { return JsonResponse(200, api.OpenApi()); }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/openapi.json",
+                   .access = Access::kPublic,
+                   .operation_id = "getOpenApi",
+                   .tag = "system",
+                   .summary = "This API's OpenAPI 3.1 description",
+                   .response = Schema::Object("OpenAPI 3.1 document.").Values(Schema::Any()),
+                   .handler = [&api](Ctx&) -> Result<Response> { return JsonResponse(200, api.OpenApi()); }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/problems/{slug}",
-      .access = Access::kPublic,
-      .operation_id = "getProblemType",
-      .tag = "system",
-      .summary = "What a problem type means",
-      .description = "Every error response has a `type` of the form /problems/{slug}; this "
-                     "explains it.",
-      .response = Schema::Object()
-                      .Field("type", Schema::String(), true)
-                      .Field("title", Schema::String(), true)
-                      .Field("status", Schema::Integer(), true)
-                      .Field("description", Schema::String(), true),
-      .errors = {404},
-      .handler = [](Ctx& ctx) -> Result<Response> {
-        const ProblemType* t = ProblemBySlug(ctx.Param("slug"));
-        if (t == nullptr) return NotFound("no such problem type");
-        return JsonResponse(200, {{"type", fmt::format("/problems/{}", t->slug)},
-                                  {"title", t->title},
-                                  {"status", t->status},
-                                  {"description", t->description}});
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/problems/{slug}",
+                   .access = Access::kPublic,
+                   .operation_id = "getProblemType",
+                   .tag = "system",
+                   .summary = "What a problem type means",
+                   .description = "Every error response has a `type` of the form /problems/{slug}; this "
+                                  "explains it.",
+                   .response = Schema::Object()
+                                   .Field("type", Schema::String(), true)
+                                   .Field("title", Schema::String(), true)
+                                   .Field("status", Schema::Integer(), true)
+                                   .Field("description", Schema::String(), true),
+                   .errors = {404},
+                   .handler = [](Ctx& ctx) -> Result<Response> {
+                     const ProblemType* t = ProblemBySlug(ctx.Param("slug"));
+                     if (t == nullptr) return NotFound("no such problem type");
+                     return JsonResponse(200, {{"type", fmt::format("/problems/{}", t->slug)},
+                                               {"title", t->title},
+                                               {"status", t->status},
+                                               {"description", t->description}});
+                   }});
 }
 
 }  // namespace cl::http

@@ -19,8 +19,7 @@ void AddTokenRoutes(Api& api, Router& router) {
       .response = PageSchema(TokenSchema(), Schema::String()),
       .handler = [&api](Ctx& ctx) -> Result<Response> {
         CL_ASSIGN_OR_RETURN(std::vector<ApiToken> tokens,
-                            api.services().tokens.List(*ctx.principal, ctx.BoolArg("all", false),
-                                                       ctx.Arg("user_id")));
+                            api.services().tokens.List(*ctx.principal, ctx.BoolArg("all", false), ctx.Arg("user_id")));
         const Timestamp now = api.services().clock.Now();
         nlohmann::json items = nlohmann::json::array();
         for (const ApiToken& t : tokens) items.push_back(TokenJson(t, now));
@@ -62,47 +61,44 @@ void AddTokenRoutes(Api& api, Router& router) {
         if (ctx.body.contains("expires_at")) {
           in.expires_at = ParseRfc3339(ctx.body["expires_at"].get<std::string>());
         } else if (ctx.body.contains("expires_in_days")) {
-          in.expires_at = api.services().clock.Now() +
-                          ctx.body["expires_in_days"].get<int64_t>() * 86400 * kMicrosPerSecond;
+          in.expires_at =
+              api.services().clock.Now() + ctx.body["expires_in_days"].get<int64_t>() * 86400 * kMicrosPerSecond;
         }
-        CL_ASSIGN_OR_RETURN(IssuedToken issued,
-                            api.services().tokens.Create(*ctx.principal, ctx.Audit(), in));
-        Response r = JsonResponse(201, {{"token", TokenJson(issued.token, api.services().clock.Now())},
-                                        {"secret", issued.secret}});
+        CL_ASSIGN_OR_RETURN(IssuedToken issued, api.services().tokens.Create(*ctx.principal, ctx.Audit(), in));
+        Response r = JsonResponse(
+            201, {{"token", TokenJson(issued.token, api.services().clock.Now())}, {"secret", issued.secret}});
         r.With("Location", "/api/v1/tokens/" + issued.token.id);
         return r;
       }});
 
-  router.Add(Route{
-      .method = "GET",
-      .pattern = "/api/v1/tokens/{id}",
-      .permission = Permission::kSelfManage,
-      .operation_id = "getToken",
-      .tag = "tokens",
-      .summary = "Read one API token (never its secret)",
-      .response = TokenSchema(),
-      .errors = {404},
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        CL_ASSIGN_OR_RETURN(ApiToken t, api.services().tokens.Get(*ctx.principal, ctx.Param("id")));
-        return JsonResponse(200, TokenJson(t, api.services().clock.Now()));
-      }});
+  router.Add(Route{.method = "GET",
+                   .pattern = "/api/v1/tokens/{id}",
+                   .permission = Permission::kSelfManage,
+                   .operation_id = "getToken",
+                   .tag = "tokens",
+                   .summary = "Read one API token (never its secret)",
+                   .response = TokenSchema(),
+                   .errors = {404},
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     CL_ASSIGN_OR_RETURN(ApiToken t, api.services().tokens.Get(*ctx.principal, ctx.Param("id")));
+                     return JsonResponse(200, TokenJson(t, api.services().clock.Now()));
+                   }});
 
-  router.Add(Route{
-      .method = "DELETE",
-      .pattern = "/api/v1/tokens/{id}",
-      .permission = Permission::kSelfManage,
-      .offload = true,
-      .operation_id = "revokeToken",
-      .tag = "tokens",
-      .summary = "Revoke an API token",
-      .description = "Takes effect on the next request. Revoking twice is harmless.",
-      .response = TokenSchema(),
-      .errors = {404},
-      .handler = [&api](Ctx& ctx) -> Result<Response> {
-        CL_ASSIGN_OR_RETURN(ApiToken t,
-                            api.services().tokens.Revoke(*ctx.principal, ctx.Audit(), ctx.Param("id")));
-        return JsonResponse(200, TokenJson(t, api.services().clock.Now()));
-      }});
+  router.Add(Route{.method = "DELETE",
+                   .pattern = "/api/v1/tokens/{id}",
+                   .permission = Permission::kSelfManage,
+                   .offload = true,
+                   .operation_id = "revokeToken",
+                   .tag = "tokens",
+                   .summary = "Revoke an API token",
+                   .description = "Takes effect on the next request. Revoking twice is harmless.",
+                   .response = TokenSchema(),
+                   .errors = {404},
+                   .handler = [&api](Ctx& ctx) -> Result<Response> {
+                     CL_ASSIGN_OR_RETURN(ApiToken t,
+                                         api.services().tokens.Revoke(*ctx.principal, ctx.Audit(), ctx.Param("id")));
+                     return JsonResponse(200, TokenJson(t, api.services().clock.Now()));
+                   }});
 }
 
 }  // namespace cl::http

@@ -53,8 +53,8 @@ Result<PgChecked> PgBackup(const std::string& url, const std::string& file) {
   }));
   // pg_dump imports the snapshot while this transaction holds it open, so the
   // file and the verification below see exactly the same data.
-  Status dumped = RunTool({"pg_dump", "--format=custom", "--snapshot=" + snapshot, "--file=" + file,
-                           "--dbname=" + url});
+  Status dumped =
+      RunTool({"pg_dump", "--format=custom", "--snapshot=" + snapshot, "--file=" + file, "--dbname=" + url});
   if (!dumped.ok()) {
     conn->ExecScript("COMMIT").IgnoreError();
     return dumped;
@@ -77,15 +77,16 @@ Result<PgChecked> PgRestore(const std::string& url, const std::string& dump, boo
     // Servers keep caches of what they read: replacing the data under them is
     // refused, as SQLite's restore refuses a database a server holds.
     int64_t servers = 0;
-    CL_RETURN_IF_ERROR(conn->Query("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                   "AND pid <> pg_backend_pid() AND application_name = 'changeledger'",
-                                   {}, [&](const sql::Row& r) {
-                                     servers = r.Int(0);
-                                     return false;
-                                   }));
+    CL_RETURN_IF_ERROR(
+        conn->Query("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND application_name = 'changeledger'",
+                    {}, [&](const sql::Row& r) {
+                      servers = r.Int(0);
+                      return false;
+                    }));
     if (servers > 0) {
-      return Conflict(fmt::format("{} is in use by {} changeledger connection(s); stop its servers first", label,
-                                  servers));
+      return Conflict(
+          fmt::format("{} is in use by {} changeledger connection(s); stop its servers first", label, servers));
     }
   }
   std::vector<std::string> argv = {"pg_restore", "--exit-on-error", "--single-transaction", "--no-owner"};

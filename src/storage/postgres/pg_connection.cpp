@@ -64,8 +64,7 @@ class PgRow final : public Row {
   }
   std::span<const uint8_t> Blob(int c) const override {
     if (IsNull(c)) return {};
-    return {reinterpret_cast<const uint8_t*>(PQgetvalue(r_, 0, c)),
-            static_cast<size_t>(PQgetlength(r_, 0, c))};
+    return {reinterpret_cast<const uint8_t*>(PQgetvalue(r_, 0, c)), static_cast<size_t>(PQgetlength(r_, 0, c))};
   }
 
  private:
@@ -102,27 +101,33 @@ std::string Translate(std::string_view sql, int* count) {
 
 char TypeCode(const Value& v) {
   switch (v.index()) {
-    case 0: return 'n';
-    case 1: return 'i';
-    case 2: return 't';
-    default: return 'b';
+    case 0:
+      return 'n';
+    case 1:
+      return 'i';
+    case 2:
+      return 't';
+    default:
+      return 'b';
   }
 }
 
 Oid TypeOid(char code) {
   switch (code) {
-    case 'i': return kInt8Oid;
-    case 't': return kTextOid;
-    case 'b': return kByteaOid;
-    default: return 0;  // NULL: let the server infer it from the context
+    case 'i':
+      return kInt8Oid;
+    case 't':
+      return kTextOid;
+    case 'b':
+      return kByteaOid;
+    default:
+      return 0;  // NULL: let the server infer it from the context
   }
 }
 
 }  // namespace
 
-bool IsPostgresUrl(std::string_view db) {
-  return db.starts_with("postgres://") || db.starts_with("postgresql://");
-}
+bool IsPostgresUrl(std::string_view db) { return db.starts_with("postgres://") || db.starts_with("postgresql://"); }
 
 std::string RedactPostgresUrl(std::string_view url) {
   std::string out(url);
@@ -144,10 +149,8 @@ std::string RedactPostgresUrl(std::string_view url) {
   return out;
 }
 
-Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conninfo,
-                                                         const std::string& label) {
-  const char* keys[] = {"dbname", "fallback_application_name", "client_encoding",
-                        "connect_timeout", nullptr};
+Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conninfo, const std::string& label) {
+  const char* keys[] = {"dbname", "fallback_application_name", "client_encoding", "connect_timeout", nullptr};
   const char* values[] = {conninfo.c_str(), "changeledger", "UTF8", "10", nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Unavailable("cannot connect to " + label + ": out of memory");
@@ -159,7 +162,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conn
   }
   // Notices (e.g. "relation already exists, skipping") are not errors and
   // must not reach stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(conn, label));
 }
 
@@ -198,8 +202,7 @@ Status ErrorOf(PGconn* conn, const PGresult* r, std::string_view what) {
   if (s == "22021" || s == "22P05") {  // bad UTF-8, NUL: refused before here (core/json_input.h)
     return Malformed("the request holds text the database cannot store (NUL or invalid UTF-8)");
   }
-  if (s.starts_with("08") || s.starts_with("53") || s.starts_with("57") || s.starts_with("58") ||
-      s == "55P03") {
+  if (s.starts_with("08") || s.starts_with("53") || s.starts_with("57") || s.starts_with("58") || s == "55P03") {
     return Unavailable(msg);
   }
   if (s == "XX001" || s == "XX002") return Status(ErrorCode::kDataLoss, msg);
@@ -222,8 +225,7 @@ Status PgConnection::ExecScript(std::string_view sql) {
   return Status::Ok();
 }
 
-Result<const PgConnection::Prepared*> PgConnection::Prepare(std::string_view sql,
-                                                            std::span<const Value> params) {
+Result<const PgConnection::Prepared*> PgConnection::Prepare(std::string_view sql, std::span<const Value> params) {
   key_.assign(sql);
   key_ += '\0';
   for (const Value& v : params) key_ += TypeCode(v);
@@ -232,8 +234,7 @@ Result<const PgConnection::Prepared*> PgConnection::Prepare(std::string_view sql
   p->name = fmt::format("cl{}", stmts_.size() + 1);
   const std::string text = Translate(sql, &p->params);
   if (p->params != static_cast<int>(params.size())) {
-    return Internal(fmt::format("statement has {} placeholders, {} values given: {}", p->params,
-                                params.size(), sql));
+    return Internal(fmt::format("statement has {} placeholders, {} values given: {}", p->params, params.size(), sql));
   }
   std::vector<Oid> types;
   types.reserve(params.size());
@@ -265,8 +266,8 @@ Status PgConnection::Send(const Prepared& p, std::span<const Value> params) {
       lengths[i] = static_cast<int>(b->bytes.size());
     }
   }
-  if (PQsendQueryPrepared(conn_, p.name.c_str(), static_cast<int>(n), values.data(), lengths.data(),
-                          formats.data(), /*resultFormat=*/1) == 0) {
+  if (PQsendQueryPrepared(conn_, p.name.c_str(), static_cast<int>(n), values.data(), lengths.data(), formats.data(),
+                          /*resultFormat=*/1) == 0) {
     return ErrorOf(conn_, nullptr, "send");
   }
   return Status::Ok();

@@ -24,14 +24,12 @@ class PgConnection final : public Connection {
  public:
   // `conninfo` is a libpq URI or key=value string; `label` names the database
   // in messages (the URI without its password).
-  static Result<std::unique_ptr<PgConnection>> Open(const std::string& conninfo,
-                                                     const std::string& label);
+  static Result<std::unique_ptr<PgConnection>> Open(const std::string& conninfo, const std::string& label);
   ~PgConnection() override;
 
   Dialect dialect() const override { return Dialect::kPostgres; }
   Status ExecScript(std::string_view sql) override;
-  Status RunV(std::string_view sql, std::span<const Value> params,
-              int64_t* changed = nullptr) override;
+  Status RunV(std::string_view sql, std::span<const Value> params, int64_t* changed = nullptr) override;
   Status QueryV(std::string_view sql, std::span<const Value> params,
                 const std::function<bool(const Row&)>& on_row) override;
 
@@ -48,8 +46,8 @@ class PgConnection final : public Connection {
   };
   Result<const Prepared*> Prepare(std::string_view sql, std::span<const Value> params);
   Status Send(const Prepared& p, std::span<const Value> params);
-  Status Execute(std::string_view sql, std::span<const Value> params,
-                 const std::function<bool(const Row&)>* on_row, int64_t* changed);
+  Status Execute(std::string_view sql, std::span<const Value> params, const std::function<bool(const Row&)>* on_row,
+                 int64_t* changed);
 
   struct Hash {
     using is_transparent = void;

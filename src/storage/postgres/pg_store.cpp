@@ -69,8 +69,7 @@ Result<std::unique_ptr<Connection>> PgStore::OpenReader() {
 
 Status PgStore::GrantAppRole(Connection& owner, std::string_view role) {
   if (!IsPlainIdentifier(role)) {
-    return InvalidArgument(fmt::format(
-        "app role '{}' must be a plain PostgreSQL identifier (a-z, 0-9, _)", role));
+    return InvalidArgument(fmt::format("app role '{}' must be a plain PostgreSQL identifier (a-z, 0-9, _)", role));
   }
   std::string sql = fmt::format(
       "BEGIN;"

@@ -16,9 +16,9 @@
 namespace cl::sql {
 
 struct PgStoreOptions {
-  std::string url;       // postgres://user[:password]@host[:port]/db?...
-  bool migrate = true;   // apply pending migrations on open (needs the owner role)
-  int max_readers = 8;   // read connections kept open
+  std::string url;      // postgres://user[:password]@host[:port]/db?...
+  bool migrate = true;  // apply pending migrations on open (needs the owner role)
+  int max_readers = 8;  // read connections kept open
   // Writes per group commit. Below 64: each job's savepoint takes a
   // subtransaction id, and past 64 in one transaction PostgreSQL's snapshots
   // of every session overflow their subtransaction cache and slow down.
@@ -40,9 +40,7 @@ class PgStore final : public BatchedStore {
  protected:
   Result<std::unique_ptr<Connection>> OpenReader() override;
   Status BeginWrite(Connection& writer) override;
-  std::string_view BeginRead() const override {
-    return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-  }
+  std::string_view BeginRead() const override { return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"; }
 
  private:
   PgStore(PgStoreOptions options, std::unique_ptr<PgConnection> writer);

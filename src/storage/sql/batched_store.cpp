@@ -12,9 +12,7 @@ namespace cl::sql {
 namespace {
 
 int64_t MicrosSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                               t0)
-      .count();
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
 }
 
 Status RunGuarded(const TxFn& fn, Tx& tx) {
@@ -28,8 +26,8 @@ Status RunGuarded(const TxFn& fn, Tx& tx) {
 }  // namespace
 
 struct BatchedStore::Job {
-  const TxFn* fn = nullptr;  // for waited jobs: the caller's function
-  TxFn owned;                // for asynchronous jobs
+  const TxFn* fn = nullptr;          // for waited jobs: the caller's function
+  TxFn owned;                        // for asynchronous jobs
   std::function<void(Status)> then;  // asynchronous jobs: told the outcome
   Status result;
   std::binary_semaphore done{0};

@@ -88,8 +88,7 @@ class Connection {
   // Runs one or more statements without parameters (migrations, BEGIN).
   virtual Status ExecScript(std::string_view sql) = 0;
   // Runs one statement; `changed` receives the number of affected rows.
-  virtual Status RunV(std::string_view sql, std::span<const Value> params,
-                      int64_t* changed = nullptr) = 0;
+  virtual Status RunV(std::string_view sql, std::span<const Value> params, int64_t* changed = nullptr) = 0;
   // Runs one query, calling on_row per row until it returns false.
   virtual Status QueryV(std::string_view sql, std::span<const Value> params,
                         const std::function<bool(const Row&)>& on_row) = 0;

@@ -10,7 +10,8 @@ namespace {
 Blob AsBlob(const crypto::Sha256Digest& h) { return Blob{std::span(h.data(), h.size())}; }
 Blob AsBlob(const std::vector<uint8_t>& v) { return Blob{std::span(v.data(), v.size())}; }
 
-constexpr std::string_view kCheckpointColumns = "seq, hash, signed_at, key_id, signature, version, root, prev, frontier";
+constexpr std::string_view kCheckpointColumns =
+    "seq, hash, signed_at, key_id, signature, version, root, prev, frontier";
 
 AuditCheckpoint ReadCheckpoint(const Row& r) {
   AuditCheckpoint cp;
@@ -35,12 +36,11 @@ AuditCheckpoint ReadCheckpoint(const Row& r) {
 
 Result<AuditHead> SqlAuditRepo::Head() {
   AuditHead head;
-  CL_RETURN_IF_ERROR(c_.Query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", {},
-                              [&](const Row& r) {
-                                head.seq = r.Int(0);
-                                ReadDigest(r, 1, head.hash);
-                                return false;
-                              }));
+  CL_RETURN_IF_ERROR(c_.Query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", {}, [&](const Row& r) {
+    head.seq = r.Int(0);
+    ReadDigest(r, 1, head.hash);
+    return false;
+  }));
   return head;
 }
 
@@ -49,8 +49,7 @@ Status SqlAuditRepo::Append(const StoredAuditEvent& e) {
                 {e.seq, AsBlob(e.hash), std::string_view(e.body)});
 }
 
-Status SqlAuditRepo::Scan(int64_t from_seq, int64_t to_seq,
-                          const std::function<bool(const StoredAuditEvent&)>& fn) {
+Status SqlAuditRepo::Scan(int64_t from_seq, int64_t to_seq, const std::function<bool(const StoredAuditEvent&)>& fn) {
   StoredAuditEvent e;
   const auto on_row = [&](const Row& r) {
     e.seq = r.Int(0);
@@ -59,32 +58,30 @@ Status SqlAuditRepo::Scan(int64_t from_seq, int64_t to_seq,
     return fn(e);
   };
   if (to_seq > 0) {
-    return c_.Query(
-        "SELECT seq, hash, body FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq",
-        {from_seq, to_seq}, on_row);
+    return c_.Query("SELECT seq, hash, body FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq",
+                    {from_seq, to_seq}, on_row);
   }
-  return c_.Query("SELECT seq, hash, body FROM audit_events WHERE seq >= ? ORDER BY seq",
-                  {from_seq}, on_row);
+  return c_.Query("SELECT seq, hash, body FROM audit_events WHERE seq >= ? ORDER BY seq", {from_seq}, on_row);
 }
 
 Result<std::vector<StoredAuditEvent>> SqlAuditRepo::List(const AuditQuery& q) {
   // Optional filters are written as "(? = '' OR column = ?)" so one prepared
   // statement serves every combination.
   std::vector<StoredAuditEvent> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      "SELECT seq, hash, body FROM audit_events WHERE seq > ? "
-      "AND (? = '' OR object_type = ?) AND (? = '' OR object_id = ?) "
-      "AND (? = '' OR actor_id = ?) AND (? = '' OR action = ?) ORDER BY seq LIMIT ?",
-      {q.after_seq, q.object_type, q.object_type, q.object_id, q.object_id, q.actor_id,
-       q.actor_id, q.action, q.action, q.limit},
-      [&](const Row& r) {
-        StoredAuditEvent e;
-        e.seq = r.Int(0);
-        ReadDigest(r, 1, e.hash);
-        e.body = r.String(2);
-        out.push_back(std::move(e));
-        return true;
-      }));
+  CL_RETURN_IF_ERROR(
+      c_.Query("SELECT seq, hash, body FROM audit_events WHERE seq > ? "
+               "AND (? = '' OR object_type = ?) AND (? = '' OR object_id = ?) "
+               "AND (? = '' OR actor_id = ?) AND (? = '' OR action = ?) ORDER BY seq LIMIT ?",
+               {q.after_seq, q.object_type, q.object_type, q.object_id, q.object_id, q.actor_id, q.actor_id, q.action,
+                q.action, q.limit},
+               [&](const Row& r) {
+                 StoredAuditEvent e;
+                 e.seq = r.Int(0);
+                 ReadDigest(r, 1, e.hash);
+                 e.body = r.String(2);
+                 out.push_back(std::move(e));
+                 return true;
+               }));
   return out;
 }
 
@@ -109,23 +106,23 @@ Status SqlAuditRepo::InsertCheckpoint(const AuditCheckpoint& cp) {
 
 Result<std::optional<AuditCheckpoint>> SqlAuditRepo::LatestCheckpoint() {
   std::optional<AuditCheckpoint> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      fmt::format("SELECT {} FROM audit_checkpoints ORDER BY seq DESC LIMIT 1", kCheckpointColumns), {},
-      [&](const Row& r) {
-        out = ReadCheckpoint(r);
-        return false;
-      }));
+  CL_RETURN_IF_ERROR(
+      c_.Query(fmt::format("SELECT {} FROM audit_checkpoints ORDER BY seq DESC LIMIT 1", kCheckpointColumns), {},
+               [&](const Row& r) {
+                 out = ReadCheckpoint(r);
+                 return false;
+               }));
   return out;
 }
 
 Result<std::vector<AuditCheckpoint>> SqlAuditRepo::Checkpoints(int64_t after_seq, int64_t limit) {
   std::vector<AuditCheckpoint> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      fmt::format("SELECT {} FROM audit_checkpoints WHERE seq > ? ORDER BY seq LIMIT ?", kCheckpointColumns),
-      {after_seq, limit > 0 ? limit : INT64_MAX}, [&](const Row& r) {
-        out.push_back(ReadCheckpoint(r));
-        return true;
-      }));
+  CL_RETURN_IF_ERROR(
+      c_.Query(fmt::format("SELECT {} FROM audit_checkpoints WHERE seq > ? ORDER BY seq LIMIT ?", kCheckpointColumns),
+               {after_seq, limit > 0 ? limit : INT64_MAX}, [&](const Row& r) {
+                 out.push_back(ReadCheckpoint(r));
+                 return true;
+               }));
   return out;
 }
 
@@ -137,11 +134,9 @@ Status SqlAuditRepo::InsertKey(const AuditKey& k) {
 Result<std::vector<AuditKey>> SqlAuditRepo::Keys() {
   std::vector<AuditKey> out;
   CL_RETURN_IF_ERROR(c_.Query(
-      "SELECT key_id, public_key, created_at FROM audit_keys ORDER BY created_at, key_id", {},
-      [&](const Row& r) {
+      "SELECT key_id, public_key, created_at FROM audit_keys ORDER BY created_at, key_id", {}, [&](const Row& r) {
         const auto pk = r.Blob(1);
-        out.push_back(AuditKey{r.String(0), std::vector<uint8_t>(pk.begin(), pk.end()),
-                               Timestamp{r.Int(2)}});
+        out.push_back(AuditKey{r.String(0), std::vector<uint8_t>(pk.begin(), pk.end()), Timestamp{r.Int(2)}});
         return true;
       }));
   return out;

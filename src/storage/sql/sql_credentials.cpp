@@ -35,9 +35,7 @@ std::optional<Timestamp> OptTime(const Row& r, int col) {
   return Timestamp{r.Int(col)};
 }
 
-Value OptTimeValue(const std::optional<Timestamp>& t) {
-  return t ? Value(t->micros) : Value(Null{});
-}
+Value OptTimeValue(const std::optional<Timestamp>& t) { return t ? Value(t->micros) : Value(Null{}); }
 
 constexpr std::string_view kTokenColumns =
     "id, user_id, name, secret_hash, scopes, created_at, created_by, expires_at, revoked_at, "
@@ -88,31 +86,28 @@ bool ReadDigest(const Row& row, int col, std::array<uint8_t, 32>& out) {
 
 Status SqlTokenRepo::Insert(const ApiToken& t) {
   const std::string scopes = JoinScopes(t.scopes);
-  return c_.Run(fmt::format("INSERT INTO api_tokens ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            kTokenColumns),
-                {t.id, t.user_id, t.name, AsBlob(t.secret_hash), scopes, t.created_at.micros,
-                 t.created_by, t.expires_at.micros, OptTimeValue(t.revoked_at),
-                 OptTimeValue(t.last_used_at)});
+  return c_.Run(fmt::format("INSERT INTO api_tokens ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kTokenColumns),
+                {t.id, t.user_id, t.name, AsBlob(t.secret_hash), scopes, t.created_at.micros, t.created_by,
+                 t.expires_at.micros, OptTimeValue(t.revoked_at), OptTimeValue(t.last_used_at)});
 }
 
 Result<std::optional<ApiToken>> SqlTokenRepo::FindById(std::string_view id) {
   std::optional<ApiToken> out;
-  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE id = ?", kTokenColumns),
-                              {id}, [&](const Row& r) {
-                                out = ReadToken(r);
-                                return false;
-                              }));
+  CL_RETURN_IF_ERROR(
+      c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE id = ?", kTokenColumns), {id}, [&](const Row& r) {
+        out = ReadToken(r);
+        return false;
+      }));
   return out;
 }
 
 Result<std::optional<ApiToken>> SqlTokenRepo::FindBySecretHash(const SecretHash& hash) {
   std::optional<ApiToken> out;
-  CL_RETURN_IF_ERROR(
-      c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE secret_hash = ?", kTokenColumns),
-               {AsBlob(hash)}, [&](const Row& r) {
-                 out = ReadToken(r);
-                 return false;
-               }));
+  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE secret_hash = ?", kTokenColumns),
+                              {AsBlob(hash)}, [&](const Row& r) {
+                                out = ReadToken(r);
+                                return false;
+                              }));
   return out;
 }
 
@@ -123,26 +118,22 @@ Result<std::vector<ApiToken>> SqlTokenRepo::List(std::string_view user_id) {
     return true;
   };
   if (user_id.empty()) {
-    CL_RETURN_IF_ERROR(c_.Query(
-        fmt::format("SELECT {} FROM api_tokens ORDER BY created_at DESC, id", kTokenColumns), {},
-        add));
+    CL_RETURN_IF_ERROR(
+        c_.Query(fmt::format("SELECT {} FROM api_tokens ORDER BY created_at DESC, id", kTokenColumns), {}, add));
   } else {
-    CL_RETURN_IF_ERROR(c_.Query(
-        fmt::format("SELECT {} FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id",
-                    kTokenColumns),
-        {user_id}, add));
+    CL_RETURN_IF_ERROR(
+        c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id", kTokenColumns),
+                 {user_id}, add));
   }
   return out;
 }
 
 Status SqlTokenRepo::Revoke(std::string_view id, Timestamp at) {
-  return c_.Run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                {at.micros, id});
+  return c_.Run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", {at.micros, id});
 }
 
 Status SqlTokenRepo::RevokeAllOfUser(std::string_view user_id, Timestamp at) {
-  return c_.Run("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                {at.micros, user_id});
+  return c_.Run("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", {at.micros, user_id});
 }
 
 Status SqlTokenRepo::TouchLastUsed(std::string_view id, Timestamp at) {
@@ -153,44 +144,37 @@ Status SqlTokenRepo::TouchLastUsed(std::string_view id, Timestamp at) {
 }
 
 Status SqlSessionRepo::Insert(const Session& s) {
-  return c_.Run(fmt::format("INSERT INTO sessions ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            kSessionColumns),
-                {s.id, AsBlob(s.secret_hash), s.user_id, s.csrf_token, s.created_at.micros,
-                 s.expires_at.micros, s.last_seen_at.micros, OptTimeValue(s.revoked_at),
-                 s.client_ip, s.user_agent});
+  return c_.Run(fmt::format("INSERT INTO sessions ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kSessionColumns),
+                {s.id, AsBlob(s.secret_hash), s.user_id, s.csrf_token, s.created_at.micros, s.expires_at.micros,
+                 s.last_seen_at.micros, OptTimeValue(s.revoked_at), s.client_ip, s.user_agent});
 }
 
 Result<std::optional<Session>> SqlSessionRepo::FindBySecretHash(const SecretHash& hash) {
   std::optional<Session> out;
-  CL_RETURN_IF_ERROR(
-      c_.Query(fmt::format("SELECT {} FROM sessions WHERE secret_hash = ?", kSessionColumns),
-               {AsBlob(hash)}, [&](const Row& r) {
-                 out = ReadSession(r);
-                 return false;
-               }));
+  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM sessions WHERE secret_hash = ?", kSessionColumns),
+                              {AsBlob(hash)}, [&](const Row& r) {
+                                out = ReadSession(r);
+                                return false;
+                              }));
   return out;
 }
 
 Status SqlSessionRepo::Touch(std::string_view id, Timestamp at) {
-  return c_.Run("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?",
-                {at.micros, id, at.micros});
+  return c_.Run("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", {at.micros, id, at.micros});
 }
 
 Status SqlSessionRepo::Revoke(std::string_view id, Timestamp at) {
-  return c_.Run("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                {at.micros, id});
+  return c_.Run("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", {at.micros, id});
 }
 
 Status SqlSessionRepo::RevokeAllOfUser(std::string_view user_id, Timestamp at) {
-  return c_.Run("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                {at.micros, user_id});
+  return c_.Run("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", {at.micros, user_id});
 }
 
 Result<int64_t> SqlSessionRepo::DeleteEnded(Timestamp before) {
   int64_t n = 0;
-  CL_RETURN_IF_ERROR(c_.Run(
-      "DELETE FROM sessions WHERE expires_at < ? OR (revoked_at IS NOT NULL AND revoked_at < ?)",
-      {before.micros, before.micros}, &n));
+  CL_RETURN_IF_ERROR(c_.Run("DELETE FROM sessions WHERE expires_at < ? OR (revoked_at IS NOT NULL AND revoked_at < ?)",
+                            {before.micros, before.micros}, &n));
   return n;
 }
 

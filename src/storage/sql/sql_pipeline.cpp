@@ -75,37 +75,36 @@ std::vector<std::string> JsonStrings(std::string_view text) {
 }
 
 Status SqlPipelineRepo::InsertIac(const IacAttachment& a) {
-  return c_.Run(fmt::format("INSERT INTO iac_attachments ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            kIacColumns),
-                {a.id, a.change_id, a.format, a.digest, a.sha256, a.filename, a.size, Dump(a.categories),
-                 Dump(a.impact_raised), a.report.dump(), a.content_version, a.evidence_id, a.added_by_id,
-                 a.added_by, a.created_at.micros});
+  return c_.Run(
+      fmt::format("INSERT INTO iac_attachments ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kIacColumns),
+      {a.id, a.change_id, a.format, a.digest, a.sha256, a.filename, a.size, Dump(a.categories), Dump(a.impact_raised),
+       a.report.dump(), a.content_version, a.evidence_id, a.added_by_id, a.added_by, a.created_at.micros});
 }
 
 Result<std::vector<IacAttachment>> SqlPipelineRepo::IacOf(std::string_view change_id) {
   std::vector<IacAttachment> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      fmt::format("SELECT {} FROM iac_attachments WHERE change_id = ? ORDER BY created_at, id", kIacColumns),
-      {change_id}, [&](const Row& r) {
-        IacAttachment a;
-        a.id = r.String(0);
-        a.change_id = r.String(1);
-        a.format = r.String(2);
-        a.digest = r.String(3);
-        a.sha256 = r.String(4);
-        a.filename = r.String(5);
-        a.size = r.Int(6);
-        a.categories = JsonStrings(r.Text(7));
-        a.impact_raised = JsonStrings(r.Text(8));
-        a.report = ParseOr(r.Text(9), nlohmann::json::object());
-        a.content_version = r.Int(10);
-        a.evidence_id = r.String(11);
-        a.added_by_id = r.String(12);
-        a.added_by = r.String(13);
-        a.created_at = Timestamp{r.Int(14)};
-        out.push_back(std::move(a));
-        return true;
-      }));
+  CL_RETURN_IF_ERROR(
+      c_.Query(fmt::format("SELECT {} FROM iac_attachments WHERE change_id = ? ORDER BY created_at, id", kIacColumns),
+               {change_id}, [&](const Row& r) {
+                 IacAttachment a;
+                 a.id = r.String(0);
+                 a.change_id = r.String(1);
+                 a.format = r.String(2);
+                 a.digest = r.String(3);
+                 a.sha256 = r.String(4);
+                 a.filename = r.String(5);
+                 a.size = r.Int(6);
+                 a.categories = JsonStrings(r.Text(7));
+                 a.impact_raised = JsonStrings(r.Text(8));
+                 a.report = ParseOr(r.Text(9), nlohmann::json::object());
+                 a.content_version = r.Int(10);
+                 a.evidence_id = r.String(11);
+                 a.added_by_id = r.String(12);
+                 a.added_by = r.String(13);
+                 a.created_at = Timestamp{r.Int(14)};
+                 out.push_back(std::move(a));
+                 return true;
+               }));
   return out;
 }
 
@@ -113,9 +112,9 @@ Status SqlPipelineRepo::InsertDeployment(const Deployment& d) {
   return c_.Run(
       fmt::format("INSERT INTO deployments ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   kDeploymentColumns),
-      {d.id, d.kind, d.service, d.environment, d.artifact.commit_sha, d.artifact.image_digest,
-       d.artifact.plan_digest, d.change_id, d.change_number, d.decision, d.reasons.dump(), Dump(d.flags), d.source,
-       d.status, d.url, d.actor_id, d.actor, d.created_at.micros});
+      {d.id, d.kind, d.service, d.environment, d.artifact.commit_sha, d.artifact.image_digest, d.artifact.plan_digest,
+       d.change_id, d.change_number, d.decision, d.reasons.dump(), Dump(d.flags), d.source, d.status, d.url, d.actor_id,
+       d.actor, d.created_at.micros});
 }
 
 Result<std::vector<Deployment>> SqlPipelineRepo::Deployments(const DeploymentQuery& q) {
@@ -126,13 +125,12 @@ Result<std::vector<Deployment>> SqlPipelineRepo::Deployments(const DeploymentQue
   if (!q.kind.empty()) f.Text(" AND kind = ?", q.kind);
   f.Bind(q.limit);
   std::vector<Deployment> out;
-  CL_RETURN_IF_ERROR(c_.QueryV(
-      fmt::format("SELECT {} FROM deployments {} ORDER BY created_at DESC, id DESC LIMIT ?", kDeploymentColumns,
-                  f.where()),
-      f.params(), [&](const Row& r) {
-        out.push_back(ReadDeployment(r));
-        return true;
-      }));
+  CL_RETURN_IF_ERROR(c_.QueryV(fmt::format("SELECT {} FROM deployments {} ORDER BY created_at DESC, id DESC LIMIT ?",
+                                           kDeploymentColumns, f.where()),
+                               f.params(), [&](const Row& r) {
+                                 out.push_back(ReadDeployment(r));
+                                 return true;
+                               }));
   return out;
 }
 
@@ -140,9 +138,8 @@ Status SqlPipelineRepo::InsertFreeze(const Freeze& f) {
   std::vector<std::string> types;
   for (ChangeType t : f.allow_types) types.emplace_back(Name(t));
   return c_.Run(fmt::format("INSERT INTO freezes ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kFreezeColumns),
-                {f.id, f.description, Dump(f.environments), f.start.micros, f.end.micros, Dump(types),
-                 f.created_by, f.created_at.micros, f.lifted_at ? Value(f.lifted_at->micros) : Value(Null{}),
-                 f.lifted_by});
+                {f.id, f.description, Dump(f.environments), f.start.micros, f.end.micros, Dump(types), f.created_by,
+                 f.created_at.micros, f.lifted_at ? Value(f.lifted_at->micros) : Value(Null{}), f.lifted_by});
 }
 
 Result<std::vector<Freeze>> SqlPipelineRepo::Freezes(std::optional<Timestamp> ending_after) {
@@ -172,42 +169,44 @@ Status SqlPipelineRepo::LiftFreeze(std::string_view id, Timestamp at, std::strin
 }
 
 Status SqlPipelineRepo::LinkArtifact(const ArtifactLink& l) {
-  return c_.Run("INSERT INTO change_artifacts (change_id, kind, value, source, created_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (change_id, kind, value) DO NOTHING",
-                {l.change_id, l.kind, l.value, l.source, l.created_at.micros});
+  return c_.Run(
+      "INSERT INTO change_artifacts (change_id, kind, value, source, created_at) VALUES (?, ?, ?, ?, ?) "
+      "ON CONFLICT (change_id, kind, value) DO NOTHING",
+      {l.change_id, l.kind, l.value, l.source, l.created_at.micros});
 }
 
 Result<std::vector<ArtifactLink>> SqlPipelineRepo::ArtifactsOf(std::string_view change_id) {
   std::vector<ArtifactLink> out;
-  CL_RETURN_IF_ERROR(c_.Query("SELECT change_id, kind, value, source, created_at FROM change_artifacts "
-                              "WHERE change_id = ? ORDER BY created_at, kind, value",
-                              {change_id}, [&](const Row& r) {
-                                out.push_back({r.String(0), r.String(1), r.String(2), r.String(3),
-                                               Timestamp{r.Int(4)}});
-                                return true;
-                              }));
+  CL_RETURN_IF_ERROR(
+      c_.Query("SELECT change_id, kind, value, source, created_at FROM change_artifacts "
+               "WHERE change_id = ? ORDER BY created_at, kind, value",
+               {change_id}, [&](const Row& r) {
+                 out.push_back({r.String(0), r.String(1), r.String(2), r.String(3), Timestamp{r.Int(4)}});
+                 return true;
+               }));
   return out;
 }
 
 Result<std::vector<int64_t>> SqlPipelineRepo::ChangesWithArtifact(std::string_view kind, std::string_view value) {
   std::vector<int64_t> out;
-  CL_RETURN_IF_ERROR(c_.Query("SELECT c.number FROM change_artifacts a JOIN changes c ON c.id = a.change_id "
-                              "WHERE a.kind = ? AND a.value = ? ORDER BY c.number",
-                              {kind, value}, [&](const Row& r) {
-                                out.push_back(r.Int(0));
-                                return true;
-                              }));
+  CL_RETURN_IF_ERROR(
+      c_.Query("SELECT c.number FROM change_artifacts a JOIN changes c ON c.id = a.change_id "
+               "WHERE a.kind = ? AND a.value = ? ORDER BY c.number",
+               {kind, value}, [&](const Row& r) {
+                 out.push_back(r.Int(0));
+                 return true;
+               }));
   return out;
 }
 
 Result<bool> SqlPipelineRepo::InsertDeliveryIfNew(const InboundDelivery& d) {
   int64_t changed = 0;
-  CL_RETURN_IF_ERROR(c_.Run(
-      fmt::format("INSERT INTO inbound_deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                  kDeliveryColumns),
-      {d.source, d.delivery_id, d.event, d.action, d.outcome, d.result.dump(), d.received_at.micros,
-       d.content_digest.empty() ? Value() : Value(std::string_view(d.content_digest))},
-      &changed));
+  CL_RETURN_IF_ERROR(
+      c_.Run(fmt::format("INSERT INTO inbound_deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                         kDeliveryColumns),
+             {d.source, d.delivery_id, d.event, d.action, d.outcome, d.result.dump(), d.received_at.micros,
+              d.content_digest.empty() ? Value() : Value(std::string_view(d.content_digest))},
+             &changed));
   return changed > 0;
 }
 
@@ -219,10 +218,12 @@ Result<std::optional<InboundDelivery>> SqlPipelineRepo::FindDelivery(std::string
       fmt::format("SELECT {} FROM inbound_deliveries WHERE source = ? AND (delivery_id = ? OR content_digest = ?) "
                   "ORDER BY received_at LIMIT 1",
                   kDeliveryColumns),
-      {source, delivery_id, content_digest.empty() ? Value() : Value(std::string_view(content_digest))}, [&](const Row& r) {
-        out = InboundDelivery{r.String(0), r.String(1), r.String(2), r.String(3), r.String(4),
-                              ParseOr(r.Text(5), nlohmann::json::object()), Timestamp{r.Int(6)},
-                              r.IsNull(7) ? "" : r.String(7)};
+      {source, delivery_id, content_digest.empty() ? Value() : Value(std::string_view(content_digest))},
+      [&](const Row& r) {
+        out = InboundDelivery{r.String(0),         r.String(1),
+                              r.String(2),         r.String(3),
+                              r.String(4),         ParseOr(r.Text(5), nlohmann::json::object()),
+                              Timestamp{r.Int(6)}, r.IsNull(7) ? "" : r.String(7)};
         return false;
       }));
   return out;

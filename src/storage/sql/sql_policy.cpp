@@ -24,12 +24,12 @@ constexpr std::string_view kPolicyColumns = "version, sha256, name, origin, crea
 
 Result<std::optional<PolicyVersion>> SqlPolicyRepo::Latest() {
   std::optional<PolicyVersion> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      fmt::format("SELECT {}, source FROM policy_versions ORDER BY version DESC LIMIT 1", kPolicyColumns), {},
-      [&](const Row& r) {
-        out = ReadPolicy(r, true);
-        return false;
-      }));
+  CL_RETURN_IF_ERROR(
+      c_.Query(fmt::format("SELECT {}, source FROM policy_versions ORDER BY version DESC LIMIT 1", kPolicyColumns), {},
+               [&](const Row& r) {
+                 out = ReadPolicy(r, true);
+                 return false;
+               }));
   return out;
 }
 
@@ -44,37 +44,34 @@ Result<int64_t> SqlPolicyRepo::LatestNumber() {
 
 Result<std::optional<PolicyVersion>> SqlPolicyRepo::Get(int64_t version) {
   std::optional<PolicyVersion> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      fmt::format("SELECT {}, source FROM policy_versions WHERE version = ?", kPolicyColumns), {version},
-      [&](const Row& r) {
-        out = ReadPolicy(r, true);
-        return false;
-      }));
+  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {}, source FROM policy_versions WHERE version = ?", kPolicyColumns),
+                              {version}, [&](const Row& r) {
+                                out = ReadPolicy(r, true);
+                                return false;
+                              }));
   return out;
 }
 
 Result<std::vector<PolicyVersion>> SqlPolicyRepo::List() {
   std::vector<PolicyVersion> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      fmt::format("SELECT {} FROM policy_versions ORDER BY version DESC", kPolicyColumns), {},
-      [&](const Row& r) {
-        out.push_back(ReadPolicy(r, false));
-        return true;
-      }));
+  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM policy_versions ORDER BY version DESC", kPolicyColumns), {},
+                              [&](const Row& r) {
+                                out.push_back(ReadPolicy(r, false));
+                                return true;
+                              }));
   return out;
 }
 
 Result<int64_t> SqlPolicyRepo::Insert(const PolicyVersion& v) {
   int64_t version = 1;
-  CL_RETURN_IF_ERROR(c_.Query("SELECT COALESCE(MAX(version), 0) + 1 FROM policy_versions", {},
-                              [&](const Row& r) {
-                                version = r.Int(0);
-                                return false;
-                              }));
-  CL_RETURN_IF_ERROR(c_.Run(
-      "INSERT INTO policy_versions (version, sha256, name, source, origin, created_by, created_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      {version, v.sha256, v.name, v.source, v.origin, v.created_by, v.created_at.micros}));
+  CL_RETURN_IF_ERROR(c_.Query("SELECT COALESCE(MAX(version), 0) + 1 FROM policy_versions", {}, [&](const Row& r) {
+    version = r.Int(0);
+    return false;
+  }));
+  CL_RETURN_IF_ERROR(
+      c_.Run("INSERT INTO policy_versions (version, sha256, name, source, origin, created_by, created_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+             {version, v.sha256, v.name, v.source, v.origin, v.created_by, v.created_at.micros}));
   return version;
 }
 
@@ -82,13 +79,13 @@ Result<bool> SqlFindingRepo::InsertIfNew(const Finding& f) {
   const std::string controls = nlohmann::json(f.controls).dump();
   const std::string details = f.details.dump();
   int64_t changed = 0;
-  CL_RETURN_IF_ERROR(c_.Run(
-      "INSERT INTO findings (id, kind, severity, object_type, object_id, controls, summary, details, "
-      "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (kind, object_type, object_id) WHERE status = 'open' DO NOTHING",
-      {f.id, f.kind, f.severity, f.object_type, f.object_id, controls, f.summary, details, f.status,
-       f.created_at.micros},
-      &changed));
+  CL_RETURN_IF_ERROR(
+      c_.Run("INSERT INTO findings (id, kind, severity, object_type, object_id, controls, summary, details, "
+             "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+             "ON CONFLICT (kind, object_type, object_id) WHERE status = 'open' DO NOTHING",
+             {f.id, f.kind, f.severity, f.object_type, f.object_id, controls, f.summary, details, f.status,
+              f.created_at.micros},
+             &changed));
   return changed > 0;
 }
 
@@ -99,25 +96,25 @@ Result<std::vector<Finding>> SqlFindingRepo::List(const FindingQuery& q) {
   if (!q.object_id.empty()) f.Text(" AND object_id = ?", q.object_id);
   f.Bind(q.limit);
   std::vector<Finding> out;
-  CL_RETURN_IF_ERROR(c_.QueryV(
-      fmt::format("SELECT id, kind, severity, object_type, object_id, controls, summary, details, "
-                  "status, created_at FROM findings {} ORDER BY created_at DESC, id LIMIT ?",
-                  f.where()),
-      f.params(), [&](const Row& r) {
-        Finding f;
-        f.id = r.String(0);
-        f.kind = r.String(1);
-        f.severity = r.String(2);
-        f.object_type = r.String(3);
-        f.object_id = r.String(4);
-        f.controls = JsonStrings(r.Text(5));
-        f.summary = r.String(6);
-        f.details = nlohmann::json::parse(r.Text(7), nullptr, false);
-        f.status = r.String(8);
-        f.created_at = Timestamp{r.Int(9)};
-        out.push_back(std::move(f));
-        return true;
-      }));
+  CL_RETURN_IF_ERROR(
+      c_.QueryV(fmt::format("SELECT id, kind, severity, object_type, object_id, controls, summary, details, "
+                            "status, created_at FROM findings {} ORDER BY created_at DESC, id LIMIT ?",
+                            f.where()),
+                f.params(), [&](const Row& r) {
+                  Finding f;
+                  f.id = r.String(0);
+                  f.kind = r.String(1);
+                  f.severity = r.String(2);
+                  f.object_type = r.String(3);
+                  f.object_id = r.String(4);
+                  f.controls = JsonStrings(r.Text(5));
+                  f.summary = r.String(6);
+                  f.details = nlohmann::json::parse(r.Text(7), nullptr, false);
+                  f.status = r.String(8);
+                  f.created_at = Timestamp{r.Int(9)};
+                  out.push_back(std::move(f));
+                  return true;
+                }));
   return out;
 }
 

@@ -58,8 +58,7 @@ class SqlAuditRepo final : public AuditRepo {
   explicit SqlAuditRepo(Connection& c) : c_(c) {}
   Result<AuditHead> Head() override;
   Status Append(const StoredAuditEvent& event) override;
-  Status Scan(int64_t from_seq, int64_t to_seq,
-              const std::function<bool(const StoredAuditEvent&)>& fn) override;
+  Status Scan(int64_t from_seq, int64_t to_seq, const std::function<bool(const StoredAuditEvent&)>& fn) override;
   Result<std::vector<StoredAuditEvent>> List(const AuditQuery& q) override;
   Result<int64_t> Count() override;
   Status InsertCheckpoint(const AuditCheckpoint& cp) override;
@@ -99,8 +98,7 @@ class SqlChangeRepo final : public ChangeRepo {
   Result<std::optional<FileBlob>> GetBlob(std::string_view sha256) override;
 
  private:
-  Result<std::vector<Change>> Select(const std::string& where_and_order,
-                                     std::initializer_list<Value> params);
+  Result<std::vector<Change>> Select(const std::string& where_and_order, std::initializer_list<Value> params);
   Connection& c_;
 };
 
@@ -168,7 +166,15 @@ class SqlPipelineRepo final : public PipelineRepo {
 class SqlTx final : public Tx {
  public:
   explicit SqlTx(Connection& c)
-      : users_(c), tokens_(c), sessions_(c), audit_(c), changes_(c), policies_(c), findings_(c), webhooks_(c), pipeline_(c) {}
+      : users_(c),
+        tokens_(c),
+        sessions_(c),
+        audit_(c),
+        changes_(c),
+        policies_(c),
+        findings_(c),
+        webhooks_(c),
+        pipeline_(c) {}
   UserRepo& Users() override { return users_; }
   TokenRepo& Tokens() override { return tokens_; }
   SessionRepo& Sessions() override { return sessions_; }

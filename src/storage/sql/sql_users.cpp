@@ -46,9 +46,9 @@ class UserFolder {
 }  // namespace
 
 Result<std::optional<User>> SqlUserRepo::FindOne(std::string_view where, std::string_view value) {
-  const std::string sql = fmt::format(
-      "SELECT {} FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE {} ORDER BY r.role",
-      kUserColumns, where);
+  const std::string sql =
+      fmt::format("SELECT {} FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE {} ORDER BY r.role",
+                  kUserColumns, where);
   UserFolder folder;
   CL_RETURN_IF_ERROR(c_.Query(sql, {value}, [&](const Row& r) { return folder.Add(r); }));
   std::vector<User> users = folder.Take();
@@ -56,9 +56,7 @@ Result<std::optional<User>> SqlUserRepo::FindOne(std::string_view where, std::st
   return std::optional<User>(std::move(users.front()));
 }
 
-Result<std::optional<User>> SqlUserRepo::FindById(std::string_view id) {
-  return FindOne("u.id = ?", id);
-}
+Result<std::optional<User>> SqlUserRepo::FindById(std::string_view id) { return FindOne("u.id = ?", id); }
 
 Result<std::optional<User>> SqlUserRepo::FindByUsername(std::string_view username) {
   return FindOne("u.username = ?", username);
@@ -88,21 +86,20 @@ Result<std::vector<User>> SqlUserRepo::List(const UserListQuery& q) {
 
 Result<int64_t> SqlUserRepo::CountEnabledWithRole(Role role) {
   int64_t n = 0;
-  CL_RETURN_IF_ERROR(c_.Query(
-      "SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id "
-      "WHERE r.role = ? AND u.disabled_at IS NULL",
-      {RoleName(role)}, [&](const Row& r) {
-        n = r.Int(0);
-        return false;
-      }));
+  CL_RETURN_IF_ERROR(
+      c_.Query("SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id "
+               "WHERE r.role = ? AND u.disabled_at IS NULL",
+               {RoleName(role)}, [&](const Row& r) {
+                 n = r.Int(0);
+                 return false;
+               }));
   return n;
 }
 
 Status SqlUserRepo::WriteRoles(const User& u) {
   CL_RETURN_IF_ERROR(c_.Run("DELETE FROM user_roles WHERE user_id = ?", {u.id}));
   for (Role role : u.roles) {
-    CL_RETURN_IF_ERROR(
-        c_.Run("INSERT INTO user_roles (user_id, role) VALUES (?, ?)", {u.id, RoleName(role)}));
+    CL_RETURN_IF_ERROR(c_.Run("INSERT INTO user_roles (user_id, role) VALUES (?, ?)", {u.id, RoleName(role)}));
   }
   return Status::Ok();
 }
@@ -113,9 +110,8 @@ Status SqlUserRepo::Insert(const User& u) {
       "must_change_password, disabled_at, created_at, updated_at, version) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {u.id, u.username, u.display_name, u.email, UserKindName(u.kind), u.password_hash,
-       int64_t{u.must_change_password},
-       u.disabled_at ? Value(u.disabled_at->micros) : Value(Null{}), u.created_at.micros,
-       u.updated_at.micros, u.version});
+       int64_t{u.must_change_password}, u.disabled_at ? Value(u.disabled_at->micros) : Value(Null{}),
+       u.created_at.micros, u.updated_at.micros, u.version});
   if (s.code() == ErrorCode::kAlreadyExists) {
     return AlreadyExists(fmt::format("a user named '{}' already exists", u.username));
   }
@@ -125,14 +121,14 @@ Status SqlUserRepo::Insert(const User& u) {
 
 Status SqlUserRepo::Update(const User& u) {
   int64_t changed = 0;
-  CL_RETURN_IF_ERROR(c_.Run(
-      "UPDATE users SET display_name = ?, email = ?, password_hash = ?, "
-      "must_change_password = ?, disabled_at = ?, updated_at = ?, version = ? "
-      "WHERE id = ? AND version = ?",
-      {u.display_name, u.email, u.password_hash, int64_t{u.must_change_password},
-       u.disabled_at ? Value(u.disabled_at->micros) : Value(Null{}), u.updated_at.micros,
-       u.version, u.id, u.version - 1},
-      &changed));
+  CL_RETURN_IF_ERROR(
+      c_.Run("UPDATE users SET display_name = ?, email = ?, password_hash = ?, "
+             "must_change_password = ?, disabled_at = ?, updated_at = ?, version = ? "
+             "WHERE id = ? AND version = ?",
+             {u.display_name, u.email, u.password_hash, int64_t{u.must_change_password},
+              u.disabled_at ? Value(u.disabled_at->micros) : Value(Null{}), u.updated_at.micros, u.version, u.id,
+              u.version - 1},
+             &changed));
   if (changed == 0) {
     return Conflict(fmt::format("user {} was changed by someone else; reload and retry", u.id));
   }

@@ -39,22 +39,22 @@ Status SqlWebhookRepo::Insert(const Webhook& w) {
 
 Result<std::vector<Webhook>> SqlWebhookRepo::List(bool active_only) {
   std::vector<Webhook> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      "SELECT id, url, secret, events, description, active, created_by, created_at FROM webhooks "
-      "WHERE active = 1 OR ? = 0 ORDER BY created_at, id",
-      {int64_t{active_only}}, [&](const Row& r) {
-        Webhook w;
-        w.id = r.String(0);
-        w.url = r.String(1);
-        w.secret = r.String(2);
-        w.events = JsonStrings(r.Text(3));
-        w.description = r.String(4);
-        w.active = r.Int(5) != 0;
-        w.created_by = r.String(6);
-        w.created_at = Timestamp{r.Int(7)};
-        out.push_back(std::move(w));
-        return true;
-      }));
+  CL_RETURN_IF_ERROR(
+      c_.Query("SELECT id, url, secret, events, description, active, created_by, created_at FROM webhooks "
+               "WHERE active = 1 OR ? = 0 ORDER BY created_at, id",
+               {int64_t{active_only}}, [&](const Row& r) {
+                 Webhook w;
+                 w.id = r.String(0);
+                 w.url = r.String(1);
+                 w.secret = r.String(2);
+                 w.events = JsonStrings(r.Text(3));
+                 w.description = r.String(4);
+                 w.active = r.Int(5) != 0;
+                 w.created_by = r.String(6);
+                 w.created_at = Timestamp{r.Int(7)};
+                 out.push_back(std::move(w));
+                 return true;
+               }));
   return out;
 }
 
@@ -62,17 +62,18 @@ Status SqlWebhookRepo::Deactivate(std::string_view id) {
   int64_t changed = 0;
   CL_RETURN_IF_ERROR(c_.Run("UPDATE webhooks SET active = 0 WHERE id = ?", {id}, &changed));
   if (changed == 0) return NotFound(fmt::format("no webhook {}", id));
-  return c_.Run("UPDATE webhook_deliveries SET status = 'failed', last_error = 'webhook deactivated' "
-                "WHERE webhook_id = ? AND status = 'pending'",
-                {id});
+  return c_.Run(
+      "UPDATE webhook_deliveries SET status = 'failed', last_error = 'webhook deactivated' "
+      "WHERE webhook_id = ? AND status = 'pending'",
+      {id});
 }
 
 Status SqlWebhookRepo::InsertDelivery(const WebhookDelivery& d) {
-  return c_.Run(fmt::format("INSERT INTO webhook_deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            kDeliveryColumns),
-                {d.id, d.webhook_id, d.event, d.object_id, d.payload, d.status, d.attempts,
-                 d.next_attempt_at.micros, d.last_status, d.last_error, d.created_at.micros,
-                 d.delivered_at ? Value(d.delivered_at->micros) : Value(Null{})});
+  return c_.Run(
+      fmt::format("INSERT INTO webhook_deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kDeliveryColumns),
+      {d.id, d.webhook_id, d.event, d.object_id, d.payload, d.status, d.attempts, d.next_attempt_at.micros,
+       d.last_status, d.last_error, d.created_at.micros,
+       d.delivered_at ? Value(d.delivered_at->micros) : Value(Null{})});
 }
 
 Status SqlWebhookRepo::UpdateDelivery(const WebhookDelivery& d) {
@@ -85,23 +86,23 @@ Status SqlWebhookRepo::UpdateDelivery(const WebhookDelivery& d) {
 
 Result<bool> SqlWebhookRepo::ClaimDelivery(const WebhookDelivery& d, Timestamp lease_until) {
   int64_t changed = 0;
-  CL_RETURN_IF_ERROR(c_.Run(
-      "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND attempts = ? "
-      "AND next_attempt_at = ?",
-      {lease_until.micros, d.id, d.attempts, d.next_attempt_at.micros}, &changed));
+  CL_RETURN_IF_ERROR(
+      c_.Run("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND attempts = ? "
+             "AND next_attempt_at = ?",
+             {lease_until.micros, d.id, d.attempts, d.next_attempt_at.micros}, &changed));
   return changed == 1;
 }
 
 Result<std::vector<WebhookDelivery>> SqlWebhookRepo::Due(Timestamp now, int64_t limit) {
   std::vector<WebhookDelivery> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      fmt::format("SELECT {} FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
-                  "ORDER BY next_attempt_at, id LIMIT ?",
-                  kDeliveryColumns),
-      {now.micros, limit}, [&](const Row& r) {
-        out.push_back(ReadDelivery(r));
-        return true;
-      }));
+  CL_RETURN_IF_ERROR(
+      c_.Query(fmt::format("SELECT {} FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
+                           "ORDER BY next_attempt_at, id LIMIT ?",
+                           kDeliveryColumns),
+               {now.micros, limit}, [&](const Row& r) {
+                 out.push_back(ReadDelivery(r));
+                 return true;
+               }));
   return out;
 }
 

@@ -57,8 +57,8 @@ Result<std::unique_ptr<SqliteConnection>> OpenSource(const std::string& path) {
   CL_ASSIGN_OR_RETURN(SqliteOptions o, ReadOnlyOptionsFor(path));
   auto conn = SqliteConnection::Open(path, o);
   // Reading the schema proves `path` is a database before anything is written.
-  if (!conn.ok() || sqlite3_exec((*conn)->raw(), "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) !=
-                        SQLITE_OK) {
+  if (!conn.ok() ||
+      sqlite3_exec((*conn)->raw(), "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return Status(ErrorCode::kInvalidDocument,
                   fmt::format("{} is not a SQLite database: {}", path,
                               conn.ok() ? sqlite3_errmsg((*conn)->raw()) : conn.status().message()));
@@ -83,7 +83,8 @@ Result<SqliteCopyStats> CopySqliteDatabase(const std::string& from, const std::s
   }
   CL_RETURN_IF_ERROR(IntegrityCheck(dst.get(), to));
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(dst.get(), "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+  if (sqlite3_prepare_v2(dst.get(), "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
     stats.bytes = stats.pages * sqlite3_column_int64(st, 0);
   }
   sqlite3_finalize(st);

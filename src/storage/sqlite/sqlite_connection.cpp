@@ -1,7 +1,7 @@
 #include "storage/sqlite/sqlite_connection.h"
 
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -20,13 +20,11 @@ class SqliteRow final : public Row {
   int64_t Int(int c) const override { return sqlite3_column_int64(s_, c); }
   std::string_view Text(int c) const override {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
-    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, c)))
-             : std::string_view();
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, c))) : std::string_view();
   }
   std::span<const uint8_t> Blob(int c) const override {
     const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(s_, c));
-    return p ? std::span(p, static_cast<size_t>(sqlite3_column_bytes(s_, c)))
-             : std::span<const uint8_t>();
+    return p ? std::span(p, static_cast<size_t>(sqlite3_column_bytes(s_, c))) : std::span<const uint8_t>();
   }
 
  private:
@@ -78,9 +76,9 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
                                                                  const SqliteOptions& options) {
   if (!options.read_only) CL_RETURN_IF_ERROR(CreatePrivateDatabaseFile(path));
   sqlite3* db = nullptr;
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
-                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   std::string name = path;
   if (options.read_only) {
     // A URI, so the mode cannot be overridden by the path: escape what URIs reserve.
@@ -159,8 +157,8 @@ Status SqliteConnection::ExecScript(std::string_view sql) {
 Result<sqlite3_stmt*> SqliteConnection::Prepare(std::string_view sql) {
   if (auto it = stmts_.find(sql); it != stmts_.end()) return it->second;
   sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  const int rc =
+      sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return Error(rc, fmt::format("prepare [{}]", sql));
   stmts_.emplace(std::string(sql), stmt);
   return stmt;
@@ -185,14 +183,12 @@ Status SqliteConnection::Bind(sqlite3_stmt* stmt, std::span<const Value> params)
   return Status::Ok();
 }
 
-Status SqliteConnection::RunV(std::string_view sql, std::span<const Value> params,
-                              int64_t* changed) {
+Status SqliteConnection::RunV(std::string_view sql, std::span<const Value> params, int64_t* changed) {
   CL_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
   StmtReset reset{stmt};
   CL_RETURN_IF_ERROR(Bind(stmt, params));
   int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-  }
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {}
   if (rc != SQLITE_DONE) return Error(rc, "step");
   if (changed) *changed = sqlite3_changes64(db_);
   return Status::Ok();

@@ -39,14 +39,12 @@ Status CreatePrivateDatabaseFile(const std::string& path);
 
 class SqliteConnection final : public Connection {
  public:
-  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
-                                                         const SqliteOptions& options);
+  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path, const SqliteOptions& options);
   ~SqliteConnection() override;
 
   Dialect dialect() const override { return Dialect::kSqlite; }
   Status ExecScript(std::string_view sql) override;
-  Status RunV(std::string_view sql, std::span<const Value> params,
-              int64_t* changed = nullptr) override;
+  Status RunV(std::string_view sql, std::span<const Value> params, int64_t* changed = nullptr) override;
   Status QueryV(std::string_view sql, std::span<const Value> params,
                 const std::function<bool(const Row&)>& on_row) override;
 

@@ -4,16 +4,14 @@
 
 namespace cl::sql {
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options,
-                                                       const Clock& clock) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options, const Clock& clock) {
   SqliteOptions conn_opts;
   conn_opts.busy_timeout_ms = options.busy_timeout_ms;
   if (options.read_only) {
     if (options.migrate) return InvalidArgument("a read-only database cannot be migrated");
     CL_ASSIGN_OR_RETURN(conn_opts, ReadOnlyOptionsFor(options.path, conn_opts));
   }
-  CL_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> writer,
-                      SqliteConnection::Open(options.path, conn_opts));
+  CL_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> writer, SqliteConnection::Open(options.path, conn_opts));
   if (options.migrate) {
     CL_RETURN_IF_ERROR(Migrate(*writer, SqliteMigrations(), clock.Now().micros).status());
   } else {
@@ -23,8 +21,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
 }
 
 SqliteStore::SqliteStore(SqliteStoreOptions options, std::unique_ptr<SqliteConnection> writer)
-    : BatchedStore(std::move(writer), options.max_batch, options.max_readers),
-      options_(std::move(options)) {
+    : BatchedStore(std::move(writer), options.max_batch, options.max_readers), options_(std::move(options)) {
   StartWriter();
 }
 

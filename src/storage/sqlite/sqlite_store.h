@@ -15,7 +15,7 @@ namespace cl::sql {
 
 struct SqliteStoreOptions {
   std::string path;
-  bool migrate = true;   // apply pending migrations on open
+  bool migrate = true;  // apply pending migrations on open
   // Read the file without changing a byte of it (verification of a
   // database or backup): no migration, no journal mode, no -wal/-shm left
   // beside a file no server has open. Writes fail.
@@ -27,8 +27,7 @@ struct SqliteStoreOptions {
 
 class SqliteStore final : public BatchedStore {
  public:
-  static Result<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options,
-                                                   const Clock& clock);
+  static Result<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options, const Clock& clock);
   ~SqliteStore() override;  // finishes queued writes, then closes
 
   std::string_view BackendName() const override { return "sqlite"; }
