@@ -9,7 +9,7 @@ DB      ?= var/changeledger.db
 LISTEN  ?= 127.0.0.1:8080
 CMAKE_FLAGS ?=
 
-.PHONY: run test bench fuzz soak deps configure build build-all clean
+.PHONY: run test bench fuzz soak deps configure build build-all clean format tidy
 
 deps:
 	@scripts/install-deps.sh
@@ -35,6 +35,15 @@ run: build
 
 test: build-all
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --no-label-summary --timeout 600
+
+# Formatting and lint: `make format` rewrites the C++ files with
+# .clang-format (make test checks it); `make tidy` runs clang-tidy over the
+# files changed since BASE (.ci/run does it for the last commit).
+BASE ?= HEAD~1
+format:
+	@scripts/format.sh
+tidy: configure
+	@scripts/tidy.sh $(BASE) $(BUILD)
 
 # The libFuzzer targets for longer (FUZZ_SECONDS each, default 10 minutes).
 FUZZ_SECONDS ?= 600

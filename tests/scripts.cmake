@@ -41,3 +41,8 @@ set_tests_properties(scripts.web_lint PROPERTIES LABELS "scripts" TIMEOUT 120)
 # formats; --check lists what is not), so `.ci/run` fails on unformatted code.
 add_test(NAME scripts.format COMMAND ${CMAKE_SOURCE_DIR}/scripts/format.sh --check)
 set_tests_properties(scripts.format PROPERTIES LABELS "scripts" TIMEOUT 300)
+
+# The clang-tidy check set (.clang-tidy; scripts/tidy.sh runs it on changed
+# files) reports planted bugs and passes the same code written correctly.
+add_test(NAME scripts.tidy_planted COMMAND ${CMAKE_SOURCE_DIR}/tests/scripts/tidy_planted_test.sh)
+set_tests_properties(scripts.tidy_planted PROPERTIES LABELS "scripts" TIMEOUT 120)

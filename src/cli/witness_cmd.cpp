@@ -38,6 +38,11 @@ int RunWitness(const WitnessOptions& o) {
   if (!listen.ok()) return Fail(listen.status());
   auto token = ReadSharedSecret(o.token_file, "CHANGELEDGER_WITNESS_TOKEN", "a witness token");
   if (!token.ok()) return Fail(token.status());
+  if (token->size() < 16) {
+    return Fail(
+        InvalidArgument("the witness needs a token of at least 16 characters for publishers: --token-file FILE or "
+                        "CHANGELEDGER_WITNESS_TOKEN (the servers' --audit-witness-token-file holds the same)"));
+  }
   auto service = WitnessService::Start({.file = o.file,
                                         .address = listen->first,
                                         .port = listen->second,

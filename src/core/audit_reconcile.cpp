@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "core/audit_log.h"
+#include "core/audit_reconcile_events.h"
 #include "core/audit_states.h"
 #include "core/change.h"
 #include "core/deploy_gate.h"
@@ -24,37 +25,12 @@ namespace cl {
 namespace {
 
 using nlohmann::json;
-
-struct Kind {
-  std::string_view object_type;
-  std::string_view table;
-  // Reconciled since reconciliation began: a baseline event without a
-  // `kinds` list (the first release's) covers exactly these.
-  bool first_release;
-};
-constexpr std::array<Kind, 9> kKinds{{{"change", "changes", true},
-                                      {"approval", "approvals", true},
-                                      {"evidence", "evidence", true},
-                                      {"review", "reviews", true},
-                                      {"user", "users", true},
-                                      {"api_token", "api_tokens", false},
-                                      {"webhook", "webhooks", false},
-                                      {"freeze", "freezes", false},
-                                      {"policy", "policy_versions", false}}};
-
-std::string_view TableOf(std::string_view object_type) {
-  for (const Kind& k : kKinds) {
-    if (k.object_type == object_type) return k.table;
-  }
-  return {};
-}
-
-std::string_view KindOfTable(std::string_view table) {
-  for (const Kind& k : kKinds) {
-    if (k.table == table) return k.object_type;
-  }
-  return {};
-}
+using reconcile::EffectOf;
+using reconcile::EventEffect;
+using reconcile::Kind;
+using reconcile::KindOfTable;
+using reconcile::kKinds;
+using reconcile::TableOf;
 
 std::string ObjectKey(std::string_view type, std::string_view id) { return fmt::format("{}\x1f{}", type, id); }
 
@@ -70,53 +46,6 @@ struct Recorded {
   std::string after_digest;  // "" when the latest event removed it
   bool seen = false;         // a current row matched it
 };
-
-// One event's effect on an audited object, or nothing: the fields both
-// passes over the log read (views into the parsed event).
-struct EventEffect {
-  std::string_view type, id, before_digest, after_digest;
-  simdjson::dom::element body;
-};
-
-// The kinds a baseline event covers: its details.kinds, or the first
-// release's kinds when it has none.
-std::vector<std::string> BaselineKinds(simdjson::dom::element body) {
-  std::vector<std::string> out;
-  simdjson::dom::array listed;
-  if (body["details"]["kinds"].get(listed) == simdjson::SUCCESS) {
-    for (simdjson::dom::element k : listed) {
-      std::string_view name;
-      if (k.get(name) == simdjson::SUCCESS) out.emplace_back(name);
-    }
-    return out;
-  }
-  for (const Kind& k : kKinds) {
-    if (k.first_release) out.emplace_back(k.object_type);
-  }
-  return out;
-}
-
-// `baseline` (may be null) is set to the kinds it covers when the event is a
-// reconciliation baseline.
-std::optional<EventEffect> EffectOf(simdjson::dom::parser& parser, const std::string& text,
-                                    std::optional<std::vector<std::string>>* baseline = nullptr) {
-  EventEffect e;
-  if (parser.parse(text).get(e.body) != simdjson::SUCCESS) return std::nullopt;  // the chain check names it
-  if (e.body["object"]["type"].get(e.type) != simdjson::SUCCESS) return std::nullopt;
-  if (TableOf(e.type).empty()) {
-    std::string_view action;
-    if (baseline != nullptr && e.type == "audit_log" && e.body["action"].get(action) == simdjson::SUCCESS &&
-        action == kReconcileBaselineAction) {
-      *baseline = BaselineKinds(e.body);
-    }
-    return std::nullopt;
-  }
-  if (e.body["object"]["id"].get(e.id) != simdjson::SUCCESS) return std::nullopt;
-  if (e.body["before_digest"].get(e.before_digest) != simdjson::SUCCESS) e.before_digest = {};  // null or absent
-  if (e.body["after_digest"].get(e.after_digest) != simdjson::SUCCESS) e.after_digest = {};
-  if (e.before_digest.empty() && e.after_digest.empty()) return std::nullopt;  // says what happened, changes no state
-  return e;
-}
 
 std::string Shown(const json* v) {
   if (v == nullptr || v->is_null()) return "absent";

@@ -176,6 +176,37 @@ std::string MaterialHash(const ChangeContent& c);
 // The same hash from ContentToJson(c), for callers that already built it.
 std::string MaterialHashOf(const nlohmann::json& content_json);
 
+// A policy rule that fired for a change, as the API shows it under "why".
+struct FiredRule {
+  std::string id;
+  std::string description;
+  std::string effect;  // "risk high", "requires security, service_owner"
+};
+
+// The policy's verdict on one change (Evaluate in policy.h), recorded on the
+// change at submission and at every later edit; the rules read these fields.
+struct Assessment {
+  Risk risk = Risk::kLow;
+  std::vector<FiredRule> risk_rules;
+  std::vector<std::string> required_roles;  // sorted, distinct
+  std::vector<FiredRule> approval_rules;
+  int min_distinct_approvers = 1;
+  std::vector<FieldError> missing_fields;
+  std::vector<FieldError> problems;  // unknown category/environment, template misuse
+  std::vector<FiredRule> freezes;    // freeze windows the planned window overlaps
+  bool pre_approved = false;         // standard change from a template within its max risk
+  std::vector<EvidenceKind> closure_evidence;
+  bool snapshots_required = false;
+
+  // "incomplete", "frozen", "pre_approved", "expedited" or "needs_approval".
+  std::string Decision(ChangeType type) const;
+  nlohmann::json ToJson(ChangeType type) const;
+};
+
+// Reads back what Assessment::ToJson wrote; kDataLoss names the field that
+// does not have the written shape.
+Result<Assessment> AssessmentFromJson(const nlohmann::json& j);
+
 struct Change {
   std::string id;
   int64_t number = 0;
@@ -184,7 +215,7 @@ struct Change {
   int64_t content_version = 1;
   std::string material_hash;
   Risk risk = Risk::kLow;
-  nlohmann::json assessment = nullptr;  // Assessment as JSON once submitted
+  std::optional<Assessment> assessment;  // once submitted
   int64_t policy_version = 0;
   std::string requestor_id;
   std::string requestor;

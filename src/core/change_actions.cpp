@@ -79,7 +79,7 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
           return FailedPrecondition("the planned window falls in a change freeze",
                                     FreezeErrors(*active.policy, c, *c.content.planned_start, *c.content.planned_end));
         }
-        c.assessment = a.ToJson(c.content.type);
+        c.assessment = a;
         c.risk = a.risk;
         c.policy_version = active.version;
         c.submitted_at = now;
@@ -106,7 +106,7 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
         auto errs = FreezeErrors(*active.policy, c, now, now + 1);
         if (!errs.empty()) return FailedPrecondition("the environment is in a change freeze now", std::move(errs));
-        if (c.assessment.value("snapshots_required", false)) {
+        if (c.assessment && c.assessment->snapshots_required) {
           CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
           if (!HasValidEvidence(ev, EvidenceKind::kBeforeSnapshot)) {
             return FailedPrecondition(
@@ -128,7 +128,7 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         break;
       }
       case ChangeAction::kComplete: {
-        if (c.assessment.value("snapshots_required", false)) {
+        if (c.assessment && c.assessment->snapshots_required) {
           CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
           if (!HasValidEvidence(ev, EvidenceKind::kAfterSnapshot)) {
             return FailedPrecondition(
@@ -192,8 +192,7 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
     CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
     CL_RETURN_IF_ERROR(MayDecide(who, c, approvals, policy, in.approve, in.compensating));
     // Which approver role this decision is given under.
-    std::vector<std::string> required;
-    for (const auto& r : c.assessment.value("required_roles", nlohmann::json::array())) required.push_back(r);
+    const std::vector<std::string> required = c.assessment ? c.assessment->required_roles : std::vector<std::string>{};
     const std::vector<std::string> mine = QualifyingRoles(who, c, policy);
     auto qualifies = [&](const std::string& role) { return std::find(mine.begin(), mine.end(), role) != mine.end(); };
     std::string role = in.role;

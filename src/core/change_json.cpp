@@ -28,8 +28,12 @@ class Reader {
       return false;
     }
     out = v.get<std::string>();
-    if (out.size() > max) {
-      Error(field, fmt::format("must be at most {} bytes", max));
+    // Characters, as the API's schema documents maxLength (JSON Schema
+    // counts code points); the text is valid UTF-8 by now.
+    const size_t chars = static_cast<size_t>(
+        std::count_if(out.begin(), out.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
+    if (chars > max) {
+      Error(field, fmt::format("must be at most {} characters", max));
       return false;
     }
     return true;
@@ -194,6 +198,7 @@ void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, Chang
     } else if (!v.is_object()) {
       r.Error(f, "must be an object {id, parameters}");
     } else {
+      if (!v.contains("id")) r.Error(f + "/id", "is required");
       for (const auto& [k, x] : v.items()) {
         if (k == "id")
           r.Text(x, f + "/id", c.template_id, 64);

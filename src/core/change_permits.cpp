@@ -51,28 +51,6 @@ Status MayAct(const Principal& who, const Change& c, ChangeAction action) {
   return Status::Ok();
 }
 
-Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals) {
-  bool other = false, mine = false, compensating = false;
-  for (const Approval& a : approvals) {
-    if (!a.valid() || !a.approve) continue;
-    (a.approver == who.username ? mine : other) = true;
-    compensating = compensating || a.compensating;
-  }
-  if (mine && !other && !compensating) {
-    return SodViolation(
-        fmt::format("you are the only approver of {}; someone else must approve it before you "
-                    "implement it (segregation of duties)",
-                    c.Key()));
-  }
-  return Status::Ok();
-}
-
-bool ApprovalNeedsCompensation(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
-                               const Policy& policy) {
-  if (!IsInvolved(c, who.username)) return false;
-  return policy.sod.self_approval == SelfApproval::kRefuse || !ComputeApprovalProgress(c, approvals).independent;
-}
-
 Status MayDecide(const Principal& who, const Change& c, const std::vector<Approval>& approvals, const Policy& policy,
                  bool approve, bool compensating) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
@@ -90,7 +68,7 @@ Status MayDecide(const Principal& who, const Change& c, const std::vector<Approv
     }
     return Conflict(fmt::format("{} is {}; approvals are given while it is submitted", c.Key(), Name(c.state)));
   }
-  if (c.assessment.is_object() && c.assessment.value("pre_approved", false)) {
+  if (c.assessment && c.assessment->pre_approved) {
     return Conflict(fmt::format("{} is pre-approved by standard template {}", c.Key(), c.content.template_id));
   }
   for (const Approval& a : approvals) {
@@ -99,23 +77,14 @@ Status MayDecide(const Principal& who, const Change& c, const std::vector<Approv
                                   c.Key(), a.content_version));
     }
   }
-  if (approve && ApprovalNeedsCompensation(who, c, approvals, policy) &&
-      !(compensating && policy.sod.compensating_control)) {
-    return SodViolation(fmt::format("you {} {}; the policy does not let you be its only approver. {}",
-                                    who.username == c.requestor ? "requested" : "are the implementer of", c.Key(),
-                                    policy.sod.self_approval == SelfApproval::kRefuse
-                                        ? "Requestors and implementers may not approve their own changes."
-                                        : "An independent approver must approve first."));
-  }
+  if (approve) return CheckIndependentApprover(who, c, approvals, policy, compensating);
   return Status::Ok();
 }
 
 Status MayReview(const Principal& who, const Change& c, ReviewKind kind, const std::vector<Approval>& approvals,
                  const Policy& policy) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
-  if (IsInvolved(c, who.username)) {
-    return SodViolation(fmt::format("you requested or implemented {}; reviews must be independent", c.Key()));
-  }
+  CL_RETURN_IF_ERROR(CheckIndependentReviewer(who, c, kind, approvals));
   const bool after_impl = In(c.state, {S::kImplemented, S::kVerified});
   switch (kind) {
     case ReviewKind::kRetrospective: {
@@ -136,14 +105,9 @@ Status MayReview(const Principal& who, const Change& c, ReviewKind kind, const s
     }
     case ReviewKind::kPostImplementation:
       if (!after_impl) return Conflict(fmt::format("{} is {}; review it once implemented", c.Key(), Name(c.state)));
-      for (const Approval& a : approvals) {
-        if (a.valid() && a.approver == who.username) {
-          return SodViolation("the post-implementation review must come from someone who did not approve");
-        }
-      }
       return Status::Ok();
     case ReviewKind::kConsoleSignoff:
-      if (!c.assessment.is_object() || !c.assessment.value("snapshots_required", false)) {
+      if (!c.assessment || !c.assessment->snapshots_required) {
         return InvalidArgument(fmt::format("{} changes do not take a console sign-off", c.content.category),
                                {{"/kind", "console/admin categories only"}});
       }
@@ -155,11 +119,11 @@ Status MayReview(const Principal& who, const Change& c, ReviewKind kind, const s
 
 std::vector<std::string> QualifyingRoles(const Principal& who, const Change& c, const Policy& policy) {
   std::vector<std::string> out;
-  if (!c.assessment.is_object()) return out;  // not assessed (a draft)
-  for (const auto& r : c.assessment.value("required_roles", nlohmann::json::array())) {
-    const ApproverRole* role = policy.FindRole(r.get<std::string>());
+  if (!c.assessment) return out;  // not assessed (a draft)
+  for (const std::string& r : c.assessment->required_roles) {
+    const ApproverRole* role = policy.FindRole(r);
     if (role != nullptr && QualifiesAs(policy, *role, who.username, who.roles, c.content.service)) {
-      out.push_back(r.get<std::string>());
+      out.push_back(r);
     }
   }
   return out;

@@ -1,5 +1,5 @@
 // Change permits: what a principal may do to a change right now, judged by
-// permission, ownership, state and segregation of duties -- the checks
+// permission, ownership, state and segregation of duties (core/sod.h) -- the checks
 // ChangeService makes before it looks at fields, evidence or freezes. Act and
 // Decide call these same functions, so what the web UI offers is exactly what
 // the API accepts from that user. Pure functions; thread-safe.
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/changes.h"
+#include "core/sod.h"
 
 namespace cl {
 
@@ -16,17 +17,10 @@ namespace cl {
 Permission ActionPermission(ChangeAction action);
 // The role, ownership and state checks of a lifecycle action.
 Status MayAct(const Principal& who, const Change& c, ChangeAction action);
-// Starting needs an approver other than the one who starts (or the policy's
-// compensating control).
-Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals);
 // A decision's state and segregation-of-duties checks (not which approver role
 // it counts for). `compensating`: the approver asks for the compensating control.
 Status MayDecide(const Principal& who, const Change& c, const std::vector<Approval>& approvals, const Policy& policy,
                  bool approve, bool compensating);
-// Whether approving needs the compensating control (the approver is involved
-// and the policy wants an independent approver first).
-bool ApprovalNeedsCompensation(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
-                               const Policy& policy);
 // A review's independence, role and state checks (not the evidence a console
 // sign-off needs).
 Status MayReview(const Principal& who, const Change& c, ReviewKind kind, const std::vector<Approval>& approvals,

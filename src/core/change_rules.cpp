@@ -24,24 +24,19 @@ nlohmann::json ApprovalProgress::ToJson() const {
           {"outstanding", outstanding}};
 }
 
-bool IsInvolved(const Change& c, std::string_view username) {
-  return username == c.requestor || username == c.content.implementer ||
-         (!c.implementer.empty() && username == c.implementer);
-}
-
 ApprovalProgress ComputeApprovalProgress(const Change& c, const std::vector<Approval>& approvals) {
   ApprovalProgress p;
-  const nlohmann::json& a = c.assessment;
-  if (!a.is_object()) {
+  if (!c.assessment) {
     p.outstanding.push_back("the change has not been submitted");
     return p;
   }
-  if (a.value("pre_approved", false)) {
+  const Assessment& a = *c.assessment;
+  if (a.pre_approved) {
     p.required = false;
     p.complete = true;
     return p;
   }
-  p.min_distinct_approvers = a.value("min_distinct_approvers", 1);
+  p.min_distinct_approvers = a.min_distinct_approvers;
   std::set<std::string> approvers;
   for (const Approval& ap : approvals) {
     if (!ap.valid()) continue;
@@ -54,8 +49,8 @@ ApprovalProgress ComputeApprovalProgress(const Change& c, const std::vector<Appr
     if (ap.compensating) p.compensating = true;
   }
   p.distinct_approvers = static_cast<int>(approvers.size());
-  for (const auto& role : a.value("required_roles", nlohmann::json::array())) {
-    RoleProgress rp{role.get<std::string>(), ""};
+  for (const std::string& role : a.required_roles) {
+    RoleProgress rp{role, ""};
     for (const Approval& ap : approvals) {
       if (ap.valid() && ap.approve && ap.role == rp.role) {
         rp.approved_by = ap.approver;
@@ -99,15 +94,15 @@ bool HasReview(const std::vector<Review>& reviews, ReviewKind kind) {
 std::vector<FieldError> ClosureMissing(const Change& c, const std::vector<Approval>& approvals,
                                        const std::vector<Evidence>& evidence, const std::vector<Review>& reviews) {
   std::vector<FieldError> out;
-  if (!c.assessment.is_object()) {
+  if (!c.assessment) {
     out.push_back({"/state", "the change has not been submitted"});
     return out;
   }
-  for (const auto& k : c.assessment.value("closure_evidence", nlohmann::json::array())) {
-    const std::string kind = k.get<std::string>();
-    auto parsed = ParseEvidenceKind(kind);
-    if (parsed && !HasValidEvidence(evidence, *parsed)) {
-      out.push_back({"/evidence/" + kind, fmt::format("no valid {} evidence; the policy requires it to close", kind)});
+  for (EvidenceKind k : c.assessment->closure_evidence) {
+    const std::string_view kind = Name(k);
+    if (!HasValidEvidence(evidence, k)) {
+      out.push_back({"/evidence/" + std::string(kind),
+                     fmt::format("no valid {} evidence; the policy requires it to close", kind)});
     }
   }
   const ApprovalProgress progress = ComputeApprovalProgress(c, approvals);
@@ -122,10 +117,10 @@ std::vector<FieldError> ClosureMissing(const Change& c, const std::vector<Approv
                    "the approval used the compensating control; an independent post-implementation "
                    "review is required"});
   }
-  if (c.assessment.value("snapshots_required", false) && !HasReview(reviews, ReviewKind::kConsoleSignoff)) {
+  if (c.assessment->snapshots_required && !HasReview(reviews, ReviewKind::kConsoleSignoff)) {
     out.push_back({"/reviews/console_signoff", "console changes need a reviewer's sign-off of the snapshots"});
   }
-  if (c.verification.is_null() && c.assessment.is_object()) {
+  if (c.verification.is_null()) {
     out.push_back({"/verification", "record the post-change verification first"});
   }
   return out;

@@ -9,6 +9,7 @@
 
 #include "core/change.h"
 #include "core/policy.h"
+#include "core/sod.h"
 
 namespace cl {
 
@@ -30,9 +31,6 @@ struct ApprovalProgress {
 
   nlohmann::json ToJson() const;
 };
-
-// Whether `username` is the requestor or (assigned or actual) implementer.
-bool IsInvolved(const Change& c, std::string_view username);
 
 // Uses the assessment recorded on the change (at submission or last edit).
 ApprovalProgress ComputeApprovalProgress(const Change& c, const std::vector<Approval>& approvals);

@@ -168,7 +168,7 @@ Result<Change> ChangeService::ApplyEdit(Tx& tx, const Principal& who, const Audi
       errs.insert(errs.end(), a.problems.begin(), a.problems.end());
       return InvalidArgument("the edit would leave a submitted change incomplete", std::move(errs));
     }
-    c.assessment = a.ToJson(c.content.type);
+    c.assessment = a;
     c.risk = a.risk;
     c.policy_version = active.version;
   }

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/deploy_match.h"
+#include "core/sod.h"
 #include "crypto/crypto.h"
 
 namespace cl {
@@ -91,14 +92,7 @@ void CheckChange(const Change& c, const Assessment& a, const std::vector<Approva
         break;
       }
       const ApprovalProgress p = ComputeApprovalProgress(c, approvals);
-      if (p.distinct_approvers > 0 && p.distinct_approvers < p.min_distinct_approvers) {
-        reasons.push_back({"sod_not_met", fmt::format("{} has {} of the {} distinct approvers its risk needs", c.Key(),
-                                                      p.distinct_approvers, p.min_distinct_approvers)});
-      } else if (p.distinct_approvers > 0 && !p.independent) {
-        reasons.push_back({"sod_not_met", fmt::format("{} is approved only by people involved in it; an independent "
-                                                      "approver is needed",
-                                                      c.Key())});
-      }
+      if (auto shortfall = SodShortfall(c, p)) reasons.push_back({"sod_not_met", std::move(*shortfall)});
       reasons.push_back(
           {"not_approved", fmt::format("{} is waiting for approval: {}", c.Key(),
                                        p.outstanding.empty() ? std::string("outstanding")
@@ -254,6 +248,20 @@ std::string SeverityForEnvironment(std::string_view env) {
   if (std::find(std::begin(kHigh), std::end(kHigh), env) != std::end(kHigh)) return "high";
   if (std::find(std::begin(kMedium), std::end(kMedium), env) != std::end(kMedium)) return "medium";
   return "low";
+}
+
+Status DeployGate::Check(const Principal& who, const AuditContext& ctx, const GateRequest& req,
+                         const GateAnswer& answer, GateRecorded recorded) {
+  CL_ASSIGN_OR_RETURN(GateResult r, Decide(who, ctx, req));
+  auto decided = std::make_shared<GateResult>(std::move(r));
+  // Rendered before the write is queued: from then on only the writer
+  // thread touches `decided`.
+  answer(*decided);
+  d_.store.WriteAsync([this, ctx, decided](Tx& tx) { return Record(tx, ctx, *decided); },
+                      [decided, recorded = std::move(recorded)](Status committed) {
+                        recorded(committed, committed.ok() && decided->revised ? decided.get() : nullptr);
+                      });
+  return Status::Ok();
 }
 
 Result<GateResult> DeployGate::Decide(const Principal& who, const AuditContext& ctx, const GateRequest& req) {

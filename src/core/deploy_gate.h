@@ -9,6 +9,7 @@
 // Thread-safe (state lives in the store).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,15 +71,21 @@ class DeployGate {
   DeployGate(const Deps& deps, PolicyService& policies);
   ~DeployGate();
 
-  // A gate check in two halves, so no caller waits on the commit (the API
-  // answers when the write lands): the decision, with its deployment event
-  // prepared; then, in a write transaction, the event and its gate.allow or
-  // gate.deny audit record. Decide reads one snapshot, or nothing when the
-  // same question was answered since the last change to control data.
-  // Record decides again (and sets `revised`) if control data changed in
-  // between, so what is recorded, and answered, is always current.
-  Result<GateResult> Decide(const Principal& who, const AuditContext& ctx, const GateRequest& req);
-  Status Record(Tx& tx, const AuditContext& ctx, GateResult& decided) const;
+  // The gate check as one operation, and no thread waits on its commit:
+  // decides on the caller's thread (one snapshot, or nothing when the same
+  // question was answered since the last change to control data), hands the
+  // decision to `answer` (render the reply there), then records it in one
+  // write: the deployment event and its gate.allow or gate.deny audit
+  // record. If control data changed in between, the write decides again, so
+  // what is recorded is always current. `recorded` runs once on the store's
+  // writer thread when the write is durable or has failed, with the new
+  // decision when it differs from the one answered (else null); it must be
+  // quick. A decision that fails (validation, permission) is returned, and
+  // neither callback runs.
+  using GateAnswer = std::function<void(const GateResult& decided)>;
+  using GateRecorded = std::function<void(Status committed, const GateResult* revised)>;
+  Status Check(const Principal& who, const AuditContext& ctx, const GateRequest& req, const GateAnswer& answer,
+               GateRecorded recorded);
   Result<ReportResult> Report(const Principal& who, const AuditContext& ctx, const ReportedDeployment& in);
   // The same inside a caller's write transaction (webhooks record the
   // delivery and its effects atomically). `in` must pass CheckReport.
@@ -96,6 +103,8 @@ class DeployGate {
 
  private:
   class InputCache;
+  Result<GateResult> Decide(const Principal& who, const AuditContext& ctx, const GateRequest& req);
+  Status Record(Tx& tx, const AuditContext& ctx, GateResult& decided) const;
   const Deps& d_;
   PolicyService& policies_;
   std::unique_ptr<InputCache> cache_;

@@ -31,7 +31,9 @@ char32_t NextCodePoint(std::string_view s, size_t& i) {
   return c;
 }
 
-std::string EscapePointerToken(const std::string& key) {
+}  // namespace
+
+std::string EscapePointerToken(std::string_view key) {
   std::string out;
   for (char c : key) {
     if (c == '~') {
@@ -44,6 +46,8 @@ std::string EscapePointerToken(const std::string& key) {
   }
   return out;
 }
+
+namespace {
 
 // Counts, measures and checks every value without building anything.
 class LimitScanner {

@@ -35,6 +35,10 @@ inline constexpr JsonLimits kRequestJsonLimits{};
 // pointer of a string holding a control character.
 Result<nlohmann::json> ParseJsonInput(std::string_view text, const JsonLimits& limits = kRequestJsonLimits);
 
+// `key` as one reference token of a JSON pointer (RFC 6901: '~' -> "~0",
+// '/' -> "~1"), for error locations that name a field.
+std::string EscapePointerToken(std::string_view key);
+
 // The first character of `text` (UTF-8) that text fields refuse: a control
 // character (U+0000-U+001F, U+007F-U+009F) other than tab, line feed, or a
 // carriage return that starts a CRLF line break. Returns its code point.

@@ -45,26 +45,25 @@ Status QueueChangeEvent(Tx& tx, IdGenerator& ids, Timestamp now, const Change& c
     d.webhook_id = w.id;
     d.event = std::string(event);
     d.object_id = c.Key();
-    d.payload =
-        nlohmann::json{{"event", event},
-                       {"delivery_id", d.id},
-                       {"occurred_at", FormatRfc3339(now)},
-                       {"change",
-                        {{"key", c.Key()},
-                         {"title", c.content.title},
-                         {"state", Name(c.state)},
-                         {"type", Name(c.content.type)},
-                         {"risk", c.assessment.is_null() ? nlohmann::json(nullptr) : nlohmann::json(Name(c.risk))},
-                         {"service", c.content.service},
-                         {"environment", c.content.environment},
-                         {"requestor", c.requestor},
-                         {"implementer", c.implementer.empty() ? c.content.implementer : c.implementer},
-                         {"planned_start", TimeOrNull(c.content.planned_start)},
-                         {"planned_end", TimeOrNull(c.content.planned_end)},
-                         {"stakeholders", c.content.stakeholders},
-                         {"material_sha256", c.material_hash},
-                         {"url", "/api/v1/changes/" + c.Key()}}}}
-            .dump();
+    d.payload = nlohmann::json{{"event", event},
+                               {"delivery_id", d.id},
+                               {"occurred_at", FormatRfc3339(now)},
+                               {"change",
+                                {{"key", c.Key()},
+                                 {"title", c.content.title},
+                                 {"state", Name(c.state)},
+                                 {"type", Name(c.content.type)},
+                                 {"risk", c.assessment ? nlohmann::json(Name(c.risk)) : nlohmann::json(nullptr)},
+                                 {"service", c.content.service},
+                                 {"environment", c.content.environment},
+                                 {"requestor", c.requestor},
+                                 {"implementer", c.implementer.empty() ? c.content.implementer : c.implementer},
+                                 {"planned_start", TimeOrNull(c.content.planned_start)},
+                                 {"planned_end", TimeOrNull(c.content.planned_end)},
+                                 {"stakeholders", c.content.stakeholders},
+                                 {"material_sha256", c.material_hash},
+                                 {"url", "/api/v1/changes/" + c.Key()}}}}
+                    .dump();
     d.next_attempt_at = now;
     d.created_at = now;
     CL_RETURN_IF_ERROR(tx.Webhooks().InsertDelivery(d));

@@ -169,41 +169,6 @@ Assessment Evaluate(const Policy& p, const ChangeContent& c) {
   return a;
 }
 
-std::string Assessment::Decision(ChangeType type) const {
-  if (!missing_fields.empty() || !problems.empty()) return "incomplete";
-  if (!freezes.empty()) return "frozen";
-  if (pre_approved) return "pre_approved";
-  if (type == ChangeType::kEmergency) return "expedited";
-  return "needs_approval";
-}
-
-nlohmann::json Assessment::ToJson(ChangeType type) const {
-  auto rules = [](const std::vector<FiredRule>& v) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const FiredRule& r : v) out.push_back({{"id", r.id}, {"description", r.description}, {"effect", r.effect}});
-    return out;
-  };
-  auto errors = [](const std::vector<FieldError>& v) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const FieldError& e : v) out.push_back({{"pointer", e.field}, {"detail", e.message}});
-    return out;
-  };
-  nlohmann::json evidence = nlohmann::json::array();
-  for (EvidenceKind k : closure_evidence) evidence.push_back(Name(k));
-  return {{"risk", Name(risk)},
-          {"decision", Decision(type)},
-          {"risk_rules", rules(risk_rules)},
-          {"required_roles", required_roles},
-          {"approval_rules", rules(approval_rules)},
-          {"min_distinct_approvers", min_distinct_approvers},
-          {"missing_fields", errors(missing_fields)},
-          {"problems", errors(problems)},
-          {"freezes", rules(freezes)},
-          {"pre_approved", pre_approved},
-          {"closure_evidence", evidence},
-          {"snapshots_required", snapshots_required}};
-}
-
 bool QualifiesAs(const Policy& p, const ApproverRole& role, std::string_view username,
                  const std::vector<Role>& system_roles, std::string_view service) {
   if (ContainsStr(role.users, username)) return true;

@@ -128,31 +128,6 @@ struct Policy {
   const StandardTemplate* FindTemplate(std::string_view id) const;
 };
 
-struct FiredRule {
-  std::string id;
-  std::string description;
-  std::string effect;  // "risk high", "requires security, service_owner"
-};
-
-// The policy's verdict on one change: everything the API shows as "why".
-struct Assessment {
-  Risk risk = Risk::kLow;
-  std::vector<FiredRule> risk_rules;
-  std::vector<std::string> required_roles;  // sorted, distinct
-  std::vector<FiredRule> approval_rules;
-  int min_distinct_approvers = 1;
-  std::vector<FieldError> missing_fields;
-  std::vector<FieldError> problems;  // unknown category/environment, template misuse
-  std::vector<FiredRule> freezes;    // freeze windows the planned window overlaps
-  bool pre_approved = false;         // standard change from a template within its max risk
-  std::vector<EvidenceKind> closure_evidence;
-  bool snapshots_required = false;
-
-  // "incomplete", "refused", "pre_approved", "expedited" or "needs_approval".
-  std::string Decision(ChangeType type) const;
-  nlohmann::json ToJson(ChangeType type) const;
-};
-
 Assessment Evaluate(const Policy& policy, const ChangeContent& change);
 
 // Whether a user may act as approver role `role` on a change of `service`.

@@ -40,8 +40,8 @@ Api::~Api() {
 
 void Api::Shutdown() {
   pool_.Shutdown();
-  // Deferred answers call back into this object when their commit lands.
-  for (int n = deferred_in_flight_.load(); n != 0; n = deferred_in_flight_.load()) deferred_in_flight_.wait(n);
+  // Asynchronous answers call back into this object when their work is done.
+  for (int n = async_in_flight_.load(); n != 0; n = async_in_flight_.load()) async_in_flight_.wait(n);
 }
 
 size_t Api::BodyLimit(std::string_view method, std::string_view path) {
@@ -145,30 +145,9 @@ void Api::Process(const Route& route, std::map<std::string, std::string> params,
   if (s.ok()) s = ParseBody(route, req, ctx);
   if (s.ok()) {
     try {
-      if (route.deferred) {
-        Result<Deferred> result = route.deferred(ctx);
-        if (result.ok()) {
-          // The answer leaves when the write is durable; the writer thread
-          // tells us, and the session posts the reply to its own I/O thread.
-          deferred_in_flight_.fetch_add(1);
-          services_.store.WriteAsync(
-              std::move(result->write),
-              [this, &route, &req, actor = principal.username, response = std::move(result->response),
-               revised = std::move(result->revised), respond = std::move(respond)](Status committed) mutable {
-                if (committed.ok()) {
-                  if (revised) {
-                    if (std::optional<Response> changed = revised()) response = std::move(*changed);
-                  }
-                  Finish(req, router_.IndexOf(&route), actor, response);
-                  respond(std::move(response));
-                } else {
-                  respond(Failed(route, req, committed, actor));
-                }
-                if (deferred_in_flight_.fetch_sub(1) == 1) deferred_in_flight_.notify_all();
-              });
-          return;
-        }
-        s = result.status();
+      if (route.async) {
+        RunAsync(route, req, ctx, principal.username, std::move(respond));
+        return;
       } else {
         Result<Response> result = route.handler(ctx);
         if (result.ok()) {
@@ -188,6 +167,30 @@ void Api::Process(const Route& route, std::map<std::string, std::string> params,
   }
   Finish(req, router_.IndexOf(&route), actor, r);
   respond(std::move(r));
+}
+
+void Api::RunAsync(const Route& route, const Request& req, Ctx& ctx, const std::string& actor, Respond respond) {
+  // The reply may come from the store's writer thread once the work is
+  // durable; the session posts it to its own I/O thread. Exactly once, even
+  // if the handler throws after replying.
+  async_in_flight_.fetch_add(1);
+  auto replied = std::make_shared<std::atomic<bool>>(false);
+  Reply reply = [this, &route, &req, actor, replied, respond = std::move(respond)](Result<Response> result) {
+    if (replied->exchange(true)) return;
+    if (result.ok()) {
+      Response r = std::move(result).value();
+      Finish(req, router_.IndexOf(&route), actor, r);
+      respond(std::move(r));
+    } else {
+      respond(Failed(route, req, result.status(), actor));
+    }
+    if (async_in_flight_.fetch_sub(1) == 1) async_in_flight_.notify_all();
+  };
+  try {
+    route.async(ctx, reply);
+  } catch (const std::exception& e) {
+    reply(Internal(std::string("unhandled exception: ") + e.what()));
+  }
 }
 
 Response Api::Failed(const Route& route, const Request& req, const Status& s, const std::string& actor) {

@@ -85,10 +85,11 @@ class Api final : public HttpHandler {
   std::string SessionCookie(const Request& req, std::string_view value, int64_t max_age) const;
 
  private:
-  // Runs the route and hands its response to `respond` (at once, or when a
-  // deferred route's write commits).
+  // Runs the route and hands its response to `respond` (at once, or when an
+  // asynchronous route has done its work).
   using Respond = std::function<void(Response)>;
   void Process(const Route& route, std::map<std::string, std::string> params, const Request& req, Respond respond);
+  void RunAsync(const Route& route, const Request& req, Ctx& ctx, const std::string& actor, Respond respond);
   Response Failed(const Route& route, const Request& req, const Status& s, const std::string& actor);
   Status Authenticate(const Route& route, const Request& req, Ctx& ctx, Principal& storage);
   Status ParseArgs(const Route& route, const Request& req, Ctx& ctx);
@@ -109,7 +110,7 @@ class Api final : public HttpHandler {
   WebUi web_;
   WorkerPool pool_;
   std::atomic<int> offloaded_in_flight_{0};
-  std::atomic<int> deferred_in_flight_{0};
+  std::atomic<int> async_in_flight_{0};
 };
 
 // Route registration, one function per resource (src/http/resources/).

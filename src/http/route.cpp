@@ -63,7 +63,7 @@ void Router::Add(Route route) {
       throw std::logic_error("duplicate route " + route.method + " " + route.pattern);
     }
   }
-  if (route.handler && route.deferred) {
+  if (route.handler && route.async) {
     throw std::logic_error("route " + route.method + " " + route.pattern + " has two handlers");
   }
   segments_.push_back(Split(route.pattern));

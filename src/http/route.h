@@ -45,19 +45,12 @@ struct Ctx {
 
 using Handler = std::function<Result<Response>(Ctx&)>;
 
-// What a handler whose work ends in one durable write returns: it has
-// decided (on the I/O thread) and prepared its answer; `response` goes out
-// once `write` has committed, and nothing waits for the commit meanwhile. If
-// the write fails, the client gets that error instead. `write` runs on the
-// store's writer thread: it must own everything it touches (never Ctx).
-struct Deferred {
-  TxFn write;
-  Response response;
-  // Optional, called once the write has committed: a different answer when
-  // the write had to change it (the gate decided again on newer data).
-  std::function<std::optional<Response>()> revised{};
-};
-using DeferredHandler = std::function<Result<Deferred>(Ctx&)>;
+// How an asynchronous handler answers: exactly once, from any thread.
+using Reply = std::function<void(Result<Response>)>;
+// A handler whose work ends in a durable write it does not wait for (the
+// deploy gate): it starts the work and answers through `reply` when the
+// core operation reports it done. It must not keep `ctx` past its return.
+using AsyncHandler = std::function<void(Ctx&, Reply)>;
 
 struct QueryParam {
   std::string name;
@@ -90,6 +83,11 @@ struct Route {
   std::string summary{};
   std::string description{};
   std::optional<Schema> request{};
+  // The core reader behind the handler validates the body (the one reader
+  // for every way in: API, policy test cases, templates); `request` then only
+  // documents it, and the body is not checked twice against two copies of
+  // the same rules.
+  bool core_validates_request = false;
   // A route that takes the body as it is (a plan file, a signed webhook
   // payload) lists the media types it accepts; the handler reads ctx.req.body.
   std::vector<std::string> raw_body_types{};
@@ -105,7 +103,7 @@ struct Route {
   Handler handler{};
   // Instead of `handler`, for hot write paths (the deploy gate): runs on the
   // I/O thread and never blocks on a commit. Its reads must be short.
-  DeferredHandler deferred{};
+  AsyncHandler async{};
 
   bool Unsafe() const { return method != "GET" && method != "HEAD"; }
 };

@@ -7,26 +7,12 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/json_input.h"
 
 namespace cl::http {
 
 Schema::Schema(Kind kind, std::string description) : kind_(kind), description_(std::move(description)) {}
 namespace {
-
-// JSON pointer escaping (RFC 6901).
-std::string Escape(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 const char* TypeName(Schema::Kind k) {
   switch (k) {
@@ -226,17 +212,17 @@ void Schema::Validate(const nlohmann::json& v, const std::string& ptr, std::vect
       known.insert(p.name);
       auto it = v.find(p.name);
       if (it == v.end()) {
-        if (p.required) errors.push_back({ptr + "/" + Escape(p.name), "is required"});
+        if (p.required) errors.push_back({ptr + "/" + EscapePointerToken(p.name), "is required"});
         continue;
       }
-      p.schema.Validate(*it, ptr + "/" + Escape(p.name), errors);
+      p.schema.Validate(*it, ptr + "/" + EscapePointerToken(p.name), errors);
     }
     for (const auto& [key, value] : v.items()) {
       if (known.count(key)) continue;
       if (!items_.empty()) {
-        items_.front().Validate(value, ptr + "/" + Escape(key), errors);
+        items_.front().Validate(value, ptr + "/" + EscapePointerToken(key), errors);
       } else {
-        errors.push_back({ptr + "/" + Escape(key), "is not a known field"});
+        errors.push_back({ptr + "/" + EscapePointerToken(key), "is not a known field"});
       }
     }
   }

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "ingest/yaml_json.h"
+#include "ingest/yaml_reader.h"
 
 namespace cl {
 std::string_view IacClassificationYaml();  // generated from policy/iac-classification.yaml
@@ -12,20 +13,9 @@ std::string_view IacClassificationYaml();  // generated from policy/iac-classifi
 namespace cl::ingest {
 namespace {
 
-std::string Where(const YAML::Node& n) {
-  const YAML::Mark m = n.Mark();
-  if (m.line < 0) return "";
-  return fmt::format("line {}, column {}: ", m.line + 1, m.column + 1);
-}
-
-class RulesLoader {
+class RulesLoader : public YamlReader {
  public:
-  std::vector<FieldError> errors;
   ClassificationRules rules;
-
-  void Error(const YAML::Node& n, std::string field, std::string_view message) {
-    errors.push_back({std::move(field), Where(n) + std::string(message)});
-  }
 
   std::vector<std::string> Strings(const YAML::Node& n, const std::string& field) {
     std::vector<std::string> out;

@@ -25,18 +25,19 @@ struct ServerProcess::Jobs {
   std::optional<TimestampJob> timestamps;
   WebhookDispatcher webhooks;
 
-  Jobs(LocalApp& a, const ProcessOptions& o)
+  Jobs(LocalApp& a, int reconcile_minutes, int tsa_every_seconds)
       : housekeeping(a),
-        reconciler(a, o.reconcile_minutes),
+        reconciler(a, reconcile_minutes),
         webhooks(a.store(), a.clock(), a.outbound(), std::chrono::seconds(1)) {
-    if (a.timestamper() != nullptr) timestamps.emplace(a, o.tsa_every_seconds);
+    if (a.timestamper() != nullptr) timestamps.emplace(a, tsa_every_seconds);
     webhooks.Start();
   }
 };
 
 Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const ProcessOptions& o) {
   std::unique_ptr<ServerProcess> p(new ServerProcess());
-  p->options_ = o;
+  p->reconcile_minutes_ = o.reconcile_minutes;
+  p->tsa_every_seconds_ = o.tsa_every_seconds;
   // Held while serving: `restore` refuses to replace the SQLite file under
   // us (PostgreSQL restores go through pg_restore, docs/operations.md).
   if (const std::string file = sql::SqlitePathOf(o.app.db_path); !file.empty()) {
@@ -89,7 +90,7 @@ Result<std::optional<CreatedUser>> ServerProcess::EnsureBootstrapAdmin() {
 }
 
 void ServerProcess::StartJobs() {
-  if (!jobs_ && !stopped_) jobs_ = std::make_unique<Jobs>(*app_, options_);
+  if (!jobs_ && !stopped_) jobs_ = std::make_unique<Jobs>(*app_, reconcile_minutes_, tsa_every_seconds_);
 }
 
 void ServerProcess::Stop() {

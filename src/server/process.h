@@ -58,7 +58,8 @@ class ServerProcess {
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::HttpServer> server_;
   std::unique_ptr<Jobs> jobs_;
-  ProcessOptions options_;
+  int reconcile_minutes_ = 60;  // what StartJobs needs of the options
+  int tsa_every_seconds_ = 300;
   std::string base_url_;
   bool stopped_ = false;
 };

@@ -290,10 +290,7 @@ WitnessService::~WitnessService() { Stop(); }
 
 Result<std::unique_ptr<WitnessService>> WitnessService::Start(const WitnessServiceOptions& o) {
   if (o.token.size() < 16) {
-    return InvalidArgument(
-        "the witness needs a token of at least 16 characters for publishers: --token-file "
-        "FILE or CHANGELEDGER_WITNESS_TOKEN (the servers' --audit-witness-token-file holds "
-        "the same)");
+    return InvalidArgument("the witness needs a publishers' token of at least 16 characters");
   }
   auto parts = std::make_unique<Parts>();
   CL_ASSIGN_OR_RETURN(parts->ledger, WitnessLedger::Open(o.file));

@@ -3,6 +3,8 @@
 // characters PostgreSQL cannot store, lenient numbers in paths, and edits
 // without If-Match. Each of these failed before its fix. The suite runs on
 // SQLite (api.*) and PostgreSQL (api_pg.*).
+#include <set>
+
 #include "tests/api/change_api_fixture.h"
 
 namespace cl::testing {
@@ -174,6 +176,33 @@ TEST_F(HardeningTest, EditsNeedIfMatchAndEditsThatChangeNothingStoreNothing) {
   EXPECT_TRUE(
       IsProblem(Patch(judge, R"({"status":"valid","reason":"re-run"})", "\"valid\"", p().bob.token), 409, "conflict"))
       << "a second judge working from the old status is refused";
+}
+
+TEST_F(HardeningTest, ChangeBodiesAreCheckedOnceByTheCoreReaderAgainstTheDocumentedLimits) {
+  const int64_t audit = server().AuditCount();
+  // Every problem named at once, by the one reader (not a schema pass first).
+  nlohmann::json bad = NormalChange("staging", false);
+  bad["title"] = 7;
+  bad["bogus"] = true;
+  bad["template"] = {{"parameters", nlohmann::json::object()}};
+  Reply r = Post("/api/v1/changes", bad.dump());
+  ASSERT_TRUE(IsProblem(r, 422, "validation-failed")) << r.body;
+  std::set<std::string> pointers;
+  const nlohmann::json problem = r.json();  // not a temporary: the loop reads into it
+  for (const auto& e : problem["errors"]) pointers.insert(e["pointer"].get<std::string>());
+  EXPECT_EQ(pointers, (std::set<std::string>{"#/title", "#/bogus", "#/template/id"})) << r.body;
+  EXPECT_EQ(server().AuditCount(), audit);
+  // maxLength counts characters, as the OpenAPI document says: 200 two-byte
+  // characters fit, 201 do not.
+  std::string title;
+  for (int i = 0; i < 200; ++i) title += "\u00e9";
+  nlohmann::json fits = NormalChange("staging", false);
+  fits["title"] = title;
+  EXPECT_EQ(Post("/api/v1/changes", fits.dump()).status, 201);
+  fits["title"] = fits["title"].get<std::string>() + "e";
+  Reply over = Post("/api/v1/changes", fits.dump());
+  ASSERT_TRUE(IsProblem(over, 422, "validation-failed")) << over.body;
+  EXPECT_TRUE(Has(over.body, "at most 200 characters")) << over.body;
 }
 
 }  // namespace

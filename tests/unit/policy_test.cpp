@@ -213,11 +213,45 @@ TEST(ChangeContentTest, StrictInputReportsEveryBadField) {
   EXPECT_EQ(FormatRfc3339(*ok->planned_start), "2026-12-01T09:00:00.000000Z");
 }
 
+TEST(AssessmentTest, StoredFormReadsBackToTheSameValue) {
+  Assessment a;
+  a.risk = Risk::kHigh;
+  a.risk_rules = {{"prod-db", "production database", "risk high"}};
+  a.required_roles = {"dba", "security"};
+  a.approval_rules = {{"two-person", "two approvers", "requires dba, security"}};
+  a.min_distinct_approvers = 2;
+  a.problems = {{"/category", "unknown category"}};
+  a.closure_evidence = {EvidenceKind::kTestResult, EvidenceKind::kAfterSnapshot};
+  a.snapshots_required = true;
+  const nlohmann::json stored = a.ToJson(ChangeType::kNormal);
+  EXPECT_EQ(stored["decision"], "incomplete");
+  auto back = AssessmentFromJson(stored);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->ToJson(ChangeType::kNormal), stored);
+  EXPECT_EQ(back->closure_evidence, a.closure_evidence);
+  EXPECT_EQ(back->risk, Risk::kHigh);
+  EXPECT_TRUE(back->snapshots_required);
+}
+
+TEST(AssessmentTest, AStoredAssessmentOfTheWrongShapeIsDataLossNamingTheField) {
+  auto wrong = AssessmentFromJson({{"risk", "high"}, {"required_roles", "dba"}});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().code(), ErrorCode::kDataLoss);
+  EXPECT_NE(wrong.status().message().find("required_roles"), std::string::npos);
+  EXPECT_EQ(AssessmentFromJson({{"risk", "extreme"}}).status().code(), ErrorCode::kDataLoss);
+  EXPECT_EQ(AssessmentFromJson(nlohmann::json::array()).status().code(), ErrorCode::kDataLoss);
+  // Members written by later versions are optional on read: defaults apply.
+  auto minimal = AssessmentFromJson({{"risk", "low"}});
+  ASSERT_TRUE(minimal.ok());
+  EXPECT_EQ(minimal->min_distinct_approvers, 1);
+}
+
 TEST(ChangeRulesTest, ImplementerAloneIsNeverEnoughAndVoidedApprovalsDoNotCount) {
   Change c;
   c.requestor = "alice";
   c.content.implementer = "ivan";
-  c.assessment = {{"required_roles", {"service_owner"}}, {"min_distinct_approvers", 1}, {"pre_approved", false}};
+  c.assessment = Assessment{};
+  c.assessment->required_roles = {"service_owner"};
   Approval mine;
   mine.approver = "ivan";
   mine.role = "service_owner";

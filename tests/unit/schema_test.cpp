@@ -42,6 +42,11 @@ TEST(SchemaTest, WrongTopLevelTypeAndNullAreRejected) {
   EXPECT_EQ(Check(UserLike(), R"({"name":null})").at(0).field, "/name");
 }
 
+TEST(SchemaTest, UnknownFieldNamesAreEscapedInThePointer) {
+  // RFC 6901: '~' and '/' inside a name must not read as a path step.
+  EXPECT_EQ(Check(UserLike(), R"({"name":"ab","a/b~c":1})").at(0).field, "/a~1b~0c");
+}
+
 TEST(SchemaTest, LimitsCountCharactersNotBytes) {
   EXPECT_TRUE(Check(UserLike(), R"({"name":"éééé"})").empty());
   EXPECT_FALSE(Check(UserLike(), R"({"name":"éééééé"})").empty());

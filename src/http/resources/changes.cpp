@@ -147,6 +147,7 @@ void AddChangeRoutes(Api& api, Router& router) {
                            "parameters); the template fills in the pre-approved plans. Submit it to have the policy "
                            "assess it.",
             .request = ChangeInputSchema(true),
+            .core_validates_request = true,
             .success_status = 201,
             .response = ChangeSchema(false),
             .handler = [&api](Ctx& ctx) -> Result<Response> {
@@ -188,6 +189,7 @@ void AddChangeRoutes(Api& api, Router& router) {
                            "that changes nothing is answered with the change as it is: no new version, no audit "
                            "event.",
             .request = ChangeInputSchema(false),
+            .core_validates_request = true,
             .response = ChangeSchema(false),
             .errors = {404, 409},
             .handler = [&api](Ctx& ctx) -> Result<Response> {

@@ -143,27 +143,24 @@ void AddPipelineRoutes(Api& api, Router& router) {
                       .Field("deployment", DeploymentSchema(), true),
       // Decided on the I/O thread; the answer goes out when the record of the
       // decision is durable, with no thread parked on the commit.
-      .deferred = [&api](Ctx& ctx) -> Result<Deferred> {
+      .async = [&api](Ctx& ctx, Reply reply) {
         std::vector<FieldError> errors;
         GateRequest req;
         req.change_number = OptionalChange(ctx.body, errors);
-        if (!errors.empty()) return InvalidArgument("the gate request is not valid", std::move(errors));
+        if (!errors.empty()) return reply(InvalidArgument("the gate request is not valid", std::move(errors)));
         req.service = ctx.body["service"].get<std::string>();
         req.environment = ctx.body["environment"].get<std::string>();
         req.artifact = ArtifactFrom(ctx.body);
         req.url = ctx.body.value("url", "");
         req.source = ctx.req.Header("User-Agent").starts_with("changeledger-cli") ? "cli" : "api";
-        DeployGate& gate = api.services().gate;
-        const AuditContext audit = ctx.Audit();
-        CL_ASSIGN_OR_RETURN(GateResult r, gate.Decide(*ctx.principal, audit, req));
-        auto decided = std::make_shared<GateResult>(std::move(r));
-        Response answer = JsonResponse(200, GateJson(*decided));
-        return Deferred{.write = [&gate, audit, decided](Tx& tx) { return gate.Record(tx, audit, *decided); },
-                        .response = std::move(answer),
-                        .revised = [decided]() -> std::optional<Response> {
-                          if (!decided->revised) return std::nullopt;
-                          return JsonResponse(200, GateJson(*decided));
-                        }};
+        auto answer = std::make_shared<Response>();
+        const Status decided = api.services().gate.Check(
+            *ctx.principal, ctx.Audit(), req, [&](const GateResult& r) { *answer = JsonResponse(200, GateJson(r)); },
+            [answer, reply](Status committed, const GateResult* revised) {
+              if (!committed.ok()) return reply(committed);
+              reply(revised ? JsonResponse(200, GateJson(*revised)) : std::move(*answer));
+            });
+        if (!decided.ok()) reply(decided);
       }});
 
   router.Add(Route{.method = "POST",

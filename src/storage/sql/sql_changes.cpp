@@ -1,59 +1,58 @@
-// SQL for change records and what hangs off them. The current state of a
-// change is one row (content and assessment as JSON); everything an auditor
-// relies on (versions, transitions, approvals, evidence, reviews) is
-// appended, and only approvals' void marks and evidence status change later.
+// SQL for change records: the current state of a change is one row (content
+// and assessment as JSON). What hangs off a change (versions, transitions,
+// approvals, evidence, reviews, blobs) is in sql_change_records.cpp.
 #include <fmt/format.h>
 
 #include <algorithm>
 
+#include "storage/sql/columns.h"
 #include "storage/sql/sql_tx.h"
 
 namespace cl::sql {
 namespace {
 
-constexpr std::string_view kChangeColumns =
-    "id, number, type, state, risk, requestor_id, requestor, implementer_id, implementer, "
-    "policy_version, content_version, material_sha256, content, assessment, verification, "
-    "submitted_at, approved_at, scheduled_at, started_at, implemented_at, verified_at, closed_at, "
-    "review_deadline, retrospective_at, needs_independent_review, created_at, updated_at, "
-    "row_version";
+constexpr auto kChange = MakeColumns(
+    "id", "number", "type", "state", "risk", "requestor_id", "requestor", "implementer_id", "implementer",
+    "policy_version", "content_version", "material_sha256", "content", "assessment", "verification", "submitted_at",
+    "approved_at", "scheduled_at", "started_at", "implemented_at", "verified_at", "closed_at", "review_deadline",
+    "retrospective_at", "needs_independent_review", "created_at", "updated_at", "row_version");
 
 Value OptTime(const std::optional<Timestamp>& t) { return t ? Value(t->micros) : Value(Null{}); }
-std::optional<Timestamp> ReadTime(const Row& r, int col) {
-  if (r.IsNull(col)) return std::nullopt;
-  return Timestamp{r.Int(col)};
+std::string AssessmentText(const Change& c) {
+  return c.assessment ? c.assessment->ToJson(c.content.type).dump() : std::string("null");
 }
-nlohmann::json ReadJson(const Row& r, int col) { return nlohmann::json::parse(r.Text(col), nullptr, false); }
 
 Change ReadChange(const Row& r) {
   Change c;
-  c.id = r.String(0);
-  c.number = r.Int(1);
-  c.state = ParseChangeState(r.Text(3)).value_or(ChangeState::kDraft);
-  c.risk = ParseRisk(r.Text(4)).value_or(Risk::kLow);
-  c.requestor_id = r.String(5);
-  c.requestor = r.String(6);
-  c.implementer_id = r.String(7);
-  c.implementer = r.String(8);
-  c.policy_version = r.Int(9);
-  c.content_version = r.Int(10);
-  c.material_hash = r.String(11);
-  if (auto content = ContentFromJson(ReadJson(r, 12)); content.ok()) c.content = std::move(*content);
-  c.assessment = ReadJson(r, 13);
-  c.verification = ReadJson(r, 14);
-  c.submitted_at = ReadTime(r, 15);
-  c.approved_at = ReadTime(r, 16);
-  c.scheduled_at = ReadTime(r, 17);
-  c.started_at = ReadTime(r, 18);
-  c.implemented_at = ReadTime(r, 19);
-  c.verified_at = ReadTime(r, 20);
-  c.closed_at = ReadTime(r, 21);
-  c.review_deadline = ReadTime(r, 22);
-  c.retrospective_at = ReadTime(r, 23);
-  c.needs_independent_review = r.Int(24) != 0;
-  c.created_at = Timestamp{r.Int(25)};
-  c.updated_at = Timestamp{r.Int(26)};
-  c.row_version = r.Int(27);
+  c.id = r.String(kChange["id"]);
+  c.number = r.Int(kChange["number"]);
+  c.state = ParseChangeState(r.Text(kChange["state"])).value_or(ChangeState::kDraft);
+  c.risk = ParseRisk(r.Text(kChange["risk"])).value_or(Risk::kLow);
+  c.requestor_id = r.String(kChange["requestor_id"]);
+  c.requestor = r.String(kChange["requestor"]);
+  c.implementer_id = r.String(kChange["implementer_id"]);
+  c.implementer = r.String(kChange["implementer"]);
+  c.policy_version = r.Int(kChange["policy_version"]);
+  c.content_version = r.Int(kChange["content_version"]);
+  c.material_hash = r.String(kChange["material_sha256"]);
+  if (auto content = ContentFromJson(ReadJson(r, kChange["content"])); content.ok()) c.content = std::move(*content);
+  if (const nlohmann::json a = ReadJson(r, kChange["assessment"]); a.is_object()) {
+    if (auto typed = AssessmentFromJson(a); typed.ok()) c.assessment = std::move(*typed);
+  }
+  c.verification = ReadJson(r, kChange["verification"]);
+  c.submitted_at = ReadTime(r, kChange["submitted_at"]);
+  c.approved_at = ReadTime(r, kChange["approved_at"]);
+  c.scheduled_at = ReadTime(r, kChange["scheduled_at"]);
+  c.started_at = ReadTime(r, kChange["started_at"]);
+  c.implemented_at = ReadTime(r, kChange["implemented_at"]);
+  c.verified_at = ReadTime(r, kChange["verified_at"]);
+  c.closed_at = ReadTime(r, kChange["closed_at"]);
+  c.review_deadline = ReadTime(r, kChange["review_deadline"]);
+  c.retrospective_at = ReadTime(r, kChange["retrospective_at"]);
+  c.needs_independent_review = r.Int(kChange["needs_independent_review"]) != 0;
+  c.created_at = Timestamp{r.Int(kChange["created_at"])};
+  c.updated_at = Timestamp{r.Int(kChange["updated_at"])};
+  c.row_version = r.Int(kChange["row_version"]);
   return c;
 }
 
@@ -71,6 +70,12 @@ const char* SortColumn(ChangeSort s) {
 
 }  // namespace
 
+std::optional<Timestamp> ReadTime(const Row& r, int col) {
+  if (r.IsNull(col)) return std::nullopt;
+  return Timestamp{r.Int(col)};
+}
+nlohmann::json ReadJson(const Row& r, int col) { return nlohmann::json::parse(r.Text(col), nullptr, false); }
+
 Result<int64_t> SqlChangeRepo::NextNumber() {
   int64_t n = 0;
   // Safe because writes are serialized (one write connection; PostgreSQL
@@ -84,7 +89,7 @@ Result<int64_t> SqlChangeRepo::NextNumber() {
 
 Status SqlChangeRepo::Insert(const Change& c) {
   const std::string content = ContentToJson(c.content).dump();
-  const std::string assessment = c.assessment.dump();
+  const std::string assessment = AssessmentText(c);
   const std::string verification = c.verification.dump();
   return c_.Run(
       "INSERT INTO changes (id, number, type, state, risk, service, environment, category, title, "
@@ -120,7 +125,7 @@ Status SqlChangeRepo::Insert(const Change& c) {
 
 Status SqlChangeRepo::Update(const Change& c) {
   const std::string content = ContentToJson(c.content).dump();
-  const std::string assessment = c.assessment.dump();
+  const std::string assessment = AssessmentText(c);
   const std::string verification = c.verification.dump();
   int64_t changed = 0;
   CL_RETURN_IF_ERROR(
@@ -172,7 +177,7 @@ Status SqlChangeRepo::Update(const Change& c) {
 Result<std::vector<Change>> SqlChangeRepo::Select(const std::string& tail, std::initializer_list<Value> params) {
   std::vector<Change> out;
   CL_RETURN_IF_ERROR(
-      c_.Query(fmt::format("SELECT {} FROM changes {}", kChangeColumns, tail), params, [&](const Row& r) {
+      c_.Query(fmt::format("SELECT {} FROM changes {}", kChange.List(), tail), params, [&](const Row& r) {
         out.push_back(ReadChange(r));
         return true;
       }));
@@ -208,7 +213,7 @@ Result<std::vector<Change>> SqlChangeRepo::List(const ChangeListQuery& q) {
     }
   }
   f.Bind(q.limit);
-  const std::string sql = fmt::format("SELECT {} FROM changes {} ORDER BY {} {}, number {} LIMIT ?", kChangeColumns,
+  const std::string sql = fmt::format("SELECT {} FROM changes {} ORDER BY {} {}, number {} LIMIT ?", kChange.List(),
                                       f.where(), col, dir, dir);
   std::vector<Change> out;
   CL_RETURN_IF_ERROR(c_.QueryV(sql, f.params(), [&](const Row& r) {
@@ -238,6 +243,9 @@ Result<std::vector<Change>> SqlChangeRepo::DeployCandidates(std::string_view ser
 
 Result<std::vector<EmergencyPattern>> SqlChangeRepo::EmergencyPatterns(Timestamp since, int64_t min_count) {
   std::vector<EmergencyPattern> out;
+  // The SELECT list below, in its order (written out: one column is
+  // dialect-specific); the two must match.
+  static constexpr auto kPattern = MakeColumns("service", "category", "count", "numbers", "first", "last");
   const std::string sql = fmt::format(
       "SELECT service, category, COUNT(*), {}, MIN(created_at), MAX(created_at) "
       "FROM changes WHERE type = 'emergency' AND state <> 'cancelled' AND created_at >= ? "
@@ -245,206 +253,21 @@ Result<std::vector<EmergencyPattern>> SqlChangeRepo::EmergencyPatterns(Timestamp
       c_.dialect() == Dialect::kSqlite ? "GROUP_CONCAT(number)" : "string_agg(CAST(number AS TEXT), ',')");
   CL_RETURN_IF_ERROR(c_.Query(sql, {since.micros, min_count}, [&](const Row& r) {
     EmergencyPattern p;
-    p.service = r.String(0);
-    p.category = r.String(1);
-    p.count = r.Int(2);
-    std::string_view nums = r.Text(3);
+    p.service = r.String(kPattern["service"]);
+    p.category = r.String(kPattern["category"]);
+    p.count = r.Int(kPattern["count"]);
+    std::string_view nums = r.Text(kPattern["numbers"]);
     while (!nums.empty()) {
       const size_t comma = nums.find(',');
       p.numbers.push_back(std::stoll(std::string(nums.substr(0, comma))));
       nums = comma == std::string_view::npos ? std::string_view() : nums.substr(comma + 1);
     }
     std::sort(p.numbers.begin(), p.numbers.end());
-    p.first = Timestamp{r.Int(4)};
-    p.last = Timestamp{r.Int(5)};
+    p.first = Timestamp{r.Int(kPattern["first"])};
+    p.last = Timestamp{r.Int(kPattern["last"])};
     out.push_back(std::move(p));
     return true;
   }));
-  return out;
-}
-
-Status SqlChangeRepo::InsertVersion(const ChangeVersion& v) {
-  const std::string content = v.content.dump();
-  return c_.Run(
-      "INSERT INTO change_versions (change_id, version, material_sha256, content, author_id, author, "
-      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      {v.change_id, v.version, v.material_hash, content, v.author_id, v.author, v.created_at.micros});
-}
-
-Result<std::vector<ChangeVersion>> SqlChangeRepo::Versions(std::string_view change_id) {
-  std::vector<ChangeVersion> out;
-  CL_RETURN_IF_ERROR(
-      c_.Query("SELECT change_id, version, material_sha256, content, author_id, author, created_at "
-               "FROM change_versions WHERE change_id = ? ORDER BY version",
-               {change_id}, [&](const Row& r) {
-                 out.push_back({r.String(0), r.Int(1), r.String(2), ReadJson(r, 3), r.String(4), r.String(5),
-                                Timestamp{r.Int(6)}});
-                 return true;
-               }));
-  return out;
-}
-
-Status SqlChangeRepo::InsertTransition(const Transition& t) {
-  return c_.Run(
-      "INSERT INTO change_transitions (change_id, from_state, to_state, action, actor_id, actor, at, "
-      "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      {t.change_id, Name(t.from), Name(t.to), t.action, t.actor_id, t.actor, t.at.micros, t.note});
-}
-
-Result<std::vector<Transition>> SqlChangeRepo::Transitions(std::string_view change_id) {
-  std::vector<Transition> out;
-  CL_RETURN_IF_ERROR(
-      c_.Query("SELECT seq, change_id, from_state, to_state, action, actor_id, actor, at, note "
-               "FROM change_transitions WHERE change_id = ? ORDER BY seq",
-               {change_id}, [&](const Row& r) {
-                 Transition t;
-                 t.seq = r.Int(0);
-                 t.change_id = r.String(1);
-                 t.from = ParseChangeState(r.Text(2)).value_or(ChangeState::kDraft);
-                 t.to = ParseChangeState(r.Text(3)).value_or(ChangeState::kDraft);
-                 t.action = r.String(4);
-                 t.actor_id = r.String(5);
-                 t.actor = r.String(6);
-                 t.at = Timestamp{r.Int(7)};
-                 t.note = r.String(8);
-                 out.push_back(std::move(t));
-                 return true;
-               }));
-  return out;
-}
-
-Status SqlChangeRepo::InsertApproval(const Approval& a) {
-  return c_.Run(
-      "INSERT INTO approvals (id, change_id, approver_id, approver, role, decision, comment, "
-      "content_version, material_sha256, retrospective, compensating, created_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {a.id, a.change_id, a.approver_id, a.approver, a.role, a.approve ? "approve" : "reject", a.comment,
-       a.content_version, a.material_hash, int64_t{a.retrospective}, int64_t{a.compensating}, a.created_at.micros});
-}
-
-Result<std::vector<Approval>> SqlChangeRepo::Approvals(std::string_view change_id) {
-  std::vector<Approval> out;
-  CL_RETURN_IF_ERROR(
-      c_.Query("SELECT id, change_id, approver_id, approver, role, decision, comment, content_version, "
-               "material_sha256, retrospective, compensating, created_at, voided_at, voided_reason "
-               "FROM approvals WHERE change_id = ? ORDER BY created_at, id",
-               {change_id}, [&](const Row& r) {
-                 Approval a;
-                 a.id = r.String(0);
-                 a.change_id = r.String(1);
-                 a.approver_id = r.String(2);
-                 a.approver = r.String(3);
-                 a.role = r.String(4);
-                 a.approve = r.Text(5) == "approve";
-                 a.comment = r.String(6);
-                 a.content_version = r.Int(7);
-                 a.material_hash = r.String(8);
-                 a.retrospective = r.Int(9) != 0;
-                 a.compensating = r.Int(10) != 0;
-                 a.created_at = Timestamp{r.Int(11)};
-                 a.voided_at = ReadTime(r, 12);
-                 a.voided_reason = r.String(13);
-                 out.push_back(std::move(a));
-                 return true;
-               }));
-  return out;
-}
-
-Status SqlChangeRepo::VoidApproval(std::string_view id, Timestamp at, std::string_view reason) {
-  return c_.Run("UPDATE approvals SET voided_at = ?, voided_reason = ? WHERE id = ? AND voided_at IS NULL",
-                {at.micros, reason, id});
-}
-
-Status SqlChangeRepo::InsertEvidence(const Evidence& e) {
-  return c_.Run(
-      "INSERT INTO evidence (id, change_id, kind, url, sha256, filename, content_type, size, note, "
-      "added_by_id, added_by, created_at, status, status_reason) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {e.id, e.change_id, Name(e.kind), e.url, e.sha256, e.filename, e.content_type, e.size, e.note, e.added_by_id,
-       e.added_by, e.created_at.micros, Name(e.status), e.status_reason});
-}
-
-Result<std::vector<Evidence>> SqlChangeRepo::EvidenceOf(std::string_view change_id) {
-  std::vector<Evidence> out;
-  CL_RETURN_IF_ERROR(
-      c_.Query("SELECT id, change_id, kind, url, sha256, filename, content_type, size, note, added_by_id, "
-               "added_by, created_at, status, status_reason FROM evidence WHERE change_id = ? "
-               "ORDER BY created_at, id",
-               {change_id}, [&](const Row& r) {
-                 Evidence e;
-                 e.id = r.String(0);
-                 e.change_id = r.String(1);
-                 e.kind = ParseEvidenceKind(r.Text(2)).value_or(EvidenceKind::kOther);
-                 e.url = r.String(3);
-                 e.sha256 = r.String(4);
-                 e.filename = r.String(5);
-                 e.content_type = r.String(6);
-                 e.size = r.Int(7);
-                 e.note = r.String(8);
-                 e.added_by_id = r.String(9);
-                 e.added_by = r.String(10);
-                 e.created_at = Timestamp{r.Int(11)};
-                 e.status = ParseEvidenceStatus(r.Text(12)).value_or(EvidenceStatus::kValid);
-                 e.status_reason = r.String(13);
-                 out.push_back(std::move(e));
-                 return true;
-               }));
-  return out;
-}
-
-Status SqlChangeRepo::SetEvidenceStatus(std::string_view id, EvidenceStatus status, std::string_view reason) {
-  int64_t changed = 0;
-  CL_RETURN_IF_ERROR(
-      c_.Run("UPDATE evidence SET status = ?, status_reason = ? WHERE id = ?", {Name(status), reason, id}, &changed));
-  if (changed == 0) return NotFound(fmt::format("no evidence {}", id));
-  return Status::Ok();
-}
-
-Status SqlChangeRepo::InsertReview(const Review& r) {
-  return c_.Run(
-      "INSERT INTO reviews (id, change_id, kind, reviewer_id, reviewer, outcome, notes, created_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      {r.id, r.change_id, Name(r.kind), r.reviewer_id, r.reviewer, r.outcome, r.notes, r.created_at.micros});
-}
-
-Result<std::vector<Review>> SqlChangeRepo::Reviews(std::string_view change_id) {
-  std::vector<Review> out;
-  CL_RETURN_IF_ERROR(
-      c_.Query("SELECT id, change_id, kind, reviewer_id, reviewer, outcome, notes, created_at FROM reviews "
-               "WHERE change_id = ? ORDER BY created_at, id",
-               {change_id}, [&](const Row& r) {
-                 Review v;
-                 v.id = r.String(0);
-                 v.change_id = r.String(1);
-                 v.kind = ParseReviewKind(r.Text(2)).value_or(ReviewKind::kRetrospective);
-                 v.reviewer_id = r.String(3);
-                 v.reviewer = r.String(4);
-                 v.outcome = r.String(5);
-                 v.notes = r.String(6);
-                 v.created_at = Timestamp{r.Int(7)};
-                 out.push_back(std::move(v));
-                 return true;
-               }));
-  return out;
-}
-
-Status SqlChangeRepo::PutBlob(const FileBlob& b) {
-  const auto* bytes = reinterpret_cast<const uint8_t*>(b.data.data());
-  return c_.Run(
-      "INSERT INTO blobs (sha256, content_type, size, data, created_at) VALUES (?, ?, ?, ?, ?) "
-      "ON CONFLICT (sha256) DO NOTHING",
-      {b.sha256, b.content_type, static_cast<int64_t>(b.data.size()),
-       sql::Blob{std::span<const uint8_t>(bytes, b.data.size())}, b.created_at.micros});
-}
-
-Result<std::optional<FileBlob>> SqlChangeRepo::GetBlob(std::string_view sha256) {
-  std::optional<FileBlob> out;
-  CL_RETURN_IF_ERROR(c_.Query(
-      "SELECT sha256, content_type, data, created_at FROM blobs WHERE sha256 = ?", {sha256}, [&](const Row& r) {
-        const auto bytes = r.Blob(2);
-        out = FileBlob{r.String(0), r.String(1), std::string(bytes.begin(), bytes.end()), Timestamp{r.Int(3)}};
-        return false;
-      }));
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "storage/sql/columns.h"
 #include "storage/sql/sql_tx.h"
 
 namespace cl::sql {
@@ -37,41 +38,39 @@ std::optional<Timestamp> OptTime(const Row& r, int col) {
 
 Value OptTimeValue(const std::optional<Timestamp>& t) { return t ? Value(t->micros) : Value(Null{}); }
 
-constexpr std::string_view kTokenColumns =
-    "id, user_id, name, secret_hash, scopes, created_at, created_by, expires_at, revoked_at, "
-    "last_used_at";
+constexpr auto kToken = MakeColumns("id", "user_id", "name", "secret_hash", "scopes", "created_at", "created_by",
+                                    "expires_at", "revoked_at", "last_used_at");
 
 ApiToken ReadToken(const Row& r) {
   ApiToken t;
-  t.id = r.String(0);
-  t.user_id = r.String(1);
-  t.name = r.String(2);
-  ReadDigest(r, 3, t.secret_hash);
-  t.scopes = SplitScopes(r.Text(4));
-  t.created_at = Timestamp{r.Int(5)};
-  t.created_by = r.String(6);
-  t.expires_at = Timestamp{r.Int(7)};
-  t.revoked_at = OptTime(r, 8);
-  t.last_used_at = OptTime(r, 9);
+  t.id = r.String(kToken["id"]);
+  t.user_id = r.String(kToken["user_id"]);
+  t.name = r.String(kToken["name"]);
+  ReadDigest(r, kToken["secret_hash"], t.secret_hash);
+  t.scopes = SplitScopes(r.Text(kToken["scopes"]));
+  t.created_at = Timestamp{r.Int(kToken["created_at"])};
+  t.created_by = r.String(kToken["created_by"]);
+  t.expires_at = Timestamp{r.Int(kToken["expires_at"])};
+  t.revoked_at = OptTime(r, kToken["revoked_at"]);
+  t.last_used_at = OptTime(r, kToken["last_used_at"]);
   return t;
 }
 
-constexpr std::string_view kSessionColumns =
-    "id, secret_hash, user_id, csrf_token, created_at, expires_at, last_seen_at, revoked_at, "
-    "client_ip, user_agent";
+constexpr auto kSession = MakeColumns("id", "secret_hash", "user_id", "csrf_token", "created_at", "expires_at",
+                                      "last_seen_at", "revoked_at", "client_ip", "user_agent");
 
 Session ReadSession(const Row& r) {
   Session s;
-  s.id = r.String(0);
-  ReadDigest(r, 1, s.secret_hash);
-  s.user_id = r.String(2);
-  s.csrf_token = r.String(3);
-  s.created_at = Timestamp{r.Int(4)};
-  s.expires_at = Timestamp{r.Int(5)};
-  s.last_seen_at = Timestamp{r.Int(6)};
-  s.revoked_at = OptTime(r, 7);
-  s.client_ip = r.String(8);
-  s.user_agent = r.String(9);
+  s.id = r.String(kSession["id"]);
+  ReadDigest(r, kSession["secret_hash"], s.secret_hash);
+  s.user_id = r.String(kSession["user_id"]);
+  s.csrf_token = r.String(kSession["csrf_token"]);
+  s.created_at = Timestamp{r.Int(kSession["created_at"])};
+  s.expires_at = Timestamp{r.Int(kSession["expires_at"])};
+  s.last_seen_at = Timestamp{r.Int(kSession["last_seen_at"])};
+  s.revoked_at = OptTime(r, kSession["revoked_at"]);
+  s.client_ip = r.String(kSession["client_ip"]);
+  s.user_agent = r.String(kSession["user_agent"]);
   return s;
 }
 
@@ -86,7 +85,7 @@ bool ReadDigest(const Row& row, int col, std::array<uint8_t, 32>& out) {
 
 Status SqlTokenRepo::Insert(const ApiToken& t) {
   const std::string scopes = JoinScopes(t.scopes);
-  return c_.Run(fmt::format("INSERT INTO api_tokens ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kTokenColumns),
+  return c_.Run(fmt::format("INSERT INTO api_tokens ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kToken.List()),
                 {t.id, t.user_id, t.name, AsBlob(t.secret_hash), scopes, t.created_at.micros, t.created_by,
                  t.expires_at.micros, OptTimeValue(t.revoked_at), OptTimeValue(t.last_used_at)});
 }
@@ -94,7 +93,7 @@ Status SqlTokenRepo::Insert(const ApiToken& t) {
 Result<std::optional<ApiToken>> SqlTokenRepo::FindById(std::string_view id) {
   std::optional<ApiToken> out;
   CL_RETURN_IF_ERROR(
-      c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE id = ?", kTokenColumns), {id}, [&](const Row& r) {
+      c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE id = ?", kToken.List()), {id}, [&](const Row& r) {
         out = ReadToken(r);
         return false;
       }));
@@ -103,7 +102,7 @@ Result<std::optional<ApiToken>> SqlTokenRepo::FindById(std::string_view id) {
 
 Result<std::optional<ApiToken>> SqlTokenRepo::FindBySecretHash(const SecretHash& hash) {
   std::optional<ApiToken> out;
-  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE secret_hash = ?", kTokenColumns),
+  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE secret_hash = ?", kToken.List()),
                               {AsBlob(hash)}, [&](const Row& r) {
                                 out = ReadToken(r);
                                 return false;
@@ -119,10 +118,10 @@ Result<std::vector<ApiToken>> SqlTokenRepo::List(std::string_view user_id) {
   };
   if (user_id.empty()) {
     CL_RETURN_IF_ERROR(
-        c_.Query(fmt::format("SELECT {} FROM api_tokens ORDER BY created_at DESC, id", kTokenColumns), {}, add));
+        c_.Query(fmt::format("SELECT {} FROM api_tokens ORDER BY created_at DESC, id", kToken.List()), {}, add));
   } else {
     CL_RETURN_IF_ERROR(
-        c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id", kTokenColumns),
+        c_.Query(fmt::format("SELECT {} FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id", kToken.List()),
                  {user_id}, add));
   }
   return out;
@@ -144,14 +143,14 @@ Status SqlTokenRepo::TouchLastUsed(std::string_view id, Timestamp at) {
 }
 
 Status SqlSessionRepo::Insert(const Session& s) {
-  return c_.Run(fmt::format("INSERT INTO sessions ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kSessionColumns),
+  return c_.Run(fmt::format("INSERT INTO sessions ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kSession.List()),
                 {s.id, AsBlob(s.secret_hash), s.user_id, s.csrf_token, s.created_at.micros, s.expires_at.micros,
                  s.last_seen_at.micros, OptTimeValue(s.revoked_at), s.client_ip, s.user_agent});
 }
 
 Result<std::optional<Session>> SqlSessionRepo::FindBySecretHash(const SecretHash& hash) {
   std::optional<Session> out;
-  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM sessions WHERE secret_hash = ?", kSessionColumns),
+  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM sessions WHERE secret_hash = ?", kSession.List()),
                               {AsBlob(hash)}, [&](const Row& r) {
                                 out = ReadSession(r);
                                 return false;

@@ -1,21 +1,23 @@
 // SQL for IaC attachments, deployments, freezes and inbound webhook deliveries.
 #include <fmt/format.h>
 
+#include "storage/sql/columns.h"
 #include "storage/sql/sql_tx.h"
 
 namespace cl::sql {
 namespace {
 
-constexpr std::string_view kIacColumns =
-    "id, change_id, format, digest, sha256, filename, size, categories, impact_raised, report, content_version, "
-    "evidence_id, added_by_id, added_by, created_at";
-constexpr std::string_view kDeploymentColumns =
-    "id, kind, service, environment, commit_sha, image_digest, plan_digest, change_id, change_number, decision, "
-    "reasons, flags, source, status, url, actor_id, actor, created_at";
-constexpr std::string_view kFreezeColumns =
-    "id, description, environments, start_at, end_at, allow_types, created_by, created_at, lifted_at, lifted_by";
-constexpr std::string_view kDeliveryColumns =
-    "source, delivery_id, event, action, outcome, result, received_at, content_digest";
+constexpr auto kIac =
+    MakeColumns("id", "change_id", "format", "digest", "sha256", "filename", "size", "categories", "impact_raised",
+                "report", "content_version", "evidence_id", "added_by_id", "added_by", "created_at");
+constexpr auto kDeployment = MakeColumns("id", "kind", "service", "environment", "commit_sha", "image_digest",
+                                         "plan_digest", "change_id", "change_number", "decision", "reasons", "flags",
+                                         "source", "status", "url", "actor_id", "actor", "created_at");
+constexpr auto kFreeze = MakeColumns("id", "description", "environments", "start_at", "end_at", "allow_types",
+                                     "created_by", "created_at", "lifted_at", "lifted_by");
+constexpr auto kDelivery =
+    MakeColumns("source", "delivery_id", "event", "action", "outcome", "result", "received_at", "content_digest");
+constexpr auto kArtifact = MakeColumns("change_id", "kind", "value", "source", "created_at");
 
 std::string Dump(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 
@@ -26,39 +28,40 @@ nlohmann::json ParseOr(std::string_view text, nlohmann::json fallback) {
 
 Deployment ReadDeployment(const Row& r) {
   Deployment d;
-  d.id = r.String(0);
-  d.kind = r.String(1);
-  d.service = r.String(2);
-  d.environment = r.String(3);
-  d.artifact = {r.String(4), r.String(5), r.String(6)};
-  d.change_id = r.String(7);
-  d.change_number = r.Int(8);
-  d.decision = r.String(9);
-  d.reasons = ParseOr(r.Text(10), nlohmann::json::array());
-  d.flags = JsonStrings(r.Text(11));
-  d.source = r.String(12);
-  d.status = r.String(13);
-  d.url = r.String(14);
-  d.actor_id = r.String(15);
-  d.actor = r.String(16);
-  d.created_at = Timestamp{r.Int(17)};
+  d.id = r.String(kDeployment["id"]);
+  d.kind = r.String(kDeployment["kind"]);
+  d.service = r.String(kDeployment["service"]);
+  d.environment = r.String(kDeployment["environment"]);
+  d.artifact = {r.String(kDeployment["commit_sha"]), r.String(kDeployment["image_digest"]),
+                r.String(kDeployment["plan_digest"])};
+  d.change_id = r.String(kDeployment["change_id"]);
+  d.change_number = r.Int(kDeployment["change_number"]);
+  d.decision = r.String(kDeployment["decision"]);
+  d.reasons = ParseOr(r.Text(kDeployment["reasons"]), nlohmann::json::array());
+  d.flags = JsonStrings(r.Text(kDeployment["flags"]));
+  d.source = r.String(kDeployment["source"]);
+  d.status = r.String(kDeployment["status"]);
+  d.url = r.String(kDeployment["url"]);
+  d.actor_id = r.String(kDeployment["actor_id"]);
+  d.actor = r.String(kDeployment["actor"]);
+  d.created_at = Timestamp{r.Int(kDeployment["created_at"])};
   return d;
 }
 
 Freeze ReadFreeze(const Row& r) {
   Freeze f;
-  f.id = r.String(0);
-  f.description = r.String(1);
-  f.environments = JsonStrings(r.Text(2));
-  f.start = Timestamp{r.Int(3)};
-  f.end = Timestamp{r.Int(4)};
-  for (const std::string& t : JsonStrings(r.Text(5))) {
+  f.id = r.String(kFreeze["id"]);
+  f.description = r.String(kFreeze["description"]);
+  f.environments = JsonStrings(r.Text(kFreeze["environments"]));
+  f.start = Timestamp{r.Int(kFreeze["start_at"])};
+  f.end = Timestamp{r.Int(kFreeze["end_at"])};
+  for (const std::string& t : JsonStrings(r.Text(kFreeze["allow_types"]))) {
     if (auto type = ParseChangeType(t)) f.allow_types.push_back(*type);
   }
-  f.created_by = r.String(6);
-  f.created_at = Timestamp{r.Int(7)};
-  if (!r.IsNull(8)) f.lifted_at = Timestamp{r.Int(8)};
-  f.lifted_by = r.String(9);
+  f.created_by = r.String(kFreeze["created_by"]);
+  f.created_at = Timestamp{r.Int(kFreeze["created_at"])};
+  if (!r.IsNull(kFreeze["lifted_at"])) f.lifted_at = Timestamp{r.Int(kFreeze["lifted_at"])};
+  f.lifted_by = r.String(kFreeze["lifted_by"]);
   return f;
 }
 
@@ -76,7 +79,7 @@ std::vector<std::string> JsonStrings(std::string_view text) {
 
 Status SqlPipelineRepo::InsertIac(const IacAttachment& a) {
   return c_.Run(
-      fmt::format("INSERT INTO iac_attachments ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kIacColumns),
+      fmt::format("INSERT INTO iac_attachments ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kIac.List()),
       {a.id, a.change_id, a.format, a.digest, a.sha256, a.filename, a.size, Dump(a.categories), Dump(a.impact_raised),
        a.report.dump(), a.content_version, a.evidence_id, a.added_by_id, a.added_by, a.created_at.micros});
 }
@@ -84,24 +87,24 @@ Status SqlPipelineRepo::InsertIac(const IacAttachment& a) {
 Result<std::vector<IacAttachment>> SqlPipelineRepo::IacOf(std::string_view change_id) {
   std::vector<IacAttachment> out;
   CL_RETURN_IF_ERROR(
-      c_.Query(fmt::format("SELECT {} FROM iac_attachments WHERE change_id = ? ORDER BY created_at, id", kIacColumns),
+      c_.Query(fmt::format("SELECT {} FROM iac_attachments WHERE change_id = ? ORDER BY created_at, id", kIac.List()),
                {change_id}, [&](const Row& r) {
                  IacAttachment a;
-                 a.id = r.String(0);
-                 a.change_id = r.String(1);
-                 a.format = r.String(2);
-                 a.digest = r.String(3);
-                 a.sha256 = r.String(4);
-                 a.filename = r.String(5);
-                 a.size = r.Int(6);
-                 a.categories = JsonStrings(r.Text(7));
-                 a.impact_raised = JsonStrings(r.Text(8));
-                 a.report = ParseOr(r.Text(9), nlohmann::json::object());
-                 a.content_version = r.Int(10);
-                 a.evidence_id = r.String(11);
-                 a.added_by_id = r.String(12);
-                 a.added_by = r.String(13);
-                 a.created_at = Timestamp{r.Int(14)};
+                 a.id = r.String(kIac["id"]);
+                 a.change_id = r.String(kIac["change_id"]);
+                 a.format = r.String(kIac["format"]);
+                 a.digest = r.String(kIac["digest"]);
+                 a.sha256 = r.String(kIac["sha256"]);
+                 a.filename = r.String(kIac["filename"]);
+                 a.size = r.Int(kIac["size"]);
+                 a.categories = JsonStrings(r.Text(kIac["categories"]));
+                 a.impact_raised = JsonStrings(r.Text(kIac["impact_raised"]));
+                 a.report = ParseOr(r.Text(kIac["report"]), nlohmann::json::object());
+                 a.content_version = r.Int(kIac["content_version"]);
+                 a.evidence_id = r.String(kIac["evidence_id"]);
+                 a.added_by_id = r.String(kIac["added_by_id"]);
+                 a.added_by = r.String(kIac["added_by"]);
+                 a.created_at = Timestamp{r.Int(kIac["created_at"])};
                  out.push_back(std::move(a));
                  return true;
                }));
@@ -111,7 +114,7 @@ Result<std::vector<IacAttachment>> SqlPipelineRepo::IacOf(std::string_view chang
 Status SqlPipelineRepo::InsertDeployment(const Deployment& d) {
   return c_.Run(
       fmt::format("INSERT INTO deployments ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  kDeploymentColumns),
+                  kDeployment.List()),
       {d.id, d.kind, d.service, d.environment, d.artifact.commit_sha, d.artifact.image_digest, d.artifact.plan_digest,
        d.change_id, d.change_number, d.decision, d.reasons.dump(), Dump(d.flags), d.source, d.status, d.url, d.actor_id,
        d.actor, d.created_at.micros});
@@ -126,7 +129,7 @@ Result<std::vector<Deployment>> SqlPipelineRepo::Deployments(const DeploymentQue
   f.Bind(q.limit);
   std::vector<Deployment> out;
   CL_RETURN_IF_ERROR(c_.QueryV(fmt::format("SELECT {} FROM deployments {} ORDER BY created_at DESC, id DESC LIMIT ?",
-                                           kDeploymentColumns, f.where()),
+                                           kDeployment.List(), f.where()),
                                f.params(), [&](const Row& r) {
                                  out.push_back(ReadDeployment(r));
                                  return true;
@@ -137,7 +140,7 @@ Result<std::vector<Deployment>> SqlPipelineRepo::Deployments(const DeploymentQue
 Status SqlPipelineRepo::InsertFreeze(const Freeze& f) {
   std::vector<std::string> types;
   for (ChangeType t : f.allow_types) types.emplace_back(Name(t));
-  return c_.Run(fmt::format("INSERT INTO freezes ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kFreezeColumns),
+  return c_.Run(fmt::format("INSERT INTO freezes ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kFreeze.List()),
                 {f.id, f.description, Dump(f.environments), f.start.micros, f.end.micros, Dump(types), f.created_by,
                  f.created_at.micros, f.lifted_at ? Value(f.lifted_at->micros) : Value(Null{}), f.lifted_by});
 }
@@ -151,11 +154,11 @@ Result<std::vector<Freeze>> SqlPipelineRepo::Freezes(std::optional<Timestamp> en
   if (ending_after) {
     CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM freezes WHERE lifted_at IS NULL AND end_at > ? "
                                             "ORDER BY start_at, id",
-                                            kFreezeColumns),
+                                            kFreeze.List()),
                                 {ending_after->micros}, row));
   } else {
     CL_RETURN_IF_ERROR(
-        c_.Query(fmt::format("SELECT {} FROM freezes ORDER BY start_at DESC, id LIMIT 500", kFreezeColumns), {}, row));
+        c_.Query(fmt::format("SELECT {} FROM freezes ORDER BY start_at DESC, id LIMIT 500", kFreeze.List()), {}, row));
   }
   return out;
 }
@@ -177,13 +180,14 @@ Status SqlPipelineRepo::LinkArtifact(const ArtifactLink& l) {
 
 Result<std::vector<ArtifactLink>> SqlPipelineRepo::ArtifactsOf(std::string_view change_id) {
   std::vector<ArtifactLink> out;
-  CL_RETURN_IF_ERROR(
-      c_.Query("SELECT change_id, kind, value, source, created_at FROM change_artifacts "
-               "WHERE change_id = ? ORDER BY created_at, kind, value",
-               {change_id}, [&](const Row& r) {
-                 out.push_back({r.String(0), r.String(1), r.String(2), r.String(3), Timestamp{r.Int(4)}});
-                 return true;
-               }));
+  CL_RETURN_IF_ERROR(c_.Query(
+      fmt::format("SELECT {} FROM change_artifacts WHERE change_id = ? ORDER BY created_at, kind, value",
+                  kArtifact.List()),
+      {change_id}, [&](const Row& r) {
+        out.push_back({r.String(kArtifact["change_id"]), r.String(kArtifact["kind"]), r.String(kArtifact["value"]),
+                       r.String(kArtifact["source"]), Timestamp{r.Int(kArtifact["created_at"])}});
+        return true;
+      }));
   return out;
 }
 
@@ -203,7 +207,7 @@ Result<bool> SqlPipelineRepo::InsertDeliveryIfNew(const InboundDelivery& d) {
   int64_t changed = 0;
   CL_RETURN_IF_ERROR(
       c_.Run(fmt::format("INSERT INTO inbound_deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                         kDeliveryColumns),
+                         kDelivery.List()),
              {d.source, d.delivery_id, d.event, d.action, d.outcome, d.result.dump(), d.received_at.micros,
               d.content_digest.empty() ? Value() : Value(std::string_view(d.content_digest))},
              &changed));
@@ -217,13 +221,17 @@ Result<std::optional<InboundDelivery>> SqlPipelineRepo::FindDelivery(std::string
   CL_RETURN_IF_ERROR(c_.Query(
       fmt::format("SELECT {} FROM inbound_deliveries WHERE source = ? AND (delivery_id = ? OR content_digest = ?) "
                   "ORDER BY received_at LIMIT 1",
-                  kDeliveryColumns),
+                  kDelivery.List()),
       {source, delivery_id, content_digest.empty() ? Value() : Value(std::string_view(content_digest))},
       [&](const Row& r) {
-        out = InboundDelivery{r.String(0),         r.String(1),
-                              r.String(2),         r.String(3),
-                              r.String(4),         ParseOr(r.Text(5), nlohmann::json::object()),
-                              Timestamp{r.Int(6)}, r.IsNull(7) ? "" : r.String(7)};
+        out = InboundDelivery{r.String(kDelivery["source"]),
+                              r.String(kDelivery["delivery_id"]),
+                              r.String(kDelivery["event"]),
+                              r.String(kDelivery["action"]),
+                              r.String(kDelivery["outcome"]),
+                              ParseOr(r.Text(kDelivery["result"]), nlohmann::json::object()),
+                              Timestamp{r.Int(kDelivery["received_at"])},
+                              r.IsNull(kDelivery["content_digest"]) ? "" : r.String(kDelivery["content_digest"])};
         return false;
       }));
   return out;

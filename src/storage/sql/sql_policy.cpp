@@ -1,31 +1,41 @@
 // SQL for policy versions (append-only) and findings.
 #include <fmt/format.h>
 
+#include "storage/sql/columns.h"
 #include "storage/sql/sql_tx.h"
 
 namespace cl::sql {
 namespace {
 
+// A policy row. Lists leave the (large) source out: kPolicySummary, every
+// column but the last, at the same positions.
+constexpr auto kPolicy = MakeColumns("version", "sha256", "name", "origin", "created_by", "created_at", "source");
+static_assert(kPolicy["source"] == static_cast<int>(kPolicy.size()) - 1,
+              "ReadPolicy reads every column but source from summaries");
+constexpr auto kPolicySummary = kPolicy.First<kPolicy.size() - 1>();
+
+constexpr auto kFinding = MakeColumns("id", "kind", "severity", "object_type", "object_id", "controls", "summary",
+                                      "details", "status", "created_at");
+
+// `with_source`: the row has every kPolicy column, not only kPolicySummary's.
 PolicyVersion ReadPolicy(const Row& r, bool with_source) {
   PolicyVersion v;
-  v.version = r.Int(0);
-  v.sha256 = r.String(1);
-  v.name = r.String(2);
-  v.origin = r.String(3);
-  v.created_by = r.String(4);
-  v.created_at = Timestamp{r.Int(5)};
-  if (with_source) v.source = r.String(6);
+  v.version = r.Int(kPolicy["version"]);
+  v.sha256 = r.String(kPolicy["sha256"]);
+  v.name = r.String(kPolicy["name"]);
+  v.origin = r.String(kPolicy["origin"]);
+  v.created_by = r.String(kPolicy["created_by"]);
+  v.created_at = Timestamp{r.Int(kPolicy["created_at"])};
+  if (with_source) v.source = r.String(kPolicy["source"]);
   return v;
 }
-
-constexpr std::string_view kPolicyColumns = "version, sha256, name, origin, created_by, created_at";
 
 }  // namespace
 
 Result<std::optional<PolicyVersion>> SqlPolicyRepo::Latest() {
   std::optional<PolicyVersion> out;
   CL_RETURN_IF_ERROR(
-      c_.Query(fmt::format("SELECT {}, source FROM policy_versions ORDER BY version DESC LIMIT 1", kPolicyColumns), {},
+      c_.Query(fmt::format("SELECT {} FROM policy_versions ORDER BY version DESC LIMIT 1", kPolicy.List()), {},
                [&](const Row& r) {
                  out = ReadPolicy(r, true);
                  return false;
@@ -44,7 +54,7 @@ Result<int64_t> SqlPolicyRepo::LatestNumber() {
 
 Result<std::optional<PolicyVersion>> SqlPolicyRepo::Get(int64_t version) {
   std::optional<PolicyVersion> out;
-  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {}, source FROM policy_versions WHERE version = ?", kPolicyColumns),
+  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM policy_versions WHERE version = ?", kPolicy.List()),
                               {version}, [&](const Row& r) {
                                 out = ReadPolicy(r, true);
                                 return false;
@@ -54,11 +64,12 @@ Result<std::optional<PolicyVersion>> SqlPolicyRepo::Get(int64_t version) {
 
 Result<std::vector<PolicyVersion>> SqlPolicyRepo::List() {
   std::vector<PolicyVersion> out;
-  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM policy_versions ORDER BY version DESC", kPolicyColumns), {},
-                              [&](const Row& r) {
-                                out.push_back(ReadPolicy(r, false));
-                                return true;
-                              }));
+  CL_RETURN_IF_ERROR(
+      c_.Query(fmt::format("SELECT {} FROM policy_versions ORDER BY version DESC", kPolicySummary.List()), {},
+               [&](const Row& r) {
+                 out.push_back(ReadPolicy(r, false));
+                 return true;
+               }));
   return out;
 }
 
@@ -96,25 +107,23 @@ Result<std::vector<Finding>> SqlFindingRepo::List(const FindingQuery& q) {
   if (!q.object_id.empty()) f.Text(" AND object_id = ?", q.object_id);
   f.Bind(q.limit);
   std::vector<Finding> out;
-  CL_RETURN_IF_ERROR(
-      c_.QueryV(fmt::format("SELECT id, kind, severity, object_type, object_id, controls, summary, details, "
-                            "status, created_at FROM findings {} ORDER BY created_at DESC, id LIMIT ?",
-                            f.where()),
-                f.params(), [&](const Row& r) {
-                  Finding f;
-                  f.id = r.String(0);
-                  f.kind = r.String(1);
-                  f.severity = r.String(2);
-                  f.object_type = r.String(3);
-                  f.object_id = r.String(4);
-                  f.controls = JsonStrings(r.Text(5));
-                  f.summary = r.String(6);
-                  f.details = nlohmann::json::parse(r.Text(7), nullptr, false);
-                  f.status = r.String(8);
-                  f.created_at = Timestamp{r.Int(9)};
-                  out.push_back(std::move(f));
-                  return true;
-                }));
+  CL_RETURN_IF_ERROR(c_.QueryV(
+      fmt::format("SELECT {} FROM findings {} ORDER BY created_at DESC, id LIMIT ?", kFinding.List(), f.where()),
+      f.params(), [&](const Row& r) {
+        Finding f;
+        f.id = r.String(kFinding["id"]);
+        f.kind = r.String(kFinding["kind"]);
+        f.severity = r.String(kFinding["severity"]);
+        f.object_type = r.String(kFinding["object_type"]);
+        f.object_id = r.String(kFinding["object_id"]);
+        f.controls = JsonStrings(r.Text(kFinding["controls"]));
+        f.summary = r.String(kFinding["summary"]);
+        f.details = nlohmann::json::parse(r.Text(kFinding["details"]), nullptr, false);
+        f.status = r.String(kFinding["status"]);
+        f.created_at = Timestamp{r.Int(kFinding["created_at"])};
+        out.push_back(std::move(f));
+        return true;
+      }));
   return out;
 }
 

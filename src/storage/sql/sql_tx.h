@@ -199,5 +199,8 @@ class SqlTx final : public Tx {
 
 // Copies a 32-byte hash column; false if the stored value has another size.
 bool ReadDigest(const Row& row, int col, std::array<uint8_t, 32>& out);
+// A nullable microseconds column; a JSON text column (a discarded value if it does not parse).
+std::optional<Timestamp> ReadTime(const Row& r, int col);
+nlohmann::json ReadJson(const Row& r, int col);
 
 }  // namespace cl::sql

@@ -3,37 +3,39 @@
 #include <map>
 #include <sstream>
 
+#include "storage/sql/columns.h"
 #include "storage/sql/sql_tx.h"
 
 namespace cl::sql {
 namespace {
 
-constexpr std::string_view kUserColumns =
-    "u.id, u.username, u.display_name, u.email, u.kind, u.password_hash, "
-    "u.must_change_password, u.disabled_at, u.created_at, u.updated_at, u.version, r.role";
+// Users (u) joined with their roles (r): one row per (user, role).
+constexpr auto kUser =
+    MakeColumns("u.id", "u.username", "u.display_name", "u.email", "u.kind", "u.password_hash",
+                "u.must_change_password", "u.disabled_at", "u.created_at", "u.updated_at", "u.version", "r.role");
 
 // Folds "one row per (user, role)" into users, keeping query order.
 class UserFolder {
  public:
   bool Add(const Row& r) {
-    const std::string_view id = r.Text(0);
+    const std::string_view id = r.Text(kUser["u.id"]);
     if (users_.empty() || users_.back().id != id) {
       User u;
       u.id = std::string(id);
-      u.username = r.String(1);
-      u.display_name = r.String(2);
-      u.email = r.String(3);
-      u.kind = ParseUserKind(r.Text(4)).value_or(UserKind::kHuman);
-      u.password_hash = r.String(5);
-      u.must_change_password = r.Int(6) != 0;
-      if (!r.IsNull(7)) u.disabled_at = Timestamp{r.Int(7)};
-      u.created_at = Timestamp{r.Int(8)};
-      u.updated_at = Timestamp{r.Int(9)};
-      u.version = r.Int(10);
+      u.username = r.String(kUser["u.username"]);
+      u.display_name = r.String(kUser["u.display_name"]);
+      u.email = r.String(kUser["u.email"]);
+      u.kind = ParseUserKind(r.Text(kUser["u.kind"])).value_or(UserKind::kHuman);
+      u.password_hash = r.String(kUser["u.password_hash"]);
+      u.must_change_password = r.Int(kUser["u.must_change_password"]) != 0;
+      if (!r.IsNull(kUser["u.disabled_at"])) u.disabled_at = Timestamp{r.Int(kUser["u.disabled_at"])};
+      u.created_at = Timestamp{r.Int(kUser["u.created_at"])};
+      u.updated_at = Timestamp{r.Int(kUser["u.updated_at"])};
+      u.version = r.Int(kUser["u.version"]);
       users_.push_back(std::move(u));
     }
-    if (!r.IsNull(11)) {
-      if (auto role = ParseRole(r.Text(11))) users_.back().roles.push_back(*role);
+    if (!r.IsNull(kUser["r.role"])) {
+      if (auto role = ParseRole(r.Text(kUser["r.role"]))) users_.back().roles.push_back(*role);
     }
     return true;
   }
@@ -48,7 +50,7 @@ class UserFolder {
 Result<std::optional<User>> SqlUserRepo::FindOne(std::string_view where, std::string_view value) {
   const std::string sql =
       fmt::format("SELECT {} FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE {} ORDER BY r.role",
-                  kUserColumns, where);
+                  kUser.List(), where);
   UserFolder folder;
   CL_RETURN_IF_ERROR(c_.Query(sql, {value}, [&](const Row& r) { return folder.Add(r); }));
   std::vector<User> users = folder.Take();
@@ -73,7 +75,7 @@ Result<std::vector<User>> SqlUserRepo::List(const UserListQuery& q) {
   const std::string sql = fmt::format(
       "SELECT {} FROM ({}) u LEFT JOIN user_roles r ON r.user_id = u.id ORDER BY u.username, "
       "r.role",
-      kUserColumns, inner);
+      kUser.List(), inner);
   UserFolder folder;
   const auto on_row = [&](const Row& r) { return folder.Add(r); };
   if (q.role) {

@@ -1,29 +1,31 @@
 // SQL for webhook endpoints and their delivery log.
 #include <fmt/format.h>
 
+#include "storage/sql/columns.h"
 #include "storage/sql/sql_tx.h"
 
 namespace cl::sql {
 namespace {
 
-constexpr std::string_view kDeliveryColumns =
-    "id, webhook_id, event, object_id, payload, status, attempts, next_attempt_at, last_status, "
-    "last_error, created_at, delivered_at";
+constexpr auto kWebhook =
+    MakeColumns("id", "url", "secret", "events", "description", "active", "created_by", "created_at");
+constexpr auto kDelivery = MakeColumns("id", "webhook_id", "event", "object_id", "payload", "status", "attempts",
+                                       "next_attempt_at", "last_status", "last_error", "created_at", "delivered_at");
 
 WebhookDelivery ReadDelivery(const Row& r) {
   WebhookDelivery d;
-  d.id = r.String(0);
-  d.webhook_id = r.String(1);
-  d.event = r.String(2);
-  d.object_id = r.String(3);
-  d.payload = r.String(4);
-  d.status = r.String(5);
-  d.attempts = r.Int(6);
-  d.next_attempt_at = Timestamp{r.Int(7)};
-  d.last_status = r.Int(8);
-  d.last_error = r.String(9);
-  d.created_at = Timestamp{r.Int(10)};
-  if (!r.IsNull(11)) d.delivered_at = Timestamp{r.Int(11)};
+  d.id = r.String(kDelivery["id"]);
+  d.webhook_id = r.String(kDelivery["webhook_id"]);
+  d.event = r.String(kDelivery["event"]);
+  d.object_id = r.String(kDelivery["object_id"]);
+  d.payload = r.String(kDelivery["payload"]);
+  d.status = r.String(kDelivery["status"]);
+  d.attempts = r.Int(kDelivery["attempts"]);
+  d.next_attempt_at = Timestamp{r.Int(kDelivery["next_attempt_at"])};
+  d.last_status = r.Int(kDelivery["last_status"]);
+  d.last_error = r.String(kDelivery["last_error"]);
+  d.created_at = Timestamp{r.Int(kDelivery["created_at"])};
+  if (!r.IsNull(kDelivery["delivered_at"])) d.delivered_at = Timestamp{r.Int(kDelivery["delivered_at"])};
   return d;
 }
 
@@ -39,22 +41,21 @@ Status SqlWebhookRepo::Insert(const Webhook& w) {
 
 Result<std::vector<Webhook>> SqlWebhookRepo::List(bool active_only) {
   std::vector<Webhook> out;
-  CL_RETURN_IF_ERROR(
-      c_.Query("SELECT id, url, secret, events, description, active, created_by, created_at FROM webhooks "
-               "WHERE active = 1 OR ? = 0 ORDER BY created_at, id",
-               {int64_t{active_only}}, [&](const Row& r) {
-                 Webhook w;
-                 w.id = r.String(0);
-                 w.url = r.String(1);
-                 w.secret = r.String(2);
-                 w.events = JsonStrings(r.Text(3));
-                 w.description = r.String(4);
-                 w.active = r.Int(5) != 0;
-                 w.created_by = r.String(6);
-                 w.created_at = Timestamp{r.Int(7)};
-                 out.push_back(std::move(w));
-                 return true;
-               }));
+  CL_RETURN_IF_ERROR(c_.Query(
+      fmt::format("SELECT {} FROM webhooks WHERE active = 1 OR ? = 0 ORDER BY created_at, id", kWebhook.List()),
+      {int64_t{active_only}}, [&](const Row& r) {
+        Webhook w;
+        w.id = r.String(kWebhook["id"]);
+        w.url = r.String(kWebhook["url"]);
+        w.secret = r.String(kWebhook["secret"]);
+        w.events = JsonStrings(r.Text(kWebhook["events"]));
+        w.description = r.String(kWebhook["description"]);
+        w.active = r.Int(kWebhook["active"]) != 0;
+        w.created_by = r.String(kWebhook["created_by"]);
+        w.created_at = Timestamp{r.Int(kWebhook["created_at"])};
+        out.push_back(std::move(w));
+        return true;
+      }));
   return out;
 }
 
@@ -70,7 +71,7 @@ Status SqlWebhookRepo::Deactivate(std::string_view id) {
 
 Status SqlWebhookRepo::InsertDelivery(const WebhookDelivery& d) {
   return c_.Run(
-      fmt::format("INSERT INTO webhook_deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kDeliveryColumns),
+      fmt::format("INSERT INTO webhook_deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kDelivery.List()),
       {d.id, d.webhook_id, d.event, d.object_id, d.payload, d.status, d.attempts, d.next_attempt_at.micros,
        d.last_status, d.last_error, d.created_at.micros,
        d.delivered_at ? Value(d.delivered_at->micros) : Value(Null{})});
@@ -98,7 +99,7 @@ Result<std::vector<WebhookDelivery>> SqlWebhookRepo::Due(Timestamp now, int64_t 
   CL_RETURN_IF_ERROR(
       c_.Query(fmt::format("SELECT {} FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
                            "ORDER BY next_attempt_at, id LIMIT ?",
-                           kDeliveryColumns),
+                           kDelivery.List()),
                {now.micros, limit}, [&](const Row& r) {
                  out.push_back(ReadDelivery(r));
                  return true;
@@ -110,7 +111,7 @@ Result<std::vector<WebhookDelivery>> SqlWebhookRepo::Deliveries(std::string_view
   std::vector<WebhookDelivery> out;
   CL_RETURN_IF_ERROR(c_.Query(
       fmt::format("SELECT {} FROM webhook_deliveries WHERE webhook_id = ? ORDER BY created_at DESC, id LIMIT ?",
-                  kDeliveryColumns),
+                  kDelivery.List()),
       {webhook_id, limit}, [&](const Row& r) {
         out.push_back(ReadDelivery(r));
         return true;
