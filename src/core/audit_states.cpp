@@ -65,14 +65,16 @@ std::string CredentialDigest(std::span<const uint8_t> stored) {
   return crypto::ToHex(h.Final());
 }
 
+nlohmann::json WebhookSettings(const Webhook& w) {
+  return {{"id", w.id},         {"url", w.url},
+          {"events", w.events}, {"description", w.description},
+          {"active", w.active}, {"created_by", w.created_by}};
+}
+
 nlohmann::json WebhookAuditState(const Webhook& w) {
-  return {{"id", w.id},
-          {"url", w.url},
-          {"events", w.events},
-          {"description", w.description},
-          {"active", w.active},
-          {"created_by", w.created_by},
-          {"secret_digest", CredentialDigest({reinterpret_cast<const uint8_t*>(w.secret.data()), w.secret.size()})}};
+  nlohmann::json state = WebhookSettings(w);
+  state["secret_digest"] = CredentialDigest({reinterpret_cast<const uint8_t*>(w.secret.data()), w.secret.size()});
+  return state;
 }
 
 nlohmann::json PolicyAuditState(const PolicyVersion& v) {

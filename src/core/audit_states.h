@@ -20,8 +20,11 @@ nlohmann::json ChangeAuditState(const Change& c, nlohmann::json content);
 nlohmann::json ApprovalAuditState(const Approval& a, std::string_view change_key);
 nlohmann::json EvidenceAuditState(const Evidence& e, std::string_view change_key);
 nlohmann::json ReviewAuditState(const Review& r, std::string_view change_key);
-// A webhook's state carries a digest of its signing secret (never the
-// secret), so a secret swapped in the database shows.
+// A webhook's settings (never its secret): what both its audit state and its
+// API representation show.
+nlohmann::json WebhookSettings(const Webhook& w);
+// A webhook's state is its settings and a digest of its signing secret (never
+// the secret), so a secret swapped in the database shows.
 nlohmann::json WebhookAuditState(const Webhook& w);
 // A policy version as stored; reconciliation also re-hashes its source.
 nlohmann::json PolicyAuditState(const PolicyVersion& v);

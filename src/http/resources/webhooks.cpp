@@ -1,19 +1,16 @@
 // Webhook endpoints for stakeholder notification and their delivery log.
 #include <fmt/format.h>
 
+#include "core/audit_states.h"
 #include "http/api.h"
 
 namespace cl::http {
 namespace {
 
 nlohmann::json HookJson(const Webhook& w) {
-  return {{"id", w.id},
-          {"url", w.url},
-          {"events", w.events},
-          {"description", w.description},
-          {"active", w.active},
-          {"created_by", w.created_by},
-          {"created_at", FormatRfc3339(w.created_at)}};
+  nlohmann::json j = WebhookSettings(w);
+  j["created_at"] = FormatRfc3339(w.created_at);
+  return j;
 }
 
 Schema HookSchema() {

@@ -18,6 +18,64 @@ constexpr auto kChange = MakeColumns(
     "retrospective_at", "needs_independent_review", "created_at", "updated_at", "row_version");
 
 Value OptTime(const std::optional<Timestamp>& t) { return t ? Value(t->micros) : Value(Null{}); }
+
+// The columns of a change's row that Insert sets and Update rewrites (all but
+// the identity and creation columns), and their values: one list for both
+// statements. Holds the JSON texts its values point into.
+constexpr auto kChangeRow = MakeColumns(
+    "type", "state", "risk", "service", "environment", "category", "title", "implementer_id", "implementer",
+    "policy_version", "content_version", "material_sha256", "content", "assessment", "verification", "planned_start",
+    "planned_end", "submitted_at", "approved_at", "scheduled_at", "started_at", "implemented_at", "verified_at",
+    "closed_at", "review_deadline", "retrospective_at", "needs_independent_review", "updated_at", "row_version");
+
+std::string AssessmentText(const Change& c);
+
+struct ChangeRowValues {
+  std::string content, assessment, verification;
+  std::vector<Value> values;
+
+  explicit ChangeRowValues(const Change& c)
+      : content(ContentToJson(c.content).dump()), assessment(AssessmentText(c)), verification(c.verification.dump()) {
+    values = {Name(c.content.type),
+              Name(c.state),
+              Name(c.risk),
+              c.content.service,
+              c.content.environment,
+              c.content.category,
+              c.content.title,
+              c.implementer_id,
+              c.implementer,
+              c.policy_version,
+              c.content_version,
+              c.material_hash,
+              content,
+              assessment,
+              verification,
+              OptTime(c.content.planned_start),
+              OptTime(c.content.planned_end),
+              OptTime(c.submitted_at),
+              OptTime(c.approved_at),
+              OptTime(c.scheduled_at),
+              OptTime(c.started_at),
+              OptTime(c.implemented_at),
+              OptTime(c.verified_at),
+              OptTime(c.closed_at),
+              OptTime(c.review_deadline),
+              OptTime(c.retrospective_at),
+              int64_t{c.needs_independent_review},
+              c.updated_at.micros,
+              c.row_version};
+  }
+  ChangeRowValues(const ChangeRowValues&) = delete;
+  ChangeRowValues& operator=(const ChangeRowValues&) = delete;
+};
+
+// ", ?" for each column of kChangeRow.
+std::string Placeholders() {
+  std::string out;
+  for (size_t i = 0; i < kChangeRow.size(); ++i) out += ", ?";
+  return out;
+}
 std::string AssessmentText(const Change& c) {
   return c.assessment ? c.assessment->ToJson(c.content.type).dump() : std::string("null");
 }
@@ -88,86 +146,24 @@ Result<int64_t> SqlChangeRepo::NextNumber() {
 }
 
 Status SqlChangeRepo::Insert(const Change& c) {
-  const std::string content = ContentToJson(c.content).dump();
-  const std::string assessment = AssessmentText(c);
-  const std::string verification = c.verification.dump();
-  return c_.Run(
-      "INSERT INTO changes (id, number, type, state, risk, service, environment, category, title, "
-      "requestor_id, requestor, implementer_id, implementer, policy_version, content_version, "
-      "material_sha256, content, assessment, verification, planned_start, planned_end, "
-      "created_at, updated_at, row_version) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {c.id,
-       c.number,
-       Name(c.content.type),
-       Name(c.state),
-       Name(c.risk),
-       c.content.service,
-       c.content.environment,
-       c.content.category,
-       c.content.title,
-       c.requestor_id,
-       c.requestor,
-       c.implementer_id,
-       c.implementer,
-       c.policy_version,
-       c.content_version,
-       c.material_hash,
-       content,
-       assessment,
-       verification,
-       OptTime(c.content.planned_start),
-       OptTime(c.content.planned_end),
-       c.created_at.micros,
-       c.updated_at.micros,
-       c.row_version});
+  static const std::string sql =
+      fmt::format("INSERT INTO changes (id, number, requestor_id, requestor, created_at, {}) VALUES (?, ?, ?, ?, ?{})",
+                  kChangeRow.List(), Placeholders());
+  const ChangeRowValues row(c);
+  std::vector<Value> params = {c.id, c.number, c.requestor_id, c.requestor, c.created_at.micros};
+  params.insert(params.end(), row.values.begin(), row.values.end());
+  return c_.RunV(sql, params);
 }
 
 Status SqlChangeRepo::Update(const Change& c) {
-  const std::string content = ContentToJson(c.content).dump();
-  const std::string assessment = AssessmentText(c);
-  const std::string verification = c.verification.dump();
+  static const std::string sql =
+      fmt::format("UPDATE changes SET {} = ? WHERE id = ? AND row_version = ?", fmt::join(kChangeRow.names, " = ?, "));
+  const ChangeRowValues row(c);
+  std::vector<Value> params = row.values;
+  params.push_back(c.id);
+  params.push_back(c.row_version - 1);
   int64_t changed = 0;
-  CL_RETURN_IF_ERROR(
-      c_.Run("UPDATE changes SET type = ?, state = ?, risk = ?, service = ?, environment = ?, "
-             "category = ?, title = ?, implementer_id = ?, implementer = ?, policy_version = ?, "
-             "content_version = ?, material_sha256 = ?, content = ?, assessment = ?, verification = ?, "
-             "planned_start = ?, planned_end = ?, submitted_at = ?, approved_at = ?, scheduled_at = ?, "
-             "started_at = ?, implemented_at = ?, verified_at = ?, closed_at = ?, review_deadline = ?, "
-             "retrospective_at = ?, needs_independent_review = ?, updated_at = ?, row_version = ? "
-             "WHERE id = ? AND row_version = ?",
-             {Name(c.content.type),
-              Name(c.state),
-              Name(c.risk),
-              c.content.service,
-              c.content.environment,
-              c.content.category,
-              c.content.title,
-              c.implementer_id,
-              c.implementer,
-              c.policy_version,
-              c.content_version,
-              c.material_hash,
-              content,
-              assessment,
-              verification,
-              OptTime(c.content.planned_start),
-              OptTime(c.content.planned_end),
-              OptTime(c.submitted_at),
-              OptTime(c.approved_at),
-              OptTime(c.scheduled_at),
-              OptTime(c.started_at),
-              OptTime(c.implemented_at),
-              OptTime(c.verified_at),
-              OptTime(c.closed_at),
-              OptTime(c.review_deadline),
-              OptTime(c.retrospective_at),
-              int64_t{c.needs_independent_review},
-              c.updated_at.micros,
-              c.row_version,
-              c.id,
-              c.row_version - 1},
-             &changed));
+  CL_RETURN_IF_ERROR(c_.RunV(sql, params, &changed));
   if (changed == 0) {
     return Conflict(fmt::format("{} was changed by someone else; reload and retry", c.Key()));
   }
