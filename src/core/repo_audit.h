@@ -5,15 +5,10 @@
 
 #include <functional>
 #include <optional>
-#include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/audit_types.h"
-#include "core/change.h"
-#include "core/pipeline.h"
 #include "core/status.h"
-#include "core/user.h"
 
 namespace cl {
 
@@ -36,7 +31,5 @@ class AuditRepo {
   virtual Status InsertKey(const AuditKey& key) = 0;
   virtual Result<std::vector<AuditKey>> Keys() = 0;
 };
-
-enum class ChangeSort { kNumber, kPlannedStart, kUpdatedAt };
 
 }  // namespace cl

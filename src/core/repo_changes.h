@@ -3,19 +3,17 @@
 // storage/sql/ for both backends; used only inside a Tx. Interfaces only.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "core/audit_types.h"
 #include "core/change.h"
-#include "core/pipeline.h"
 #include "core/status.h"
-#include "core/user.h"
 
 namespace cl {
+
+enum class ChangeSort { kNumber, kPlannedStart, kUpdatedAt };
 
 struct ChangeListQuery {
   std::optional<ChangeState> state;

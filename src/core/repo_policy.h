@@ -3,17 +3,12 @@
 // storage/sql/ for both backends; used only inside a Tx. Interfaces only.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "core/audit_types.h"
-#include "core/change.h"
-#include "core/pipeline.h"
+#include "core/clock.h"
 #include "core/status.h"
-#include "core/user.h"
 
 namespace cl {
 

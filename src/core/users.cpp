@@ -56,6 +56,27 @@ nlohmann::json UserState(const User& u) {
           {"version", u.version}};
 }
 
+namespace {
+
+// Stores a new password hash on the account and logs it as `event`; the
+// caller's `details` say what else the event did.
+Status StorePassword(const Deps& d, Tx& tx, const AuditContext& ctx, const User& found, const std::string& hash,
+                     bool must_change, const char* event, nlohmann::json details) {
+  User u = found;
+  u.password_hash = hash;
+  u.must_change_password = must_change;
+  u.updated_at = d.clock.Now();
+  u.version = found.version + 1;
+  CL_RETURN_IF_ERROR(tx.Users().Update(u));
+  AuditRecord rec{event, "user", u.id};
+  rec.before = UserState(found);
+  rec.after = UserState(u);
+  rec.details = std::move(details);
+  return d.audit.Append(tx, ctx, rec).status();
+}
+
+}  // namespace
+
 Result<std::vector<Role>> UserService::ParseRoles(const std::vector<std::string>& names, UserKind kind) {
   std::vector<FieldError> errors;
   std::vector<Role> roles;
@@ -201,18 +222,8 @@ Result<std::string> UserService::ResetPassword(const Principal& who, const Audit
     if (found->kind == UserKind::kService) {
       return InvalidArgument("service accounts have no password; issue an API token instead");
     }
-    User u = *found;
-    u.password_hash = *hash;
-    u.must_change_password = true;
-    u.updated_at = d_.clock.Now();
-    u.version = found->version + 1;
-    CL_RETURN_IF_ERROR(tx.Users().Update(u));
-    CL_RETURN_IF_ERROR(tx.Sessions().RevokeAllOfUser(u.id, d_.clock.Now()));
-    AuditRecord rec{"user.password.reset", "user", u.id};
-    rec.before = UserState(*found);
-    rec.after = UserState(u);
-    rec.details = {{"sessions_revoked", true}};
-    return d_.audit.Append(tx, ctx, rec).status();
+    CL_RETURN_IF_ERROR(tx.Sessions().RevokeAllOfUser(found->id, d_.clock.Now()));
+    return StorePassword(d_, tx, ctx, *found, *hash, true, "user.password.reset", {{"sessions_revoked", true}});
   }));
   return password;
 }
@@ -235,16 +246,7 @@ Status UserService::ChangeOwnPassword(const Principal& who, const AuditContext& 
   return WriteCredentials(d_, [&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(std::optional<User> found, tx.Users().FindById(who.user_id));
     if (!found) return NotFound("your account no longer exists");
-    User u = *found;
-    u.password_hash = *hash;
-    u.must_change_password = false;
-    u.updated_at = d_.clock.Now();
-    u.version = found->version + 1;
-    CL_RETURN_IF_ERROR(tx.Users().Update(u));
-    AuditRecord rec{"user.password.change", "user", u.id};
-    rec.before = UserState(*found);
-    rec.after = UserState(u);
-    return d_.audit.Append(tx, ctx, rec).status();
+    return StorePassword(d_, tx, ctx, *found, *hash, false, "user.password.change", nlohmann::json::object());
   });
 }
 

@@ -86,6 +86,16 @@ void GitHubPullRequest(const json& pr, ScmEvent& e) {
   AddKeys(e, Str(pr, {"body"}));
 }
 
+// What every event carries, whatever its source: where it came from and the
+// digest of the exact bytes received.
+ScmEvent StartEvent(std::string_view source, std::string_view delivery_id, std::string_view body) {
+  ScmEvent e;
+  e.source = std::string(source);
+  e.delivery_id = std::string(delivery_id);
+  e.content_digest = ContentDigest(body);
+  return e;
+}
+
 }  // namespace
 
 bool VerifyGitHubSignature(std::string_view secret, std::string_view body, std::string_view header) {
@@ -129,10 +139,7 @@ std::vector<int64_t> FindChangeKeys(std::string_view text) {
 
 Result<ScmEvent> ParseGitHubEvent(std::string_view event, std::string_view delivery_id, std::string_view body) {
   CL_ASSIGN_OR_RETURN(json j, ParseBody(body));
-  ScmEvent e;
-  e.source = "github";
-  e.delivery_id = std::string(delivery_id);
-  e.content_digest = ContentDigest(body);
+  ScmEvent e = StartEvent("github", delivery_id, body);
   e.event = std::string(event);
   e.action = Str(j, {"action"});
   e.repository = Str(j, {"repository", "full_name"});
@@ -188,10 +195,7 @@ Result<ScmEvent> ParseGitHubEvent(std::string_view event, std::string_view deliv
 
 Result<ScmEvent> ParseGitLabEvent(std::string_view event, std::string_view delivery_id, std::string_view body) {
   CL_ASSIGN_OR_RETURN(json j, ParseBody(body));
-  ScmEvent e;
-  e.source = "gitlab";
-  e.delivery_id = std::string(delivery_id);
-  e.content_digest = ContentDigest(body);
+  ScmEvent e = StartEvent("gitlab", delivery_id, body);
   e.repository = Str(j, {"project", "path_with_namespace"});
   e.service = Str(j, {"project", "name"});
   e.actor = Str(j, {"user", "username"});

@@ -1,6 +1,8 @@
 // Change control storage, on every backend: numbering, optimistic updates,
 // keyset listing, voided approvals, evidence status, content-addressed
 // files, findings raised once, policy versions and the webhook outbox.
+#include <fmt/format.h>
+
 #include "tests/storage/store_fixture.h"
 
 namespace cl::testing {
@@ -112,6 +114,37 @@ TEST_P(StoreTest, ApprovalsVoidOnceEvidenceStatusChangesAndFilesAreStoredOnce) {
   ASSERT_TRUE(blob);
   EXPECT_EQ(blob->data, "hello");
   EXPECT_EQ(harness().ExecRaw("SELECT 1"), "");
+}
+
+TEST_P(StoreTest, AChangeWhoseStoredAssessmentOrContentNoLongerReadsIsReportedNotShownWithoutIt) {
+  Change kept = InsertChange(store(), "payments", Now());
+  Change edited = InsertChange(store(), "payments", Now());
+  auto find = [&](int64_t number) {
+    return store().Read([&](Tx& tx) { return tx.Changes().FindByNumber(number).status(); });
+  };
+  auto list = [&] { return store().Read([&](Tx& tx) { return tx.Changes().List(ChangeListQuery{}).status(); }); };
+  ASSERT_EQ(harness().ExecRaw(fmt::format(
+                R"(UPDATE changes SET assessment = '{{"risk": "low", "required_roles": ["change_manager"]}}' )"
+                "WHERE number = {}",
+                edited.number)),
+            "");
+  ASSERT_TRUE(find(edited.number).ok()) << "an assessment that still has its written shape reads";
+  ASSERT_EQ(harness().ExecRaw(fmt::format(
+                R"(UPDATE changes SET assessment = '{{"risk": "negligible"}}' WHERE number = {})", edited.number)),
+            "");
+  const Status bad_assessment = find(edited.number);
+  EXPECT_EQ(bad_assessment.code(), ErrorCode::kDataLoss);
+  EXPECT_THAT(bad_assessment.message(), ::testing::HasSubstr(fmt::format("CHG-{}", edited.number)));
+  EXPECT_THAT(bad_assessment.message(), ::testing::HasSubstr("risk"));
+  EXPECT_EQ(list().code(), ErrorCode::kDataLoss) << "a list does not skip it either";
+  EXPECT_TRUE(find(kept.number).ok()) << "the other changes still read";
+
+  ASSERT_EQ(harness().ExecRaw(fmt::format(
+                "UPDATE changes SET assessment = 'null', content = 'not json' WHERE number = {}", edited.number)),
+            "");
+  const Status bad_content = find(edited.number);
+  EXPECT_EQ(bad_content.code(), ErrorCode::kDataLoss);
+  EXPECT_THAT(bad_content.message(), ::testing::HasSubstr("content"));
 }
 
 TEST_P(StoreTest, FindingsAreRaisedOncePerObjectAndPolicyVersionsNumberUp) {

@@ -80,7 +80,10 @@ std::string AssessmentText(const Change& c) {
   return c.assessment ? c.assessment->ToJson(c.content.type).dump() : std::string("null");
 }
 
-Change ReadChange(const Row& r) {
+// A row whose content or assessment no longer reads is reported, never shown
+// without them: a change must not lose its assessment (its risk, required
+// approvers and closure evidence) silently because someone edited the row.
+Result<Change> ReadChange(const Row& r) {
   Change c;
   c.id = r.String(kChange["id"]);
   c.number = r.Int(kChange["number"]);
@@ -93,9 +96,16 @@ Change ReadChange(const Row& r) {
   c.policy_version = r.Int(kChange["policy_version"]);
   c.content_version = r.Int(kChange["content_version"]);
   c.material_hash = r.String(kChange["material_sha256"]);
-  if (auto content = ContentFromJson(ReadJson(r, kChange["content"])); content.ok()) c.content = std::move(*content);
-  if (const nlohmann::json a = ReadJson(r, kChange["assessment"]); a.is_object()) {
-    if (auto typed = AssessmentFromJson(a); typed.ok()) c.assessment = std::move(*typed);
+  Result<ChangeContent> content = ContentFromJson(ReadJson(r, kChange["content"]));
+  if (!content.ok()) {
+    return Status(ErrorCode::kDataLoss,
+                  fmt::format("the stored content of CHG-{} cannot be read: {}", c.number, content.status().message()));
+  }
+  c.content = std::move(*content);
+  if (const nlohmann::json a = ReadJson(r, kChange["assessment"]); !a.is_null()) {
+    Result<Assessment> typed = AssessmentFromJson(a);
+    if (!typed.ok()) return Status(ErrorCode::kDataLoss, fmt::format("CHG-{}: {}", c.number, typed.status().message()));
+    c.assessment = std::move(*typed);
   }
   c.verification = ReadJson(r, kChange["verification"]);
   c.submitted_at = ReadTime(r, kChange["submitted_at"]);
@@ -112,6 +122,17 @@ Change ReadChange(const Row& r) {
   c.updated_at = Timestamp{r.Int(kChange["updated_at"])};
   c.row_version = r.Int(kChange["row_version"]);
   return c;
+}
+
+// A row reader's step: keeps the change, or stops the scan at the first
+// row that does not read and keeps why.
+bool Collect(Result<Change> read, std::vector<Change>& out, Status& unreadable) {
+  if (!read.ok()) {
+    unreadable = read.status();
+    return false;
+  }
+  out.push_back(std::move(*read));
+  return true;
 }
 
 const char* SortColumn(ChangeSort s) {
@@ -172,11 +193,10 @@ Status SqlChangeRepo::Update(const Change& c) {
 
 Result<std::vector<Change>> SqlChangeRepo::Select(const std::string& tail, std::initializer_list<Value> params) {
   std::vector<Change> out;
-  CL_RETURN_IF_ERROR(
-      c_.Query(fmt::format("SELECT {} FROM changes {}", kChange.List(), tail), params, [&](const Row& r) {
-        out.push_back(ReadChange(r));
-        return true;
-      }));
+  Status unreadable;
+  CL_RETURN_IF_ERROR(c_.Query(fmt::format("SELECT {} FROM changes {}", kChange.List(), tail), params,
+                              [&](const Row& r) { return Collect(ReadChange(r), out, unreadable); }));
+  CL_RETURN_IF_ERROR(unreadable);
   return out;
 }
 
@@ -212,10 +232,9 @@ Result<std::vector<Change>> SqlChangeRepo::List(const ChangeListQuery& q) {
   const std::string sql = fmt::format("SELECT {} FROM changes {} ORDER BY {} {}, number {} LIMIT ?", kChange.List(),
                                       f.where(), col, dir, dir);
   std::vector<Change> out;
-  CL_RETURN_IF_ERROR(c_.QueryV(sql, f.params(), [&](const Row& r) {
-    out.push_back(ReadChange(r));
-    return true;
-  }));
+  Status unreadable;
+  CL_RETURN_IF_ERROR(c_.QueryV(sql, f.params(), [&](const Row& r) { return Collect(ReadChange(r), out, unreadable); }));
+  CL_RETURN_IF_ERROR(unreadable);
   return out;
 }
 
