@@ -34,6 +34,14 @@ using reconcile::TableOf;
 
 std::string ObjectKey(std::string_view type, std::string_view id) { return fmt::format("{}\x1f{}", type, id); }
 
+// A change and what hangs off it: compared in one scan of the changes table.
+bool IsChangeRecordKey(std::string_view key) {
+  for (std::string_view type : {"change", "approval", "evidence", "review"}) {
+    if (key.size() > type.size() && key.starts_with(type) && key[type.size()] == '\x1f') return true;
+  }
+  return false;
+}
+
 const json* Member(const json& j, std::string_view key) {
   if (!j.is_object()) return nullptr;
   auto it = j.find(key);
@@ -73,7 +81,9 @@ class Reconciler {
     CL_RETURN_IF_ERROR(CompareConfiguration());
     std::vector<std::pair<const std::string*, const Recorded*>> gone;
     for (const auto& [key, rec] : recorded_) {
-      if (!rec.seen && !rec.after_digest.empty()) gone.emplace_back(&key, &rec);
+      if (rec.seen || rec.after_digest.empty()) continue;
+      if (changes_incomplete_ && IsChangeRecordKey(key)) continue;  // not compared, not known gone
+      gone.emplace_back(&key, &rec);
     }
     std::ranges::sort(gone, {}, [](const auto& g) { return g.second->seq; });
     for (const auto& [k, r] : gone) {
@@ -199,7 +209,17 @@ class Reconciler {
     q.descending = false;
     q.limit = 500;
     for (;;) {
-      CL_ASSIGN_OR_RETURN(std::vector<Change> page, tx_.Changes().List(q));
+      Result<std::vector<Change>> listed = tx_.Changes().List(q);
+      if (listed.status().code() == ErrorCode::kDataLoss) {
+        // A row that no longer reads was edited outside the log as surely as
+        // one that reads differently; the scan cannot go past it.
+        changes_incomplete_ = true;
+        Add({"changes", "", "",
+             fmt::format("{}: edited outside the log; the changes after it were not compared",
+                         listed.status().message())});
+        return Status::Ok();
+      }
+      CL_ASSIGN_OR_RETURN(std::vector<Change> page, std::move(listed));
       for (const Change& c : page) {
         const std::string key = c.Key();
         Check("change", key, ChangeAuditState(c));
@@ -332,6 +352,7 @@ class Reconciler {
   std::unordered_set<std::string> files_checked_;
   std::vector<Differing> differing_;
   std::vector<ReconcileProblem> breaks_;  // continuity, kept until the baseline is known
+  bool changes_incomplete_ = false;       // a change row did not read: the scan stopped there
 };
 
 }  // namespace

@@ -3,6 +3,9 @@
 // files, findings raised once, policy versions and the webhook outbox.
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "core/audit_reconcile.h"
 #include "tests/storage/store_fixture.h"
 
 namespace cl::testing {
@@ -145,6 +148,23 @@ TEST_P(StoreTest, AChangeWhoseStoredAssessmentOrContentNoLongerReadsIsReportedNo
   const Status bad_content = find(edited.number);
   EXPECT_EQ(bad_content.code(), ErrorCode::kDataLoss);
   EXPECT_THAT(bad_content.message(), ::testing::HasSubstr("content"));
+
+  // Reconciliation names it too (a finding and refused writes follow), rather
+  // than failing as a whole and leaving the tampered state unreported.
+  Result<ReconcileReport> rec = Internal("not run");
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    rec = ReconcileRecords(tx);
+                    return rec.status();
+                  })
+                  .ok())
+      << rec.status().message();
+  EXPECT_FALSE(rec->ok());
+  const auto named = std::ranges::find_if(rec->problems, [&](const ReconcileProblem& p) {
+    return p.table == "changes" &&
+           p.what.find(fmt::format("CHG-{} cannot be read", edited.number)) != std::string::npos;
+  });
+  EXPECT_NE(named, rec->problems.end()) << "the unreadable row is a reconciliation problem";
 }
 
 TEST_P(StoreTest, FindingsAreRaisedOncePerObjectAndPolicyVersionsNumberUp) {
