@@ -316,14 +316,14 @@ class Reconciler {
   // descending into objects both sides have (content.rollback_plan).
   void NameDifferences(const Differing& d, const std::string& prefix, const json& row, const json* logged, int depth) {
     for (const auto& [field, value] : row.items()) {
-      const std::string path = prefix.empty() ? field : prefix + "." + field;
+      const std::string path = prefix.empty() ? field : fmt::format("{}.{}", prefix, field);
       const json* want = logged != nullptr ? Member(*logged, field) : nullptr;
       if (want != nullptr && *want == value) continue;
       if (want == nullptr && value.is_null()) continue;
       if (want != nullptr && want->is_object() && value.is_object() && depth < 4) {
         NameDifferences(d, path, value, want, depth + 1);
         for (const auto& [gone, was] : want->items()) {
-          if (!value.contains(gone) && !was.is_null()) AddField(d, path + "." + gone, nullptr, &was);
+          if (!value.contains(gone) && !was.is_null()) AddField(d, fmt::format("{}.{}", path, gone), nullptr, &was);
         }
         continue;
       }
