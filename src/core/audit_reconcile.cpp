@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "core/audit_log.h"
 #include "core/audit_reconcile_events.h"
@@ -34,12 +35,15 @@ using reconcile::TableOf;
 
 std::string ObjectKey(std::string_view type, std::string_view id) { return fmt::format("{}\x1f{}", type, id); }
 
+// The object type and id ObjectKey joined.
+std::pair<std::string_view, std::string_view> SplitKey(std::string_view key) {
+  const size_t sep = key.find('\x1f');
+  return {key.substr(0, sep), key.substr(sep + 1)};
+}
+
 // A change and what hangs off it: compared in one scan of the changes table.
-bool IsChangeRecordKey(std::string_view key) {
-  for (std::string_view type : {"change", "approval", "evidence", "review"}) {
-    if (key.size() > type.size() && key.starts_with(type) && key[type.size()] == '\x1f') return true;
-  }
-  return false;
+bool ComparedWithChanges(std::string_view type) {
+  return type == "change" || type == "approval" || type == "evidence" || type == "review";
 }
 
 const json* Member(const json& j, std::string_view key) {
@@ -82,17 +86,16 @@ class Reconciler {
     std::vector<std::pair<const std::string*, const Recorded*>> gone;
     for (const auto& [key, rec] : recorded_) {
       if (rec.seen || rec.after_digest.empty()) continue;
-      if (changes_incomplete_ && IsChangeRecordKey(key)) continue;  // not compared, not known gone
+      if (changes_incomplete_ && ComparedWithChanges(SplitKey(key).first)) continue;  // not compared, not known gone
       gone.emplace_back(&key, &rec);
     }
     std::ranges::sort(gone, {}, [](const auto& g) { return g.second->seq; });
     for (const auto& [k, r] : gone) {
-      const std::string& key = *k;
       const Recorded& rec = *r;
-      const size_t sep = key.find('\x1f');
-      const std::string type = key.substr(0, sep), id = key.substr(sep + 1);
-      if (accept_ != nullptr) accept_->push_back({type, id, rec.seq, rec.after_digest, nullptr});
-      Add({std::string(TableOf(type)), id, "",
+      const auto [type, id] = SplitKey(*k);
+      if (accept_ != nullptr)
+        accept_->push_back({std::string(type), std::string(id), rec.seq, rec.after_digest, nullptr});
+      Add({std::string(TableOf(type)), std::string(id), "",
            fmt::format("the {} {} is gone from the {} table, but the log (event #{}) never removed it: it was "
                        "deleted outside the log",
                        type, id, TableOf(type), rec.seq),
@@ -211,12 +214,11 @@ class Reconciler {
     for (;;) {
       Result<std::vector<Change>> listed = tx_.Changes().List(q);
       if (listed.status().code() == ErrorCode::kDataLoss) {
-        // A row that no longer reads was edited outside the log as surely as
-        // one that reads differently; the scan cannot go past it.
+        // A row that no longer reads (edited behind the application, or a
+        // damaged file) is named as surely as one that reads differently;
+        // the scan cannot go past it.
         changes_incomplete_ = true;
-        Add({"changes", "", "",
-             fmt::format("{}: edited outside the log; the changes after it were not compared",
-                         listed.status().message())});
+        Add({"changes", "", "", fmt::format("{}; the changes after it were not compared", listed.status().message())});
         return Status::Ok();
       }
       CL_ASSIGN_OR_RETURN(std::vector<Change> page, std::move(listed));
