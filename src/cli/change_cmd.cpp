@@ -35,13 +35,16 @@ void PrintChange(const nlohmann::json& c) {
   }
   if (c.contains("approvals")) {
     for (const auto& a : c["approvals"]) {
-      std::cout << fmt::format("    {} {} as {} ({}){}\n", Cell(a["approver"]), Cell(a["decision"]), Cell(a["role"]),
-                               Cell(a["status"]), a.value("retrospective", false) ? ", retrospective" : "");
+      std::cout << fmt::format(
+          "    {} {} as {} ({}){}{}\n", Cell(a["approver"]), Cell(a["decision"]), Cell(a["role"]), Cell(a["status"]),
+          a.value("retrospective", false) ? ", retrospective" : "",
+          a["not_counted_reason"].is_string() ? ", not counted: " + Cell(a["not_counted_reason"]) : std::string());
     }
   }
   if (c.contains("evidence")) {
     for (const auto& e : c["evidence"]) {
-      std::cout << fmt::format("  evidence {} {} {}\n", Cell(e["kind"]), Cell(e["status"]),
+      std::cout << fmt::format("  evidence {} {}{} {}\n", Cell(e["kind"]), Cell(e["status"]),
+                               e.value("outcome", "none") == "none" ? "" : ", " + Cell(e["outcome"]),
                                e["url"].is_null() ? Cell(e["sha256"]) : Cell(e["url"]));
     }
   }
@@ -353,12 +356,15 @@ void AddEvidenceCommand(CLI::App& app, int& exit) {
   evidence->require_subcommand(1);
   struct Opts {
     ClientOptions client;
-    std::string key, kind, url, file, content_type, note, output = "table";
+    std::string key, kind, outcome, url, file, content_type, note, output = "table";
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = evidence->add_subcommand("add", "Attach a URL and/or a file (stored by SHA-256)");
   cmd->add_option("key", o->key, "Change key (CHG-42)")->required();
   cmd->add_option("--kind", o->kind, "Evidence kind")->required()->check(CLI::IsMember(Names(kAllEvidenceKinds)));
+  cmd->add_option("--outcome", o->outcome,
+                  "Required for pipeline_run and test_result: whether it succeeded (only successful ones count)")
+      ->check(CLI::IsMember({"success", "failure"}));
   cmd->add_option("--url", o->url, "Link to the PR, pipeline run, dashboard, ...");
   cmd->add_option("--file", o->file, "File to upload (at most 5 MiB)");
   cmd->add_option("--content-type", o->content_type, "Default: from the file extension");
@@ -367,6 +373,7 @@ void AddEvidenceCommand(CLI::App& app, int& exit) {
   AddOutputOption(cmd, o->output);
   cmd->callback([o, &exit] {
     nlohmann::json body = {{"kind", o->kind}};
+    if (!o->outcome.empty()) body["outcome"] = o->outcome;
     if (!o->url.empty()) body["url"] = o->url;
     if (!o->note.empty()) body["note"] = o->note;
     if (!o->file.empty()) {

@@ -42,20 +42,22 @@ class Reader {
   }
 
   void Rules(const char* key, std::vector<FiredRule>& out) {
-    std::vector<json> items;
-    Read(key, items);
-    for (const json& r : items) {
-      if (!r.is_object()) return Fail(key);
-      out.push_back({r.value("id", ""), r.value("description", ""), r.value("effect", "")});
-    }
+    Items(key, out, [](const json& r) {
+      return FiredRule{r.value("id", ""), r.value("description", ""), r.value("effect", "")};
+    });
   }
 
   void Errors(const char* key, std::vector<FieldError>& out) {
-    std::vector<json> items;
-    Read(key, items);
-    for (const json& e : items) {
-      if (!e.is_object()) return Fail(key);
-      out.push_back({e.value("pointer", ""), e.value("detail", "")});
+    Items(key, out, [](const json& e) { return FieldError{e.value("pointer", ""), e.value("detail", "")}; });
+  }
+
+  // A list of evidence kinds; a kind this build does not know requires
+  // nothing it could check.
+  void Kinds(const char* key, std::vector<EvidenceKind>& out) {
+    std::vector<std::string> names;
+    Read(key, names);
+    for (const std::string& k : names) {
+      if (auto kind = ParseEvidenceKind(k)) out.push_back(*kind);
     }
   }
 
@@ -64,6 +66,17 @@ class Reader {
   }
 
  private:
+  // A list of objects, each made into one item.
+  template <typename T, typename Make>
+  void Items(const char* key, std::vector<T>& out, Make make) {
+    std::vector<json> items;
+    Read(key, items);
+    for (const json& x : items) {
+      if (!x.is_object()) return Fail(key);
+      out.push_back(make(x));
+    }
+  }
+
   const json& j_;
   std::string error_;
 };
@@ -79,8 +92,11 @@ std::string Assessment::Decision(ChangeType type) const {
 }
 
 json Assessment::ToJson(ChangeType type) const {
-  json evidence = json::array();
-  for (EvidenceKind k : closure_evidence) evidence.push_back(Name(k));
+  auto kinds = [](const std::vector<EvidenceKind>& v) {
+    json out = json::array();
+    for (EvidenceKind k : v) out.push_back(Name(k));
+    return out;
+  };
   return {{"risk", Name(risk)},
           {"decision", Decision(type)},
           {"risk_rules", RulesJson(risk_rules)},
@@ -91,7 +107,9 @@ json Assessment::ToJson(ChangeType type) const {
           {"problems", ErrorsJson(problems)},
           {"freezes", RulesJson(freezes)},
           {"pre_approved", pre_approved},
-          {"closure_evidence", evidence},
+          {"closure_evidence", kinds(closure_evidence)},
+          {"approval_evidence", kinds(approval_evidence)},
+          {"start_evidence", kinds(start_evidence)},
           {"snapshots_required", snapshots_required}};
 }
 
@@ -114,12 +132,9 @@ Result<Assessment> AssessmentFromJson(const json& j) try {
   r.Errors("problems", a.problems);
   r.Rules("freezes", a.freezes);
   r.Read("pre_approved", a.pre_approved);
-  std::vector<std::string> evidence;
-  r.Read("closure_evidence", evidence);
-  for (const std::string& k : evidence) {
-    // A kind this build does not know requires nothing it could check.
-    if (auto kind = ParseEvidenceKind(k)) a.closure_evidence.push_back(*kind);
-  }
+  r.Kinds("closure_evidence", a.closure_evidence);
+  r.Kinds("approval_evidence", a.approval_evidence);
+  r.Kinds("start_evidence", a.start_evidence);
   r.Read("snapshots_required", a.snapshots_required);
   if (!r.error().empty()) {
     return Status(ErrorCode::kDataLoss,

@@ -154,8 +154,11 @@ class Reconciler {
     }
   }
 
+  // The latest baseline of the kind's current state shape.
   int64_t BaselineOf(std::string_view kind) const {
-    auto it = kind_baseline_.find(std::string(kind));
+    const reconcile::Kind* k = reconcile::FindKind(kind);
+    if (k == nullptr) return 0;
+    auto it = kind_baseline_.find(k->BaselineName());
     return it == kind_baseline_.end() ? 0 : it->second;
   }
 
@@ -361,6 +364,17 @@ class Reconciler {
 
 Result<ReconcileReport> ReconcileRecords(Tx& tx) { return Reconciler(tx).Run(); }
 
+namespace {
+
+// What a baseline event lists for object types: their current state shapes.
+json BaselineNames(const std::vector<std::string>& types) {
+  json out = json::array();
+  for (const std::string& t : types) out.push_back(reconcile::FindKind(t)->BaselineName());
+  return out;
+}
+
+}  // namespace
+
 Result<int64_t> RecordReconcileBaseline(Tx& tx, const AuditLog& audit, const AuditContext& ctx) {
   std::vector<ReconcileAcceptance> accepted;
   CL_ASSIGN_OR_RETURN(ReconcileReport report, Reconciler(tx, &accepted).Run());
@@ -383,7 +397,7 @@ Result<int64_t> RecordReconcileBaseline(Tx& tx, const AuditLog& audit, const Aud
   base.details = {{"accepted_rows", accepted.size()},
                   {"rows", report.rows},
                   {"events", report.events},
-                  {"kinds", report.unbaselined}};
+                  {"kinds", BaselineNames(report.unbaselined)}};
   CL_RETURN_IF_ERROR(audit.Append(tx, ctx, base).status());
   return static_cast<int64_t>(accepted.size());
 }

@@ -1,14 +1,25 @@
 #include "core/audit_reconcile_events.h"
 
+#include <fmt/format.h>
+
 #include "core/audit_reconcile.h"
 
 namespace cl::reconcile {
 
-std::string_view TableOf(std::string_view object_type) {
+std::string Kind::BaselineName() const {
+  return state_version == 1 ? std::string(object_type) : fmt::format("{}@{}", object_type, state_version);
+}
+
+const Kind* FindKind(std::string_view object_type) {
   for (const Kind& k : kKinds) {
-    if (k.object_type == object_type) return k.table;
+    if (k.object_type == object_type) return &k;
   }
-  return {};
+  return nullptr;
+}
+
+std::string_view TableOf(std::string_view object_type) {
+  const Kind* k = FindKind(object_type);
+  return k == nullptr ? std::string_view{} : k->table;
 }
 
 std::string_view KindOfTable(std::string_view table) {

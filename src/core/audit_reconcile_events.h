@@ -20,16 +20,25 @@ struct Kind {
   // Reconciled since reconciliation began: a baseline event without a
   // `kinds` list (the first release's) covers exactly these.
   bool first_release;
+  // The shape of the kind's audit state (audit_states.h). A release that
+  // adds a field raises it; a baseline covers one shape, so the log's
+  // earlier states (without the field) are re-stated once, openly.
+  int state_version = 1;
+  // The name a baseline event lists: the object type, "@<n>" from shape 2.
+  std::string BaselineName() const;
 };
-inline constexpr std::array<Kind, 9> kKinds{{{"change", "changes", true},
+inline constexpr std::array<Kind, 9> kKinds{{{"change", "changes", true, 2},
                                              {"approval", "approvals", true},
-                                             {"evidence", "evidence", true},
+                                             {"evidence", "evidence", true, 2},
                                              {"review", "reviews", true},
                                              {"user", "users", true},
                                              {"api_token", "api_tokens", false},
                                              {"webhook", "webhooks", false},
                                              {"freeze", "freezes", false},
                                              {"policy", "policy_versions", false}}};
+
+// The kind of a reconciled object type; nullptr for others.
+const Kind* FindKind(std::string_view object_type);
 
 // The table of a reconciled object type, and back; "" for others.
 std::string_view TableOf(std::string_view object_type);

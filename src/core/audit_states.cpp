@@ -18,6 +18,9 @@ nlohmann::json ChangeAuditState(const Change& c, nlohmann::json content) {
           {"implementer_id", c.implementer_id},
           {"verification", c.verification},
           {"needs_independent_review", c.needs_independent_review},
+          // What the rules read (required roles, pre-approval, evidence): an
+          // edit of it outside the log is as material as one of the content.
+          {"assessment", c.assessment ? c.assessment->ToJson(c.content.type) : nlohmann::json(nullptr)},
           {"content", std::move(content)}};
 }
 
@@ -49,7 +52,8 @@ nlohmann::json EvidenceAuditState(const Evidence& e, std::string_view change_key
           {"note", e.note},
           {"added_by", e.added_by},
           {"status", Name(e.status)},
-          {"status_reason", e.status_reason}};
+          {"status_reason", e.status_reason},
+          {"outcome", Name(e.outcome)}};
 }
 
 nlohmann::json ReviewAuditState(const Review& r, std::string_view change_key) {

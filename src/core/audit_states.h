@@ -4,6 +4,8 @@
 // then was), and reconciliation (core/audit_reconcile.h) recomputes them
 // from the current rows. One function per record kind; no secrets, no
 // fields that change without an event (timestamps of use, row versions).
+// A field added to a state raises its kind's state_version
+// (audit_reconcile_events.h), so logs written before are re-baselined.
 #pragma once
 
 #include <nlohmann/json.hpp>

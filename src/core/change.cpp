@@ -22,6 +22,8 @@ const std::array<EvidenceKind, 9> kAllEvidenceKinds = {
     EvidenceKind::kAfterSnapshot, EvidenceKind::kRetrospective, EvidenceKind::kOther};
 const std::array<ReviewKind, 3> kAllReviewKinds = {ReviewKind::kRetrospective, ReviewKind::kPostImplementation,
                                                    ReviewKind::kConsoleSignoff};
+const std::array<EvidenceOutcome, 4> kAllEvidenceOutcomes = {EvidenceOutcome::kNone, EvidenceOutcome::kSuccess,
+                                                             EvidenceOutcome::kFailure, EvidenceOutcome::kUnknown};
 
 namespace {
 
@@ -72,6 +74,10 @@ std::string_view Name(EvidenceStatus v) {
   static constexpr std::string_view k[] = {"valid", "not_verifiable", "superseded"};
   return k[static_cast<int>(v)];
 }
+std::string_view Name(EvidenceOutcome v) {
+  static constexpr std::string_view k[] = {"none", "success", "failure", "unknown"};
+  return k[static_cast<int>(v)];
+}
 std::string_view Name(ReviewKind v) {
   static constexpr std::string_view k[] = {"retrospective", "post_implementation", "console_signoff"};
   return k[static_cast<int>(v)];
@@ -95,6 +101,8 @@ std::optional<EvidenceStatus> ParseEvidenceStatus(std::string_view s) {
                                                          EvidenceStatus::kSuperseded};
   return ParseEnum(kAll, s);
 }
+std::optional<EvidenceOutcome> ParseEvidenceOutcome(std::string_view s) { return ParseEnum(kAllEvidenceOutcomes, s); }
+bool HasOutcome(EvidenceKind k) { return k == EvidenceKind::kPipelineRun || k == EvidenceKind::kTestResult; }
 std::optional<ReviewKind> ParseReviewKind(std::string_view s) { return ParseEnum(kAllReviewKinds, s); }
 std::optional<Responsibility> ParseResponsibility(std::string_view s) {
   static constexpr std::array<Responsibility, 3> kAll = {Responsibility::kCsp, Responsibility::kCustomer,

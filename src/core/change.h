@@ -61,6 +61,11 @@ enum class EvidenceKind {
   kOther,
 };
 enum class EvidenceStatus { kValid, kNotVerifiable, kSuperseded };
+// What a run or test found. Pipeline runs and test results state it (and
+// count only when they succeeded); other kinds have none. `unknown`: recorded
+// before outcomes were kept, or a run that neither passed nor failed
+// (cancelled, skipped); it never satisfies a requirement.
+enum class EvidenceOutcome { kNone, kSuccess, kFailure, kUnknown };
 enum class ReviewKind { kRetrospective, kPostImplementation, kConsoleSignoff };
 enum class Responsibility { kUnset, kCsp, kCustomer, kShared };
 
@@ -71,6 +76,7 @@ std::string_view Name(Answer v);
 std::string_view Name(ImpactArea v);
 std::string_view Name(EvidenceKind v);
 std::string_view Name(EvidenceStatus v);
+std::string_view Name(EvidenceOutcome v);
 std::string_view Name(ReviewKind v);
 std::string_view Name(Responsibility v);
 std::optional<ChangeType> ParseChangeType(std::string_view s);
@@ -80,6 +86,7 @@ std::optional<Answer> ParseAnswer(std::string_view s);
 std::optional<ImpactArea> ParseImpactArea(std::string_view s);
 std::optional<EvidenceKind> ParseEvidenceKind(std::string_view s);
 std::optional<EvidenceStatus> ParseEvidenceStatus(std::string_view s);
+std::optional<EvidenceOutcome> ParseEvidenceOutcome(std::string_view s);
 std::optional<ReviewKind> ParseReviewKind(std::string_view s);
 std::optional<Responsibility> ParseResponsibility(std::string_view s);
 std::vector<std::string> Names(const auto& all) {
@@ -93,6 +100,9 @@ extern const std::array<Risk, 4> kAllRisks;
 extern const std::array<ImpactArea, kImpactAreaCount> kAllImpactAreas;
 extern const std::array<EvidenceKind, 9> kAllEvidenceKinds;
 extern const std::array<ReviewKind, 3> kAllReviewKinds;
+extern const std::array<EvidenceOutcome, 4> kAllEvidenceOutcomes;
+// Kinds whose items say whether they succeeded (pipeline_run, test_result).
+bool HasOutcome(EvidenceKind k);
 
 inline ImpactMask Bit(ImpactArea a) { return ImpactMask{1} << static_cast<int>(a); }
 bool IsTerminal(ChangeState s);
@@ -196,6 +206,8 @@ struct Assessment {
   std::vector<FiredRule> freezes;    // freeze windows the planned window overlaps
   bool pre_approved = false;         // standard change from a template within its max risk
   std::vector<EvidenceKind> closure_evidence;
+  std::vector<EvidenceKind> approval_evidence;  // needed before an approval counts
+  std::vector<EvidenceKind> start_evidence;     // needed before implementation starts
   bool snapshots_required = false;
 
   // "incomplete", "frozen", "pre_approved", "expedited" or "needs_approval".
@@ -289,6 +301,14 @@ struct Evidence {
   Timestamp created_at;
   EvidenceStatus status = EvidenceStatus::kValid;
   std::string status_reason;
+  EvidenceOutcome outcome = EvidenceOutcome::kNone;
+
+  // Whether it meets a requirement for its kind: valid, and for kinds with
+  // an outcome, successful.
+  bool Satisfies() const {
+    return status == EvidenceStatus::kValid &&
+           (HasOutcome(kind) ? outcome == EvidenceOutcome::kSuccess : outcome != EvidenceOutcome::kFailure);
+  }
 };
 
 struct Review {

@@ -102,12 +102,27 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
       }
       case ChangeAction::kStart: {
         CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
-        CL_RETURN_IF_ERROR(MayStartGiven(who, c, approvals));
         CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+        CL_RETURN_IF_ERROR(MayStartGiven(who, c, approvals, *active.policy));
         auto errs = FreezeErrors(*active.policy, c, now, now + 1);
         if (!errs.empty()) return FailedPrecondition("the environment is in a change freeze now", std::move(errs));
+        CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
+        if (c.assessment) {
+          std::vector<FieldError> missing = EvidenceMissing(c.assessment->start_evidence, ev, "before it starts");
+          if (!missing.empty()) {
+            std::string message = fmt::format(
+                "{} cannot start yet: {} evidence item(s) the policy requires before "
+                "implementation are missing (tested before production, R000-07)",
+                c.Key(), missing.size());
+            return FailedPrecondition(std::move(message), std::move(missing));
+          }
+        }
+        if (StartNeedsCompensation(who, c, approvals)) {
+          c.needs_independent_review = true;
+          note += (note.empty() ? "" : "; ") +
+                  std::string("the implementer approved it: compensating control, independent review required");
+        }
         if (c.assessment && c.assessment->snapshots_required) {
-          CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
           if (!HasValidEvidence(ev, EvidenceKind::kBeforeSnapshot)) {
             return FailedPrecondition(
                 fmt::format("{} is a {} change: attach a before_snapshot of the configuration before starting", c.Key(),
@@ -128,8 +143,19 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         break;
       }
       case ChangeAction::kComplete: {
+        CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
+        CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+        if (active.policy->failed_runs_block) {
+          std::vector<FieldError> failed = FailedRuns(ev);
+          if (!failed.empty()) {
+            std::string message = fmt::format(
+                "{} cannot be completed: a run or test on it failed (record it as failed, or attach a "
+                "successful run)",
+                c.Key());
+            return FailedPrecondition(std::move(message), std::move(failed));
+          }
+        }
         if (c.assessment && c.assessment->snapshots_required) {
-          CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
           if (!HasValidEvidence(ev, EvidenceKind::kAfterSnapshot)) {
             return FailedPrecondition(
                 fmt::format("{} is a {} change: attach an after_snapshot first", c.Key(), c.content.category),
@@ -144,6 +170,23 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
       case ChangeAction::kCancel:
         break;
       case ChangeAction::kVerify: {
+        CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+        CL_RETURN_IF_ERROR(MayVerify(who, c, *active.policy));
+        CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
+        std::vector<FieldError> missing =
+            c.assessment ? EvidenceMissing(c.assessment->closure_evidence, ev, "before verification")
+                         : std::vector<FieldError>{};
+        if (active.policy->failed_runs_block) {
+          std::vector<FieldError> failed = FailedRuns(ev);
+          missing.insert(missing.end(), failed.begin(), failed.end());
+        }
+        if (!missing.empty()) {
+          std::string message = fmt::format(
+              "{} cannot be verified yet: the verification attests the evidence, and {} item(s) are missing or "
+              "failed",
+              c.Key(), missing.size());
+          return FailedPrecondition(std::move(message), std::move(missing));
+        }
         c.verified_at = now;
         c.verification = {{"checklist", in.checklist}, {"by", who.username}, {"at", FormatRfc3339(now)}};
         break;
@@ -153,7 +196,8 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, r.Approvals(c.id));
         CL_ASSIGN_OR_RETURN(std::vector<Evidence> evidence, r.EvidenceOf(c.id));
         CL_ASSIGN_OR_RETURN(std::vector<Review> reviews, r.Reviews(c.id));
-        std::vector<FieldError> missing = ClosureMissing(c, approvals, evidence, reviews);
+        CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
+        std::vector<FieldError> missing = ClosureMissing(c, *active.policy, approvals, evidence, reviews);
         if (!missing.empty()) {
           std::string message = fmt::format("{} cannot close yet: {} item(s) missing", c.Key(), missing.size());
           return FailedPrecondition(std::move(message), std::move(missing));
@@ -174,8 +218,12 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
 }
 
 Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext& ctx, int64_t number,
-                                       const DecisionInput& in) {
+                                       const DecisionInput& in, Change* after) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kChangesApprove));
+  if (!in.approve && in.comment.empty()) {
+    return InvalidArgument("say why you reject it: the requestor needs the reason to revise the change",
+                           {{"/comment", "required to reject"}});
+  }
   Approval out;
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
@@ -191,6 +239,15 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
     const Policy& policy = *active.policy;
     CL_ASSIGN_OR_RETURN(std::vector<Approval> approvals, tx.Changes().Approvals(c.id));
     CL_RETURN_IF_ERROR(MayDecide(who, c, approvals, policy, in.approve, in.compensating));
+    if (in.approve && c.assessment) {
+      CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
+      std::vector<FieldError> missing = EvidenceMissing(c.assessment->approval_evidence, ev, "before approval");
+      if (!missing.empty()) {
+        std::string message =
+            fmt::format("{} is not ready for approval: attach the evidence the policy requires first", c.Key());
+        return FailedPrecondition(std::move(message), std::move(missing));
+      }
+    }
     // Which approver role this decision is given under.
     const std::vector<std::string> required = c.assessment ? c.assessment->required_roles : std::vector<std::string>{};
     const std::vector<std::string> mine = QualifyingRoles(who, c, policy);
@@ -258,6 +315,7 @@ Result<Approval> ChangeService::Decide(const Principal& who, const AuditContext&
       CL_RETURN_IF_ERROR(tx.Changes().Update(c));
       CL_RETURN_IF_ERROR(Record(tx, ctx, before, c, action, in.comment));
     }
+    if (after != nullptr) *after = std::move(c);
     out = std::move(a);
     return Status::Ok();
   }));
@@ -286,10 +344,17 @@ Result<Evidence> ChangeService::AddEvidence(const Principal& who, const AuditCon
       errors.push_back({"/filename", "a file name, not a path"});
     }
   }
+  const EvidenceOutcome outcome = in.outcome.value_or(EvidenceOutcome::kNone);
+  if (HasOutcome(in.kind) && outcome != EvidenceOutcome::kSuccess && outcome != EvidenceOutcome::kFailure) {
+    errors.push_back({"/outcome", fmt::format("say whether the {} succeeded: success or failure", Name(in.kind))});
+  } else if (!HasOutcome(in.kind) && outcome != EvidenceOutcome::kNone) {
+    errors.push_back({"/outcome", fmt::format("{} evidence has no outcome; leave it out", Name(in.kind))});
+  }
   if (!errors.empty()) return InvalidArgument("the evidence is not valid", std::move(errors));
   Evidence e;
   e.id = d_.ids.NewId("evd");
   e.kind = in.kind;
+  e.outcome = outcome;
   e.url = in.url;
   e.note = in.note;
   e.added_by_id = who.user_id;

@@ -152,7 +152,8 @@ ChangePermits PermitsFor(const Principal& who, const Change& c, const std::vecto
   p.attach_plan = MayAttachIac(who, c).ok() && editable;
   for (ChangeAction a : kAllChangeActions) {
     if (!MayAct(who, c, a).ok()) continue;
-    if (a == ChangeAction::kStart && !MayStartGiven(who, c, approvals).ok()) continue;
+    if (a == ChangeAction::kStart && !MayStartGiven(who, c, approvals, policy).ok()) continue;
+    if (a == ChangeAction::kVerify && !MayVerify(who, c, policy).ok()) continue;
     p.actions.push_back(a);
   }
   p.approver_roles = QualifyingRoles(who, c, policy);

@@ -21,7 +21,17 @@ nlohmann::json ApprovalProgress::ToJson() const {
           {"compensating_control", compensating},
           {"rejected", rejected},
           {"complete", complete},
-          {"outstanding", outstanding}};
+          {"outstanding", outstanding},
+          {"not_counted", not_counted}};
+}
+
+std::optional<std::string> NotCountedBecause(const Change& c, const Approval& a) {
+  if (!a.valid()) return fmt::format("void: {}", a.voided_reason.empty() ? "voided" : a.voided_reason);
+  if (!a.approve) return "a rejection";
+  if (a.compensating || c.needs_independent_review) return std::nullopt;  // the compensating control covers it
+  if (a.approver == c.requestor) return "given by the requestor; a requestor's own approval never counts";
+  if (IsInvolved(c, a.approver)) return "given by the implementer; an implementer's own approval never counts";
+  return std::nullopt;
 }
 
 ApprovalProgress ComputeApprovalProgress(const Change& c, const std::vector<Approval>& approvals) {
@@ -38,12 +48,14 @@ ApprovalProgress ComputeApprovalProgress(const Change& c, const std::vector<Appr
   }
   p.min_distinct_approvers = a.min_distinct_approvers;
   std::set<std::string> approvers;
+  std::vector<const Approval*> counted;
   for (const Approval& ap : approvals) {
-    if (!ap.valid()) continue;
-    if (!ap.approve) {
-      p.rejected = true;
+    if (ap.valid() && !ap.approve) p.rejected = true;
+    if (auto why = NotCountedBecause(c, ap)) {
+      if (ap.valid() && ap.approve) p.not_counted.push_back(fmt::format("{}: {}", ap.approver, *why));
       continue;
     }
+    counted.push_back(&ap);
     approvers.insert(ap.approver);
     if (!IsInvolved(c, ap.approver)) p.independent = true;
     if (ap.compensating) p.compensating = true;
@@ -51,9 +63,9 @@ ApprovalProgress ComputeApprovalProgress(const Change& c, const std::vector<Appr
   p.distinct_approvers = static_cast<int>(approvers.size());
   for (const std::string& role : a.required_roles) {
     RoleProgress rp{role, ""};
-    for (const Approval& ap : approvals) {
-      if (ap.valid() && ap.approve && ap.role == rp.role) {
-        rp.approved_by = ap.approver;
+    for (const Approval* ap : counted) {
+      if (ap->role == rp.role) {
+        rp.approved_by = ap->approver;
         break;
       }
     }
@@ -72,38 +84,64 @@ ApprovalProgress ComputeApprovalProgress(const Change& c, const std::vector<Appr
   return p;
 }
 
-std::vector<EvidenceKind> ValidEvidenceKinds(const std::vector<Evidence>& evidence) {
-  std::vector<EvidenceKind> out;
-  for (const Evidence& e : evidence) {
-    if (e.status == EvidenceStatus::kValid && std::find(out.begin(), out.end(), e.kind) == out.end()) {
-      out.push_back(e.kind);
-    }
-  }
-  return out;
-}
-
 bool HasValidEvidence(const std::vector<Evidence>& evidence, EvidenceKind kind) {
   return std::any_of(evidence.begin(), evidence.end(),
-                     [&](const Evidence& e) { return e.kind == kind && e.status == EvidenceStatus::kValid; });
+                     [&](const Evidence& e) { return e.kind == kind && e.Satisfies(); });
 }
 
 bool HasReview(const std::vector<Review>& reviews, ReviewKind kind) {
   return std::any_of(reviews.begin(), reviews.end(), [&](const Review& r) { return r.kind == kind; });
 }
 
-std::vector<FieldError> ClosureMissing(const Change& c, const std::vector<Approval>& approvals,
+std::vector<FieldError> EvidenceMissing(const std::vector<EvidenceKind>& kinds, const std::vector<Evidence>& evidence,
+                                        std::string_view when) {
+  std::vector<FieldError> out;
+  for (EvidenceKind k : kinds) {
+    if (HasValidEvidence(evidence, k)) continue;
+    const std::string_view kind = Name(k);
+    out.push_back({fmt::format("/evidence/{}", kind), fmt::format("no {} {} evidence; the policy requires it {}",
+                                                                  HasOutcome(k) ? "successful" : "valid", kind, when)});
+  }
+  return out;
+}
+
+std::vector<FieldError> FailedRuns(const std::vector<Evidence>& evidence) {
+  std::vector<FieldError> out;
+  for (EvidenceKind k : {EvidenceKind::kPipelineRun, EvidenceKind::kTestResult}) {
+    // The latest valid items that passed or failed (a cancelled run says
+    // neither); several when recorded in the same microsecond, and then any
+    // failure among them counts, failing closed.
+    auto decisive = [&](const Evidence& e) {
+      return e.kind == k && e.status == EvidenceStatus::kValid &&
+             (e.outcome == EvidenceOutcome::kSuccess || e.outcome == EvidenceOutcome::kFailure);
+    };
+    std::optional<Timestamp> latest;
+    for (const Evidence& e : evidence) {
+      if (decisive(e) && (!latest || *latest < e.created_at)) latest = e.created_at;
+    }
+    for (const Evidence& e : evidence) {
+      if (!decisive(e) || e.created_at != *latest || e.outcome != EvidenceOutcome::kFailure) continue;
+      out.push_back({fmt::format("/evidence/{}", e.id),
+                     fmt::format("the latest {} ({}) failed; attach a successful one, or mark the failed one "
+                                 "superseded with the reason",
+                                 Name(k), e.id)});
+      break;
+    }
+  }
+  return out;
+}
+
+std::vector<FieldError> ClosureMissing(const Change& c, const Policy& policy, const std::vector<Approval>& approvals,
                                        const std::vector<Evidence>& evidence, const std::vector<Review>& reviews) {
   std::vector<FieldError> out;
   if (!c.assessment) {
     out.push_back({"/state", "the change has not been submitted"});
     return out;
   }
-  for (EvidenceKind k : c.assessment->closure_evidence) {
-    const std::string_view kind = Name(k);
-    if (!HasValidEvidence(evidence, k)) {
-      out.push_back({"/evidence/" + std::string(kind),
-                     fmt::format("no valid {} evidence; the policy requires it to close", kind)});
-    }
+  out = EvidenceMissing(c.assessment->closure_evidence, evidence, "to close");
+  if (policy.failed_runs_block) {
+    std::vector<FieldError> failed = FailedRuns(evidence);
+    out.insert(out.end(), failed.begin(), failed.end());
   }
   const ApprovalProgress progress = ComputeApprovalProgress(c, approvals);
   if (!progress.complete) {
@@ -114,8 +152,7 @@ std::vector<FieldError> ClosureMissing(const Change& c, const std::vector<Approv
   }
   if (c.needs_independent_review && !HasReview(reviews, ReviewKind::kPostImplementation)) {
     out.push_back({"/reviews/post_implementation",
-                   "the approval used the compensating control; an independent post-implementation "
-                   "review is required"});
+                   "the compensating control is in use; an independent post-implementation review is required"});
   }
   if (c.assessment->snapshots_required && !HasReview(reviews, ReviewKind::kConsoleSignoff)) {
     out.push_back({"/reviews/console_signoff", "console changes need a reviewer's sign-off of the snapshots"});

@@ -4,7 +4,9 @@
 // and by the API to explain. Stateless functions; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/change.h"
@@ -27,6 +29,8 @@ struct ApprovalProgress {
   bool compensating = false;  // SoD met by an independent post-implementation review
   bool rejected = false;
   bool complete = false;
+  // Approvals recorded but not counted, with why ("alice: given by the requestor; ...").
+  std::vector<std::string> not_counted;
   std::vector<std::string> outstanding;  // what is still missing, in words
 
   nlohmann::json ToJson() const;
@@ -35,13 +39,25 @@ struct ApprovalProgress {
 // Uses the assessment recorded on the change (at submission or last edit).
 ApprovalProgress ComputeApprovalProgress(const Change& c, const std::vector<Approval>& approvals);
 
-// The evidence kinds with at least one valid item.
-std::vector<EvidenceKind> ValidEvidenceKinds(const std::vector<Evidence>& evidence);
+// Whether an approval counts toward the required roles and the distinct
+// approvers: a valid approve by someone neither the requestor nor the
+// implementer, or given under the compensating control. nullopt when it
+// counts, else why not ("the requestor's own approval never counts").
+std::optional<std::string> NotCountedBecause(const Change& c, const Approval& a);
+
+// Whether some item of `kind` satisfies a requirement (Evidence::Satisfies).
 bool HasValidEvidence(const std::vector<Evidence>& evidence, EvidenceKind kind);
 bool HasReview(const std::vector<Review>& reviews, ReviewKind kind);
+// One error per kind in `kinds` that no item satisfies, under "/evidence/<kind>";
+// `when` ends the message ("before it starts").
+std::vector<FieldError> EvidenceMissing(const std::vector<EvidenceKind>& kinds, const std::vector<Evidence>& evidence,
+                                        std::string_view when);
+// Runs and tests whose latest valid item failed, one error each (what the
+// policy's failed_runs_block refuses completing and closing on).
+std::vector<FieldError> FailedRuns(const std::vector<Evidence>& evidence);
 
 // Everything closing would refuse for now; empty when it may close.
-std::vector<FieldError> ClosureMissing(const Change& c, const std::vector<Approval>& approvals,
+std::vector<FieldError> ClosureMissing(const Change& c, const Policy& policy, const std::vector<Approval>& approvals,
                                        const std::vector<Evidence>& evidence, const std::vector<Review>& reviews);
 
 // Checks the post-change verification checklist (R001-11); field errors per item.

@@ -227,13 +227,15 @@ Result<ChangeDetail> ChangeService::Get(const Principal& who, int64_t number) {
     CL_ASSIGN_OR_RETURN(d.artifacts, p.ArtifactsOf(d.change.id));
     CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
     d.permits = PermitsFor(who, d.change, d.approvals, *active.policy).ToJson();
+    if (!IsTerminal(d.change.state)) {
+      d.closure_missing = ClosureMissing(d.change, *active.policy, d.approvals, d.evidence, d.reviews);
+    }
     return Status::Ok();
   }));
   const Change& c = d.change;
   d.approval = ComputeApprovalProgress(c, d.approvals);
   d.overdue = c.review_deadline && d_.clock.Now() > *c.review_deadline && (!c.approved_at || !c.retrospective_at) &&
               c.state != ChangeState::kCancelled;
-  if (!IsTerminal(c.state)) d.closure_missing = ClosureMissing(c, d.approvals, d.evidence, d.reviews);
   return d;
 }
 

@@ -50,6 +50,9 @@ struct NewEvidence {
   std::string filename;
   std::string content_type;
   std::optional<std::string> content;  // uploaded bytes
+  // Required for kinds with an outcome (pipeline_run, test_result): success
+  // or failure; others default to none.
+  std::optional<EvidenceOutcome> outcome;
 };
 
 // A change with everything hanging off it and the rules' current verdicts.
@@ -79,7 +82,9 @@ class ChangeService {
                       std::optional<int64_t> expected_row_version);
   Result<Change> Act(const Principal& who, const AuditContext& ctx, int64_t number, ChangeAction action,
                      const ActionInput& in);
-  Result<Approval> Decide(const Principal& who, const AuditContext& ctx, int64_t number, const DecisionInput& in);
+  // `after`, when given, receives the change as the decision left it.
+  Result<Approval> Decide(const Principal& who, const AuditContext& ctx, int64_t number, const DecisionInput& in,
+                          Change* after = nullptr);
   Result<Evidence> AddEvidence(const Principal& who, const AuditContext& ctx, int64_t number, const NewEvidence& in);
   // `seen`: the status the caller judged from (refused with 409 if it has
   // changed since).

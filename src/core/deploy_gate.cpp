@@ -115,6 +115,9 @@ void CheckChange(const Change& c, const Assessment& a, const std::vector<Approva
     reasons.push_back({"outside_window",
                        fmt::format("the window of {} closed at {}", c.Key(), FormatRfc3339(*c.content.planned_end))});
   }
+  for (const FieldError& e : EvidenceMissing(a.start_evidence, evidence, "before it is deployed")) {
+    reasons.push_back({"evidence_missing", fmt::format("{}: {}", c.Key(), e.message)});
+  }
   if (a.snapshots_required && !HasValidEvidence(evidence, EvidenceKind::kBeforeSnapshot)) {
     reasons.push_back({"evidence_missing", fmt::format("{} needs a before snapshot before implementation", c.Key())});
   }

@@ -99,6 +99,8 @@ Result<ReportResult> DeployGate::ReportIn(Tx& tx, const Principal& who, const Au
       e.change_id = m.change->id;
       e.kind = EvidenceKind::kPipelineRun;
       e.url = in.url;
+      // A failed or errored deployment is kept as what it is: it satisfies nothing.
+      e.outcome = in.status == "success" ? EvidenceOutcome::kSuccess : EvidenceOutcome::kFailure;
       e.note = fmt::format("Deployment {} of {} to {}: {} (commit {}{}) reported by {} via {}", d.id, in.service,
                            in.environment, in.status, in.artifact.commit_sha.empty() ? "-" : in.artifact.commit_sha,
                            in.artifact.image_digest.empty() ? "" : ", image " + in.artifact.image_digest, who.username,

@@ -28,6 +28,19 @@ Result<std::vector<Change>> ChangesOf(Tx& tx, const ScmEvent& e) {
   return out;
 }
 
+// A run's conclusion as an outcome: GitHub (success, failure, timed_out,
+// action_required, startup_failure, cancelled, skipped, neutral, stale) and
+// GitLab (success, failed, canceled, skipped, manual). A run that neither
+// passed nor failed is unknown: it satisfies nothing, and blocks nothing.
+EvidenceOutcome RunOutcome(std::string_view conclusion) {
+  if (conclusion == "success") return EvidenceOutcome::kSuccess;
+  if (conclusion == "failure" || conclusion == "failed" || conclusion == "timed_out" ||
+      conclusion == "action_required" || conclusion == "startup_failure" || conclusion == "error") {
+    return EvidenceOutcome::kFailure;
+  }
+  return EvidenceOutcome::kUnknown;
+}
+
 bool Finished(const Change& c) { return c.state == ChangeState::kClosed || c.state == ChangeState::kCancelled; }
 
 }  // namespace
@@ -71,7 +84,8 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
       return gate_.LinkArtifact(tx, ctx, c, "commit", sha, e.source);
     };
     auto add_evidence = [&](const Change& c, EvidenceKind kind, const std::string& note,
-                            std::optional<std::string> not_verifiable) -> Status {
+                            std::optional<std::string> not_verifiable,
+                            EvidenceOutcome outcome = EvidenceOutcome::kNone) -> Status {
       if (Finished(c)) return Status::Ok();
       Evidence ev;
       ev.id = d_.ids.NewId("evd");
@@ -79,6 +93,7 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
       ev.kind = kind;
       ev.url = e.url.starts_with("http://") || e.url.starts_with("https://") ? e.url : "";
       ev.note = note;
+      ev.outcome = outcome;
       ev.added_by_id = who.user_id;
       ev.added_by = who.username;
       ev.created_at = now;
@@ -91,7 +106,11 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
       rec.after = EvidenceAuditState(ev, c.Key());
       rec.details = {{"source", e.source}, {"delivery", e.delivery_id}};
       CL_RETURN_IF_ERROR(d_.audit.Append(tx, ctx, rec).status());
-      evidence.push_back({{"change", c.Key()}, {"id", ev.id}, {"kind", Name(ev.kind)}, {"status", Name(ev.status)}});
+      evidence.push_back({{"change", c.Key()},
+                          {"id", ev.id},
+                          {"kind", Name(ev.kind)},
+                          {"status", Name(ev.status)},
+                          {"outcome", Name(ev.outcome)}});
       return Status::Ok();
     };
 
@@ -154,7 +173,7 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
         CL_RETURN_IF_ERROR(add_evidence(c, EvidenceKind::kPipelineRun,
                                         fmt::format("{} {} {}: {} (commit {}) in {}", e.event, e.title, e.number,
                                                     e.conclusion, e.head_sha, e.repository),
-                                        std::nullopt));
+                                        std::nullopt, RunOutcome(e.conclusion)));
       }
       done.push_back(fmt::format("recorded {} {}: {}", e.event, e.number, e.conclusion));
     } else if (e.event == "deployment") {
@@ -180,8 +199,11 @@ Result<InboundResult> IntegrationService::Handle(const ScmEvent& e, const std::s
         if (r.change) out.result["changes"] = nlohmann::json::array({r.change->Key()});
         if (r.finding) out.result["finding"] = r.finding->id;
         if (r.evidence) {
-          evidence.push_back(
-              {{"change", r.change->Key()}, {"id", r.evidence->id}, {"kind", "pipeline_run"}, {"status", "valid"}});
+          evidence.push_back({{"change", r.change->Key()},
+                              {"id", r.evidence->id},
+                              {"kind", "pipeline_run"},
+                              {"status", Name(r.evidence->status)},
+                              {"outcome", Name(r.evidence->outcome)}});
         }
         done.push_back(fmt::format("deployment of {} to {} ({}): {}", e.service, e.environment, rep.status,
                                    r.deployment.decision));

@@ -159,6 +159,11 @@ Assessment Evaluate(const Policy& p, const ChangeContent& c) {
     }
   }
   a.closure_evidence = p.closure_evidence_by_type[static_cast<int>(c.type)];
+  a.approval_evidence = p.approval_evidence_by_type[static_cast<int>(c.type)];
+  a.start_evidence = p.start_evidence_by_type[static_cast<int>(c.type)];
+  if (c.type == ChangeType::kStandard) {
+    if (const StandardTemplate* t = p.FindTemplate(c.template_id)) AddEvidence(a.closure_evidence, t->evidence);
+  }
   if (category != nullptr) {
     AddEvidence(a.closure_evidence, category->closure_evidence);
     a.snapshots_required = category->snapshots_required;

@@ -77,6 +77,7 @@ struct StandardTemplate {
   std::vector<TemplateParam> parameters;
   nlohmann::json defaults = nlohmann::json::object();  // change fields filled in
   Risk max_risk = Risk::kLow;                          // above this the change must go the normal path
+  std::vector<EvidenceKind> evidence;                  // what its changes produce; needed to close
 };
 
 struct FreezeWindow {
@@ -121,7 +122,15 @@ struct Policy {
   std::vector<FreezeWindow> freezes;
   EmergencyRules emergency;
   std::array<std::vector<EvidenceKind>, 3> closure_evidence_by_type;
+  // Evidence needed before approving and before starting, by type (R000-07:
+  // tested before production).
+  std::array<std::vector<EvidenceKind>, 3> approval_evidence_by_type;
+  std::array<std::vector<EvidenceKind>, 3> start_evidence_by_type;
   bool verification_checklist = true;
+  // The post-change verification is by someone other than the implementer.
+  bool independent_verification = true;
+  // A pipeline run or test result whose latest item failed blocks complete and close.
+  bool failed_runs_block = true;
 
   const Category* FindCategory(std::string_view id) const;
   const ApproverRole* FindRole(std::string_view id) const;

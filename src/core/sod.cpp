@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/change_rules.h"
 #include "core/policy.h"
 
@@ -12,20 +14,27 @@ bool IsInvolved(const Change& c, std::string_view username) {
          (!c.implementer.empty() && username == c.implementer);
 }
 
-Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals) {
-  bool other = false, mine = false, compensating = false;
-  for (const Approval& a : approvals) {
-    if (!a.valid() || !a.approve) continue;
-    (a.approver == who.username ? mine : other) = true;
-    compensating = compensating || a.compensating;
-  }
-  if (mine && !other && !compensating) {
-    return SodViolation(
-        fmt::format("you are the only approver of {}; someone else must approve it before you "
-                    "implement it (segregation of duties)",
-                    c.Key()));
-  }
-  return Status::Ok();
+bool StartNeedsCompensation(const Principal& who, const Change& c, const std::vector<Approval>& approvals) {
+  if (IsInvolved(c, who.username)) return false;  // their approval never counted
+  return std::ranges::any_of(
+      approvals, [&](const Approval& a) { return a.approver == who.username && !NotCountedBecause(c, a).has_value(); });
+}
+
+Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
+                     const Policy& policy) {
+  if (!StartNeedsCompensation(who, c, approvals) || policy.sod.compensating_control) return Status::Ok();
+  return SodViolation(
+      fmt::format("you approved {}; an approver may not implement the change they approved (segregation of "
+                  "duties). Someone else starts it.",
+                  c.Key()));
+}
+
+Status MayVerify(const Principal& who, const Change& c, const Policy& policy) {
+  if (!policy.independent_verification || who.user_id != c.implementer_id) return Status::Ok();
+  return SodViolation(
+      fmt::format("you implemented {}; the post-change verification is by someone else (the requestor or a "
+                  "change manager)",
+                  c.Key()));
 }
 
 bool ApprovalNeedsCompensation(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
@@ -61,13 +70,17 @@ Status CheckIndependentReviewer(const Principal& who, const Change& c, ReviewKin
 }
 
 std::optional<std::string> SodShortfall(const Change& c, const ApprovalProgress& p) {
-  if (p.distinct_approvers == 0) return std::nullopt;
-  if (p.distinct_approvers < p.min_distinct_approvers) {
-    return fmt::format("{} has {} of the {} distinct approvers its risk needs", c.Key(), p.distinct_approvers,
-                       p.min_distinct_approvers);
+  if (p.distinct_approvers == 0 && p.not_counted.empty()) return std::nullopt;
+  if (p.distinct_approvers == 0 || (!p.independent && !p.compensating)) {
+    return fmt::format(
+        "{} is approved only by people involved in it; their own approvals do not count, an "
+        "independent approver is needed",
+        c.Key());
   }
-  if (!p.independent) {
-    return fmt::format("{} is approved only by people involved in it; an independent approver is needed", c.Key());
+  if (p.distinct_approvers < p.min_distinct_approvers) {
+    return fmt::format("{} has {} of the {} distinct approvers its risk needs{}", c.Key(), p.distinct_approvers,
+                       p.min_distinct_approvers,
+                       p.not_counted.empty() ? "" : fmt::format(" (not counted: {})", fmt::join(p.not_counted, "; ")));
   }
   return std::nullopt;
 }

@@ -20,9 +20,17 @@ struct Policy;
 // Whether `username` is the requestor or the (assigned or actual) implementer.
 bool IsInvolved(const Change& c, std::string_view username);
 
-// Starting needs an approver other than the one who starts (or an approval
-// given under the policy's compensating control).
-Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals);
+// An approver does not implement the change they approved: starting is
+// refused to someone whose approval counts, unless the policy allows the
+// compensating control (then StartNeedsCompensation says so, and the change
+// needs an independent post-implementation review).
+Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
+                     const Policy& policy);
+bool StartNeedsCompensation(const Principal& who, const Change& c, const std::vector<Approval>& approvals);
+
+// The post-change verification is by someone other than the implementer
+// (policy closure.independent_verification).
+Status MayVerify(const Principal& who, const Change& c, const Policy& policy);
 
 // Whether approving needs the compensating control: `who` is involved and the
 // policy refuses self-approval or wants an independent approver first.

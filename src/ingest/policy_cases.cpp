@@ -86,6 +86,13 @@ Result<std::vector<PolicyCaseResult>> RunPolicyCases(const Policy& policy, std::
           r.failures.push_back(
               fmt::format("missing_fields: expected [{}], got [{}]", fmt::join(exp, ", "), fmt::join(got, ", ")));
         }
+      } else if (key == "closure_evidence" || key == "start_evidence" || key == "approval_evidence") {
+        const auto got = Sorted(StringsOf(r.actual[key]));
+        const auto exp = Sorted(StringsOf(want));
+        if (got != exp) {
+          r.failures.push_back(
+              fmt::format("{}: expected [{}], got [{}]", key, fmt::join(exp, ", "), fmt::join(got, ", ")));
+        }
       } else if (key == "rules") {
         std::set<std::string> fired;
         for (const FiredRule& f : a.risk_rules) fired.insert(f.id);
@@ -98,7 +105,8 @@ Result<std::vector<PolicyCaseResult>> RunPolicyCases(const Policy& policy, std::
       } else {
         r.failures.push_back(
             fmt::format("expect: unknown key '{}' (risk, decision, approvers, "
-                        "min_distinct_approvers, missing_fields, rules)",
+                        "min_distinct_approvers, missing_fields, rules, closure_evidence, start_evidence, "
+                        "approval_evidence)",
                         key));
       }
     }

@@ -72,12 +72,16 @@ class Loader : public YamlReader {
   void LoadFreezes(const YAML::Node& n);
   void LoadEmergency(const YAML::Node& n);
   void LoadClosure(const YAML::Node& n);
+  void LoadEvidenceBefore(const YAML::Node& n);
+  // type -> evidence kinds ("normal: [test_result]").
+  void EvidenceByType(const YAML::Node& n, const std::string& path, std::array<std::vector<EvidenceKind>, 3>& out);
 };
 
 void Loader::Load(const YAML::Node& root) {
   if (!Map(root, "",
            {"format", "name", "description", "environments", "categories", "required_fields", "risk", "approver_roles",
-            "services", "approvals", "segregation_of_duties", "templates", "freeze_windows", "emergency", "closure"})) {
+            "services", "approvals", "segregation_of_duties", "templates", "freeze_windows", "emergency", "closure",
+            "evidence_before"})) {
     return;
   }
   if (auto f = Int(root["format"], "/format", 1, 1)) p.format = static_cast<int>(*f);
@@ -96,6 +100,7 @@ void Loader::Load(const YAML::Node& root) {
   LoadFreezes(root["freeze_windows"]);
   LoadEmergency(root["emergency"]);
   LoadClosure(root["closure"]);
+  LoadEvidenceBefore(root["evidence_before"]);
 }
 
 void Loader::LoadCategories(const YAML::Node& n) {
@@ -201,7 +206,7 @@ void Loader::LoadSod(const YAML::Node& n) {
   if (m.IsDefined() && Map(m, path + "/min_distinct_approvers", {"low", "medium", "high", "critical"})) {
     for (Risk r : kAllRisks) {
       const std::string k(Name(r));
-      if (auto v = Int(m[k], path + "/min_distinct_approvers/" + k, 0, 10))
+      if (auto v = Int(m[k], fmt::format("{}/min_distinct_approvers/{}", path, k), 0, 10))
         p.sod.min_approvers[static_cast<int>(r)] = static_cast<int>(*v);
     }
   }
@@ -226,8 +231,8 @@ void Loader::LoadTemplates(const YAML::Node& n) {
     const std::string path = fmt::format("/templates/{}", i);
     const YAML::Node& t = n[i];
     if (!Map(t, path,
-             {"id", "title", "description", "category", "services", "environments", "parameters", "change",
-              "max_risk"})) {
+             {"id", "title", "description", "category", "services", "environments", "parameters", "change", "max_risk",
+              "evidence"})) {
       continue;
     }
     StandardTemplate tmpl;
@@ -240,6 +245,7 @@ void Loader::LoadTemplates(const YAML::Node& n) {
     tmpl.services = List(t["services"], path + "/services");
     tmpl.environments = List(t["environments"], path + "/environments");
     if (auto r = Enum(t["max_risk"], path + "/max_risk", ParseRisk, Names(kAllRisks))) tmpl.max_risk = *r;
+    tmpl.evidence = EnumList(t["evidence"], path + "/evidence", ParseEvidenceKind, Names(kAllEvidenceKinds));
     const YAML::Node& params = t["parameters"];
     if (params.IsDefined() && !params.IsSequence()) Error(params, path + "/parameters", "must be a list");
     for (size_t j = 0; params.IsSequence() && j < params.size(); ++j) {
@@ -316,18 +322,30 @@ void Loader::LoadEmergency(const YAML::Node& n) {
   }
 }
 
+void Loader::EvidenceByType(const YAML::Node& n, const std::string& path,
+                            std::array<std::vector<EvidenceKind>, 3>& out) {
+  if (!n.IsDefined() || !Map(n, path, {"standard", "normal", "emergency"})) return;
+  for (ChangeType t : kAllChangeTypes) {
+    const std::string k(Name(t));
+    out[static_cast<int>(t)] =
+        EnumList(n[k], fmt::format("{}/{}", path, k), ParseEvidenceKind, Names(kAllEvidenceKinds));
+  }
+}
+
 void Loader::LoadClosure(const YAML::Node& n) {
   if (!n.IsDefined()) return;
-  if (!Map(n, "/closure", {"evidence", "verification_checklist"})) return;
-  const YAML::Node& e = n["evidence"];
-  if (e.IsDefined() && Map(e, "/closure/evidence", {"standard", "normal", "emergency"})) {
-    for (ChangeType t : kAllChangeTypes) {
-      const std::string k(Name(t));
-      p.closure_evidence_by_type[static_cast<int>(t)] =
-          EnumList(e[k], "/closure/evidence/" + k, ParseEvidenceKind, Names(kAllEvidenceKinds));
-    }
-  }
+  if (!Map(n, "/closure", {"evidence", "verification_checklist", "independent_verification", "failed_runs_block"}))
+    return;
+  EvidenceByType(n["evidence"], "/closure/evidence", p.closure_evidence_by_type);
   p.verification_checklist = Bool(n["verification_checklist"], "/closure/verification_checklist", true);
+  p.independent_verification = Bool(n["independent_verification"], "/closure/independent_verification", true);
+  p.failed_runs_block = Bool(n["failed_runs_block"], "/closure/failed_runs_block", true);
+}
+
+void Loader::LoadEvidenceBefore(const YAML::Node& n) {
+  if (!n.IsDefined() || !Map(n, "/evidence_before", {"approval", "start"})) return;
+  EvidenceByType(n["approval"], "/evidence_before/approval", p.approval_evidence_by_type);
+  EvidenceByType(n["start"], "/evidence_before/start", p.start_evidence_by_type);
 }
 
 }  // namespace

@@ -36,9 +36,11 @@ class ChangeApiTest : public ApiTest {
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json().value("key", "");
   }
-  void Evidence(const std::string& key, const std::string& kind) {
-    Reply r = http().Json("POST", "/api/v1/changes/" + key + "/evidence",
-                          {{"kind", kind}, {"url", "https://ci.example.com/runs/42"}}, p().alice.token);
+  // Runs and tests are attached as successful unless `outcome` says otherwise.
+  void Evidence(const std::string& key, const std::string& kind, const std::string& outcome = "success") {
+    nlohmann::json body = {{"kind", kind}, {"url", "https://ci.example.com/runs/42"}};
+    if (kind == "test_result" || kind == "pipeline_run") body["outcome"] = outcome;
+    Reply r = http().Json("POST", "/api/v1/changes/" + key + "/evidence", body, p().alice.token);
     ASSERT_EQ(r.status, 201) << r.body;
   }
   std::unique_ptr<ChangePeople> people_;

@@ -71,7 +71,10 @@ TEST_F(SmallTeamTest, CompensatingControlNeedsAnIndependentPostImplementationRev
   ASSERT_EQ(Post(c + "/schedule", nlohmann::json::object(), p.alice).status, 200);
   ASSERT_EQ(Post(c + "/start", nlohmann::json::object(), p.ivan).status, 200);
   ASSERT_EQ(Post(c + "/complete", nlohmann::json::object(), p.ivan).status, 200);
-  ASSERT_EQ(Post(c + "/evidence", {{"kind", "test_result"}, {"url", "https://ci.example.com/1"}}, p.alice).status, 201);
+  ASSERT_EQ(Post(c + "/evidence",
+                 {{"kind", "test_result"}, {"outcome", "success"}, {"url", "https://ci.example.com/1"}}, p.alice)
+                .status,
+            201);
   ASSERT_EQ(Post(c + "/verify", VerificationChecklist(), p.alice).status, 200);
   Reply early = Post(c + "/close", nlohmann::json::object(), p.alice);
   EXPECT_TRUE(IsProblem(early, 409, "requirements-not-met"));

@@ -53,11 +53,12 @@ TEST_F(ChangeApiTest, NormalHighRiskIamChangeNeedsServiceOwnerAndSecurity) {
   EXPECT_TRUE(Has(late.body, "approvals after implementation started are not possible"));
   ASSERT_EQ(Act(key, "complete", p().ivan).status, 200);
   Evidence(key, "test_result");
-  ASSERT_EQ(Act(key, "verify", p().alice, VerificationChecklist()).status, 200);
-  Reply early = Act(key, "close", p().alice);
+  // The verification attests the evidence: it waits for the policy's closure evidence.
+  Reply early = Act(key, "verify", p().alice, VerificationChecklist());
   EXPECT_TRUE(IsProblem(early, 409, "requirements-not-met")) << "iac changes need a config diff";
   EXPECT_TRUE(Has(early.body, "/evidence/config_diff"));
   Evidence(key, "config_diff");
+  ASSERT_EQ(Act(key, "verify", p().alice, VerificationChecklist()).status, 200);
   Reply closed = Act(key, "close", p().alice);
   ASSERT_EQ(closed.status, 200) << closed.body;
   EXPECT_EQ(closed.json()["state"], "closed");
@@ -255,24 +256,41 @@ TEST_F(ChangeApiTest, ClosureIsRefusedUntilThePolicysEvidenceIsThere) {
   ASSERT_EQ(Act(key, "schedule", p().alice).status, 200);
   ASSERT_EQ(Act(key, "start", p().ivan).status, 200);
   ASSERT_EQ(Act(key, "complete", p().ivan).status, 200);
-  ASSERT_EQ(Act(key, "verify", p().alice, VerificationChecklist()).status, 200);
-  Reply refused = Act(key, "close", p().alice);
+  std::vector<std::string> missing;
+  const nlohmann::json completed = Get(key);
+  for (const auto& m : completed["closure_missing"]) missing.push_back(m["pointer"]);
+  EXPECT_EQ(missing, (std::vector<std::string>{"/evidence/test_result", "/verification"}));
+  Reply refused = Act(key, "verify", p().alice, VerificationChecklist());
   EXPECT_TRUE(IsProblem(refused, 409, "requirements-not-met")) << refused.body;
   EXPECT_EQ(refused.json()["errors"][0]["pointer"], "#/evidence/test_result") << refused.body;
-  EXPECT_EQ(Get(key)["closure_missing"].size(), 1u);
+  EXPECT_TRUE(Has(refused.body, "no successful test_result evidence")) << refused.body;
 
   // Superseded evidence does not count.
   Reply ev = http().Json("POST", "/api/v1/changes/" + key + "/evidence",
-                         {{"kind", "test_result"}, {"url", "https://ci.example.com/runs/1"}}, p().alice.token);
+                         {{"kind", "test_result"}, {"outcome", "success"}, {"url", "https://ci.example.com/runs/1"}},
+                         p().alice.token);
   ASSERT_EQ(ev.status, 201);
+  EXPECT_EQ(ev.json()["outcome"], "success");
+  EXPECT_TRUE(ev.json()["satisfies"].get<bool>());
   const std::string id = ev.json()["id"];
   ASSERT_EQ(http()
                 .Json("PATCH", "/api/v1/changes/" + key + "/evidence/" + id,
                       {{"status", "superseded"}, {"reason", "wrong run"}}, p().bob.token, {{"If-Match", "\"valid\""}})
                 .status,
             200);
-  EXPECT_TRUE(IsProblem(Act(key, "close", p().alice), 409, "requirements-not-met"));
+  EXPECT_TRUE(IsProblem(Act(key, "verify", p().alice, VerificationChecklist()), 409, "requirements-not-met"));
+  // Neither does a failed test: it is kept and shown, and it blocks until a successful one follows.
+  manual_clock_.Advance(kMicrosPerSecond);
+  Evidence(key, "test_result", "failure");
+  const nlohmann::json failed = Get(key);
+  EXPECT_EQ(failed["evidence"].back()["outcome"], "failure");
+  EXPECT_FALSE(failed["evidence"].back()["satisfies"].get<bool>());
+  Reply still = Act(key, "verify", p().alice, VerificationChecklist());
+  EXPECT_TRUE(IsProblem(still, 409, "requirements-not-met")) << still.body;
+  EXPECT_TRUE(Has(still.body, "failed; attach a successful one")) << still.body;
+  manual_clock_.Advance(kMicrosPerSecond);
   Evidence(key, "test_result");
+  ASSERT_EQ(Act(key, "verify", p().alice, VerificationChecklist()).status, 200);
   ASSERT_EQ(Act(key, "close", p().alice).status, 200);
 }
 

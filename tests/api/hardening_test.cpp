@@ -160,7 +160,8 @@ TEST_F(HardeningTest, EditsNeedIfMatchAndEditsThatChangeNothingStoreNothing) {
   EXPECT_EQ(server().AuditCount(), audit);
 
   // Evidence: If-Match is the status the judgement was made from.
-  Reply ev = http().Json("POST", path + "/evidence", {{"kind", "test_result"}, {"url", "https://ci.example.com/r/7"}},
+  Reply ev = http().Json("POST", path + "/evidence",
+                         {{"kind", "test_result"}, {"outcome", "success"}, {"url", "https://ci.example.com/r/7"}},
                          p().alice.token);
   ASSERT_EQ(ev.status, 201) << ev.body;
   const std::string judge = path + "/evidence/" + ev.json()["id"].get<std::string>();

@@ -158,6 +158,45 @@ TEST_F(IntegrationTest, PipelineStoryFromPullRequestToFinding) {
   }
 }
 
+// A failed run is evidence of a failure, not of a test (C2): kept with its
+// outcome, it satisfies nothing and blocks completing until a run passes.
+TEST_F(IntegrationTest, AFailedPipelineRunIsKeptAsAFailureAndBlocksCompletion) {
+  const std::string key = Create(NormalChange("staging", false));
+  ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
+  ASSERT_EQ(Decide(key, p().bob).status, 201);
+  ASSERT_EQ(Act(key, "schedule", p().alice).status, 200);
+  ASSERT_EQ(Act(key, "start", p().ivan).status, 200);
+  nlohmann::json run = nlohmann::json::parse(Fixture("webhooks/github-workflow_run-completed.json"));
+  run["workflow_run"]["head_branch"] = "chg-1-worker-pool";
+  run["workflow_run"]["conclusion"] = "failure";
+  Reply failed = GitHub("workflow_run", run.dump(), "d-fail");
+  ASSERT_EQ(failed.status, 200) << failed.body;
+  ASSERT_EQ(failed.json()["result"]["evidence"].size(), 1u) << failed.body;
+  EXPECT_EQ(failed.json()["result"]["evidence"][0]["outcome"], "failure");
+  nlohmann::json c = Get(key);
+  const nlohmann::json runs = EvidenceOfKind(c, "pipeline_run");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["outcome"], "failure");
+  EXPECT_FALSE(runs[0]["satisfies"].get<bool>());
+  Reply complete = Act(key, "complete", p().ivan);
+  EXPECT_TRUE(IsProblem(complete, 409, "requirements-not-met")) << complete.body;
+  EXPECT_TRUE(Has(complete.body, "the latest pipeline_run")) << complete.body;
+
+  // A cancelled run neither passes nor fails: unknown, and the failure stays the latest outcome.
+  manual_clock_.Advance(kMicrosPerSecond);
+  run["workflow_run"]["conclusion"] = "cancelled";
+  ASSERT_EQ(GitHub("workflow_run", run.dump(), "d-cancel").status, 200);
+  c = Get(key);
+  EXPECT_EQ(EvidenceOfKind(c, "pipeline_run")[1]["outcome"], "unknown");
+  EXPECT_TRUE(IsProblem(Act(key, "complete", p().ivan), 409, "requirements-not-met"));
+  manual_clock_.Advance(kMicrosPerSecond);
+  run["workflow_run"]["conclusion"] = "success";
+  ASSERT_EQ(GitHub("workflow_run", run.dump(), "d-pass").status, 200);
+  c = Get(key);
+  EXPECT_TRUE(EvidenceOfKind(c, "pipeline_run")[2]["satisfies"].get<bool>());
+  EXPECT_EQ(Act(key, "complete", p().ivan).status, 200);
+}
+
 TEST_F(IntegrationTest, UnsignedForgedAndReplayedDeliveriesChangeNothing) {
   Create(NormalChange("production", false));
   const std::string body = Fixture("webhooks/github-pull_request-opened.json");

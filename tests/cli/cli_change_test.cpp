@@ -4,8 +4,8 @@
 
 namespace cl::testing {
 
-// Creates, approves (by bob), implements, verifies, evidences and closes
-// CHG-1 through the CLI, asserting each step.
+// Creates, approves (by bob), tests, implements (ivan), verifies (the
+// requestor) and closes CHG-1 through the CLI, asserting each step.
 void CliTest::RunLifecycleToClosed() {
   const std::string bob = AddApprover("bob");
   ASSERT_FALSE(bob.empty());
@@ -47,21 +47,30 @@ responsibility: {owner: customer, contact: payments-oncall@example.com}
   ProcessResult approved = Run({"change", "approve", key, "--token", bob, "--comment", "ok"});
   ASSERT_EQ(approved.exit_code, 0) << approved.err;
   EXPECT_NE(approved.out.find("as service_owner"), std::string::npos) << approved.out;
-  for (const char* action : {"schedule", "start", "complete"}) {
-    ProcessResult r = Run({"change", action, key});
-    ASSERT_EQ(r.exit_code, 0) << action << ": " << r.err;
-  }
-  ProcessResult verify = Run({"change", "verify", key, "--implemented-as-approved", "--security-controls-verified",
-                              "--incidents", "none", "--lessons", "none"});
-  ASSERT_EQ(verify.exit_code, 0) << verify.err;
-  ProcessResult early = Run({"change", "close", key});
+  ASSERT_EQ(Run({"change", "schedule", key}).exit_code, 0);
+  // The default policy wants a successful test before a normal change starts (R000-07).
+  const std::string ivan =
+      AddUserWithToken("ivan", "implementer", {"changes:implement", "changes:read", "evidence:write"});
+  ASSERT_FALSE(ivan.empty());
+  ProcessResult early = Run({"change", "start", key, "--token", ivan});
   EXPECT_EQ(early.exit_code, 1);
   EXPECT_NE(early.err.find("/evidence/test_result"), std::string::npos) << early.err;
   const std::string results = dir_.File("results.txt");
   std::ofstream(results) << "42 tests passed\n";
-  ProcessResult ev = Run({"evidence", "add", key, "--kind", "test_result", "--file", results});
+  ProcessResult no_outcome = Run({"evidence", "add", key, "--kind", "test_result", "--file", results});
+  EXPECT_EQ(no_outcome.exit_code, 1);
+  EXPECT_NE(no_outcome.err.find("success or failure"), std::string::npos) << no_outcome.err;
+  ProcessResult ev = Run({"evidence", "add", key, "--kind", "test_result", "--outcome", "success", "--file", results});
   ASSERT_EQ(ev.exit_code, 0) << ev.err;
   EXPECT_NE(ev.out.find("sha256 "), std::string::npos) << ev.out;
+  for (const char* action : {"start", "complete"}) {
+    ProcessResult r = Run({"change", action, key, "--token", ivan});
+    ASSERT_EQ(r.exit_code, 0) << action << ": " << r.err;
+  }
+  // The requestor verifies; the implementer does not verify their own work.
+  ProcessResult verify = Run({"change", "verify", key, "--implemented-as-approved", "--security-controls-verified",
+                              "--incidents", "none", "--lessons", "none"});
+  ASSERT_EQ(verify.exit_code, 0) << verify.err;
   ASSERT_EQ(Run({"change", "close", key}).exit_code, 0);
   ProcessResult show = Run({"change", "show", key, "-o", "json"});
   ASSERT_EQ(show.exit_code, 0);
@@ -143,7 +152,22 @@ TEST_F(CliTest, PipelineAttachesAPlanAndAsksTheGate) {
 
   ASSERT_EQ(Run({"change", "submit", "CHG-1"}).exit_code, 0);
   ASSERT_EQ(Run({"change", "approve", "CHG-1", "--token", bob}).exit_code, 0);
-  ASSERT_EQ(Run({"change", "approve", "CHG-1"}).exit_code, 0) << "admin as security, with bob independent";
+  // The requestor's own approval as security is recorded, and does not count.
+  ASSERT_EQ(Run({"change", "approve", "CHG-1"}).exit_code, 0) << "admin as security, beside bob";
+  ProcessResult self_counted = Run(gate);
+  EXPECT_EQ(self_counted.exit_code, 1) << self_counted.out;
+  EXPECT_NE(self_counted.out.find("not_approved: CHG-1"), std::string::npos) << self_counted.out;
+  const std::string sara = AddUserWithToken("sara", "admin", {"changes:approve", "changes:read"});
+  ASSERT_EQ(Run({"change", "approve", "CHG-1", "--token", sara}).exit_code, 0) << "an independent security reviewer";
+  // Tested before it is deployed: the gate wants the successful test result the policy names.
+  ProcessResult untested = Run(gate);
+  EXPECT_EQ(untested.exit_code, 1) << untested.out;
+  EXPECT_NE(untested.out.find("successful test_result"), std::string::npos) << untested.out;
+  const std::string results = dir_.File("results.txt");
+  std::ofstream(results) << "plan applied in a scratch workspace; 12 checks passed\n";
+  ASSERT_EQ(
+      Run({"evidence", "add", "CHG-1", "--kind", "test_result", "--outcome", "success", "--file", results}).exit_code,
+      0);
   ProcessResult allowed = Run(gate);
   EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
   EXPECT_NE(allowed.out.find("ALLOW CHG-1 (risk high"), std::string::npos) << allowed.out;

@@ -108,14 +108,20 @@ class CliTest : public ::testing::Test {
   // Adds an approver through the CLI; returns an API token for them ("" on failure).
   void RunLifecycleToClosed();
 
-  std::string AddApprover(const std::string& name) {
-    ProcessResult added = Run({"user", "add", name, "--role", "approver"});
+  // A user with one role and a token of `scopes`; its secret, "" on failure.
+  std::string AddUserWithToken(const std::string& name, const std::string& role,
+                               const std::vector<std::string>& scopes) {
+    ProcessResult added = Run({"user", "add", name, "--role", role});
     EXPECT_EQ(added.exit_code, 0) << added.err;
-    ProcessResult tok = Run({"token", "create", "--user", name, "--name", name + " cli", "--scope", "changes:approve",
-                             "--scope", "changes:read", "-o", "json"});
+    std::vector<std::string> args = {"token", "create", "--user", name, "--name", name + " cli", "-o", "json"};
+    for (const std::string& s : scopes) args.insert(args.end(), {"--scope", s});
+    ProcessResult tok = Run(args);
     EXPECT_EQ(tok.exit_code, 0) << tok.err;
     if (added.exit_code != 0 || tok.exit_code != 0) return "";
     return nlohmann::json::parse(tok.out)["secret"];
+  }
+  std::string AddApprover(const std::string& name) {
+    return AddUserWithToken(name, "approver", {"changes:approve", "changes:read"});
   }
 
   static constexpr const char* kAdminPassword = "correct-horse-battery-staple-7";

@@ -225,15 +225,21 @@ test("the change workflow from request to close, in Chromium", async (t) => {
     await openChange(alice.page, key);
     await act(alice.page, "Schedule");
     await openChange(dave.page, key);
-    await act(dave.page, "Start implementation");
+    // Tested before production: the default policy wants a successful test result before the start.
     const evidence = dave.page.getByRole("form", { name: "Add evidence" });
     await evidence.getByLabel("Kind").selectOption("test_result");
-    await evidence.getByLabel("File").setInputFiles({ name: "migration-test.txt", mimeType: "text/plain", buffer: Buffer.from("migration job: connected as deploy role\nall 14 checks passed\n") });
-    await evidence.getByLabel("Note").fill("Pipeline output after the change");
+    await evidence.getByLabel("File").setInputFiles({ name: "migration-test.txt", mimeType: "text/plain", buffer: Buffer.from("migration job: connected as deploy role in staging\nall 14 checks passed\n") });
+    await evidence.getByLabel("Note").fill("Pipeline output in staging");
+    await evidence.getByRole("button", { name: "Add evidence" }).click();
+    await evidence.getByRole("alert").filter({ hasText: "succeeded" }).waitFor();
+    await evidence.getByLabel("Outcome").selectOption("success");
     await evidence.getByRole("button", { name: "Add evidence" }).click();
     await dave.page.getByRole("status").filter({ hasText: "Evidence added" }).waitFor();
     await dave.page.getByRole("link", { name: /migration-test\.txt/ }).waitFor();
+    await act(dave.page, "Start implementation");
     await act(dave.page, "Mark implemented");
+    // The implementer does not verify their own work: no button for dave.
+    assert.equal(await dave.page.getByRole("button", { name: "Record verification" }).count(), 0);
 
     const page = alice.page;
     await openChange(page, key);

@@ -281,7 +281,7 @@ void SetUp(const char* corpus) {
   g->change_key = g->Created("/api/v1/changes", Change(), "/key");
   g->ids["/api/v1/changes/{key}/evidence/"] =
       g->Created("/api/v1/changes/" + g->change_key + "/evidence",
-                 {{"kind", "test_result"}, {"url", "https://ci.example.com/r/7"}});
+                 {{"kind", "test_result"}, {"outcome", "success"}, {"url", "https://ci.example.com/r/7"}});
   g->ids["/api/v1/webhooks/"] =
       g->Created("/api/v1/webhooks", {{"url", "https://93.184.215.14/hook"}, {"events", {"change.*"}}}, "/webhook/id");
   g->ids["/api/v1/freezes/"] = g->Created("/api/v1/freezes", {{"description", "Quarter close"},

@@ -150,7 +150,9 @@ TEST_P(StoreTest, KindsReconciledSinceALaterReleaseAreBaselinedOnTheirOwn) {
 
   ReconcileReport before = Reconcile(store());
   EXPECT_GT(before.baseline_seq, 0);
-  EXPECT_THAT(before.unbaselined, ::testing::ElementsAre("api_token", "webhook", "freeze", "policy"));
+  // Changes and evidence too: their states gained fields (assessment, outcome) since.
+  EXPECT_THAT(before.unbaselined,
+              ::testing::ElementsAre("change", "evidence", "api_token", "webhook", "freeze", "policy"));
   ASSERT_GE(before.problem_count, 2) << ReconcileReportJson(before).dump(2);
   EXPECT_EQ(before.problems[0].table, "users");
   for (size_t i = 1; i < before.problems.size(); ++i) {

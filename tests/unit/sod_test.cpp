@@ -60,14 +60,57 @@ TEST(SodTest, AnInvolvedApproverNeedsAnIndependentOneFirstOrTheCompensatingContr
   EXPECT_NE(refused.message().find("may not approve their own"), std::string::npos) << refused.message();
 }
 
-TEST(SodTest, TheOnlyApproverMayNotStartUnlessCompensated) {
+TEST(SodTest, AnApproverMayNotImplementWhatTheyApprovedUnlessThePolicyCompensates) {
   const Change c = Submitted();
-  EXPECT_EQ(MayStartGiven(As("bob"), c, {By("bob")}).code(), ErrorCode::kSodViolation);
-  EXPECT_TRUE(MayStartGiven(As("bob"), c, {By("bob"), By("carol")}).ok());
-  EXPECT_TRUE(MayStartGiven(As("bob"), c, {By("bob", true)}).ok());
-  Approval voided = By("carol");
+  Policy policy;
+  // Approving and then implementing: refused even beside another approver.
+  for (const std::vector<Approval>& given : {std::vector<Approval>{By("bob")}, {By("bob"), By("carol")}}) {
+    const Status s = MayStartGiven(As("bob"), c, given, policy);
+    EXPECT_EQ(s.code(), ErrorCode::kSodViolation);
+    EXPECT_NE(s.message().find("you approved CHG-7"), std::string::npos) << s.message();
+  }
+  EXPECT_TRUE(MayStartGiven(As("carol"), c, {By("bob")}, policy).ok());
+  // A void approval is no approval.
+  Approval voided = By("bob");
   voided.voided_at = Timestamp{1};
-  EXPECT_EQ(MayStartGiven(As("bob"), c, {By("bob"), voided}).code(), ErrorCode::kSodViolation);
+  EXPECT_TRUE(MayStartGiven(As("bob"), c, {voided}, policy).ok());
+  // The assigned implementer's own approval never counted, so it does not stop them.
+  EXPECT_FALSE(StartNeedsCompensation(As("ivan"), c, {By("ivan"), By("bob")}));
+  EXPECT_TRUE(MayStartGiven(As("ivan"), c, {By("ivan"), By("bob")}, policy).ok());
+  // With the compensating control the approver may start, and the start needs it.
+  policy.sod.compensating_control = true;
+  EXPECT_TRUE(MayStartGiven(As("bob"), c, {By("bob")}, policy).ok());
+  EXPECT_TRUE(StartNeedsCompensation(As("bob"), c, {By("bob")}));
+}
+
+TEST(SodTest, TheImplementerDoesNotVerifyTheirOwnWorkByDefault) {
+  Change c = Submitted();
+  c.implementer_id = "u-ivan";
+  Principal ivan = As("ivan");
+  ivan.user_id = "u-ivan";
+  Principal alice = As("alice");
+  alice.user_id = "u-alice";
+  Policy policy;
+  const Status s = MayVerify(ivan, c, policy);
+  EXPECT_EQ(s.code(), ErrorCode::kSodViolation);
+  EXPECT_NE(s.message().find("you implemented CHG-7"), std::string::npos) << s.message();
+  EXPECT_TRUE(MayVerify(alice, c, policy).ok());
+  policy.independent_verification = false;  // a small team's documented choice
+  EXPECT_TRUE(MayVerify(ivan, c, policy).ok());
+}
+
+TEST(SodTest, TheRequestorsAndImplementersOwnApprovalsNeverCount) {
+  const Change c = Submitted();
+  EXPECT_EQ(NotCountedBecause(c, By("alice")), "given by the requestor; a requestor's own approval never counts");
+  EXPECT_EQ(NotCountedBecause(c, By("ivan")), "given by the implementer; an implementer's own approval never counts");
+  EXPECT_FALSE(NotCountedBecause(c, By("bob")).has_value());
+  EXPECT_FALSE(NotCountedBecause(c, By("alice", /*compensating=*/true)).has_value());
+  // An independent approval, then the requestor's: one distinct approver, not two.
+  const ApprovalProgress p = ComputeApprovalProgress(c, {By("bob"), By("alice")});
+  EXPECT_EQ(p.distinct_approvers, 1);
+  EXPECT_FALSE(p.complete);
+  ASSERT_EQ(p.not_counted.size(), 1U);
+  EXPECT_EQ(p.not_counted[0].rfind("alice: given by the requestor", 0), 0U) << p.not_counted[0];
 }
 
 TEST(SodTest, ReviewersAreIndependentAndPostImplementationReviewersDidNotApprove) {
@@ -88,7 +131,13 @@ TEST(SodTest, ShortfallNamesTooFewOrOnlyInvolvedApprovers) {
   const auto involved = SodShortfall(c, ComputeApprovalProgress(c, {By("alice"), By("ivan")}));
   ASSERT_TRUE(involved.has_value());
   EXPECT_NE(involved->find("only by people involved"), std::string::npos) << *involved;
-  EXPECT_FALSE(SodShortfall(c, ComputeApprovalProgress(c, {By("alice"), By("bob")})).has_value());
+  // The requestor's approval beside bob's does not make two.
+  const auto beside = SodShortfall(c, ComputeApprovalProgress(c, {By("alice"), By("bob")}));
+  ASSERT_TRUE(beside.has_value());
+  EXPECT_NE(beside->find("1 of the 2 distinct approvers its risk needs (not counted: alice: given by the requestor"),
+            std::string::npos)
+      << *beside;
+  EXPECT_FALSE(SodShortfall(c, ComputeApprovalProgress(c, {By("carol"), By("bob")})).has_value());
 }
 
 }  // namespace

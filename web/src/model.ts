@@ -64,6 +64,8 @@ export interface Approval {
   status: "valid" | "void";
   voided_at: string | null;
   voided_reason: string;
+  counted: boolean;
+  not_counted_reason: string | null;
 }
 
 export interface Evidence {
@@ -80,6 +82,8 @@ export interface Evidence {
   created_at: string;
   status: "valid" | "not_verifiable" | "superseded";
   status_reason: string;
+  outcome: "none" | "success" | "failure" | "unknown";
+  satisfies: boolean;
 }
 
 export interface IacAttachment {

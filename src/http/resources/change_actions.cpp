@@ -85,46 +85,49 @@ void AddChangeActionRoutes(Api& api, Router& router) {
                      }});
   }
 
-  router.Add(
-      Route{.method = "POST",
-            .pattern = "/api/v1/changes/{key}/approvals",
-            .permission = Permission::kChangesApprove,
-            .offload = true,
-            .inline_when_idle = true,
-            .body_limit = 64 * 1024,
-            .operation_id = "decideChange",
-            .tag = "approvals",
-            .summary = "Approve or reject a change",
-            .description = "The decision is bound to the change's current material SHA-256 and content version. "
-                           "role is the policy's approver role (default: the first outstanding one you qualify "
-                           "for). Requestors and implementers cannot be the only approver (403 "
-                           "segregation-of-duties) unless the policy allows the compensating control and "
-                           "compensating_control is true. Normal changes take approvals only while submitted; "
-                           "emergency approvals after the start are marked retrospective. Send content_version "
-                           "and/or material_sha256 of what you reviewed: if the change was edited since, the "
-                           "decision is refused with 409 and nothing is recorded.",
-            .request = Schema::Object()
-                           .Field("decision", Schema::String().Enum({"approve", "reject"}), true)
-                           .Field("role", Schema::String().Max(64))
-                           .Field("comment", Schema::String().Max(4000))
-                           .Field("compensating_control", Schema::Boolean())
-                           .Field("content_version", Schema::Integer("The content version you reviewed.").Min(1))
-                           .Field("material_sha256", Schema::String("The material SHA-256 you reviewed.").Max(80)),
-            .success_status = 201,
-            .response = ApprovalSchema(),
-            .errors = {404, 409},
-            .handler = [&api](Ctx& ctx) -> Result<Response> {
-              CL_ASSIGN_OR_RETURN(int64_t number, ChangeNumber(ctx));
-              DecisionInput in;
-              in.approve = ctx.body["decision"] == "approve";
-              in.role = ctx.body.value("role", "");
-              in.comment = ctx.body.value("comment", "");
-              in.compensating = ctx.body.value("compensating_control", false);
-              if (ctx.body.contains("content_version")) in.content_version = ctx.body["content_version"].get<int64_t>();
-              in.material_sha256 = ctx.body.value("material_sha256", "");
-              CL_ASSIGN_OR_RETURN(Approval a, api.services().changes.Decide(*ctx.principal, ctx.Audit(), number, in));
-              return JsonResponse(201, ApprovalJson(a));
-            }});
+  router.Add(Route{
+      .method = "POST",
+      .pattern = "/api/v1/changes/{key}/approvals",
+      .permission = Permission::kChangesApprove,
+      .offload = true,
+      .inline_when_idle = true,
+      .body_limit = 64 * 1024,
+      .operation_id = "decideChange",
+      .tag = "approvals",
+      .summary = "Approve or reject a change",
+      .description = "The decision is bound to the change's current material SHA-256 and content version. "
+                     "role is the policy's approver role (default: the first outstanding one you qualify "
+                     "for). Requestors and implementers cannot be the only approver (403 "
+                     "segregation-of-duties) unless the policy allows the compensating control and "
+                     "compensating_control is true; an approval of their own given beside an independent "
+                     "one is recorded with counted: false and never counts. A rejection needs a comment. Normal "
+                     "changes take approvals only while submitted; "
+                     "emergency approvals after the start are marked retrospective. Send content_version "
+                     "and/or material_sha256 of what you reviewed: if the change was edited since, the "
+                     "decision is refused with 409 and nothing is recorded.",
+      .request = Schema::Object()
+                     .Field("decision", Schema::String().Enum({"approve", "reject"}), true)
+                     .Field("role", Schema::String().Max(64))
+                     .Field("comment", Schema::String().Max(4000))
+                     .Field("compensating_control", Schema::Boolean())
+                     .Field("content_version", Schema::Integer("The content version you reviewed.").Min(1))
+                     .Field("material_sha256", Schema::String("The material SHA-256 you reviewed.").Max(80)),
+      .success_status = 201,
+      .response = ApprovalSchema(),
+      .errors = {404, 409},
+      .handler = [&api](Ctx& ctx) -> Result<Response> {
+        CL_ASSIGN_OR_RETURN(int64_t number, ChangeNumber(ctx));
+        DecisionInput in;
+        in.approve = ctx.body["decision"] == "approve";
+        in.role = ctx.body.value("role", "");
+        in.comment = ctx.body.value("comment", "");
+        in.compensating = ctx.body.value("compensating_control", false);
+        if (ctx.body.contains("content_version")) in.content_version = ctx.body["content_version"].get<int64_t>();
+        in.material_sha256 = ctx.body.value("material_sha256", "");
+        Change after;
+        CL_ASSIGN_OR_RETURN(Approval a, api.services().changes.Decide(*ctx.principal, ctx.Audit(), number, in, &after));
+        return JsonResponse(201, ApprovalJson(a, after));
+      }});
 
   router.Add(Route{
       .method = "POST",
@@ -141,6 +144,10 @@ void AddChangeActionRoutes(Api& api, Router& router) {
                      "image/png, image/jpeg.",
       .request = Schema::Object()
                      .Field("kind", Schema::String().Enum(Names(kAllEvidenceKinds)), true)
+                     .Field("outcome", Schema::String("Required for pipeline_run and test_result: whether it "
+                                                      "succeeded. Only successful runs and tests satisfy a "
+                                                      "requirement.")
+                                           .Enum({"success", "failure", "none"}))
                      .Field("url", Schema::String().Max(2000))
                      .Field("note", Schema::String().Max(4000))
                      .Field("filename", Schema::String().Max(200))
@@ -154,6 +161,7 @@ void AddChangeActionRoutes(Api& api, Router& router) {
         NewEvidence in;
         in.kind = ParseEvidenceKind(ctx.body["kind"].get<std::string>()).value_or(EvidenceKind::kOther);
         in.url = ctx.body.value("url", "");
+        if (ctx.body.contains("outcome")) in.outcome = ParseEvidenceOutcome(ctx.body["outcome"].get<std::string>());
         in.note = ctx.body.value("note", "");
         in.filename = ctx.body.value("filename", "");
         in.content_type = ctx.body.value("content_type", "");

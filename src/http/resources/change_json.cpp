@@ -1,5 +1,7 @@
 #include "http/resources/change_json.h"
 
+#include "core/change_rules.h"
+
 #include "http/resources/pipeline_json.h"
 #include "http/resources/representations.h"
 
@@ -95,7 +97,8 @@ nlohmann::json ChangeJson(const Change& c) {
           {"row_version", c.row_version}};
 }
 
-nlohmann::json ApprovalJson(const Approval& a) {
+nlohmann::json ApprovalJson(const Approval& a, const Change& c) {
+  const std::optional<std::string> not_counted = a.approve ? NotCountedBecause(c, a) : std::nullopt;
   return {{"id", a.id},
           {"approver", a.approver},
           {"role", a.role},
@@ -108,7 +111,9 @@ nlohmann::json ApprovalJson(const Approval& a) {
           {"created_at", FormatRfc3339(a.created_at)},
           {"status", a.valid() ? "valid" : "void"},
           {"voided_at", TimeOrNull(a.voided_at)},
-          {"voided_reason", a.voided_reason}};
+          {"voided_reason", a.voided_reason},
+          {"counted", a.approve && !not_counted},
+          {"not_counted_reason", not_counted ? nlohmann::json(*not_counted) : nlohmann::json(nullptr)}};
 }
 
 nlohmann::json EvidenceJson(const Evidence& e) {
@@ -124,7 +129,9 @@ nlohmann::json EvidenceJson(const Evidence& e) {
           {"added_by", e.added_by},
           {"created_at", FormatRfc3339(e.created_at)},
           {"status", Name(e.status)},
-          {"status_reason", e.status_reason}};
+          {"status_reason", e.status_reason},
+          {"outcome", Name(e.outcome)},
+          {"satisfies", e.Satisfies()}};
 }
 
 nlohmann::json ReviewJson(const Review& r) {
@@ -153,7 +160,7 @@ nlohmann::json ChangeDetailJson(const ChangeDetail& d) {
     return out;
   };
   j["approval"] = d.approval.ToJson();
-  j["approvals"] = list(d.approvals, ApprovalJson);
+  j["approvals"] = list(d.approvals, [&](const Approval& a) { return ApprovalJson(a, d.change); });
   j["evidence"] = list(d.evidence, EvidenceJson);
   j["reviews"] = list(d.reviews, ReviewJson);
   j["transitions"] = list(d.transitions, [](const Transition& t) {
@@ -191,7 +198,13 @@ Schema ApprovalSchema() {
       .Field("created_at", TimeSchema(), true)
       .Field("status", Schema::String("void once a material edit changed the content.").Enum({"valid", "void"}), true)
       .Field("voided_at", TimeSchema().Nullable(), true)
-      .Field("voided_reason", Schema::String(), true);
+      .Field("voided_reason", Schema::String(), true)
+      .Field("counted",
+             Schema::Boolean("Whether it counts toward the required roles and distinct approvers: an approval by "
+                             "the change's requestor or implementer never does (unless under the compensating "
+                             "control)."),
+             true)
+      .Field("not_counted_reason", Schema::String("Why an approval does not count.").Nullable(), true);
 }
 
 Schema EvidenceSchema() {
@@ -208,7 +221,16 @@ Schema EvidenceSchema() {
       .Field("added_by", Schema::String(), true)
       .Field("created_at", TimeSchema(), true)
       .Field("status", Schema::String().Enum({"valid", "not_verifiable", "superseded"}), true)
-      .Field("status_reason", Schema::String(), true);
+      .Field("status_reason", Schema::String(), true)
+      .Field("outcome",
+             Schema::String("What the run or test found: pipeline runs and test results are success or failure "
+                            "(unknown: recorded without one); other kinds none.")
+                 .Enum(Names(kAllEvidenceOutcomes)),
+             true)
+      .Field("satisfies",
+             Schema::Boolean("Whether it meets a requirement for its kind: valid and, for runs and tests, "
+                             "successful."),
+             true);
 }
 
 Schema ReviewSchema() {

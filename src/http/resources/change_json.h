@@ -15,7 +15,8 @@ Schema ChangeInputSchema(bool create);
 
 nlohmann::json ChangeJson(const Change& c);
 nlohmann::json ChangeDetailJson(const ChangeDetail& d);
-nlohmann::json ApprovalJson(const Approval& a);
+// `c`: the change it is on (whether it counts depends on who requested and implemented it).
+nlohmann::json ApprovalJson(const Approval& a, const Change& c);
 nlohmann::json EvidenceJson(const Evidence& e);
 nlohmann::json ReviewJson(const Review& r);
 nlohmann::json FindingJson(const Finding& f);

@@ -217,7 +217,7 @@ export interface paths {
         put?: never;
         /**
          * Approve or reject a change
-         * @description The decision is bound to the change's current material SHA-256 and content version. role is the policy's approver role (default: the first outstanding one you qualify for). Requestors and implementers cannot be the only approver (403 segregation-of-duties) unless the policy allows the compensating control and compensating_control is true. Normal changes take approvals only while submitted; emergency approvals after the start are marked retrospective. Send content_version and/or material_sha256 of what you reviewed: if the change was edited since, the decision is refused with 409 and nothing is recorded.
+         * @description The decision is bound to the change's current material SHA-256 and content version. role is the policy's approver role (default: the first outstanding one you qualify for). Requestors and implementers cannot be the only approver (403 segregation-of-duties) unless the policy allows the compensating control and compensating_control is true; an approval of their own given beside an independent one is recorded with counted: false and never counts. A rejection needs a comment. Normal changes take approvals only while submitted; emergency approvals after the start are marked retrospective. Send content_version and/or material_sha256 of what you reviewed: if the change was edited since, the decision is refused with 409 and nothing is recorded.
          *
          *     Access: needs the `changes:approve` permission.
          */
@@ -2287,12 +2287,16 @@ export interface operations {
                             comment: string;
                             compensating_control: boolean;
                             content_version: number;
+                            /** @description Whether it counts toward the required roles and distinct approvers: an approval by the change's requestor or implementer never does (unless under the compensating control). */
+                            counted: boolean;
                             /** Format: date-time */
                             created_at: string;
                             /** @enum {string} */
                             decision: "approve" | "reject";
                             id: string;
                             material_sha256: string;
+                            /** @description Why an approval does not count. */
+                            not_counted_reason: string | null;
                             /** @description Given after implementation started (emergency). */
                             retrospective: boolean;
                             /** @description The policy's approver role it was given under. */
@@ -2373,6 +2377,13 @@ export interface operations {
                             /** @enum {string} */
                             kind: "pull_request" | "pipeline_run" | "test_result" | "monitoring" | "config_diff" | "before_snapshot" | "after_snapshot" | "retrospective" | "other";
                             note: string;
+                            /**
+                             * @description What the run or test found: pipeline runs and test results are success or failure (unknown: recorded without one); other kinds none.
+                             * @enum {string}
+                             */
+                            outcome: "none" | "success" | "failure" | "unknown";
+                            /** @description Whether it meets a requirement for its kind: valid and, for runs and tests, successful. */
+                            satisfies: boolean;
                             sha256: string | null;
                             size: number;
                             /** @enum {string} */
@@ -2841,12 +2852,16 @@ export interface operations {
                         comment: string;
                         compensating_control: boolean;
                         content_version: number;
+                        /** @description Whether it counts toward the required roles and distinct approvers: an approval by the change's requestor or implementer never does (unless under the compensating control). */
+                        counted: boolean;
                         /** Format: date-time */
                         created_at: string;
                         /** @enum {string} */
                         decision: "approve" | "reject";
                         id: string;
                         material_sha256: string;
+                        /** @description Why an approval does not count. */
+                        not_counted_reason: string | null;
                         /** @description Given after implementation started (emergency). */
                         retrospective: boolean;
                         /** @description The policy's approver role it was given under. */
@@ -3482,6 +3497,11 @@ export interface operations {
                     /** @enum {string} */
                     kind: "pull_request" | "pipeline_run" | "test_result" | "monitoring" | "config_diff" | "before_snapshot" | "after_snapshot" | "retrospective" | "other";
                     note?: string;
+                    /**
+                     * @description Required for pipeline_run and test_result: whether it succeeded. Only successful runs and tests satisfy a requirement.
+                     * @enum {string}
+                     */
+                    outcome?: "success" | "failure" | "none";
                     url?: string;
                 };
             };
@@ -3504,6 +3524,13 @@ export interface operations {
                         /** @enum {string} */
                         kind: "pull_request" | "pipeline_run" | "test_result" | "monitoring" | "config_diff" | "before_snapshot" | "after_snapshot" | "retrospective" | "other";
                         note: string;
+                        /**
+                         * @description What the run or test found: pipeline runs and test results are success or failure (unknown: recorded without one); other kinds none.
+                         * @enum {string}
+                         */
+                        outcome: "none" | "success" | "failure" | "unknown";
+                        /** @description Whether it meets a requirement for its kind: valid and, for runs and tests, successful. */
+                        satisfies: boolean;
                         sha256: string | null;
                         size: number;
                         /** @enum {string} */
@@ -3638,6 +3665,13 @@ export interface operations {
                         /** @enum {string} */
                         kind: "pull_request" | "pipeline_run" | "test_result" | "monitoring" | "config_diff" | "before_snapshot" | "after_snapshot" | "retrospective" | "other";
                         note: string;
+                        /**
+                         * @description What the run or test found: pipeline runs and test results are success or failure (unknown: recorded without one); other kinds none.
+                         * @enum {string}
+                         */
+                        outcome: "none" | "success" | "failure" | "unknown";
+                        /** @description Whether it meets a requirement for its kind: valid and, for runs and tests, successful. */
+                        satisfies: boolean;
                         sha256: string | null;
                         size: number;
                         /** @enum {string} */
@@ -5373,6 +5407,13 @@ export interface operations {
                             /** @enum {string} */
                             kind: "pull_request" | "pipeline_run" | "test_result" | "monitoring" | "config_diff" | "before_snapshot" | "after_snapshot" | "retrospective" | "other";
                             note: string;
+                            /**
+                             * @description What the run or test found: pipeline runs and test results are success or failure (unknown: recorded without one); other kinds none.
+                             * @enum {string}
+                             */
+                            outcome: "none" | "success" | "failure" | "unknown";
+                            /** @description Whether it meets a requirement for its kind: valid and, for runs and tests, successful. */
+                            satisfies: boolean;
                             sha256: string | null;
                             size: number;
                             /** @enum {string} */

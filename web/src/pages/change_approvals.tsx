@@ -14,6 +14,10 @@ export function Approvals({ c, onDone }: { c: ChangeDetail; onDone: (m: string) 
   const p = c.permits;
   const mayDecide = p.approve || p.reject || p.approve_with_compensating_control;
   const decide = async (decision: "approve" | "reject") => {
+    if (decision === "reject" && !comment.trim()) {
+      setError(new Error("Say why you reject it in the comment: the requestor needs the reason to revise the change."));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -79,6 +83,11 @@ export function Approvals({ c, onDone }: { c: ChangeDetail; onDone: (m: string) 
                       "valid"
                     )}
                     {a.status === "void" && <div class="muted small">{a.voided_reason}</div>}
+                    {a.status === "valid" && a.not_counted_reason && (
+                      <div>
+                        <span class="badge void">not counted</span> <span class="muted small">{a.not_counted_reason}</span>
+                      </div>
+                    )}
                   </td>
                   <td>{a.comment}</td>
                 </tr>
@@ -100,8 +109,8 @@ export function Approvals({ c, onDone }: { c: ChangeDetail; onDone: (m: string) 
             You are deciding on content version {c.content_version}. If it changes before you decide, nothing is recorded and you review it again.
             {p.approver_roles.length > 0 && ` You count as: ${p.approver_roles.map(words).join(", ")}.`}
           </p>
-          <Field label="Comment">
-            {(id) => <textarea id={id} rows={2} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />}
+          <Field label="Comment" help="Required to reject: say what would make it acceptable.">
+            {(id, d) => <textarea id={id} rows={2} aria-describedby={d} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />}
           </Field>
           {p.approve_with_compensating_control && (
             <label class="check">

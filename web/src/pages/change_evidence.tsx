@@ -14,6 +14,9 @@ function guessType(f: File): string {
   return byExt[ext ?? ""] ?? f.type;
 }
 
+// Kinds whose items say whether they succeeded; only successful ones count.
+const OUTCOME_KINDS = ["pipeline_run", "test_result"];
+
 function readBase64(f: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
@@ -24,7 +27,8 @@ function readBase64(f: File): Promise<string> {
 }
 
 export function EvidenceSection({ c, onDone }: { c: ChangeDetail; onDone: (m: string) => void }) {
-  const [kind, setKind] = useState(c.assessment?.closure_evidence.find((k) => !c.evidence.some((e) => e.kind === k && e.status === "valid")) ?? "test_result");
+  const [kind, setKind] = useState(c.assessment?.closure_evidence.find((k) => !c.evidence.some((e) => e.kind === k && e.satisfies)) ?? "test_result");
+  const [outcome, setOutcome] = useState("");
   const [url, setUrl] = useState("");
   const [note, setNote] = useState("");
   const [file, setFile] = useState<File | null>(null);
@@ -40,8 +44,9 @@ export function EvidenceSection({ c, onDone }: { c: ChangeDetail; onDone: (m: st
       ) : (
         <ul class="evidence">
           {c.evidence.map((e) => (
-            <li key={e.id} class={e.status !== "valid" ? "void" : ""}>
+            <li key={e.id} class={e.status !== "valid" ? "void" : e.outcome === "failure" ? "failed" : ""}>
               <strong>{words(e.kind)}</strong>{" "}
+              {e.outcome !== "none" && <span class={`badge outcome-${e.outcome}`}>{e.outcome === "unknown" ? "outcome unknown" : words(e.outcome)}</span>}{" "}
               {e.url && (
                 <a href={e.url} rel="noopener noreferrer" target="_blank">
                   {e.url}
@@ -72,10 +77,14 @@ export function EvidenceSection({ c, onDone }: { c: ChangeDetail; onDone: (m: st
               setError(new Error(fileError ?? "Give a link, a file, or both."));
               return;
             }
+            if (OUTCOME_KINDS.includes(kind) && !outcome) {
+              setError(new Error(`Say whether the ${words(kind)} succeeded.`));
+              return;
+            }
             setBusy(true);
             setError(null);
             try {
-              const body: Record<string, unknown> = { kind, ...(url.trim() ? { url: url.trim() } : {}), ...(note.trim() ? { note: note.trim() } : {}) };
+              const body: Record<string, unknown> = { kind, ...(OUTCOME_KINDS.includes(kind) ? { outcome } : {}), ...(url.trim() ? { url: url.trim() } : {}), ...(note.trim() ? { note: note.trim() } : {}) };
               if (file) {
                 body.content_base64 = await readBase64(file);
                 body.content_type = guessType(file);
@@ -84,6 +93,7 @@ export function EvidenceSection({ c, onDone }: { c: ChangeDetail; onDone: (m: st
               await api("POST", `/api/v1/changes/${c.key}/evidence`, body);
               setUrl("");
               setNote("");
+              setOutcome("");
               setFile(null);
               setInputKey((k) => k + 1);
               onDone(`Evidence added to ${c.key}.`);
@@ -108,6 +118,17 @@ export function EvidenceSection({ c, onDone }: { c: ChangeDetail; onDone: (m: st
                 </select>
               )}
             </Field>
+            {OUTCOME_KINDS.includes(kind) && (
+              <Field label="Outcome" help="Only a successful run or test counts; a failed one is kept and shown.">
+                {(id, d) => (
+                  <select id={id} aria-describedby={d} value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)}>
+                    <option value="">Choose…</option>
+                    <option value="success">Success</option>
+                    <option value="failure">Failure</option>
+                  </select>
+                )}
+              </Field>
+            )}
             <Field label="Link" help="An http(s) URL, e.g. the pipeline run.">
               {(id, d) => <input id={id} type="url" aria-describedby={d} value={url} onInput={(e) => setUrl(e.currentTarget.value)} />}
             </Field>
