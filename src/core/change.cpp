@@ -157,6 +157,7 @@ bool HasField(const ChangeContent& c, std::string_view n) {
   if (n == "implementer") return !c.implementer.empty();
   if (n == "template") return !c.template_id.empty();
   if (n == "plan_digest") return !c.plan_digest.empty();
+  if (n == "emergency_reason") return !c.emergency_reason.empty();
   return false;
 }
 

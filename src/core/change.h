@@ -141,7 +141,8 @@ struct ChangeContent {
   std::string implementer;  // username; empty: whoever starts it
   std::string template_id;
   nlohmann::json template_params = nlohmann::json::object();
-  std::string plan_digest;  // "sha256:<hex>" of an attached IaC plan
+  std::string plan_digest;       // "sha256:<hex>" of an attached IaC plan
+  std::string emergency_reason;  // emergency: one of the policy's qualifying reasons (R000-09)
 
   // Areas answered yes or unknown ("unknown" counts as yes for risk).
   ImpactMask ImpactSet() const;
@@ -167,7 +168,8 @@ inline constexpr std::string_view kContentFields[] = {"title",
                                                       "stakeholders",
                                                       "implementer",
                                                       "template",
-                                                      "plan_digest"};
+                                                      "plan_digest",
+                                                      "emergency_reason"};
 bool IsContentField(std::string_view name);
 // Whether the named field has a value (security_impact: every area answered).
 bool HasField(const ChangeContent& c, std::string_view name);

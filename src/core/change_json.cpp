@@ -90,7 +90,7 @@ void ReadImpact(Reader& r, const nlohmann::json& v, ChangeContent& c) {
     nlohmann::json ans = answer;
     if (answer.is_object()) {
       for (const auto& [k, _] : answer.items()) {
-        if (k != "answer" && k != "note") r.Error(field + "/" + k, "unknown field");
+        if (k != "answer" && k != "note") r.Error(fmt::format("{}/{}", field, k), "unknown field");
       }
       ans = answer.value("answer", nlohmann::json());
       r.Text(answer.value("note", nlohmann::json()), field + "/note", a.note, kLong);
@@ -137,6 +137,8 @@ void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, Chang
     r.Text(v, f, c.monitoring_plan, kLong);
   else if (key == "implementer")
     r.Text(v, f, c.implementer, 64);
+  else if (key == "emergency_reason")
+    r.Text(v, f, c.emergency_reason, 64);
   else if (key == "plan_digest") {
     r.Text(v, f, c.plan_digest, 80);
     if (!c.plan_digest.empty() && (c.plan_digest.rfind("sha256:", 0) != 0 || c.plan_digest.size() != 71 ||
@@ -163,7 +165,7 @@ void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, Chang
             r.Error(f + "/timezone", "must be an IANA time zone name such as Europe/Berlin or UTC");
           }
         } else
-          r.Error(f + "/" + k, "unknown field");
+          r.Error(fmt::format("{}/{}", f, k), "unknown field");
       }
     }
   } else if (key == "responsibility") {
@@ -179,7 +181,7 @@ void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, Chang
         } else if (k == "contact") {
           r.Text(x, f + "/contact", c.responsibility_contact, kShort);
         } else {
-          r.Error(f + "/" + k, "unknown field");
+          r.Error(fmt::format("{}/{}", f, k), "unknown field");
         }
       }
     }
@@ -207,7 +209,7 @@ void ReadField(Reader& r, const std::string& key, const nlohmann::json& v, Chang
         else if (k == "parameters")
           r.Error(f + "/parameters", "must be an object");
         else
-          r.Error(f + "/" + k, "unknown field");
+          r.Error(fmt::format("{}/{}", f, k), "unknown field");
       }
     }
   } else {
@@ -235,26 +237,30 @@ nlohmann::json ContentToJson(const ChangeContent& c) {
   }
   nlohmann::json tmpl = nullptr;
   if (!c.template_id.empty()) tmpl = {{"id", c.template_id}, {"parameters", c.template_params}};
-  return {{"title", c.title},
-          {"type", Name(c.type)},
-          {"service", c.service},
-          {"environment", c.environment},
-          {"category", c.category},
-          {"justification", c.justification},
-          {"description", c.description},
-          {"security_impact", impact},
-          {"test_plan", c.test_plan},
-          {"implementation_plan", c.implementation_plan},
-          {"rollback_plan", c.rollback_plan},
-          {"failure_conditions", c.failure_conditions},
-          {"success_criteria", c.success_criteria},
-          {"monitoring_plan", c.monitoring_plan},
-          {"planned_window", window},
-          {"responsibility", resp},
-          {"stakeholders", c.stakeholders},
-          {"implementer", c.implementer.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.implementer)},
-          {"template", tmpl},
-          {"plan_digest", c.plan_digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.plan_digest)}};
+  nlohmann::json out = {
+      {"title", c.title},
+      {"type", Name(c.type)},
+      {"service", c.service},
+      {"environment", c.environment},
+      {"category", c.category},
+      {"justification", c.justification},
+      {"description", c.description},
+      {"security_impact", impact},
+      {"test_plan", c.test_plan},
+      {"implementation_plan", c.implementation_plan},
+      {"rollback_plan", c.rollback_plan},
+      {"failure_conditions", c.failure_conditions},
+      {"success_criteria", c.success_criteria},
+      {"monitoring_plan", c.monitoring_plan},
+      {"planned_window", window},
+      {"responsibility", resp},
+      {"stakeholders", c.stakeholders},
+      {"implementer", c.implementer.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.implementer)},
+      {"template", tmpl},
+      {"plan_digest", c.plan_digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.plan_digest)}};
+  // Only when given: the material hash of changes recorded before the field existed stays what it was.
+  if (!c.emergency_reason.empty()) out["emergency_reason"] = c.emergency_reason;
+  return out;
 }
 
 Result<ChangeContent> MergeContent(const ChangeContent& base, const nlohmann::json& patch) {

@@ -93,6 +93,32 @@ std::vector<const FreezeWindow*> FreezesHit(const Policy& p, std::string_view en
   return out;
 }
 
+namespace {
+
+// An emergency names one of the policy's qualifying reasons; nothing else names one.
+void CheckEmergencyReason(const Policy& p, const ChangeContent& c, Assessment& a) {
+  const auto& reasons = p.emergency.reasons;
+  std::vector<std::string> ids;
+  for (const EmergencyReason& r : reasons) ids.push_back(r.id);
+  if (c.type != ChangeType::kEmergency) {
+    if (!c.emergency_reason.empty()) {
+      a.problems.push_back({"/emergency_reason", "only emergency changes state an emergency reason"});
+    }
+    return;
+  }
+  if (reasons.empty()) return;
+  if (c.emergency_reason.empty()) {
+    a.missing_fields.push_back(
+        {"/emergency_reason", fmt::format("state what makes this an emergency: one of {}", fmt::join(ids, ", "))});
+  } else if (!ContainsStr(ids, c.emergency_reason)) {
+    a.problems.push_back({"/emergency_reason", fmt::format("'{}' does not qualify as an emergency under the policy; "
+                                                           "one of {} (otherwise raise a normal change)",
+                                                           c.emergency_reason, fmt::join(ids, ", "))});
+  }
+}
+
+}  // namespace
+
 Assessment Evaluate(const Policy& p, const ChangeContent& c) {
   Assessment a;
   const Category* category = p.FindCategory(c.category);
@@ -111,6 +137,8 @@ Assessment Evaluate(const Policy& p, const ChangeContent& c) {
   if (category != nullptr) {
     Require(p, c, category->required_fields, fmt::format("{} changes", category->id), a);
   }
+
+  CheckEmergencyReason(p, c, a);
 
   const ImpactMask impacts = c.ImpactSet();
   a.risk = p.default_risk;

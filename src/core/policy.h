@@ -97,7 +97,14 @@ struct SodRules {
   std::string compensating_description;
 };
 
+// What qualifies as an emergency (R000-09): an id an emergency change names.
+struct EmergencyReason {
+  std::string id;
+  std::string description;
+};
+
 struct EmergencyRules {
+  std::vector<EmergencyReason> reasons;  // empty: any emergency may be raised without one
   int review_deadline_hours = 72;
   std::vector<std::string> retrospective_roles;  // approver roles that may hold the CAB review
   int repeat_threshold = 3;

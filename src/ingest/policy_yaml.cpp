@@ -309,7 +309,18 @@ void Loader::LoadFreezes(const YAML::Node& n) {
 
 void Loader::LoadEmergency(const YAML::Node& n) {
   if (!n.IsDefined()) return;
-  if (!Map(n, "/emergency", {"review_deadline", "retrospective_roles", "repeat_threshold", "repeat_window"})) return;
+  if (!Map(n, "/emergency", {"reasons", "review_deadline", "retrospective_roles", "repeat_threshold", "repeat_window"}))
+    return;
+  const YAML::Node& reasons = n["reasons"];
+  if (reasons.IsDefined() && !reasons.IsMap()) {
+    Error(reasons, "/emergency/reasons", "must be a mapping of reason id to its description");
+  }
+  if (reasons.IsDefined() && reasons.IsMap()) {
+    for (const auto& kv : reasons) {
+      const std::string id = kv.first.Scalar();
+      p.emergency.reasons.push_back({id, Str(kv.second, fmt::format("/emergency/reasons/{}", id), true)});
+    }
+  }
   if (auto d = Duration(n["review_deadline"], "/emergency/review_deadline")) {
     p.emergency.review_deadline_hours = static_cast<int>(std::max<int64_t>(1, *d / (3600 * kMicrosPerSecond)));
   }

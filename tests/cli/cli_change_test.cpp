@@ -89,7 +89,7 @@ TEST_F(CliTest, PolicyCheckAndTestWorkWithoutAServer) {
   ProcessResult cases =
       Run({"policy", "test", policy, std::string(CL_SOURCE_DIR) + "/policy/default-policy.test.yaml"});
   EXPECT_EQ(cases.exit_code, 0) << cases.out << cases.err;
-  EXPECT_NE(cases.out.find("7 passed, 0 failed"), std::string::npos) << cases.out;
+  EXPECT_NE(cases.out.find("9 passed, 0 failed"), std::string::npos) << cases.out;
 
   const std::string bad = dir_.File("bad.yaml");
   std::ofstream(bad) << "format: 1\nname: x\nenvironments: [prod]\ncategories: {t: {}}\nrisk: {default: severe}\n";

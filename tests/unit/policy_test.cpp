@@ -176,6 +176,35 @@ TEST(PolicyTest, FreezeWindowsBlockAllButAllowedTypes) {
   EXPECT_TRUE(FreezesHit(**p, "staging", ChangeType::kNormal, t, t + 1).empty());
 }
 
+// R000-09: an emergency states which of the policy's qualifying reasons
+// applies; another reason, or a reason on a normal change, is a problem.
+TEST(PolicyTest, EmergenciesNameAQualifyingReason) {
+  auto p = DefaultPolicy();
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(p->emergency.reasons.size(), 3u);
+  EXPECT_EQ(p->emergency.reasons[0].id, "outage");
+  ChangeContent c = Content({{"type", "emergency"}, {"environment", "production"}, {"category", "technical"}});
+  Assessment none = Evaluate(*p, c);
+  ASSERT_FALSE(none.missing_fields.empty());
+  EXPECT_EQ(none.missing_fields.back().field, "/emergency_reason");
+  EXPECT_NE(none.missing_fields.back().message.find("outage, security_incident, regulatory_deadline"),
+            std::string::npos)
+      << none.missing_fields.back().message;
+  c.emergency_reason = "marketing_launch";
+  Assessment other = Evaluate(*p, c);
+  ASSERT_EQ(other.problems.size(), 1u);
+  EXPECT_NE(other.problems[0].message.find("does not qualify as an emergency"), std::string::npos);
+  c.emergency_reason = "outage";
+  EXPECT_TRUE(Evaluate(*p, c).problems.empty());
+  c.type = ChangeType::kNormal;
+  Assessment normal = Evaluate(*p, c);
+  ASSERT_EQ(normal.problems.size(), 1u);
+  EXPECT_EQ(normal.problems[0].field, "/emergency_reason");
+  // Stored only when given: the material hash of a change without one is what it always was.
+  EXPECT_FALSE(ContentToJson(Content({{"title", "x"}})).contains("emergency_reason"));
+  EXPECT_EQ(ContentToJson(c)["emergency_reason"], "outage");
+}
+
 TEST(ChangeContentTest, MaterialHashIgnoresDescriptionAndStakeholdersOnly) {
   ChangeContent c = Content({{"title", "Open port 443"}, {"service", "edge"}, {"environment", "production"}});
   const std::string h = MaterialHash(c);
@@ -222,6 +251,8 @@ TEST(AssessmentTest, StoredFormReadsBackToTheSameValue) {
   a.min_distinct_approvers = 2;
   a.problems = {{"/category", "unknown category"}};
   a.closure_evidence = {EvidenceKind::kTestResult, EvidenceKind::kAfterSnapshot};
+  a.start_evidence = {EvidenceKind::kTestResult};
+  a.approval_evidence = {EvidenceKind::kPullRequest};
   a.snapshots_required = true;
   const nlohmann::json stored = a.ToJson(ChangeType::kNormal);
   EXPECT_EQ(stored["decision"], "incomplete");
@@ -229,6 +260,8 @@ TEST(AssessmentTest, StoredFormReadsBackToTheSameValue) {
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(back->ToJson(ChangeType::kNormal), stored);
   EXPECT_EQ(back->closure_evidence, a.closure_evidence);
+  EXPECT_EQ(back->start_evidence, a.start_evidence);
+  EXPECT_EQ(back->approval_evidence, a.approval_evidence);
   EXPECT_EQ(back->risk, Risk::kHigh);
   EXPECT_TRUE(back->snapshots_required);
 }

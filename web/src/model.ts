@@ -27,6 +27,7 @@ export interface ChangeContent {
   stakeholders: string[] | null;
   template: { id: string; parameters?: Record<string, unknown> } | null;
   plan_digest: string | null;
+  emergency_reason?: string;
 }
 
 export interface Rule {

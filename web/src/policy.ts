@@ -30,6 +30,7 @@ export interface PolicyView {
   required: Record<string, string[]>;  // "always" | type -> field names
   templates: PolicyTemplate[];
   freezes: PolicyFreeze[];
+  emergencyReasons: { id: string; description: string }[];  // what qualifies as an emergency
 }
 
 let cached: Promise<PolicyView> | null = null;
@@ -71,6 +72,7 @@ export function loadPolicy(force = false): Promise<PolicyView> {
               end: f.end instanceof Date ? f.end.toISOString() : String(f.end),
             }))
           : [],
+        emergencyReasons: Object.entries((doc.emergency?.reasons ?? {}) as Record<string, unknown>).map(([id, d]) => ({ id, description: String(d ?? "") })),
       };
     });
     cached.catch(() => {

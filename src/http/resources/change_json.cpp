@@ -59,7 +59,10 @@ Schema ChangeInputSchema(bool create) {
                              .Field("id", Schema::String().Max(64), true)
                              .Field("parameters", Schema::Object().Values(Schema::Any()))
                              .Nullable())
-      .Field("plan_digest", Text(80, "sha256:<hex> of an attached IaC plan; part of the approved content."));
+      .Field("plan_digest", Text(80, "sha256:<hex> of an attached IaC plan; part of the approved content."))
+      .Field("emergency_reason", Text(64,
+                                      "Emergency changes: which of the policy's qualifying reasons applies (outage, "
+                                      "security_incident, ...; R000-09)."));
   return s;
 }
 

@@ -2036,6 +2036,8 @@ export interface operations {
                     category?: string | null;
                     /** @description Not material: editing it does not void approvals. */
                     description?: string | null;
+                    /** @description Emergency changes: which of the policy's qualifying reasons applies (outage, security_incident, ...; R000-09). */
+                    emergency_reason?: string | null;
                     /** @description One of the policy's environments. */
                     environment?: string | null;
                     /** @description When to roll back. */
@@ -2560,6 +2562,8 @@ export interface operations {
                     category?: string | null;
                     /** @description Not material: editing it does not void approvals. */
                     description?: string | null;
+                    /** @description Emergency changes: which of the policy's qualifying reasons applies (outage, security_incident, ...; R000-09). */
+                    emergency_reason?: string | null;
                     /** @description One of the policy's environments. */
                     environment?: string | null;
                     /** @description When to roll back. */
@@ -6751,6 +6755,8 @@ export interface operations {
                     category?: string | null;
                     /** @description Not material: editing it does not void approvals. */
                     description?: string | null;
+                    /** @description Emergency changes: which of the policy's qualifying reasons applies (outage, security_incident, ...; R000-09). */
+                    emergency_reason?: string | null;
                     /** @description One of the policy's environments. */
                     environment?: string | null;
                     /** @description When to roll back. */

@@ -122,6 +122,20 @@ function ChangeForm({ policy, change }: { policy: PolicyView; change: ChangeDeta
                 </select>
               )}
             </Field>
+            {form.type === "emergency" && policy.emergencyReasons.length > 0 && (
+              <Field label="Emergency reason" required help={policy.emergencyReasons.find((r) => r.id === form.emergencyReason)?.description ?? "What qualifies this as an emergency under the policy; anything else goes the normal path."} error={fieldError("emergency_reason")}>
+                {(id, d) => (
+                  <select id={id} name="emergency_reason" aria-describedby={d} value={form.emergencyReason} onChange={(e) => update({ emergencyReason: e.currentTarget.value })}>
+                    <option value="">choose a reason</option>
+                    {policy.emergencyReasons.map((r) => (
+                      <option key={r.id} value={r.id}>
+                        {words(r.id)}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            )}
             {form.type === "standard" && (
               <Field label="Template" required help={template?.description ?? "A standard change follows a pre-approved template of the policy."} error={fieldError("template")}>
                 {(id, d) => (

@@ -15,6 +15,7 @@ export type Form = {
   contact: string;
   stakeholders: string;
   template: string;
+  emergencyReason: string;
   params: Record<string, string>;
   text: Record<string, string>;
   impact: Record<string, { answer: Answer | ""; note: string }>;
@@ -34,6 +35,7 @@ export function emptyForm(): Form {
     contact: "",
     stakeholders: "",
     template: "",
+    emergencyReason: "",
     params: {},
     text: Object.fromEntries(TEXT_FIELDS.map((f) => [f.key, ""])),
     impact: Object.fromEntries(IMPACT_QUESTIONS.map((q) => [q.key, { answer: "" as const, note: "" }])),
@@ -55,6 +57,7 @@ export function fromChange(c: ChangeDetail): Form {
   f.contact = k.responsibility?.contact ?? "";
   f.stakeholders = (k.stakeholders ?? []).join(", ");
   f.template = k.template?.id ?? "";
+  f.emergencyReason = k.emergency_reason ?? "";
   f.params = Object.fromEntries(Object.entries(k.template?.parameters ?? {}).map(([a, b]) => [a, String(b)]));
   for (const t of TEXT_FIELDS) f.text[t.key] = String(k[t.key] ?? "");
   for (const q of IMPACT_QUESTIONS) {
@@ -88,5 +91,6 @@ export function toBody(f: Form): Partial<ChangeContent> {
   }
   body.security_impact = Object.keys(impact).length ? impact : null;
   body.template = f.type === "standard" && f.template ? { id: f.template, parameters: f.params } : null;
+  body.emergency_reason = f.type === "emergency" && f.emergencyReason ? f.emergencyReason : null;
   return body as Partial<ChangeContent>;
 }
