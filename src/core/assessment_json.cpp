@@ -110,7 +110,8 @@ json Assessment::ToJson(ChangeType type) const {
           {"closure_evidence", kinds(closure_evidence)},
           {"approval_evidence", kinds(approval_evidence)},
           {"start_evidence", kinds(start_evidence)},
-          {"snapshots_required", snapshots_required}};
+          {"snapshots_required", snapshots_required},
+          {"approval_sla_hours", approval_sla_hours}};
 }
 
 Result<Assessment> AssessmentFromJson(const json& j) try {
@@ -136,6 +137,7 @@ Result<Assessment> AssessmentFromJson(const json& j) try {
   r.Kinds("approval_evidence", a.approval_evidence);
   r.Kinds("start_evidence", a.start_evidence);
   r.Read("snapshots_required", a.snapshots_required);
+  r.Read("approval_sla_hours", a.approval_sla_hours);
   if (!r.error().empty()) {
     return Status(ErrorCode::kDataLoss,
                   fmt::format("a stored assessment's \"{}\" does not have its written shape", r.error()));

@@ -211,6 +211,7 @@ struct Assessment {
   std::vector<EvidenceKind> approval_evidence;  // needed before an approval counts
   std::vector<EvidenceKind> start_evidence;     // needed before implementation starts
   bool snapshots_required = false;
+  int64_t approval_sla_hours = 0;  // approvals due this long after submission; 0: no limit
 
   // "incomplete", "frozen", "pre_approved", "expedited" or "needs_approval".
   std::string Decision(ChangeType type) const;

@@ -234,6 +234,10 @@ Result<ChangeDetail> ChangeService::Get(const Principal& who, int64_t number) {
   }));
   const Change& c = d.change;
   d.approval = ComputeApprovalProgress(c, d.approvals);
+  if (c.assessment && c.assessment->approval_sla_hours > 0 && c.submitted_at) {
+    d.approval_due = *c.submitted_at + c.assessment->approval_sla_hours * 3600 * kMicrosPerSecond;
+    d.approval_overdue = c.state == ChangeState::kSubmitted && d_.clock.Now() > *d.approval_due;
+  }
   d.overdue = c.review_deadline && d_.clock.Now() > *c.review_deadline && (!c.approved_at || !c.retrospective_at) &&
               c.state != ChangeState::kCancelled;
   return d;

@@ -65,6 +65,10 @@ struct ChangeDetail {
   std::vector<ChangeVersion> versions;
   ApprovalProgress approval;
   bool overdue = false;
+  // Normal changes under a policy with approval SLAs (R000-08): when the
+  // approvals are due, and whether that passed while it waits for them.
+  std::optional<Timestamp> approval_due;
+  bool approval_overdue = false;
   std::vector<FieldError> closure_missing;  // what close would refuse for now
   std::vector<IacAttachment> iac;
   std::vector<Deployment> deployments;

@@ -186,6 +186,8 @@ Assessment Evaluate(const Policy& p, const ChangeContent& c) {
            fmt::format("{} frozen {} to {}", c.environment, FormatRfc3339(f->start), FormatRfc3339(f->end))});
     }
   }
+  // Emergencies have their review deadline instead; pre-approved changes wait for nobody.
+  if (c.type == ChangeType::kNormal) a.approval_sla_hours = p.approval_sla_hours[static_cast<int>(a.risk)];
   a.closure_evidence = p.closure_evidence_by_type[static_cast<int>(c.type)];
   a.approval_evidence = p.approval_evidence_by_type[static_cast<int>(c.type)];
   a.start_evidence = p.start_evidence_by_type[static_cast<int>(c.type)];

@@ -125,6 +125,8 @@ struct Policy {
   std::map<std::string, std::vector<std::string>> service_owners;
   std::vector<ApprovalRule> approval_rules;
   SodRules sod;
+  // How long a submitted change may wait for its approvals, by Risk (R000-08); 0: no limit.
+  std::array<int64_t, 4> approval_sla_hours{};
   std::vector<StandardTemplate> templates;
   std::vector<FreezeWindow> freezes;
   EmergencyRules emergency;

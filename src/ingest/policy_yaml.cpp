@@ -73,6 +73,7 @@ class Loader : public YamlReader {
   void LoadEmergency(const YAML::Node& n);
   void LoadClosure(const YAML::Node& n);
   void LoadEvidenceBefore(const YAML::Node& n);
+  void LoadApprovalSla(const YAML::Node& n);
   // type -> evidence kinds ("normal: [test_result]").
   void EvidenceByType(const YAML::Node& n, const std::string& path, std::array<std::vector<EvidenceKind>, 3>& out);
 };
@@ -81,7 +82,7 @@ void Loader::Load(const YAML::Node& root) {
   if (!Map(root, "",
            {"format", "name", "description", "environments", "categories", "required_fields", "risk", "approver_roles",
             "services", "approvals", "segregation_of_duties", "templates", "freeze_windows", "emergency", "closure",
-            "evidence_before"})) {
+            "evidence_before", "approval_sla"})) {
     return;
   }
   if (auto f = Int(root["format"], "/format", 1, 1)) p.format = static_cast<int>(*f);
@@ -101,6 +102,7 @@ void Loader::Load(const YAML::Node& root) {
   LoadEmergency(root["emergency"]);
   LoadClosure(root["closure"]);
   LoadEvidenceBefore(root["evidence_before"]);
+  LoadApprovalSla(root["approval_sla"]);
 }
 
 void Loader::LoadCategories(const YAML::Node& n) {
@@ -351,6 +353,16 @@ void Loader::LoadClosure(const YAML::Node& n) {
   p.verification_checklist = Bool(n["verification_checklist"], "/closure/verification_checklist", true);
   p.independent_verification = Bool(n["independent_verification"], "/closure/independent_verification", true);
   p.failed_runs_block = Bool(n["failed_runs_block"], "/closure/failed_runs_block", true);
+}
+
+void Loader::LoadApprovalSla(const YAML::Node& n) {
+  if (!n.IsDefined() || !Map(n, "/approval_sla", {"low", "medium", "high", "critical"})) return;
+  for (Risk r : kAllRisks) {
+    const std::string k(Name(r));
+    if (auto d = Duration(n[k], fmt::format("/approval_sla/{}", k))) {
+      p.approval_sla_hours[static_cast<int>(r)] = std::max<int64_t>(1, *d / (3600 * kMicrosPerSecond));
+    }
+  }
 }
 
 void Loader::LoadEvidenceBefore(const YAML::Node& n) {

@@ -109,5 +109,28 @@ TEST_F(IndependenceTest, ARejectionSaysWhy) {
   EXPECT_EQ(ApprovalBy(c, "bob")["comment"], "No load test result for 12 workers");
 }
 
+// R000-08: approvals are due within the policy's SLA for the change's risk;
+// a change still waiting after it is shown overdue, until it is approved.
+TEST_F(IndependenceTest, ApprovalsAreDueWithinTheSlaOfTheirRisk) {
+  const std::string low = Create(NormalChange("staging", false));
+  const std::string high = Create(NormalChange("staging", /*iam=*/true));
+  ASSERT_EQ(Act(low, "submit", p().alice).status, 200);
+  ASSERT_EQ(Act(high, "submit", p().alice).status, 200);
+  nlohmann::json l = Get(low);
+  EXPECT_EQ(l["assessment"]["approval_sla_hours"], 24);
+  EXPECT_EQ(*ParseRfc3339(l["approval_due"].get<std::string>()),
+            *ParseRfc3339(l["submitted_at"].get<std::string>()) + 24 * 3600 * kMicrosPerSecond);
+  EXPECT_FALSE(l["approval_overdue"].get<bool>());
+  manual_clock_.Advance(5 * 3600 * kMicrosPerSecond);
+  EXPECT_TRUE(Get(high)["approval_overdue"].get<bool>()) << "high risk: 4 hours";
+  EXPECT_FALSE(Get(low)["approval_overdue"].get<bool>());
+  manual_clock_.Advance(20 * 3600 * kMicrosPerSecond);
+  EXPECT_TRUE(Get(low)["approval_overdue"].get<bool>());
+  ASSERT_EQ(Decide(low, p().bob).status, 201);
+  l = Get(low);
+  EXPECT_EQ(l["state"], "approved");
+  EXPECT_FALSE(l["approval_overdue"].get<bool>()) << "approved late, no longer waiting";
+}
+
 }  // namespace
 }  // namespace cl::testing

@@ -40,6 +40,7 @@ approvals:
 segregation_of_duties:
   min_distinct_approvers: {low: 1, medium: 1, high: 2, critical: 2}
   self_approval: with_independent_approver
+approval_sla: {low: 24h, high: 4h}
 templates:
   - id: restart-workers
     title: Restart workers of {service}

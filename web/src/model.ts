@@ -159,6 +159,8 @@ export interface ChangeDetail extends ChangeSummary {
   versions: { version: number; author: string; created_at: string; material_sha256: string }[];
   closure_missing: { pointer: string; detail: string }[];
   overdue: boolean;
+  approval_due: string | null;  // under the policy's approval SLA for its risk
+  approval_overdue: boolean;
   reviews: { id: string; kind: string; reviewer: string; outcome: string; notes: string; created_at: string }[];
   permits: Permits;
   verification: unknown;

@@ -180,6 +180,8 @@ nlohmann::json ChangeDetailJson(const ChangeDetail& d) {
   j["deployments"] = list(d.deployments, DeploymentJson);
   j["artifacts"] = list(d.artifacts, ArtifactLinkJson);
   j["overdue"] = d.overdue;
+  j["approval_due"] = TimeOrNull(d.approval_due);
+  j["approval_overdue"] = d.approval_overdue;
   j["permits"] = d.permits;
   j["closure_missing"] = list(d.closure_missing, [](const FieldError& e) {
     return nlohmann::json{{"pointer", e.field}, {"detail", e.message}};
@@ -312,6 +314,9 @@ Schema ChangeSchema(bool detail) {
                true)
         .Field("artifacts", Schema::Array(ArtifactLinkSchema()), true)
         .Field("overdue", Schema::Boolean("Emergency past its review deadline."), true)
+        .Field("approval_due",
+               TimeSchema("When its approvals are due under the policy's approval_sla for its risk.").Nullable(), true)
+        .Field("approval_overdue", Schema::Boolean("Still waiting for approval after approval_due."), true)
         .Field("closure_missing", Schema::Array(Schema::Any("{pointer, detail}")), true)
         .Field(
             "permits",

@@ -2284,6 +2284,13 @@ export interface operations {
                     "application/json": {
                         /** @description Progress: roles satisfied, distinct and independent approvers, what is outstanding. */
                         approval: unknown;
+                        /**
+                         * Format: date-time
+                         * @description When its approvals are due under the policy's approval_sla for its risk.
+                         */
+                        approval_due: string | null;
+                        /** @description Still waiting for approval after approval_due. */
+                        approval_overdue: boolean;
                         approvals: {
                             approver: string;
                             comment: string;

@@ -3,7 +3,7 @@
 // permits allow one.
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { words, type ChangeDetail } from "../model";
+import { formatTime, words, type ChangeDetail } from "../model";
 import { ErrorBanner, Field } from "../ui";
 
 export function Approvals({ c, onDone }: { c: ChangeDetail; onDone: (m: string) => void }) {
@@ -49,6 +49,12 @@ export function Approvals({ c, onDone }: { c: ChangeDetail; onDone: (m: string) 
             </li>
           ))}
         </ul>
+      )}
+      {c.approval_due && c.state === "submitted" && (
+        <p class={c.approval_overdue ? "banner error" : "muted small"}>
+          {c.approval_overdue ? "Approvals were due by " : "Approvals are due by "}
+          {formatTime(c.approval_due)} (the policy's approval SLA for {c.risk} risk).
+        </p>
       )}
       <p>
         {c.approval.complete ? "Approval complete." : c.approval.outstanding.length ? `Outstanding: ${c.approval.outstanding.join("; ")}.` : ""}{" "}

@@ -56,6 +56,7 @@ export function ChangeDetailPage({ changeKey }: { changeKey: string }) {
           <p class="badges">
             <StateBadge state={c.state} /> <span class="badge">{c.type}</span> <RiskBadge risk={c.risk} />
             {c.overdue && <span class="badge risk-critical">review overdue</span>}
+            {c.approval_overdue && <span class="badge risk-critical">approval overdue</span>}
           </p>
         </div>
         {c.permits.edit && (
