@@ -31,6 +31,10 @@ void PrintChange(const nlohmann::json& c) {
   if (c.contains("approval") && c["approval"].value("required", false)) {
     const auto& a = c["approval"];
     std::cout << fmt::format("  approvals: {}\n", a.value("complete", false) ? "complete" : "incomplete");
+    if (c.value("state", "") == "submitted" && c.contains("approval_due") && c["approval_due"].is_string()) {
+      std::cout << fmt::format("    due by {}{}\n", Cell(c["approval_due"]),
+                               c.value("approval_overdue", false) ? " (OVERDUE)" : "");
+    }
     for (const auto& o : a["outstanding"]) std::cout << "    missing " << o.get<std::string>() << "\n";
   }
   if (c.contains("approvals")) {

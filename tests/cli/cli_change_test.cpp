@@ -151,6 +151,10 @@ TEST_F(CliTest, PipelineAttachesAPlanAndAsksTheGate) {
   EXPECT_NE(denied.out.find("not_approved: CHG-1"), std::string::npos) << denied.out;
 
   ASSERT_EQ(Run({"change", "submit", "CHG-1"}).exit_code, 0);
+  ProcessResult waiting = Run({"change", "show", "CHG-1"});
+  EXPECT_NE(waiting.out.find("    due by 20"), std::string::npos) << "the default policy's approval SLA\n"
+                                                                  << waiting.out;
+  EXPECT_EQ(waiting.out.find("OVERDUE"), std::string::npos) << waiting.out;
   ASSERT_EQ(Run({"change", "approve", "CHG-1", "--token", bob}).exit_code, 0);
   // The requestor's own approval as security is recorded, and does not count.
   ASSERT_EQ(Run({"change", "approve", "CHG-1"}).exit_code, 0) << "admin as security, beside bob";
