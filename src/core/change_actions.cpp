@@ -145,15 +145,13 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
       case ChangeAction::kComplete: {
         CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
         CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
-        if (active.policy->failed_runs_block) {
-          std::vector<FieldError> failed = FailedRuns(ev);
-          if (!failed.empty()) {
-            std::string message = fmt::format(
-                "{} cannot be completed: a run or test on it failed (record it as failed, or attach a "
-                "successful run)",
-                c.Key());
-            return FailedPrecondition(std::move(message), std::move(failed));
-          }
+        std::vector<FieldError> failed = BlockingFailedRuns(*active.policy, ev);
+        if (!failed.empty()) {
+          std::string message = fmt::format(
+              "{} cannot be completed: a run or test on it failed (record it as failed, or attach a "
+              "successful run)",
+              c.Key());
+          return FailedPrecondition(std::move(message), std::move(failed));
         }
         if (c.assessment && c.assessment->snapshots_required) {
           if (!HasValidEvidence(ev, EvidenceKind::kAfterSnapshot)) {
@@ -173,13 +171,7 @@ Result<Change> ChangeService::Act(const Principal& who, const AuditContext& ctx,
         CL_ASSIGN_OR_RETURN(ActivePolicy active, policies_.CurrentIn(tx));
         CL_RETURN_IF_ERROR(MayVerify(who, c, *active.policy));
         CL_ASSIGN_OR_RETURN(std::vector<Evidence> ev, tx.Changes().EvidenceOf(c.id));
-        std::vector<FieldError> missing =
-            c.assessment ? EvidenceMissing(c.assessment->closure_evidence, ev, "before verification")
-                         : std::vector<FieldError>{};
-        if (active.policy->failed_runs_block) {
-          std::vector<FieldError> failed = FailedRuns(ev);
-          missing.insert(missing.end(), failed.begin(), failed.end());
-        }
+        std::vector<FieldError> missing = ClosureEvidenceMissing(c, *active.policy, ev, "before verification");
         if (!missing.empty()) {
           std::string message = fmt::format(
               "{} cannot be verified yet: the verification attests the evidence, and {} item(s) are missing or "

@@ -131,6 +131,19 @@ std::vector<FieldError> FailedRuns(const std::vector<Evidence>& evidence) {
   return out;
 }
 
+std::vector<FieldError> BlockingFailedRuns(const Policy& policy, const std::vector<Evidence>& evidence) {
+  return policy.failed_runs_block ? FailedRuns(evidence) : std::vector<FieldError>{};
+}
+
+std::vector<FieldError> ClosureEvidenceMissing(const Change& c, const Policy& policy,
+                                               const std::vector<Evidence>& evidence, std::string_view when) {
+  std::vector<FieldError> out =
+      c.assessment ? EvidenceMissing(c.assessment->closure_evidence, evidence, when) : std::vector<FieldError>{};
+  std::vector<FieldError> failed = BlockingFailedRuns(policy, evidence);
+  out.insert(out.end(), failed.begin(), failed.end());
+  return out;
+}
+
 std::vector<FieldError> ClosureMissing(const Change& c, const Policy& policy, const std::vector<Approval>& approvals,
                                        const std::vector<Evidence>& evidence, const std::vector<Review>& reviews) {
   std::vector<FieldError> out;
@@ -138,11 +151,7 @@ std::vector<FieldError> ClosureMissing(const Change& c, const Policy& policy, co
     out.push_back({"/state", "the change has not been submitted"});
     return out;
   }
-  out = EvidenceMissing(c.assessment->closure_evidence, evidence, "to close");
-  if (policy.failed_runs_block) {
-    std::vector<FieldError> failed = FailedRuns(evidence);
-    out.insert(out.end(), failed.begin(), failed.end());
-  }
+  out = ClosureEvidenceMissing(c, policy, evidence, "to close");
   const ApprovalProgress progress = ComputeApprovalProgress(c, approvals);
   if (!progress.complete) {
     for (const std::string& o : progress.outstanding) out.push_back({"/approvals", "missing " + o});

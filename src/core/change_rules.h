@@ -56,6 +56,13 @@ std::vector<FieldError> EvidenceMissing(const std::vector<EvidenceKind>& kinds, 
 // policy's failed_runs_block refuses completing and closing on).
 std::vector<FieldError> FailedRuns(const std::vector<Evidence>& evidence);
 
+// The failed runs the policy blocks on (closure.failed_runs_block), else none.
+std::vector<FieldError> BlockingFailedRuns(const Policy& policy, const std::vector<Evidence>& evidence);
+// The closure evidence no item satisfies and the blocking failed runs: what
+// verify and close both wait for. `when` ends the messages ("to close").
+std::vector<FieldError> ClosureEvidenceMissing(const Change& c, const Policy& policy,
+                                               const std::vector<Evidence>& evidence, std::string_view when);
+
 // Everything closing would refuse for now; empty when it may close.
 std::vector<FieldError> ClosureMissing(const Change& c, const Policy& policy, const std::vector<Approval>& approvals,
                                        const std::vector<Evidence>& evidence, const std::vector<Review>& reviews);

@@ -16,8 +16,9 @@ bool IsInvolved(const Change& c, std::string_view username) {
 
 bool StartNeedsCompensation(const Principal& who, const Change& c, const std::vector<Approval>& approvals) {
   if (IsInvolved(c, who.username)) return false;  // their approval never counted
-  return std::ranges::any_of(
-      approvals, [&](const Approval& a) { return a.approver == who.username && !NotCountedBecause(c, a).has_value(); });
+  // Someone not involved: any valid approval of theirs counts.
+  return std::ranges::any_of(approvals,
+                             [&](const Approval& a) { return a.approver == who.username && a.valid() && a.approve; });
 }
 
 Status MayStartGiven(const Principal& who, const Change& c, const std::vector<Approval>& approvals,
