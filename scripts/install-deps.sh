@@ -17,6 +17,8 @@ PACKAGES=(
   libsqlite3-dev libpq-dev libcurl4-openssl-dev libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl python3 curl
+  # a real SMTP server on loopback for the notification tests (STARTTLS)
+  python3-aiosmtpd
   clang libclang-rt-14-dev clang-format clang-tidy
   wrk nginx-light procps
   # PostgreSQL server binaries for the test harness and benchmarks (initdb,

@@ -45,6 +45,7 @@ struct ServeOptions {
   std::string github_secret_file;
   std::string gitlab_token_file;
   std::vector<std::string> webhook_allow;
+  std::string smtp_url, smtp_from, smtp_user, smtp_password_file, smtp_ca, smtp_tls = "required";
   std::string tls_cert, tls_key;
   size_t max_connections = 0;
   size_t max_connections_per_client = 0;
@@ -122,6 +123,18 @@ int RunServe(const ServeOptions& o) {
   if (!witness_token.ok()) return Fail(witness_token.status());
   lo.witness_token = std::move(*witness_token);
   lo.trusted_key_ids = o.trusted_keys;
+  lo.smtp.url = o.smtp_url;
+  lo.smtp.from = o.smtp_from;
+  lo.smtp.username = o.smtp_user;
+  lo.smtp.ca_file = o.smtp_ca;
+  lo.smtp.require_tls = o.smtp_tls != "none";
+  lo.smtp.public_url = o.public_url;
+  auto smtp_password = ReadSharedSecret(o.smtp_password_file, "CHANGELEDGER_SMTP_PASSWORD", "the SMTP password");
+  if (!smtp_password.ok()) return Fail(smtp_password.status());
+  lo.smtp.password = std::move(*smtp_password);
+  if (!lo.smtp.password.empty() && lo.smtp.username.empty()) {
+    return Fail(InvalidArgument("an SMTP password needs --smtp-user"));
+  }
   lo.tsa_url = o.tsa_url;
   if (!o.tsa_ca.empty()) {
     auto anchors = ReadTimestampAnchors(o.tsa_ca);
@@ -281,6 +294,24 @@ void AddServeCommand(CLI::App& app, int& exit) {
                   "A network webhook receivers may be in although it is not public (on-premise receivers), "
                   "e.g. 10.20.0.0/16 or 10.20.3.4; repeat. Without it loopback, private, link-local and other "
                   "special addresses are refused");
+  cmd->add_option("--smtp-url", o->smtp_url,
+                  "The relay notification e-mails go through: smtp://host:587 (upgraded with STARTTLS) or "
+                  "smtps://host:465. Without it nobody is e-mailed; notifications are still listed in the app")
+      ->envname("CHANGELEDGER_SMTP_URL");
+  cmd->add_option("--smtp-from", o->smtp_from, "The sender, e.g. \"Changeledger <changes@example.com>\"")
+      ->envname("CHANGELEDGER_SMTP_FROM");
+  cmd->add_option("--smtp-user", o->smtp_user, "The relay account, if it wants one")->envname("CHANGELEDGER_SMTP_USER");
+  cmd->add_option("--smtp-password-file", o->smtp_password_file,
+                  "File holding the relay account's password (or set CHANGELEDGER_SMTP_PASSWORD)");
+  cmd->add_option("--smtp-ca-file", o->smtp_ca,
+                  "PEM certificates the relay's certificate must chain to (default: "
+                  "the system's)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--smtp-tls", o->smtp_tls,
+                  "required (default): never send unless the connection is TLS; none: a relay on this machine "
+                  "that does not offer STARTTLS")
+      ->check(CLI::IsMember({"required", "none"}))
+      ->capture_default_str();
   cmd->add_option("--log-level", o->log_level)
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();

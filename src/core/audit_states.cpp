@@ -70,9 +70,13 @@ std::string CredentialDigest(std::span<const uint8_t> stored) {
 }
 
 nlohmann::json WebhookSettings(const Webhook& w) {
-  return {{"id", w.id},         {"url", w.url},
-          {"events", w.events}, {"description", w.description},
-          {"active", w.active}, {"created_by", w.created_by}};
+  nlohmann::json j = {{"id", w.id},         {"url", w.url},
+                      {"events", w.events}, {"description", w.description},
+                      {"active", w.active}, {"created_by", w.created_by}};
+  // Only chat formats are stated, so the states of webhooks from before
+  // formats existed are unchanged.
+  if (w.format != "changeledger") j["format"] = w.format;
+  return j;
 }
 
 nlohmann::json WebhookAuditState(const Webhook& w) {

@@ -11,6 +11,7 @@
 #include "core/audit_states.h"
 #include "core/change_permits.h"
 #include "core/notifications.h"
+#include "core/people_notifications.h"
 
 namespace cl {
 
@@ -78,6 +79,10 @@ Status ChangeService::Record(Tx& tx, const AuditContext& ctx, const Change& befo
     CL_RETURN_IF_ERROR(tx.Changes().InsertTransition(t));
     CL_RETURN_IF_ERROR(
         QueueChangeEvent(tx, d_.ids, after.updated_at, after, fmt::format("change.{}", Name(after.state))));
+    if (const ActivePolicy active = policies_.Current(); active.policy) {
+      CL_RETURN_IF_ERROR(QueueChangeNotifications(tx, d_.ids, after.updated_at, notify_, *active.policy, before.state,
+                                                  after, ctx.actor.name, note));
+    }
   }
   AuditRecord rec{fmt::format("change.{}", action), "change", after.Key()};
   rec.before = ChangeAuditState(before);
@@ -297,6 +302,17 @@ Result<FileBlob> ChangeService::GetFile(const Principal& who, std::string_view s
   }));
   if (!out) return NotFound(fmt::format("no file with SHA-256 {}", sha256));
   return std::move(*out);
+}
+
+Result<int64_t> ChangeService::RemindApprovalDeadlines() {
+  const ActivePolicy active = policies_.Current();
+  if (!active.policy) return int64_t{0};
+  int64_t queued = 0;
+  CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(queued, QueueApprovalDeadlines(tx, d_.ids, d_.clock.Now(), notify_, *active.policy));
+    return Status::Ok();
+  }));
+  return queued;
 }
 
 Result<int64_t> ChangeService::RaiseOverdueFindings(const AuditContext& ctx) {

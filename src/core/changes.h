@@ -14,6 +14,7 @@
 
 #include "core/change_rules.h"
 #include "core/deps.h"
+#include "core/people_notifications.h"
 #include "core/policy_service.h"
 #include "core/principal.h"
 
@@ -79,7 +80,8 @@ struct ChangeDetail {
 
 class ChangeService {
  public:
-  ChangeService(const Deps& deps, PolicyService& policies) : d_(deps), policies_(policies) {}
+  ChangeService(const Deps& deps, PolicyService& policies, NotifySettings notify = {})
+      : d_(deps), policies_(policies), notify_(notify) {}
 
   Result<Change> Create(const Principal& who, const AuditContext& ctx, const nlohmann::json& fields);
   Result<Change> Edit(const Principal& who, const AuditContext& ctx, int64_t number, const nlohmann::json& patch,
@@ -117,6 +119,10 @@ class ChangeService {
   // Raises a finding for every emergency change past its review deadline
   // without approvals or retrospective; returns how many were new.
   Result<int64_t> RaiseOverdueFindings(const AuditContext& ctx);
+  // Reminds approvers of approval deadlines coming up and tells them and
+  // the change managers of those passed (R000-08); returns how many
+  // notifications it queued. Run by the server every minute.
+  Result<int64_t> RemindApprovalDeadlines();
   Result<std::vector<Finding>> Findings(const Principal& who, const FindingQuery& q);
   // Repeat emergencies on one service and category within the policy's
   // window: candidates for a standard template (R001-15).
@@ -136,6 +142,7 @@ class ChangeService {
 
   const Deps& d_;
   PolicyService& policies_;
+  NotifySettings notify_;
 };
 
 // The requestor or a change manager: may edit a change's content and submit,

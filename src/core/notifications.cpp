@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "core/audit_states.h"
 #include "crypto/crypto.h"
@@ -36,6 +37,91 @@ std::string WebhookSignature(std::string_view secret, int64_t unix_seconds, std:
   return fmt::format("t={},v1={}", unix_seconds, crypto::ToHex(crypto::HmacSha256(secret, signed_text)));
 }
 
+namespace {
+
+std::string ChatText(const Change& c) {
+  std::string text = fmt::format("{} is {}: {}", c.Key(), Name(c.state), c.content.title);
+  std::replace_if(
+      text.begin(), text.end(), [](char ch) { return ch == '\r' || ch == '\n'; }, ' ');
+  return text;
+}
+
+std::vector<std::pair<std::string, std::string>> ChatFacts(const Change& c) {
+  std::vector<std::pair<std::string, std::string>> facts = {
+      {"Type", std::string(Name(c.content.type))},
+      {"Risk", c.assessment ? std::string(Name(c.risk)) : "not assessed"},
+      {"Service", fmt::format("{} ({})", c.content.service, c.content.environment)},
+      {"Requested by", c.requestor}};
+  if (c.content.planned_start) facts.emplace_back("Planned start", FormatRfc3339(*c.content.planned_start));
+  if (!c.content.emergency_reason.empty()) facts.emplace_back("Emergency reason", c.content.emergency_reason);
+  return facts;
+}
+
+// Slack's mrkdwn treats &, < and > as markup.
+std::string SlackEscape(std::string_view s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '&') {
+      out += "&amp;";
+    } else if (ch == '<') {
+      out += "&lt;";
+    } else if (ch == '>') {
+      out += "&gt;";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+nlohmann::json EventPayload(std::string_view event, std::string_view delivery_id, Timestamp now, const Change& c) {
+  return {{"event", event},
+          {"delivery_id", delivery_id},
+          {"occurred_at", FormatRfc3339(now)},
+          {"change",
+           {{"key", c.Key()},
+            {"title", c.content.title},
+            {"state", Name(c.state)},
+            {"type", Name(c.content.type)},
+            {"risk", c.assessment ? nlohmann::json(Name(c.risk)) : nlohmann::json(nullptr)},
+            {"service", c.content.service},
+            {"environment", c.content.environment},
+            {"requestor", c.requestor},
+            {"implementer", c.implementer.empty() ? c.content.implementer : c.implementer},
+            {"planned_start", TimeOrNull(c.content.planned_start)},
+            {"planned_end", TimeOrNull(c.content.planned_end)},
+            {"stakeholders", c.content.stakeholders},
+            {"material_sha256", c.material_hash},
+            {"url", "/api/v1/changes/" + c.Key()}}}};
+}
+
+}  // namespace
+
+nlohmann::json ChatPayload(std::string_view format, const Change& c) {
+  const std::string text = ChatText(c);
+  const auto facts = ChatFacts(c);
+  if (format == "slack") {
+    std::string fields;
+    for (const auto& [k, v] : facts) fields += fmt::format("*{}:* {}\n", k, SlackEscape(v));
+    return {{"text", text},
+            {"blocks",
+             {{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", fmt::format("*{}*", SlackEscape(text))}}}},
+              {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", fields}}}}}}};
+  }
+  nlohmann::json fact_set = nlohmann::json::array();
+  for (const auto& [k, v] : facts) fact_set.push_back({{"title", k}, {"value", v}});
+  return {{"type", "message"},
+          {"attachments",
+           {{{"contentType", "application/vnd.microsoft.card.adaptive"},
+             {"content",
+              {{"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},
+               {"type", "AdaptiveCard"},
+               {"version", "1.4"},
+               {"body",
+                {{{"type", "TextBlock"}, {"text", text}, {"weight", "Bolder"}, {"wrap", true}},
+                 {{"type", "FactSet"}, {"facts", fact_set}}}}}}}}}};
+}
+
 Status QueueChangeEvent(Tx& tx, IdGenerator& ids, Timestamp now, const Change& c, std::string_view event) {
   CL_ASSIGN_OR_RETURN(std::vector<Webhook> hooks, tx.Webhooks().List(true));
   for (const Webhook& w : hooks) {
@@ -45,25 +131,7 @@ Status QueueChangeEvent(Tx& tx, IdGenerator& ids, Timestamp now, const Change& c
     d.webhook_id = w.id;
     d.event = std::string(event);
     d.object_id = c.Key();
-    d.payload = nlohmann::json{{"event", event},
-                               {"delivery_id", d.id},
-                               {"occurred_at", FormatRfc3339(now)},
-                               {"change",
-                                {{"key", c.Key()},
-                                 {"title", c.content.title},
-                                 {"state", Name(c.state)},
-                                 {"type", Name(c.content.type)},
-                                 {"risk", c.assessment ? nlohmann::json(Name(c.risk)) : nlohmann::json(nullptr)},
-                                 {"service", c.content.service},
-                                 {"environment", c.content.environment},
-                                 {"requestor", c.requestor},
-                                 {"implementer", c.implementer.empty() ? c.content.implementer : c.implementer},
-                                 {"planned_start", TimeOrNull(c.content.planned_start)},
-                                 {"planned_end", TimeOrNull(c.content.planned_end)},
-                                 {"stakeholders", c.content.stakeholders},
-                                 {"material_sha256", c.material_hash},
-                                 {"url", "/api/v1/changes/" + c.Key()}}}}
-                    .dump();
+    d.payload = (w.format == "changeledger" ? EventPayload(event, d.id, now, c) : ChatPayload(w.format, c)).dump();
     d.next_attempt_at = now;
     d.created_at = now;
     CL_RETURN_IF_ERROR(tx.Webhooks().InsertDelivery(d));
@@ -72,7 +140,8 @@ Status QueueChangeEvent(Tx& tx, IdGenerator& ids, Timestamp now, const Change& c
 }
 
 Result<Webhook> WebhookService::Create(const Principal& who, const AuditContext& ctx, const std::string& url,
-                                       const std::vector<std::string>& events, const std::string& description) {
+                                       const std::vector<std::string>& events, const std::string& description,
+                                       const std::string& format) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kPolicyWrite));
   std::vector<FieldError> errors;
   if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
@@ -84,6 +153,9 @@ Result<Webhook> WebhookService::Create(const Principal& who, const AuditContext&
     }
   }
   if (events.empty()) errors.push_back({"/events", "subscribe to at least one event"});
+  if (format != "changeledger" && format != "slack" && format != "teams") {
+    errors.push_back({"/format", "changeledger (signed JSON events), slack or teams (chat messages)"});
+  }
   if (errors.empty() && guard_ != nullptr) {
     if (Status s = guard_->CheckUrl(url); !s.ok()) errors.push_back({"/url", s.message()});
   }
@@ -94,6 +166,7 @@ Result<Webhook> WebhookService::Create(const Principal& who, const AuditContext&
   w.secret = NewSecret(d_.ids, "whsec");
   w.events = events;
   w.description = description;
+  w.format = format;
   w.created_by = who.username;
   w.created_at = d_.clock.Now();
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {

@@ -30,7 +30,8 @@ class WebhookService {
 
   // Returns the webhook with its secret (shown once).
   Result<Webhook> Create(const Principal& who, const AuditContext& ctx, const std::string& url,
-                         const std::vector<std::string>& events, const std::string& description);
+                         const std::vector<std::string>& events, const std::string& description,
+                         const std::string& format = "changeledger");
   Result<std::vector<Webhook>> List(const Principal& who);
   Status Deactivate(const Principal& who, const AuditContext& ctx, std::string_view id);
   Result<std::vector<WebhookDelivery>> Deliveries(const Principal& who, std::string_view id, int64_t limit);
@@ -45,6 +46,10 @@ bool Subscribed(const Webhook& w, std::string_view event);
 
 // Queues one delivery per active webhook subscribed to `event`.
 Status QueueChangeEvent(Tx& tx, IdGenerator& ids, Timestamp now, const Change& c, std::string_view event);
+
+// A chat message about `c` for an incoming webhook: "slack" (text and
+// blocks) or "teams" (an Adaptive Card message).
+nlohmann::json ChatPayload(std::string_view format, const Change& c);
 
 // Wait before the next attempt after `attempts` failed ones; nullopt: give up.
 std::optional<int64_t> RetryDelayMicros(int64_t attempts);

@@ -107,6 +107,8 @@ struct EmergencyRules {
   std::vector<EmergencyReason> reasons;  // empty: any emergency may be raised without one
   int review_deadline_hours = 72;
   std::vector<std::string> retrospective_roles;  // approver roles that may hold the CAB review
+  // Approver roles told at once when an emergency is raised (besides the CAB).
+  std::vector<std::string> escalation_roles;
   int repeat_threshold = 3;
   int repeat_window_days = 90;
 };

@@ -20,6 +20,9 @@ struct Webhook {
   std::string secret;               // HMAC key; returned once at creation, never logged
   std::vector<std::string> events;  // "change.approved", "change.*", "*"
   std::string description;
+  // The body's shape: "changeledger" (the signed JSON event), "slack" or
+  // "teams" (a chat message for an incoming webhook).
+  std::string format = "changeledger";
   bool active = true;
   std::string created_by;
   Timestamp created_at;

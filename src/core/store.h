@@ -19,6 +19,7 @@
 #include "core/repo_audit.h"
 #include "core/repo_changes.h"
 #include "core/repo_findings.h"
+#include "core/repo_notifications.h"
 #include "core/repo_pipeline.h"
 #include "core/repo_policy.h"
 #include "core/repo_webhooks.h"
@@ -38,6 +39,7 @@ class Tx {
   virtual PolicyRepo& Policies() = 0;
   virtual FindingRepo& Findings() = 0;
   virtual WebhookRepo& Webhooks() = 0;
+  virtual NotificationRepo& Notifications() = 0;
   virtual PipelineRepo& Pipeline() = 0;
 };
 

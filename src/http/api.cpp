@@ -23,6 +23,7 @@ Api::Api(ApiServices services, ApiOptions options)
   AddChangeActionRoutes(*this, router_);
   AddPolicyRoutes(*this, router_);
   AddWebhookRoutes(*this, router_);
+  AddNotificationRoutes(*this, router_);
   AddPipelineRoutes(*this, router_);
   AddIntegrationRoutes(*this, router_);
   std::vector<std::pair<std::string, std::string>> labels;

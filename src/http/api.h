@@ -15,6 +15,7 @@
 #include "core/changes.h"
 #include "core/deploy_gate.h"
 #include "core/integrations.h"
+#include "core/notification_inbox.h"
 #include "core/notifications.h"
 #include "core/policy_service.h"
 #include "core/sessions.h"
@@ -41,6 +42,7 @@ struct ApiServices {
   PolicyService& policies;
   ChangeService& changes;
   WebhookService& webhooks;
+  NotificationInbox& notifications;
   DeployGate& gate;
   IntegrationService& integrations;
   const AuditTrust& audit_trust;  // pinned keys and witnesses, for verification
@@ -123,6 +125,7 @@ void AddChangeRoutes(Api& api, Router& router);
 void AddChangeActionRoutes(Api& api, Router& router);
 void AddPolicyRoutes(Api& api, Router& router);
 void AddWebhookRoutes(Api& api, Router& router);
+void AddNotificationRoutes(Api& api, Router& router);
 void AddPipelineRoutes(Api& api, Router& router);
 void AddIntegrationRoutes(Api& api, Router& router);
 

@@ -311,7 +311,9 @@ void Loader::LoadFreezes(const YAML::Node& n) {
 
 void Loader::LoadEmergency(const YAML::Node& n) {
   if (!n.IsDefined()) return;
-  if (!Map(n, "/emergency", {"reasons", "review_deadline", "retrospective_roles", "repeat_threshold", "repeat_window"}))
+  if (!Map(n, "/emergency",
+           {"reasons", "review_deadline", "retrospective_roles", "escalation_roles", "repeat_threshold",
+            "repeat_window"}))
     return;
   const YAML::Node& reasons = n["reasons"];
   if (reasons.IsDefined() && !reasons.IsMap()) {
@@ -328,6 +330,8 @@ void Loader::LoadEmergency(const YAML::Node& n) {
   }
   p.emergency.retrospective_roles = List(n["retrospective_roles"], "/emergency/retrospective_roles");
   CheckRoles(n["retrospective_roles"], "/emergency/retrospective_roles", p.emergency.retrospective_roles);
+  p.emergency.escalation_roles = List(n["escalation_roles"], "/emergency/escalation_roles");
+  CheckRoles(n["escalation_roles"], "/emergency/escalation_roles", p.emergency.escalation_roles);
   if (auto t = Int(n["repeat_threshold"], "/emergency/repeat_threshold", 2, 1000))
     p.emergency.repeat_threshold = static_cast<int>(*t);
   if (auto d = Duration(n["repeat_window"], "/emergency/repeat_window")) {

@@ -37,6 +37,8 @@ void Housekeeping::Tick() {
     auto raised = app_.changes().RaiseOverdueFindings(ctx);
     if (!raised.ok()) log::Warn("overdue sweep failed", {{"error", raised.status().message()}});
     if (raised.ok() && *raised > 0) log::Info("raised findings for overdue emergency changes", {{"count", *raised}});
+    auto reminded = app_.changes().RemindApprovalDeadlines();
+    if (!reminded.ok()) log::Warn("approval deadline sweep failed", {{"error", reminded.status().message()}});
   }
   if (ticks_ % 3600 == 0) {
     const Timestamp cutoff = app_.clock().Now() + (-86400 * kMicrosPerSecond);

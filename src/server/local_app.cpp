@@ -130,7 +130,11 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   app->tokens_ = std::make_unique<TokenService>(*app->deps_);
   app->sessions_ = std::make_unique<SessionService>(*app->deps_, *app->throttle_);
   app->policies_ = std::make_unique<PolicyService>(*app->deps_, ParsePolicy);
-  app->changes_ = std::make_unique<ChangeService>(*app->deps_, *app->policies_);
+  if (std::string problem = o.smtp.Problem(); !problem.empty()) return InvalidArgument(problem);
+  if (o.smtp.enabled()) app->mailer_ = std::make_unique<SmtpMailer>(o.smtp);
+  app->changes_ =
+      std::make_unique<ChangeService>(*app->deps_, *app->policies_, NotifySettings{.email = o.smtp.enabled()});
+  app->inbox_ = std::make_unique<NotificationInbox>(*app->deps_);
   app->outbound_ = std::make_unique<OutboundHttp>(o.webhook_allowed_networks);
   app->webhooks_ = std::make_unique<WebhookService>(*app->deps_, app->outbound_.get());
   app->gate_ = std::make_unique<DeployGate>(*app->deps_, *app->policies_);
@@ -188,9 +192,9 @@ Status LocalApp::CheckOwnKeyTrusted(const std::vector<std::string>& pinned) {
 }
 
 http::ApiServices ApiServicesOf(LocalApp& a) {
-  return http::ApiServices{a.store(),  a.clock(),        a.audit(),      a.signer(),  a.users(),
-                           a.tokens(), a.sessions(),     a.policies(),   a.changes(), a.webhooks(),
-                           a.gate(),   a.integrations(), a.audit_trust()};
+  return http::ApiServices{a.store(),  a.clock(),    a.audit(),        a.signer(),     a.users(),
+                           a.tokens(), a.sessions(), a.policies(),     a.changes(),    a.webhooks(),
+                           a.inbox(),  a.gate(),     a.integrations(), a.audit_trust()};
 }
 
 LocalApp::~LocalApp() {

@@ -14,6 +14,7 @@
 #include "core/deploy_gate.h"
 #include "core/integrations.h"
 #include "core/login_throttle.h"
+#include "core/notification_inbox.h"
 #include "core/notifications.h"
 #include "core/policy_service.h"
 #include "core/sessions.h"
@@ -25,6 +26,7 @@
 #include "server/audit_witness.h"
 #include "server/outbound_http.h"
 #include "server/signing_key.h"
+#include "server/smtp_mailer.h"
 #include "server/system.h"
 
 namespace cl {
@@ -66,6 +68,9 @@ struct LocalAppOptions {
   // time-stamps under the anchors whenever they are given.
   std::string tsa_url;
   std::optional<crypto::TimestampAnchors> tsa_anchors;
+  // The relay notification e-mails go through (serve --smtp-url); unset: none
+  // are sent, each is listed in the app with its e-mail marked skipped.
+  SmtpOptions smtp;
 };
 
 // The built-in default change policy (policy/default-policy.yaml).
@@ -86,6 +91,9 @@ class LocalApp {
   PolicyService& policies() { return *policies_; }
   ChangeService& changes() { return *changes_; }
   WebhookService& webhooks() { return *webhooks_; }
+  NotificationInbox& inbox() { return *inbox_; }
+  // The SMTP relay's client; null when e-mail is not configured.
+  const SmtpMailer* mailer() const { return mailer_.get(); }
   DeployGate& gate() { return *gate_; }
   IntegrationService& integrations() { return *integrations_; }
   const Deps& deps() const { return *deps_; }
@@ -124,6 +132,8 @@ class LocalApp {
   std::unique_ptr<ChangeService> changes_;
   std::unique_ptr<OutboundHttp> outbound_;
   std::unique_ptr<WebhookService> webhooks_;
+  std::unique_ptr<NotificationInbox> inbox_;
+  std::unique_ptr<SmtpMailer> mailer_;
   std::unique_ptr<DeployGate> gate_;
   std::unique_ptr<IntegrationService> integrations_;
   bool created_key_ = false;

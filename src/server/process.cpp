@@ -8,6 +8,7 @@
 #include "platform/build_info.h"
 #include "platform/log.h"
 #include "server/jobs.h"
+#include "server/mail_dispatcher.h"
 #include "server/webhook_dispatcher.h"
 #include "storage/db_lock.h"
 #include "storage/open_store.h"
@@ -24,6 +25,7 @@ struct ServerProcess::Jobs {
   RecordsReconciler reconciler;
   std::optional<TimestampJob> timestamps;
   WebhookDispatcher webhooks;
+  std::optional<MailDispatcher> mail;
 
   Jobs(LocalApp& a, int reconcile_minutes, int tsa_every_seconds)
       : housekeeping(a),
@@ -31,6 +33,7 @@ struct ServerProcess::Jobs {
         webhooks(a.store(), a.clock(), a.outbound(), std::chrono::seconds(1)) {
     if (a.timestamper() != nullptr) timestamps.emplace(a, tsa_every_seconds);
     webhooks.Start();
+    if (a.mailer() != nullptr) mail.emplace(a.store(), a.clock(), *a.mailer(), std::chrono::seconds(2));
   }
 };
 

@@ -1,6 +1,8 @@
 // Every route × every role (and no credentials), checked against the table
 // below, written by hand from the permission model in docs. A route added
 // without a row here fails the test, so no route ships without a decision.
+#include <fmt/format.h>
+
 #include <map>
 #include <set>
 
@@ -77,6 +79,11 @@ constexpr Row kTable[] = {
     {"GET", "/api/v1/webhooks", "-YYYYY-"},
     {"DELETE", "/api/v1/webhooks/{id}", "-YY----"},
     {"GET", "/api/v1/webhooks/{id}/deliveries", "-YYYYY-"},
+    {"GET", "/api/v1/notifications", "-YYYYY-"},
+    {"POST", "/api/v1/notifications/read", "-YYYYY-"},
+    {"GET", "/api/v1/me/notification-preferences", "-YYYYY-"},
+    {"PUT", "/api/v1/me/notification-preferences", "-YYYYY-"},
+    {"GET", "/api/v1/changes/{key}/notifications", "-YYYYY-"},
     {"POST", "/api/v1/changes/{key}/plans", "-YY-Y-Y"},
     {"POST", "/api/v1/changes/{key}/manifests", "-YY-Y-Y"},
     {"POST", "/api/v1/gate", "-Y----Y"},
@@ -134,8 +141,7 @@ TEST_F(ApiTest, EveryRouteAllowsAndDeniesAsTheTableSays) {
       }
       const Reply r = http().Send(row.method, path, body, headers);
       const bool allowed = row.access[col] == 'Y';
-      SCOPED_TRACE(std::string(row.method) + " " + path + " as " + who + ": " + std::to_string(r.status) + " " +
-                   r.body);
+      SCOPED_TRACE(fmt::format("{} {} as {}: {} {}", row.method, path, who, r.status, r.body));
       ASSERT_GT(r.status, 0);
       EXPECT_LT(r.status, 500);
       if (row.access[col] == 'S') {

@@ -148,6 +148,49 @@ TEST_F(ApiTest, ChangeEventsAreSignedDeliveredRetriedAndLogged) {
   ExpectAuditIntact(server());
 }
 
+// Chat channels: Slack and Microsoft Teams incoming webhooks get a message
+// in their own format (text and blocks; an Adaptive Card), through the same
+// signed, retried, logged delivery.
+TEST_F(ApiTest, ChatWebhooksGetSlackAndTeamsMessages) {
+  options_.policy_yaml = kScenarioPolicy;
+  options_.dispatch_webhooks = true;
+  options_.webhook_allowed_networks = {"127.0.0.1"};
+  ChangePeople p(server());
+  Receiver slack(/*fail_first=*/0), teams(/*fail_first=*/0);
+  Reply bad = http().Json("POST", "/api/v1/webhooks", {{"url", slack.url()}, {"events", {"*"}}, {"format", "irc"}},
+                          p.admin.token);
+  EXPECT_TRUE(IsProblem(bad, 422, "validation-failed")) << bad.body;
+  for (auto [r, format] : {std::pair{&slack, "slack"}, std::pair{&teams, "teams"}}) {
+    Reply hook = http().Json("POST", "/api/v1/webhooks",
+                             {{"url", r->url()}, {"events", {"change.submitted"}}, {"format", format}}, p.admin.token);
+    ASSERT_EQ(hook.status, 201) << hook.body;
+    EXPECT_EQ(hook.json()["webhook"]["format"], format);
+  }
+  nlohmann::json in = NormalChange("staging", false);
+  in["title"] = "Raise <pool> & restart";
+  Reply created = http().Json("POST", "/api/v1/changes", in, p.alice.token);
+  const std::string key = created.json()["key"];
+  ASSERT_EQ(http().Json("POST", "/api/v1/changes/" + key + "/submit", nlohmann::json::object(), p.alice.token).status,
+            200);
+  const auto s = slack.WaitFor(1);
+  ASSERT_EQ(s.size(), 1u);
+  const nlohmann::json sj = nlohmann::json::parse(s[0].body);
+  EXPECT_EQ(sj["text"], key + " is submitted: Raise <pool> & restart");
+  EXPECT_EQ(sj["blocks"][0]["text"]["type"], "mrkdwn");
+  EXPECT_EQ(sj["blocks"][0]["text"]["text"], "*" + key + " is submitted: Raise &lt;pool&gt; &amp; restart*");
+  EXPECT_TRUE(Has(sj["blocks"][1]["text"]["text"], "*Requested by:* alice")) << sj.dump(2);
+  const auto t = teams.WaitFor(1);
+  ASSERT_EQ(t.size(), 1u);
+  const nlohmann::json tj = nlohmann::json::parse(t[0].body);
+  EXPECT_EQ(tj["type"], "message");
+  const nlohmann::json card = tj["attachments"][0];
+  EXPECT_EQ(card["contentType"], "application/vnd.microsoft.card.adaptive");
+  EXPECT_EQ(card["content"]["type"], "AdaptiveCard");
+  EXPECT_EQ(card["content"]["body"][0]["text"], key + " is submitted: Raise <pool> & restart");
+  EXPECT_EQ(card["content"]["body"][1]["facts"][0]["title"], "Type");
+  ExpectAuditIntact(server());
+}
+
 // Every server on a shared database runs a dispatcher: each delivery is
 // claimed by one of them and sent once.
 TEST_F(ApiTest, SeveralDispatchersOnOneDatabaseSendEachDeliveryOnce) {

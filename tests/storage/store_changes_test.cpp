@@ -218,7 +218,7 @@ TEST_P(StoreTest, FindingsAreRaisedOncePerObjectAndPolicyVersionsNumberUp) {
 }
 
 TEST_P(StoreTest, WebhookOutboxHandsOutDueDeliveriesOldestFirst) {
-  Webhook w{"whk_1", "http://127.0.0.1:9/hook", "whsec_x", {"change.*"}, "", true, "admin", Now()};
+  Webhook w{"whk_1", "http://127.0.0.1:9/hook", "whsec_x", {"change.*"}, "", "changeledger", true, "admin", Now()};
   auto delivery = [&](const std::string& id, int64_t due_in_s) {
     WebhookDelivery d;
     d.id = id;
@@ -296,6 +296,106 @@ TEST_P(StoreTest, WebhookOutboxHandsOutDueDeliveriesOldestFirst) {
   for (const auto& d : log) (d.status == "delivered" ? delivered : failed) += 1;
   EXPECT_EQ(delivered, 1);
   EXPECT_EQ(failed, 2);
+}
+
+// Notifications to people: the in-app list per user (unread first to
+// count), marking read only one's own, the e-mail outbox claimed once, the
+// "already told" check, and preferences upserted.
+TEST_P(StoreTest, NotificationsListCountClaimAndKeepPreferences) {
+  const User bob = MakeUser("bob"), carol = MakeUser("carol");
+  auto note = [&](const std::string& id, const User* to, int64_t at_s, const std::string& status) {
+    Notification n;
+    n.id = id;
+    if (to != nullptr) n.user_id = to->id;
+    n.recipient = to != nullptr ? to->username : "ops@example.com";
+    n.kind = "change_update";
+    n.object_id = "CHG-1";
+    n.subject = "CHG-1 is scheduled";
+    n.body = "body";
+    n.link = "/changes/CHG-1";
+    n.created_at = n.next_attempt_at = Timestamp{Now().micros + at_s * kMicrosPerSecond};
+    n.email_to = n.recipient;
+    n.email_status = status;
+    return n;
+  };
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_RETURN_IF_ERROR(tx.Users().Insert(bob));
+                    CL_RETURN_IF_ERROR(tx.Users().Insert(carol));
+                    CL_RETURN_IF_ERROR(tx.Notifications().Insert(note("ntf_1", &bob, 0, "pending")));
+                    CL_RETURN_IF_ERROR(tx.Notifications().Insert(note("ntf_2", &bob, 10, "skipped")));
+                    CL_RETURN_IF_ERROR(tx.Notifications().Insert(note("ntf_3", &carol, 5, "pending")));
+                    return tx.Notifications().Insert(note("ntf_4", nullptr, 5, "pending"));
+                  })
+                  .ok());
+  std::vector<Notification> mine, about, due;
+  int64_t unread = 0, marked_other = -1, marked = -1;
+  bool told = false, not_told = true;
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(mine, tx.Notifications().List({.user_id = bob.id}));
+                    CL_ASSIGN_OR_RETURN(about, tx.Notifications().List({.object_id = "CHG-1"}));
+                    CL_ASSIGN_OR_RETURN(marked_other, tx.Notifications().MarkRead(carol.id, {"ntf_1"}, Now()));
+                    CL_ASSIGN_OR_RETURN(marked, tx.Notifications().MarkRead(bob.id, {"ntf_1"}, Now()));
+                    CL_ASSIGN_OR_RETURN(unread, tx.Notifications().CountUnread(bob.id));
+                    CL_ASSIGN_OR_RETURN(told, tx.Notifications().Exists("CHG-1", "change_update", Now()));
+                    CL_ASSIGN_OR_RETURN(not_told, tx.Notifications().Exists("CHG-1", "decision", Now()));
+                    CL_ASSIGN_OR_RETURN(
+                        due, tx.Notifications().DueEmails(Timestamp{Now().micros + 60 * kMicrosPerSecond}, 10));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].id, "ntf_2") << "newest first";
+  EXPECT_EQ(about.size(), 4u);
+  EXPECT_TRUE(std::any_of(about.begin(), about.end(), [](const Notification& n) { return n.user_id.empty(); }))
+      << "an outside address has no account";
+  EXPECT_EQ(marked_other, 0) << "nobody marks another's notifications";
+  EXPECT_EQ(marked, 1);
+  EXPECT_EQ(unread, 1);
+  EXPECT_TRUE(told);
+  EXPECT_FALSE(not_told);
+  ASSERT_EQ(due.size(), 3u) << "skipped e-mails are not sent";
+  EXPECT_EQ(due[0].id, "ntf_1");
+  bool first = false, second = true;
+  ASSERT_TRUE(store()
+                  .Write([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(
+                        first, tx.Notifications().ClaimEmail(due[0], Timestamp{Now().micros + 120 * kMicrosPerSecond}));
+                    CL_ASSIGN_OR_RETURN(second, tx.Notifications().ClaimEmail(
+                                                    due[0], Timestamp{Now().micros + 120 * kMicrosPerSecond}));
+                    due[0].email_status = "delivered";
+                    due[0].attempts = 1;
+                    due[0].delivered_at = Now();
+                    CL_RETURN_IF_ERROR(tx.Notifications().UpdateEmail(due[0]));
+                    CL_RETURN_IF_ERROR(tx.Notifications().PutPrefs({bob.id, true, {"decision"}, Now()}));
+                    return tx.Notifications().PutPrefs({bob.id, false, {"change_update"}, Now()});
+                  })
+                  .ok());
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(second) << "claimed once";
+  std::optional<NotificationPrefs> prefs, none;
+  ASSERT_TRUE(store()
+                  .Read([&](Tx& tx) -> Status {
+                    CL_ASSIGN_OR_RETURN(mine, tx.Notifications().List({.user_id = bob.id, .unread_only = true}));
+                    CL_ASSIGN_OR_RETURN(about, tx.Notifications().List({.object_id = "CHG-1", .limit = 10}));
+                    CL_ASSIGN_OR_RETURN(prefs, tx.Notifications().Prefs(bob.id));
+                    CL_ASSIGN_OR_RETURN(none, tx.Notifications().Prefs(carol.id));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].id, "ntf_2");
+  const auto delivered =
+      std::find_if(about.begin(), about.end(), [](const Notification& n) { return n.id == "ntf_1"; });
+  ASSERT_NE(delivered, about.end());
+  EXPECT_EQ(delivered->email_status, "delivered");
+  EXPECT_TRUE(delivered->read_at.has_value());
+  EXPECT_TRUE(delivered->delivered_at.has_value());
+  ASSERT_TRUE(prefs.has_value());
+  EXPECT_FALSE(prefs->email);
+  EXPECT_EQ(prefs->muted, std::vector<std::string>{"change_update"});
+  EXPECT_FALSE(none.has_value());
 }
 
 }  // namespace

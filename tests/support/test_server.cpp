@@ -1,5 +1,7 @@
 #include "tests/support/test_server.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 #include <stdexcept>
@@ -26,6 +28,7 @@ TestServer::TestServer(TestServerOptions options) {
   lo.checkpoint_interval = options.checkpoint_interval;
   lo.policy_yaml = options.policy_yaml;
   lo.policy_origin = "test";
+  lo.smtp = options.smtp;
   for (const std::string& n : options.webhook_allowed_networks)
     lo.webhook_allowed_networks.push_back(ParseIpNetwork(n).value());
   auto app = LocalApp::Open(lo);
@@ -52,6 +55,10 @@ TestServer::TestServer(TestServerOptions options) {
                                                       std::chrono::milliseconds(20));
     dispatcher_->Start();
   }
+  if (app_->mailer() != nullptr) {
+    mail_ =
+        std::make_unique<MailDispatcher>(app_->store(), app_->clock(), *app_->mailer(), std::chrono::milliseconds(20));
+  }
 }
 
 TestServer::~TestServer() { Stop(); }
@@ -60,6 +67,7 @@ void TestServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (dispatcher_) dispatcher_->Stop();
+  mail_.reset();
   server_->Stop();
   server_->Wait();
   api_->Shutdown();
@@ -75,6 +83,7 @@ TestUser TestServer::CreateUser(const std::string& username, std::vector<std::st
   in.roles = std::move(roles);
   TestUser out;
   if (kind == UserKind::kHuman) {
+    in.email = username + "@example.com";
     out.password = "s3cret-passphrase-" + std::to_string(UserCount()) + "-for-tests";
     in.password = out.password;
   }
@@ -169,17 +178,17 @@ std::string TestServer::DatabaseDigest() {
                          : "SELECT name FROM pragma_table_info(?)",
                       {std::string_view(t)}, [&](const sql::Row& r) {
                         const std::string c(r.Text(0));
-                        if (!volatile_columns.count(t + "." + c)) columns.push_back(c);
+                        if (!volatile_columns.count(fmt::format("{}.{}", t, c))) columns.push_back(c);
                         return true;
                       }));
     std::string row_sql;
     for (const std::string& c : columns) {
       if (!row_sql.empty()) row_sql += pg ? ", " : " || ',' || ";
-      row_sql += pg ? "coalesce(md5(\"" + c + "\"::text), 'null')" : "quote(\"" + c + "\")";
+      row_sql += pg ? fmt::format("coalesce(md5(\"{}\"::text), 'null')", c) : fmt::format("quote(\"{}\")", c);
     }
-    if (pg) row_sql = "concat_ws(',', " + row_sql + ")";
+    if (pg) row_sql = fmt::format("concat_ws(',', {})", row_sql);
     std::vector<std::string> rows;
-    check(conn->Query("SELECT " + row_sql + " FROM \"" + t + "\"", {}, [&](const sql::Row& r) {
+    check(conn->Query(fmt::format("SELECT {} FROM \"{}\"", row_sql, t), {}, [&](const sql::Row& r) {
       rows.emplace_back(r.Text(0));
       return true;
     }));

@@ -12,6 +12,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "server/local_app.h"
+#include "server/mail_dispatcher.h"
 #include "server/webhook_dispatcher.h"
 #include "tests/support/http.h"
 #include "tests/support/temp_dir.h"
@@ -26,6 +27,9 @@ struct TestServerOptions {
   bool dispatch_webhooks = false;  // run the webhook dispatcher (polls every 20 ms)
   // Networks webhook receivers may be in (the tests' receivers listen on loopback).
   std::vector<std::string> webhook_allowed_networks;
+  // The SMTP relay notification e-mails go to; when set, the e-mail
+  // dispatcher runs (polls every 20 ms).
+  SmtpOptions smtp;
   std::string github_secret;  // GitHub/GitLab webhook receivers' secrets
   std::string gitlab_token;
 };
@@ -76,6 +80,7 @@ class TestServer {
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::HttpServer> server_;
   std::unique_ptr<WebhookDispatcher> dispatcher_;
+  std::unique_ptr<MailDispatcher> mail_;
   std::unique_ptr<TestUser> admin_;
   bool stopped_ = false;
 };

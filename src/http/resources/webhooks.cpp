@@ -9,6 +9,7 @@ namespace {
 
 nlohmann::json HookJson(const Webhook& w) {
   nlohmann::json j = WebhookSettings(w);
+  j["format"] = w.format;
   j["created_at"] = FormatRfc3339(w.created_at);
   return j;
 }
@@ -19,6 +20,7 @@ Schema HookSchema() {
       .Field("url", Schema::String(), true)
       .Field("events", Schema::Array(Schema::String()), true)
       .Field("description", Schema::String(), true)
+      .Field("format", Schema::String().Enum({"changeledger", "slack", "teams"}), true)
       .Field("active", Schema::Boolean(), true)
       .Field("created_by", Schema::String(), true)
       .Field("created_at", Schema::String().Format("date-time"), true);
@@ -43,7 +45,11 @@ void AddWebhookRoutes(Api& api, Router& router) {
                    .request = Schema::Object()
                                   .Field("url", Schema::String().Min(8).Max(2000), true)
                                   .Field("events", Schema::Array(Schema::String().Max(64)).Min(1).Max(20), true)
-                                  .Field("description", Schema::String().Max(500)),
+                                  .Field("description", Schema::String().Max(500))
+                                  .Field("format", Schema::String("changeledger (default): the signed JSON event; "
+                                                                  "slack or teams: a chat message for an incoming "
+                                                                  "webhook")
+                                                       .Enum({"changeledger", "slack", "teams"})),
                    .success_status = 201,
                    .response = Schema::Object()
                                    .Field("webhook", HookSchema(), true)
@@ -51,9 +57,10 @@ void AddWebhookRoutes(Api& api, Router& router) {
                    .handler = [&api](Ctx& ctx) -> Result<Response> {
                      std::vector<std::string> events;
                      for (const auto& e : ctx.body["events"]) events.push_back(e.get<std::string>());
-                     CL_ASSIGN_OR_RETURN(Webhook w, api.services().webhooks.Create(
-                                                        *ctx.principal, ctx.Audit(), ctx.body["url"].get<std::string>(),
-                                                        events, ctx.body.value("description", "")));
+                     CL_ASSIGN_OR_RETURN(
+                         Webhook w, api.services().webhooks.Create(
+                                        *ctx.principal, ctx.Audit(), ctx.body["url"].get<std::string>(), events,
+                                        ctx.body.value("description", ""), ctx.body.value("format", "changeledger")));
                      return JsonResponse(201, {{"webhook", HookJson(w)}, {"secret", w.secret}});
                    }});
 

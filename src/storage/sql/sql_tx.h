@@ -141,6 +141,24 @@ class SqlWebhookRepo final : public WebhookRepo {
   Connection& c_;
 };
 
+class SqlNotificationRepo final : public NotificationRepo {
+ public:
+  explicit SqlNotificationRepo(Connection& c) : c_(c) {}
+  Status Insert(const Notification& n) override;
+  Result<std::vector<Notification>> List(const NotificationQuery& q) override;
+  Result<int64_t> CountUnread(std::string_view user_id) override;
+  Result<int64_t> MarkRead(std::string_view user_id, const std::vector<std::string>& ids, Timestamp at) override;
+  Result<bool> Exists(std::string_view object_id, std::string_view kind, Timestamp since) override;
+  Result<std::vector<Notification>> DueEmails(Timestamp now, int64_t limit) override;
+  Result<bool> ClaimEmail(const Notification& n, Timestamp lease_until) override;
+  Status UpdateEmail(const Notification& n) override;
+  Result<std::optional<NotificationPrefs>> Prefs(std::string_view user_id) override;
+  Status PutPrefs(const NotificationPrefs& p) override;
+
+ private:
+  Connection& c_;
+};
+
 class SqlPipelineRepo final : public PipelineRepo {
  public:
   explicit SqlPipelineRepo(Connection& c) : c_(c) {}
@@ -174,6 +192,7 @@ class SqlTx final : public Tx {
         policies_(c),
         findings_(c),
         webhooks_(c),
+        notifications_(c),
         pipeline_(c) {}
   UserRepo& Users() override { return users_; }
   TokenRepo& Tokens() override { return tokens_; }
@@ -183,6 +202,7 @@ class SqlTx final : public Tx {
   PolicyRepo& Policies() override { return policies_; }
   FindingRepo& Findings() override { return findings_; }
   WebhookRepo& Webhooks() override { return webhooks_; }
+  NotificationRepo& Notifications() override { return notifications_; }
   PipelineRepo& Pipeline() override { return pipeline_; }
 
  private:
@@ -194,6 +214,7 @@ class SqlTx final : public Tx {
   SqlPolicyRepo policies_;
   SqlFindingRepo findings_;
   SqlWebhookRepo webhooks_;
+  SqlNotificationRepo notifications_;
   SqlPipelineRepo pipeline_;
 };
 

@@ -8,7 +8,7 @@ namespace cl::sql {
 namespace {
 
 constexpr auto kWebhook =
-    MakeColumns("id", "url", "secret", "events", "description", "active", "created_by", "created_at");
+    MakeColumns("id", "url", "secret", "events", "description", "active", "created_by", "created_at", "format");
 constexpr auto kDelivery = MakeColumns("id", "webhook_id", "event", "object_id", "payload", "status", "attempts",
                                        "next_attempt_at", "last_status", "last_error", "created_at", "delivered_at");
 
@@ -34,9 +34,8 @@ WebhookDelivery ReadDelivery(const Row& r) {
 Status SqlWebhookRepo::Insert(const Webhook& w) {
   const std::string events = nlohmann::json(w.events).dump();
   return c_.Run(
-      "INSERT INTO webhooks (id, url, secret, events, description, active, created_by, created_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      {w.id, w.url, w.secret, events, w.description, int64_t{w.active}, w.created_by, w.created_at.micros});
+      fmt::format("INSERT INTO webhooks ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", kWebhook.List()),
+      {w.id, w.url, w.secret, events, w.description, int64_t{w.active}, w.created_by, w.created_at.micros, w.format});
 }
 
 Result<std::vector<Webhook>> SqlWebhookRepo::List(bool active_only) {
@@ -53,6 +52,7 @@ Result<std::vector<Webhook>> SqlWebhookRepo::List(bool active_only) {
         w.active = r.Int(kWebhook["active"]) != 0;
         w.created_by = r.String(kWebhook["created_by"]);
         w.created_at = Timestamp{r.Int(kWebhook["created_at"])};
+        w.format = r.String(kWebhook["format"]);
         out.push_back(std::move(w));
         return true;
       }));

@@ -1,0 +1,283 @@
+// Notifications to people (C2, R000-06, R000-08, R000-09): approvers are
+// asked, the requestor hears the decision, stakeholders hear the schedule
+// and the outcome, the CAB and the escalation roles hear of an emergency at
+// once, approvers are reminded before and told after an approval deadline;
+// every notification is listed in the app and logged with its e-mail's
+// delivery. E-mail goes to a real SMTP server on loopback (aiosmtpd), over
+// STARTTLS, and nothing is sent to a relay that does not offer it.
+#include <algorithm>
+#include <string>
+
+#include "tests/api/change_api_fixture.h"
+#include "tests/support/smtp.h"
+
+namespace cl::testing {
+namespace {
+
+std::string NotifyPolicy() {
+  std::string policy = kScenarioPolicy;
+  const std::string anchor = "  retrospective_roles: [cab]\n";
+  policy.replace(policy.find(anchor), anchor.size(), anchor + "  escalation_roles: [security]\n");
+  return policy;
+}
+
+class NotifyTest : public ChangeApiTest {
+ protected:
+  void SetUp() override {
+    options_.clock = &manual_clock_;
+    options_.policy_yaml = NotifyPolicy();
+    people_ = std::make_unique<ChangePeople>(server());
+  }
+  nlohmann::json Inbox(const TestUser& who, const std::string& query = "") {
+    Reply r = http().Get("/api/v1/notifications" + query, who.token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(ResponseSchemaErrors(server().api(), "GET", "/api/v1/notifications", r.json()).empty()) << r.body;
+    return r.json();
+  }
+  nlohmann::json About(const std::string& key) {
+    Reply r = http().Get("/api/v1/changes/" + key + "/notifications", p().admin.token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(ResponseSchemaErrors(server().api(), "GET", "/api/v1/changes/{key}/notifications", r.json()).empty())
+        << r.body;
+    return r.json()["items"];
+  }
+  // The recipients of `kind` about `key`, sorted.
+  std::vector<std::string> Told(const std::string& key, const std::string& kind) {
+    std::vector<std::string> out;
+    const nlohmann::json items = About(key);
+    for (const auto& n : items) {
+      if (n["kind"] == kind) out.push_back(n["recipient"].get<std::string>());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+using Names = std::vector<std::string>;
+
+TEST_F(NotifyTest, ApproversRequestorAndStakeholdersAreToldInTheApp) {
+  nlohmann::json in = NormalChange("staging", /*iam=*/false);  // ivan implements
+  in["stakeholders"] = {"carol", "ops@example.com", "not-a-person"};
+  const std::string key = Create(in);
+  EXPECT_TRUE(About(key).empty()) << "a draft tells nobody";
+
+  ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
+  // payments is owned by bob and ivan; ivan implements it, so only bob is asked.
+  EXPECT_EQ(Told(key, "approval_requested"), Names({"bob"}));
+  nlohmann::json bob = Inbox(p().bob);
+  ASSERT_EQ(bob["unread"], 1) << bob.dump(2);
+  const nlohmann::json asked = bob["items"][0];
+  EXPECT_EQ(asked["kind"], "approval_requested");
+  EXPECT_EQ(asked["subject"], key + " awaits your approval: " + in["title"].get<std::string>());
+  EXPECT_TRUE(Has(asked["body"], "you may approve as service_owner")) << asked["body"];
+  EXPECT_TRUE(Has(asked["body"], "Approval due:")) << "the scenario policy has a 24 h SLA for low risk";
+  EXPECT_EQ(asked["link"], "/changes/" + key);
+  EXPECT_EQ(asked["email"]["status"], "skipped");
+  EXPECT_EQ(asked["email"]["last_error"], "e-mail is not configured on this server");
+  EXPECT_EQ(asked["email"]["to"], "bob@example.com");
+  EXPECT_EQ(Inbox(p().ivan)["unread"], 0) << "the implementer is never asked to approve";
+  EXPECT_EQ(Inbox(p().alice)["unread"], 0) << "nobody is told of their own action";
+
+  ASSERT_EQ(Decide(key, p().bob).status, 201);
+  nlohmann::json alice = Inbox(p().alice);
+  ASSERT_EQ(alice["unread"], 1) << alice.dump(2);
+  EXPECT_EQ(alice["items"][0]["kind"], "decision");
+  EXPECT_EQ(alice["items"][0]["subject"], key + " was approved: " + in["title"].get<std::string>());
+
+  ASSERT_EQ(Act(key, "schedule", p().alice).status, 200);
+  // Stakeholders: an account by username and an outside address; a name that is neither is left out.
+  EXPECT_EQ(Told(key, "change_update"), Names({"carol", "ops@example.com"}));
+  manual_clock_.Advance(60 * kMicrosPerSecond);  // newest first: a later time
+  ASSERT_EQ(Act(key, "start", p().ivan).status, 200);
+  EXPECT_EQ(Told(key, "change_update"), Names({"alice", "carol", "carol", "ops@example.com", "ops@example.com"}));
+  const nlohmann::json carol = Inbox(p().carol);
+  EXPECT_EQ(carol["unread"], 2);
+  EXPECT_EQ(carol["items"][0]["subject"], key + " is in progress: " + in["title"].get<std::string>());
+  EXPECT_EQ(Inbox(p().carol, "?unread=true&limit=1")["items"].size(), 1u);
+
+  // Marking read: one by id, then the rest; each is audit-logged.
+  Reply one = http().Json("POST", "/api/v1/notifications/read", {{"ids", {carol["items"][1]["id"]}}}, p().carol.token);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.json()["marked"], 1);
+  EXPECT_EQ(Inbox(p().carol)["unread"], 1);
+  Reply others = http().Json("POST", "/api/v1/notifications/read", {{"ids", {carol["items"][0]["id"]}}}, p().bob.token);
+  EXPECT_EQ(others.json()["marked"], 0) << "nobody marks another's notifications";
+  EXPECT_EQ(
+      http().Json("POST", "/api/v1/notifications/read", nlohmann::json::object(), p().carol.token).json()["marked"], 1);
+  EXPECT_EQ(Inbox(p().carol)["unread"], 0);
+  EXPECT_TRUE(Has(AuditActions(server()), "notification.read"));
+  EXPECT_FALSE(Inbox(p().carol)["items"][0]["read_at"].is_null());
+}
+
+TEST_F(NotifyTest, ARejectionTellsTheRequestorWhy) {
+  const std::string key = Create(NormalChange("staging", false));
+  ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
+  ASSERT_EQ(Decide(key, p().bob, "reject", {{"comment", "No rollback tested for the schema change"}}).status, 201);
+  const nlohmann::json alice = Inbox(p().alice);
+  ASSERT_EQ(alice["unread"], 1) << alice.dump(2);
+  EXPECT_TRUE(Has(alice["items"][0]["subject"], key + " was rejected")) << alice.dump(2);
+  EXPECT_TRUE(Has(alice["items"][0]["body"], "No rollback tested for the schema change")) << alice.dump(2);
+}
+
+TEST_F(NotifyTest, AnEmergencyTellsTheCabAndTheEscalationRolesAtOnce) {
+  nlohmann::json in = NormalChange("production", false);
+  in["type"] = "emergency";
+  const std::string key = Create(in);
+  ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
+  // carol is the CAB, sam is security (the escalation role); bob is asked to approve.
+  EXPECT_EQ(Told(key, "emergency"), Names({"carol", "sam"}));
+  EXPECT_EQ(Told(key, "approval_requested"), Names({"bob"}));
+  const nlohmann::json sam = Inbox(p().sam);
+  ASSERT_EQ(sam["unread"], 1);
+  EXPECT_TRUE(Has(sam["items"][0]["subject"], "Emergency change " + key + " was raised")) << sam.dump(2);
+  EXPECT_TRUE(Has(sam["items"][0]["body"], "the policy escalates emergencies to security")) << sam.dump(2);
+}
+
+TEST_F(NotifyTest, ApproversAreRemindedBeforeAndToldAfterTheApprovalDeadline) {
+  const TestUser manager = server().CreateUser("mona", {"change_manager"});
+  const std::string key = Create(NormalChange("staging", false));  // low risk: 24 h SLA
+  ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
+  auto sweep = [&] { return server().app().changes().RemindApprovalDeadlines().value(); };
+  manual_clock_.Advance(17LL * 3600 * kMicrosPerSecond);
+  EXPECT_EQ(sweep(), 0) << "17 h of 24: not yet";
+  manual_clock_.Advance(2LL * 3600 * kMicrosPerSecond);
+  EXPECT_EQ(sweep(), 1) << "19 h of 24: past three quarters";
+  EXPECT_EQ(sweep(), 0) << "reminded once";
+  EXPECT_EQ(Told(key, "approval_reminder"), Names({"bob"}));
+  manual_clock_.Advance(6LL * 3600 * kMicrosPerSecond);
+  EXPECT_EQ(sweep(), 2);
+  EXPECT_EQ(Told(key, "approval_overdue"), Names({"bob", "mona"}));
+  EXPECT_EQ(sweep(), 0);
+  EXPECT_TRUE(Get(key)["approval_overdue"].get<bool>());
+  // Once decided, nothing more is sent about it.
+  ASSERT_EQ(Decide(key, p().bob).status, 201);
+  manual_clock_.Advance(48LL * 3600 * kMicrosPerSecond);
+  EXPECT_EQ(sweep(), 0);
+}
+
+TEST_F(NotifyTest, PreferencesChooseWhatIsEmailedAndAreValidated) {
+  Reply d = http().Get("/api/v1/me/notification-preferences", p().bob.token);
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_TRUE(d.json()["email"].get<bool>());
+  EXPECT_TRUE(d.json()["muted"].empty());
+  const std::string digest = server().DatabaseDigest();
+  Reply bad = http().Json("PUT", "/api/v1/me/notification-preferences", {{"email", true}, {"muted", {"gossip"}}},
+                          p().bob.token);
+  EXPECT_TRUE(IsProblem(bad, 422, "validation-failed")) << bad.body;
+  EXPECT_TRUE(Has(bad.body, "/muted/0")) << bad.body;
+  EXPECT_EQ(server().DatabaseDigest(), digest) << "a refused request stores nothing";
+  Reply ok = http().Json("PUT", "/api/v1/me/notification-preferences",
+                         {{"email", true}, {"muted", {"change_update", "decision", "change_update"}}}, p().bob.token);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json()["muted"], nlohmann::json({"change_update", "decision"}));
+  EXPECT_EQ(http().Get("/api/v1/me/notification-preferences", p().bob.token).json()["muted"].size(), 2u);
+  EXPECT_TRUE(Has(AuditActions(server()), "notification.preferences"));
+  EXPECT_TRUE(http().Get("/api/v1/me/notification-preferences", p().carol.token).json()["muted"].empty())
+      << "preferences are each user's own";
+}
+
+// E-mail through a real relay, over STARTTLS.
+class MailTest : public NotifyTest {
+ protected:
+  void SetUp() override {
+    if (!TestSmtp::Available()) GTEST_SKIP() << "python3-aiosmtpd is not installed (make test installs it)";
+    smtp_ = std::make_unique<TestSmtp>(/*starttls=*/true);
+    options_.smtp.url = smtp_->url();
+    options_.smtp.from = "Changeledger <changes@example.com>";
+    options_.smtp.ca_file = smtp_->cert_path();
+    options_.smtp.public_url = "https://changes.example.com/";
+    NotifyTest::SetUp();
+  }
+  std::unique_ptr<TestSmtp> smtp_;
+};
+
+const ReceivedMail* MailTo(const std::vector<ReceivedMail>& all, const std::string& to, const std::string& subject) {
+  for (const ReceivedMail& m : all) {
+    if (m.to == to && m.subject.find(subject) != std::string::npos) return &m;
+  }
+  return nullptr;
+}
+
+TEST_F(MailTest, ApprovalRequestDecisionAndCompletionArriveByMailOverStarttls) {
+  nlohmann::json in = NormalChange("staging", false);
+  in["stakeholders"] = {"carol"};
+  const std::string key = Create(in);
+  ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
+  std::vector<ReceivedMail> got = smtp_->WaitFor(1);
+  const ReceivedMail* asked = MailTo(got, "bob@example.com", key + " awaits your approval");
+  ASSERT_NE(asked, nullptr) << got.size() << " messages";
+  EXPECT_EQ(asked->from, "Changeledger <changes@example.com>");
+  EXPECT_TRUE(Has(asked->raw, "Auto-Submitted: auto-generated"));
+  EXPECT_TRUE(Has(asked->body, "you may approve as service_owner")) << asked->body;
+  EXPECT_TRUE(Has(asked->body, "Open it: https://changes.example.com/changes/" + key)) << asked->body;
+
+  ASSERT_EQ(Decide(key, p().bob).status, 201);
+  ASSERT_EQ(Act(key, "schedule", p().alice).status, 200);
+  ASSERT_EQ(Act(key, "start", p().ivan).status, 200);
+  Evidence(key, "test_result");
+  ASSERT_EQ(Act(key, "complete", p().ivan).status, 200);
+  got = smtp_->WaitFor(6);  // request; decision; scheduled, started (alice, carol); implemented (alice, carol)
+  EXPECT_NE(MailTo(got, "alice@example.com", key + " was approved"), nullptr);
+  const ReceivedMail* done = MailTo(got, "carol@example.com", key + " is implemented");
+  ASSERT_NE(done, nullptr) << got.size() << " messages";
+  EXPECT_TRUE(Has(done->body, "you are a stakeholder")) << done->body;
+
+  // The log says each was delivered.
+  const nlohmann::json items = About(key);
+  ASSERT_FALSE(items.empty());
+  for (const auto& n : items) {
+    if (n["email"]["status"] == "pending") continue;  // the last ones may still be on their way
+    EXPECT_EQ(n["email"]["status"], "delivered") << n.dump(2);
+    EXPECT_FALSE(n["email"]["delivered_at"].is_null());
+    EXPECT_EQ(n["email"]["attempts"], 1);
+  }
+}
+
+TEST_F(MailTest, MutedKindsAreListedButNotEmailed) {
+  ASSERT_EQ(http()
+                .Json("PUT", "/api/v1/me/notification-preferences",
+                      {{"email", true}, {"muted", {"approval_requested"}}}, p().bob.token)
+                .status,
+            200);
+  const std::string key = Create(NormalChange("staging", false));
+  ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
+  const nlohmann::json bob = Inbox(p().bob);
+  ASSERT_EQ(bob["unread"], 1);
+  EXPECT_EQ(bob["items"][0]["email"]["status"], "skipped");
+  EXPECT_EQ(bob["items"][0]["email"]["last_error"], "the recipient muted approval_requested e-mails");
+  ASSERT_EQ(Decide(key, p().bob).status, 201);
+  const std::vector<ReceivedMail> got = smtp_->WaitFor(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].to, "alice@example.com") << "only alice's decision was e-mailed";
+}
+
+// A relay that offers no STARTTLS gets nothing: the attempt is logged and retried.
+class PlainRelayTest : public NotifyTest {
+ protected:
+  void SetUp() override {
+    if (!TestSmtp::Available()) GTEST_SKIP() << "python3-aiosmtpd is not installed (make test installs it)";
+    smtp_ = std::make_unique<TestSmtp>(/*starttls=*/false);
+    options_.smtp.url = smtp_->url();
+    options_.smtp.from = "changes@example.com";
+    NotifyTest::SetUp();
+  }
+  std::unique_ptr<TestSmtp> smtp_;
+};
+
+TEST_F(PlainRelayTest, NothingIsSentWithoutTlsAndTheFailureIsRetried) {
+  const std::string key = Create(NormalChange("staging", false));
+  ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
+  nlohmann::json n;
+  for (int i = 0; i < 200; ++i) {
+    n = Inbox(p().bob)["items"][0];
+    if (n["email"]["attempts"].get<int>() > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(n["email"]["status"], "pending") << n.dump(2);
+  EXPECT_EQ(n["email"]["attempts"], 1) << n.dump(2);
+  EXPECT_FALSE(n["email"]["last_error"].get<std::string>().empty()) << n.dump(2);
+  EXPECT_TRUE(smtp_->Messages().empty()) << "nothing went over a connection without TLS";
+}
+
+}  // namespace
+}  // namespace cl::testing
