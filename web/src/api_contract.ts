@@ -9,6 +9,7 @@ import type { operations } from "./generated/api";
 import type { AuditItem, ChangeDetail, ChangeSummary, Page } from "./model";
 import type { PolicyVersion } from "./pages/admin_policy";
 import type { Token } from "./pages/admin_tokens";
+import type { NotificationItem, NotificationPrefs } from "./pages/notifications";
 import type { Finding, Verification } from "./pages/audit";
 import type { User } from "./session";
 
@@ -64,4 +65,7 @@ export const contract = [
   holds<Conforms<Item<Ok<"listTokens">>, Token, "Token">>,
   holds<Conforms<Item<Ok<"listPolicyVersions">>, PolicyVersion, "PolicyVersion">>,
   holds<Conforms<Item<Ok<"listUsers">>, User, "User">>,
+  holds<Conforms<Item<Ok<"listMyNotifications">>, NotificationItem, "NotificationItem">>,
+  holds<Conforms<Item<Ok<"listChangeNotifications">>, NotificationItem, "NotificationItem">>,
+  holds<Conforms<Ok<"getNotificationPreferences">, NotificationPrefs, "NotificationPrefs">>,
 ];

@@ -1,8 +1,8 @@
 // The application shell: a skip link, the navigation (only the sections the
 // user's permissions open), and the page for the current URL. Signed-out
 // users see the login page; a one-time password must be changed first.
-import { useEffect, useRef } from "preact/hooks";
-import { onSessionLost } from "./api";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, onSessionLost } from "./api";
 import { Link, match, navigate, useLocation } from "./router";
 import { can, logout, refreshSession, sessionLost, useSession } from "./session";
 import { Loading } from "./ui";
@@ -14,6 +14,7 @@ import { ChangeDetailPage } from "./pages/change_detail";
 import { CalendarPage } from "./pages/calendar";
 import { AuditPage } from "./pages/audit";
 import { AdminPage } from "./pages/admin";
+import { NotificationsPage } from "./pages/notifications";
 
 onSessionLost(sessionLost);
 
@@ -24,8 +25,38 @@ const NAV: { href: string; label: string; permissions: string[] }[] = [
   { href: "/calendar", label: "Calendar", permissions: ["changes:read"] },
   { href: "/audit", label: "Audit", permissions: ["audit:read"] },
   { href: "/admin", label: "Admin", permissions: ["users:read", "policy:write"] },
+  { href: "/notifications", label: "Notifications", permissions: ["self:manage"] },
   { href: "/admin/tokens", label: "My API tokens", permissions: ["self:manage"] },
 ];
+
+// The unread count beside the Notifications link, read again on every page
+// change, every minute, and when the page marks some read.
+function UnreadCount({ path }: { path: string }) {
+  const [unread, setUnread] = useState(0);
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      api<{ unread: number }>("GET", "/api/v1/notifications?unread=true&limit=1").then(
+        (r) => live && setUnread(r.unread),
+        () => undefined,
+      );
+    void load();
+    const timer = window.setInterval(load, 60000);
+    window.addEventListener("notifications-read", load);
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+      window.removeEventListener("notifications-read", load);
+    };
+  }, [path]);
+  if (unread === 0) return null;
+  return (
+    <span class="badge count" data-testid="unread-count">
+      {unread}
+      <span class="sr-only"> unread</span>
+    </span>
+  );
+}
 
 function Page({ path }: { path: string }) {
   if (path === "/") return <DashboardPage />;
@@ -37,6 +68,7 @@ function Page({ path }: { path: string }) {
   if (viewing) return <ChangeDetailPage changeKey={viewing.key!} />;
   if (path === "/calendar") return <CalendarPage />;
   if (path === "/audit") return <AuditPage />;
+  if (path === "/notifications") return <NotificationsPage />;
   if (path === "/admin" || path.startsWith("/admin/")) return <AdminPage />;
   return (
     <section>
@@ -82,6 +114,7 @@ export function App() {
               <li key={n.href}>
                 <Link href={n.href} aria-current={active(n.href) ? "page" : undefined}>
                   {n.label}
+                  {n.href === "/notifications" && <UnreadCount path={loc.path} />}
                 </Link>
               </li>
             ))}

@@ -10,7 +10,7 @@ import { can } from "../session";
 import { ErrorBanner, Field, Loading, Notice, PageTitle, RiskBadge, StateBadge, useLoad } from "../ui";
 import { Approvals } from "./change_approvals";
 import { EvidenceSection } from "./change_evidence";
-import { IacSection, Reviews, Timeline } from "./change_sections";
+import { IacSection, Reviews, Timeline, WhoWasTold } from "./change_sections";
 
 const ACTION_LABELS: Record<string, string> = {
   submit: "Submit for approval",
@@ -193,6 +193,7 @@ export function ChangeDetailPage({ changeKey }: { changeKey: string }) {
             </div>
           </section>
         )}
+        <WhoWasTold changeKey={c.key} version={c.row_version} />
         <Timeline c={c} audit={audit} />
       </div>
     </article>

@@ -3,7 +3,8 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { formatTime, words, type AuditItem, type ChangeDetail, type IacAttachment } from "../model";
-import { ErrorBanner, Field } from "../ui";
+import { ErrorBanner, Field, useLoad } from "../ui";
+import { emailStatus, type NotificationItem } from "./notifications";
 
 const REVIEW_LABELS: Record<string, string> = {
   retrospective: "Emergency retrospective",
@@ -219,6 +220,44 @@ export function Timeline({ c, audit }: { c: ChangeDetail; audit: AuditItem[] | n
           </li>
         ))}
       </ol>
+    </section>
+  );
+}
+
+// Who was told what about the change, and whether each e-mail arrived (the
+// proof of communication an auditor asks for).
+export function WhoWasTold({ changeKey, version }: { changeKey: string; version: number }) {
+  const { data, error } = useLoad(
+    () => api<{ items: NotificationItem[] }>("GET", `/api/v1/changes/${encodeURIComponent(changeKey)}/notifications?limit=200`),
+    [changeKey, version],
+  );
+  if (error) return <ErrorBanner error={error} />;
+  if (!data || data.items.length === 0) return null;
+  return (
+    <section aria-labelledby="h-told" class="card">
+      <h2 id="h-told">Who was told</h2>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">E-mail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.items.map((n) => (
+              <tr key={n.id}>
+                <td>{formatTime(n.created_at)}</td>
+                <td>{n.recipient}</td>
+                <td>{n.subject}</td>
+                <td class="small">{emailStatus(n)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
