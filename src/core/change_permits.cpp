@@ -150,17 +150,35 @@ ChangePermits PermitsFor(const Principal& who, const Change& c, const std::vecto
   const bool editable = ContentEditable(c).ok();
   p.edit = MayEdit(who, c) && who.Can(Permission::kChangesWrite) && editable;
   p.attach_plan = MayAttachIac(who, c).ok() && editable;
+  // A refusal worth explaining: the person holds the permission and the
+  // state allows the step, but who they are in this change does not.
+  auto withhold = [&](std::string_view action, const Status& s) {
+    if (s.code() == ErrorCode::kPermissionDenied || s.code() == ErrorCode::kSodViolation) {
+      p.withheld.push_back({std::string(action), s.message()});
+    }
+  };
   for (ChangeAction a : kAllChangeActions) {
-    if (!MayAct(who, c, a).ok()) continue;
-    if (a == ChangeAction::kStart && !MayStartGiven(who, c, approvals, policy).ok()) continue;
-    if (a == ChangeAction::kVerify && !MayVerify(who, c, policy).ok()) continue;
-    p.actions.push_back(a);
+    Status may = MayAct(who, c, a);
+    if (may.ok() && a == ChangeAction::kStart) may = MayStartGiven(who, c, approvals, policy);
+    if (may.ok() && a == ChangeAction::kVerify) may = MayVerify(who, c, policy);
+    if (may.ok()) {
+      p.actions.push_back(a);
+    } else if (who.Can(ActionPermission(a))) {
+      withhold(Name(a), may);
+    }
   }
   p.approver_roles = QualifyingRoles(who, c, policy);
   if (!p.approver_roles.empty()) {
-    p.reject = MayDecide(who, c, approvals, policy, false, false).ok();
-    p.approve = MayDecide(who, c, approvals, policy, true, false).ok();
+    const Status reject = MayDecide(who, c, approvals, policy, false, false);
+    const Status approve = MayDecide(who, c, approvals, policy, true, false);
+    p.reject = reject.ok();
+    p.approve = approve.ok();
     p.approve_compensating = !p.approve && MayDecide(who, c, approvals, policy, true, true).ok();
+    if (!p.approve && !p.approve_compensating) withhold("approve", approve);
+  } else if (who.Can(Permission::kChangesApprove) && c.state == S::kSubmitted && c.assessment &&
+             !c.assessment->required_roles.empty()) {
+    p.withheld.push_back({"approve", fmt::format("you hold none of the approver roles {} needs ({})", c.Key(),
+                                                 fmt::join(c.assessment->required_roles, ", "))});
   }
   p.add_evidence = who.Can(Permission::kEvidenceWrite) && !finished;
   p.judge_evidence = who.Can(Permission::kChangesApprove) && c.state != S::kClosed;
@@ -184,7 +202,12 @@ nlohmann::json ChangePermits::ToJson() const {
           {"approver_roles", approver_roles},
           {"add_evidence", add_evidence},
           {"judge_evidence", judge_evidence},
-          {"reviews", std::move(kinds)}};
+          {"reviews", std::move(kinds)},
+          {"withheld", [&] {
+             nlohmann::json w = nlohmann::json::array();
+             for (const Withheld& x : withheld) w.push_back({{"action", x.action}, {"reason", x.reason}});
+             return w;
+           }()}};
 }
 
 }  // namespace cl

@@ -43,6 +43,14 @@ struct ChangePermits {
   bool add_evidence = false;
   bool judge_evidence = false;      // mark evidence valid / not verifiable / superseded
   std::vector<ReviewKind> reviews;  // the review kinds `who` may record now
+  // What the state allows and `who` holds the permission for, but is refused
+  // to them (ownership, segregation of duties), with why: what the UI shows
+  // in place of the button.
+  struct Withheld {
+    std::string action;  // a lifecycle action, "approve" or "reject"
+    std::string reason;
+  };
+  std::vector<Withheld> withheld;
 
   nlohmann::json ToJson() const;
 };

@@ -84,6 +84,27 @@ Result<NotificationPrefs> NotificationInbox::SetPrefs(const Principal& who, cons
   return next;
 }
 
+Result<NotificationMetrics> NotificationInbox::Metrics() {
+  NotificationMetrics out;
+  const Timestamp now = d_.clock.Now();
+  CL_RETURN_IF_ERROR(d_.store.Read([&](Tx& tx) -> Status {
+    CL_ASSIGN_OR_RETURN(out.counts, tx.Notifications().Counts());
+    ChangeListQuery q;
+    q.state = ChangeState::kSubmitted;
+    q.limit = 10000;
+    CL_ASSIGN_OR_RETURN(std::vector<Change> waiting, tx.Changes().List(q));
+    out.approvals_waiting = static_cast<int64_t>(waiting.size());
+    for (const Change& c : waiting) {
+      if (c.submitted_at && c.assessment && c.assessment->approval_sla_hours > 0 &&
+          now > *c.submitted_at + c.assessment->approval_sla_hours * 3600 * kMicrosPerSecond) {
+        ++out.approvals_overdue;
+      }
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
 Result<std::vector<Notification>> NotificationInbox::AboutChange(const Principal& who, const std::string& key,
                                                                  int64_t limit) {
   CL_RETURN_IF_ERROR(Require(who, Permission::kChangesRead));

@@ -12,6 +12,13 @@
 
 namespace cl {
 
+// What /metrics shows about notifications and approval SLAs (R000-08).
+struct NotificationMetrics {
+  NotificationCounts counts;
+  int64_t approvals_waiting = 0;  // submitted changes
+  int64_t approvals_overdue = 0;  // of those, past their approval SLA now
+};
+
 struct Inbox {
   std::vector<Notification> items;
   int64_t unread = 0;
@@ -29,6 +36,8 @@ class NotificationInbox {
   Result<NotificationPrefs> SetPrefs(const Principal& who, const AuditContext& ctx, bool email,
                                      const std::vector<std::string>& muted);
   // Everything sent about one change (the change readers' view).
+  // For the metrics endpoint (no principal: the route checks system:metrics).
+  Result<NotificationMetrics> Metrics();
   Result<std::vector<Notification>> AboutChange(const Principal& who, const std::string& key, int64_t limit);
 
  private:

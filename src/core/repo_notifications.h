@@ -51,6 +51,12 @@ struct NotificationQuery {
   int64_t limit = 100;
 };
 
+// Counts for /metrics.
+struct NotificationCounts {
+  int64_t email_pending = 0, email_delivered = 0, email_failed = 0, email_skipped = 0;
+  int64_t approval_sla_breaches = 0;  // changes ever told their approvals are overdue
+};
+
 class NotificationRepo {
  public:
   virtual ~NotificationRepo() = default;
@@ -67,6 +73,7 @@ class NotificationRepo {
   // As WebhookRepo::ClaimDelivery: only the claimer sends it.
   virtual Result<bool> ClaimEmail(const Notification& n, Timestamp lease_until) = 0;
   virtual Status UpdateEmail(const Notification& n) = 0;
+  virtual Result<NotificationCounts> Counts() = 0;
   virtual Result<std::optional<NotificationPrefs>> Prefs(std::string_view user_id) = 0;
   virtual Status PutPrefs(const NotificationPrefs& p) = 0;
 };

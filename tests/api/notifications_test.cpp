@@ -149,10 +149,23 @@ TEST_F(NotifyTest, ApproversAreRemindedBeforeAndToldAfterTheApprovalDeadline) {
   EXPECT_EQ(Told(key, "approval_overdue"), Names({"bob", "mona"}));
   EXPECT_EQ(sweep(), 0);
   EXPECT_TRUE(Get(key)["approval_overdue"].get<bool>());
+  // The metrics count it: waiting, overdue now, one breach.
+  auto metric = [&](const std::string& line) {
+    const Reply m = http().Get("/metrics", p().admin.token);
+    EXPECT_EQ(m.status, 200) << m.body;
+    return m.body.find("\n" + line + "\n") != std::string::npos;
+  };
+  EXPECT_TRUE(metric("changeledger_approvals_waiting 1"));
+  EXPECT_TRUE(metric("changeledger_approvals_overdue 1"));
+  EXPECT_TRUE(metric("changeledger_approval_sla_breaches_total 1"));
+  EXPECT_TRUE(metric("changeledger_notification_emails{status=\"skipped\"} 4"))
+      << "request, reminder and two overdue notices; e-mail is not configured here";
   // Once decided, nothing more is sent about it.
   ASSERT_EQ(Decide(key, p().bob).status, 201);
   manual_clock_.Advance(48LL * 3600 * kMicrosPerSecond);
   EXPECT_EQ(sweep(), 0);
+  EXPECT_TRUE(metric("changeledger_approvals_overdue 0"));
+  EXPECT_TRUE(metric("changeledger_approval_sla_breaches_total 1")) << "a breach stays counted";
 }
 
 TEST_F(NotifyTest, PreferencesChooseWhatIsEmailedAndAreValidated) {
@@ -216,7 +229,9 @@ TEST_F(MailTest, ApprovalRequestDecisionAndCompletionArriveByMailOverStarttls) {
   ASSERT_EQ(Act(key, "start", p().ivan).status, 200);
   Evidence(key, "test_result");
   ASSERT_EQ(Act(key, "complete", p().ivan).status, 200);
-  got = smtp_->WaitFor(6);  // request; decision; scheduled, started (alice, carol); implemented (alice, carol)
+  // The request; the decision; scheduled (carol); started and implemented (alice, carol).
+  got = smtp_->WaitFor(7);
+  EXPECT_EQ(got.size(), 7u);
   EXPECT_NE(MailTo(got, "alice@example.com", key + " was approved"), nullptr);
   const ReceivedMail* done = MailTo(got, "carol@example.com", key + " is implemented");
   ASSERT_NE(done, nullptr) << got.size() << " messages";
@@ -231,6 +246,84 @@ TEST_F(MailTest, ApprovalRequestDecisionAndCompletionArriveByMailOverStarttls) {
     EXPECT_FALSE(n["email"]["delivered_at"].is_null());
     EXPECT_EQ(n["email"]["attempts"], 1);
   }
+}
+
+// The C2 acceptance walk-through: a normal change whose requestor, approver
+// and implementer try every forbidden combination, each refused with the
+// reason the change page shows in place of the button (permits.withheld),
+// and the mail for the approval request, the decision and the completion
+// received by the relay.
+TEST_F(MailTest, EveryForbiddenCombinationIsRefusedWithTheReasonShownAndTheMailArrives) {
+  auto withheld = [&](const std::string& key, const TestUser& who, const std::string& action) {
+    const nlohmann::json c = http().Get("/api/v1/changes/" + key, who.token).json();
+    for (const auto& w : c["permits"]["withheld"]) {
+      if (w["action"] == action) return w["reason"].get<std::string>();
+    }
+    return std::string();
+  };
+  // ivan requests (he owns payments), alice implements, sam and bob approve; carol is a stakeholder.
+  nlohmann::json in = NormalChange("staging", /*iam=*/true);
+  in["implementer"] = "alice";
+  in["stakeholders"] = {"carol"};
+  const std::string key = Create(in, &p().ivan);
+  ASSERT_EQ(Act(key, "submit", p().ivan).status, 200);
+
+  // The requestor approving alone: refused, and the page says why.
+  Reply self = Decide(key, p().ivan);
+  EXPECT_TRUE(IsProblem(self, 403, "segregation-of-duties")) << self.body;
+  EXPECT_TRUE(Has(withheld(key, p().ivan, "approve"), "you requested " + key)) << withheld(key, p().ivan, "approve");
+  ASSERT_EQ(Decide(key, p().sam).status, 201);
+  // Beside an independent approval it is recorded but never counted.
+  Reply counted = Decide(key, p().ivan);
+  ASSERT_EQ(counted.status, 201) << counted.body;
+  EXPECT_FALSE(counted.json()["counted"].get<bool>());
+  EXPECT_EQ(Get(key)["state"], "submitted");
+  ASSERT_EQ(Decide(key, p().bob).status, 201);
+  ASSERT_EQ(Get(key)["state"], "approved");
+  ASSERT_EQ(Act(key, "schedule", p().ivan).status, 200);
+
+  // The implementer starts and completes; nobody else named may.
+  Reply other = Act(key, "start", p().ivan);
+  EXPECT_TRUE(IsProblem(other, 403, "forbidden")) << other.body;
+  EXPECT_TRUE(Has(withheld(key, p().ivan, "start"), "assigned to alice")) << withheld(key, p().ivan, "start");
+  ASSERT_EQ(Act(key, "start", p().alice).status, 200);
+  Evidence(key, "test_result");
+  Evidence(key, "config_diff");
+  ASSERT_EQ(Act(key, "complete", p().alice).status, 200);
+
+  // The implementer verifying their own work: refused, with why.
+  Reply own = Act(key, "verify", p().alice, VerificationChecklist());
+  EXPECT_TRUE(IsProblem(own, 403, "segregation-of-duties")) << own.body;
+  EXPECT_TRUE(Has(withheld(key, p().alice, "verify"), "you implemented " + key)) << withheld(key, p().alice, "verify");
+  // Closing before the verification: refused; the closure list says what is missing.
+  Reply early = Act(key, "close", p().ivan);
+  EXPECT_TRUE(IsProblem(early, 409, "conflict")) << early.body;
+  Reply verified = Act(key, "verify", p().ivan, VerificationChecklist());
+  ASSERT_EQ(verified.status, 200) << verified.body;
+  ASSERT_EQ(Act(key, "close", p().ivan).status, 200);
+
+  // An approver who would implement what they approved (a second change).
+  nlohmann::json second = NormalChange("staging", false);
+  second.erase("implementer");
+  const std::string key2 = Create(second);
+  ASSERT_EQ(Act(key2, "submit", p().alice).status, 200);
+  ASSERT_EQ(Decide(key2, p().ivan).status, 201);
+  ASSERT_EQ(Act(key2, "schedule", p().alice).status, 200);
+  EXPECT_TRUE(IsProblem(Act(key2, "start", p().ivan), 403, "segregation-of-duties"));
+  EXPECT_TRUE(Has(withheld(key2, p().ivan, "start"), "an approver may not implement the change they approved"))
+      << withheld(key2, p().ivan, "start");
+
+  // The mail: approval requests to sam and bob, the decision to ivan, the completion to carol.
+  // Eleven in all: 2 requests, the decision, scheduled (carol), started and
+  // implemented (carol, ivan); on the second change 2 requests and the decision.
+  const std::vector<ReceivedMail> got = smtp_->WaitFor(11);
+  EXPECT_EQ(got.size(), 11u);
+  EXPECT_NE(MailTo(got, "sam@example.com", key + " awaits your approval"), nullptr);
+  EXPECT_NE(MailTo(got, "bob@example.com", key + " awaits your approval"), nullptr);
+  EXPECT_NE(MailTo(got, "ivan@example.com", key + " was approved"), nullptr);
+  EXPECT_NE(MailTo(got, "carol@example.com", key + " is implemented"), nullptr) << got.size() << " messages";
+  EXPECT_EQ(MailTo(got, "ivan@example.com", key + " awaits your approval"), nullptr) << "the requestor is not asked";
+  EXPECT_EQ(MailTo(got, "alice@example.com", key + " awaits your approval"), nullptr) << "nor the implementer";
 }
 
 TEST_F(MailTest, MutedKindsAreListedButNotEmailed) {

@@ -194,6 +194,8 @@ test("the change workflow from request to close, in Chromium", async (t) => {
     await openChange(page, key);
     await page.getByRole("region", { name: "Approvals" }).getByText("voided by edit").waitFor();
     assert.equal(await page.getByRole("button", { name: "Approve", exact: true }).count(), 0);
+    // In place of the button, the page says why (the same check the API makes).
+    await page.getByTestId("withheld-approve").getByText(/not open to you .*implement/).waitFor();
     const status = await page.evaluate(async (k) => {
       const s = await (await fetch("/api/v1/session")).json();
       const r = await fetch(`/api/v1/changes/${k}/approvals`, {
@@ -221,6 +223,24 @@ test("the change workflow from request to close, in Chromium", async (t) => {
     await sam.context.close();
   });
 
+  await t.test("the approver was told: the Notifications page lists it and the count clears when read", async () => {
+    const { page } = bob;
+    await page.goto("/");
+    await page.getByTestId("unread-count").waitFor();
+    await page.getByRole("link", { name: /Notifications/ }).click();
+    await page.getByRole("heading", { name: "Notifications" }).waitFor();
+    await page.getByTestId("notification").filter({ hasText: `${key} awaits your approval` }).first().waitFor();
+    await page.getByText("not e-mailed: e-mail is not configured on this server").first().waitFor();
+    await shot(page, "05a-notifications");
+    await page.getByRole("button", { name: "Mark all read" }).click();
+    await page.getByText("Nothing unread.").waitFor();
+    await page.getByTestId("unread-count").waitFor({ state: "detached" });
+    // E-mail settings: mute one kind, saved.
+    await page.getByLabel("A change I have a stake in was scheduled, started, completed, failed or rolled back").uncheck();
+    await page.getByRole("button", { name: "Save e-mail settings" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  });
+
   await t.test("schedule, implement with uploaded evidence, verify and close", async () => {
     await openChange(alice.page, key);
     await act(alice.page, "Schedule");
@@ -238,8 +258,9 @@ test("the change workflow from request to close, in Chromium", async (t) => {
     await dave.page.getByRole("link", { name: /migration-test\.txt/ }).waitFor();
     await act(dave.page, "Start implementation");
     await act(dave.page, "Mark implemented");
-    // The implementer does not verify their own work: no button for dave.
+    // The implementer does not verify their own work: no button for dave, and the page says why.
     assert.equal(await dave.page.getByRole("button", { name: "Record verification" }).count(), 0);
+    await dave.page.getByTestId("withheld-verify").getByText(`you implemented ${key}`, { exact: false }).waitFor();
 
     const page = alice.page;
     await openChange(page, key);

@@ -48,6 +48,7 @@ export interface Assessment {
   freezes: unknown[];
   pre_approved: boolean;
   snapshots_required: boolean;
+  approval_sla_hours?: number;
   decision?: string;
 }
 
@@ -104,6 +105,13 @@ export interface IacAttachment {
   } | null;
 }
 
+// A step the user holds the permission for and the state allows, refused to
+// them on this change (ownership, segregation of duties), with why.
+export interface Withheld {
+  action: string;
+  reason: string;
+}
+
 export interface Permits {
   edit: boolean;
   attach_plan: boolean;
@@ -115,6 +123,7 @@ export interface Permits {
   add_evidence: boolean;
   judge_evidence: boolean;
   reviews: string[];
+  withheld: Withheld[];
 }
 
 export interface ChangeSummary {
@@ -138,7 +147,15 @@ export interface ChangeSummary {
   updated_at: string;
   review_deadline: string | null;
   retrospective_at: string | null;
+  submitted_at: string | null;
   assessment: Assessment | null;
+}
+
+// When a submitted change's approvals are due under the policy's approval SLA (R000-08), or null.
+export function approvalDue(c: ChangeSummary): Date | null {
+  const hours = c.assessment?.approval_sla_hours ?? 0;
+  if (!c.submitted_at || hours <= 0) return null;
+  return new Date(new Date(c.submitted_at).getTime() + hours * 3600e3);
 }
 
 export interface ChangeDetail extends ChangeSummary {

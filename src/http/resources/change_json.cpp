@@ -333,6 +333,12 @@ Schema ChangeSchema(bool detail) {
                 .Field("reject", Schema::Boolean(), true)
                 .Field("approver_roles", Schema::Array(Schema::String()), true)
                 .Field("add_evidence", Schema::Boolean(), true)
+                .Field("withheld",
+                       Schema::Array(Schema::Object("A step the caller holds the permission for and the state "
+                                                    "allows, refused to them here, with why.")
+                                         .Field("action", Schema::String(), true)
+                                         .Field("reason", Schema::String(), true)),
+                       true)
                 .Field("judge_evidence", Schema::Boolean(), true)
                 .Field("reviews",
                        Schema::Array(Schema::String().Enum({"retrospective", "post_implementation", "console_signoff"}),

@@ -8,6 +8,33 @@
 
 namespace cl::http {
 
+namespace {
+
+// Gauges and counters of the change process itself (R000-08 approval SLAs)
+// and of notification delivery.
+void RenderNotificationMetrics(std::string& out, const NotificationMetrics& m) {
+  out += fmt::format(
+      "# HELP changeledger_approvals_waiting Submitted changes waiting for their approvals.\n"
+      "# TYPE changeledger_approvals_waiting gauge\n"
+      "changeledger_approvals_waiting {}\n"
+      "# HELP changeledger_approvals_overdue Submitted changes past their approval SLA now.\n"
+      "# TYPE changeledger_approvals_overdue gauge\n"
+      "changeledger_approvals_overdue {}\n"
+      "# HELP changeledger_approval_sla_breaches_total Changes whose approvals went past their SLA.\n"
+      "# TYPE changeledger_approval_sla_breaches_total counter\n"
+      "changeledger_approval_sla_breaches_total {}\n"
+      "# HELP changeledger_notification_emails Notification e-mails by delivery status.\n"
+      "# TYPE changeledger_notification_emails gauge\n"
+      "changeledger_notification_emails{{status=\"pending\"}} {}\n"
+      "changeledger_notification_emails{{status=\"delivered\"}} {}\n"
+      "changeledger_notification_emails{{status=\"failed\"}} {}\n"
+      "changeledger_notification_emails{{status=\"skipped\"}} {}\n",
+      m.approvals_waiting, m.approvals_overdue, m.counts.approval_sla_breaches, m.counts.email_pending,
+      m.counts.email_delivered, m.counts.email_failed, m.counts.email_skipped);
+}
+
+}  // namespace
+
 void AddSystemRoutes(Api& api, Router& router) {
   router.Add(Route{.method = "GET",
                    .pattern = "/",
@@ -76,13 +103,16 @@ void AddSystemRoutes(Api& api, Router& router) {
                    .tag = "system",
                    .summary = "Prometheus metrics",
                    .description = "Text exposition format 0.0.4: request counts and latency histograms by "
-                                  "route and status, database read and group-commit timings. Scrape with a "
-                                  "token scoped to system:metrics.",
+                                  "route and status, database read and group-commit timings, changes waiting "
+                                  "for approval and past their approval SLA, SLA breaches, notification "
+                                  "e-mails by delivery status. Scrape with a token scoped to system:metrics.",
                    .response_content_type = "text/plain; version=0.0.4",
                    .handler = [&api](Ctx&) -> Result<Response> {
                      Response r;
                      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
                      r.body = api.metrics().Render();
+                     CL_ASSIGN_OR_RETURN(NotificationMetrics m, api.services().notifications.Metrics());
+                     RenderNotificationMetrics(r.body, m);
                      return r;
                    }});
 

@@ -125,6 +125,26 @@ Status SqlNotificationRepo::UpdateEmail(const Notification& n) {
       {n.email_status, n.attempts, n.next_attempt_at.micros, n.last_error, MicrosOrNull(n.delivered_at), n.id});
 }
 
+Result<NotificationCounts> SqlNotificationRepo::Counts() {
+  NotificationCounts out;
+  CL_RETURN_IF_ERROR(
+      c_.Query("SELECT email_status, COUNT(*) FROM notifications GROUP BY email_status", {}, [&](const Row& r) {
+        const std::string_view status = r.Text(0);
+        int64_t* slot = status == "pending"     ? &out.email_pending
+                        : status == "delivered" ? &out.email_delivered
+                        : status == "failed"    ? &out.email_failed
+                                                : &out.email_skipped;
+        *slot += r.Int(1);
+        return true;
+      }));
+  CL_RETURN_IF_ERROR(c_.Query("SELECT COUNT(DISTINCT object_id) FROM notifications WHERE kind = 'approval_overdue'", {},
+                              [&](const Row& r) {
+                                out.approval_sla_breaches = r.Int(0);
+                                return false;
+                              }));
+  return out;
+}
+
 Result<std::optional<NotificationPrefs>> SqlNotificationRepo::Prefs(std::string_view user_id) {
   std::optional<NotificationPrefs> out;
   CL_RETURN_IF_ERROR(c_.Query("SELECT email, muted, updated_at FROM notification_preferences WHERE user_id = ?",

@@ -152,6 +152,7 @@ class SqlNotificationRepo final : public NotificationRepo {
   Result<std::vector<Notification>> DueEmails(Timestamp now, int64_t limit) override;
   Result<bool> ClaimEmail(const Notification& n, Timestamp lease_until) override;
   Status UpdateEmail(const Notification& n) override;
+  Result<NotificationCounts> Counts() override;
   Result<std::optional<NotificationPrefs>> Prefs(std::string_view user_id) override;
   Status PutPrefs(const NotificationPrefs& p) override;
 

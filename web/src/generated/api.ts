@@ -1253,7 +1253,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Text exposition format 0.0.4: request counts and latency histograms by route and status, database read and group-commit timings. Scrape with a token scoped to system:metrics.
+         * @description Text exposition format 0.0.4: request counts and latency histograms by route and status, database read and group-commit timings, changes waiting for approval and past their approval SLA, SLA breaches, notification e-mails by delivery status. Scrape with a token scoped to system:metrics.
          *
          *     Access: needs the `system:metrics` permission.
          */
@@ -2537,6 +2537,10 @@ export interface operations {
                             reject: boolean;
                             /** @description Review kinds the caller may record now. */
                             reviews: ("retrospective" | "post_implementation" | "console_signoff")[];
+                            withheld: {
+                                action: string;
+                                reason: string;
+                            }[];
                         };
                         /** @description The policy version it was evaluated under. */
                         policy_version: number | null;

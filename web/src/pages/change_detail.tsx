@@ -22,6 +22,7 @@ const ACTION_LABELS: Record<string, string> = {
   cancel: "Cancel change",
   fail: "Record failure",
   rollback: "Record rollback",
+  approve: "Approve",
 };
 const NEEDS_NOTE = new Set(["cancel", "fail", "rollback"]);
 
@@ -206,7 +207,8 @@ function Actions({ c, onDone }: { c: ChangeDetail; onDone: (m: string) => void }
   const [check, setCheck] = useState({ implemented_as_approved: false, security_controls_verified: false, incidents: "", lessons_learned: "" });
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  if (c.permits.actions.length === 0) return null;
+  const withheld = c.permits.withheld;
+  if (c.permits.actions.length === 0 && withheld.length === 0) return null;
   const run = async (action: string) => {
     setBusy(true);
     setError(null);
@@ -240,6 +242,15 @@ function Actions({ c, onDone }: { c: ChangeDetail; onDone: (m: string) => void }
           </button>
         ))}
       </div>
+      {withheld.length > 0 && (
+        <ul class="withheld" aria-label="Not open to you">
+          {withheld.map((w) => (
+            <li key={w.action} data-testid={`withheld-${w.action}`}>
+              <strong>{ACTION_LABELS[w.action] ?? words(w.action)}</strong>: not open to you — {w.reason}
+            </li>
+          ))}
+        </ul>
+      )}
       {open && (
         <form
           class="card"

@@ -1,7 +1,7 @@
 // The dashboard: what needs the user now, each a count that links to the
 // filtered list (or the page) behind it.
 import { api } from "../api";
-import { startOfWeek, type ChangeSummary, type Page } from "../model";
+import { approvalDue, startOfWeek, type ChangeSummary, type Page } from "../model";
 import { Link, withQuery } from "../router";
 import { loadFreezes } from "../policy";
 import { can, useSession } from "../session";
@@ -27,13 +27,18 @@ export function DashboardPage() {
     const now = new Date();
     const week = startOfWeek(now);
     const weekEnd = new Date(week.getTime() + 7 * 86400e3);
-    const [drafts, awaiting, scheduled, inProgress, emergencies] = await Promise.all([
+    const [drafts, awaiting, scheduled, inProgress, emergencies, submitted] = await Promise.all([
       changes({ state: "draft", requestor: me }),
       can("changes:approve") ? api<{ items: ChangeSummary[] }>("GET", `/api/v1/me/pending-approvals?limit=${LIMIT}`).then((r) => r.items) : Promise.resolve([]),
       changes({ state: "scheduled", sort: "planned_start" }),
       changes({ state: "in_progress" }),
       changes({ type: "emergency" }),
+      changes({ state: "submitted" }),
     ]);
+    const pastSla = submitted.filter((c) => {
+      const due = approvalDue(c);
+      return due !== null && due < now;
+    });
     const findings = can("changes:read") ? (await api<{ items: unknown[] }>("GET", "/api/v1/findings?status=open&limit=500")).items : [];
     const freezes = await loadFreezes();
     const inWeek = scheduled.filter((c) => {
@@ -49,6 +54,7 @@ export function DashboardPage() {
     }
     tiles.push(
       { label: "Scheduled this week", count: inWeek.length, href: "/calendar", hint: "Scheduled changes whose window starts this week" },
+      { label: "Approvals past their SLA", count: pastSla.length, href: withQuery("/changes", { state: "submitted" }), hint: "Submitted changes still waiting after the policy's approval deadline for their risk" },
       { label: "In progress", count: inProgress.length, href: withQuery("/changes", { state: "in_progress" }), hint: "Being implemented now" },
       { label: "Overdue emergency retrospectives", count: overdue.length, href: withQuery("/changes", { type: "emergency" }), hint: "Emergency changes past their review deadline" },
       { label: "Open findings", count: findings.length, href: "/audit?tab=findings", hint: "Detected control failures not yet resolved" },
