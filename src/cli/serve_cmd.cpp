@@ -45,6 +45,8 @@ struct ServeOptions {
   std::string github_secret_file;
   std::string gitlab_token_file;
   std::vector<std::string> webhook_allow;
+  std::string github_api_token_file, gitlab_api_token_file;
+  SourceSnapshotOptions snapshots;
   std::string smtp_url, smtp_from, smtp_user, smtp_password_file, smtp_ca, smtp_tls = "required";
   std::string tls_cert, tls_key;
   size_t max_connections = 0;
@@ -123,6 +125,14 @@ int RunServe(const ServeOptions& o) {
   if (!witness_token.ok()) return Fail(witness_token.status());
   lo.witness_token = std::move(*witness_token);
   lo.trusted_key_ids = o.trusted_keys;
+  lo.snapshots = o.snapshots;
+  for (auto [file, env, target] :
+       {std::tuple{&o.github_api_token_file, "CHANGELEDGER_GITHUB_API_TOKEN", &lo.snapshots.github_token},
+        std::tuple{&o.gitlab_api_token_file, "CHANGELEDGER_GITLAB_API_TOKEN", &lo.snapshots.gitlab_token}}) {
+    auto token = ReadSharedSecret(*file, env, "an API token");
+    if (!token.ok()) return Fail(token.status());
+    *target = std::move(*token);
+  }
   lo.smtp.url = o.smtp_url;
   lo.smtp.from = o.smtp_from;
   lo.smtp.username = o.smtp_user;
@@ -294,6 +304,19 @@ void AddServeCommand(CLI::App& app, int& exit) {
                   "A network webhook receivers may be in although it is not public (on-premise receivers), "
                   "e.g. 10.20.0.0/16 or 10.20.3.4; repeat. Without it loopback, private, link-local and other "
                   "special addresses are refused");
+  cmd->add_option("--github-api-token-file", o->github_api_token_file,
+                  "File holding a read-only GitHub token (or set CHANGELEDGER_GITHUB_API_TOKEN): evidence linking a "
+                  "pull request, commit or workflow run keeps a snapshot of what it showed; without it such links "
+                  "are kept as links only");
+  cmd->add_option("--github-url", o->snapshots.github_url, "Where GitHub links point (GitHub Enterprise: its address)")
+      ->capture_default_str();
+  cmd->add_option("--github-api-url", o->snapshots.github_api_url,
+                  "The GitHub REST API (GitHub Enterprise: https://<host>/api/v3)")
+      ->capture_default_str();
+  cmd->add_option("--gitlab-api-token-file", o->gitlab_api_token_file,
+                  "File holding a read_api GitLab token (or set CHANGELEDGER_GITLAB_API_TOKEN): evidence linking a "
+                  "merge request or pipeline keeps a snapshot of what it showed");
+  cmd->add_option("--gitlab-url", o->snapshots.gitlab_url, "The GitLab instance links point to")->capture_default_str();
   cmd->add_option("--smtp-url", o->smtp_url,
                   "The relay notification e-mails go through: smtp://host:587 (upgraded with STARTTLS) or "
                   "smtps://host:465. Without it nobody is e-mailed; notifications are still listed in the app")

@@ -42,18 +42,21 @@ nlohmann::json ApprovalAuditState(const Approval& a, std::string_view change_key
 }
 
 nlohmann::json EvidenceAuditState(const Evidence& e, std::string_view change_key) {
-  return {{"change", change_key},
-          {"kind", Name(e.kind)},
-          {"url", e.url},
-          {"sha256", e.sha256},
-          {"size", e.size},
-          {"filename", e.filename},
-          {"content_type", e.content_type},
-          {"note", e.note},
-          {"added_by", e.added_by},
-          {"status", Name(e.status)},
-          {"status_reason", e.status_reason},
-          {"outcome", Name(e.outcome)}};
+  nlohmann::json j = {{"change", change_key},
+                      {"kind", Name(e.kind)},
+                      {"url", e.url},
+                      {"sha256", e.sha256},
+                      {"size", e.size},
+                      {"filename", e.filename},
+                      {"content_type", e.content_type},
+                      {"note", e.note},
+                      {"added_by", e.added_by},
+                      {"status", Name(e.status)},
+                      {"status_reason", e.status_reason},
+                      {"outcome", Name(e.outcome)}};
+  // Only snapshots state it, so earlier evidence keeps the state it had.
+  if (e.snapshot_at) j["snapshot_at"] = FormatRfc3339(*e.snapshot_at);
+  return j;
 }
 
 nlohmann::json ReviewAuditState(const Review& r, std::string_view change_key) {

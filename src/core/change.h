@@ -305,6 +305,17 @@ struct Evidence {
   EvidenceStatus status = EvidenceStatus::kValid;
   std::string status_reason;
   EvidenceOutcome outcome = EvidenceOutcome::kNone;
+  // Set when the file is a snapshot the server fetched from `url` (a pull
+  // request, merge request or pipeline through the configured API token).
+  std::optional<Timestamp> snapshot_at;
+
+  // What was kept of it: "snapshot" (what the link showed, fetched then),
+  // "file" (uploaded bytes), "link_only" (only the URL) or "record" (neither).
+  std::string_view Retained() const {
+    if (snapshot_at) return "snapshot";
+    if (!sha256.empty()) return "file";
+    return url.empty() ? "record" : "link_only";
+  }
 
   // Whether it meets a requirement for its kind: valid, and for kinds with
   // an outcome, successful.

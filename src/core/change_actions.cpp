@@ -352,11 +352,24 @@ Result<Evidence> ChangeService::AddEvidence(const Principal& who, const AuditCon
   e.added_by_id = who.user_id;
   e.added_by = who.username;
   e.created_at = d_.clock.Now();
-  if (in.content) {
-    e.sha256 = crypto::ToHex(crypto::Sha256(*in.content));
-    e.filename = in.filename;
-    e.content_type = in.content_type;
-    e.size = static_cast<int64_t>(in.content->size());
+  // A link alone: keep what it shows when the server can read it (outside
+  // the transaction: a fetch takes up to its timeout).
+  std::optional<std::string> content = in.content;
+  if (!content && snapshots_ != nullptr) {
+    if (std::optional<UrlSnapshot> snap = snapshots_->Fetch(in.url)) {
+      content = std::move(snap->content);
+      e.filename = "snapshot.json";
+      e.content_type = "application/json";
+      e.snapshot_at = d_.clock.Now();
+    }
+  }
+  if (content) {
+    e.sha256 = crypto::ToHex(crypto::Sha256(*content));
+    if (!e.snapshot_at) {
+      e.filename = in.filename;
+      e.content_type = in.content_type;
+    }
+    e.size = static_cast<int64_t>(content->size());
   }
   CL_RETURN_IF_ERROR(d_.store.Write([&](Tx& tx) -> Status {
     CL_ASSIGN_OR_RETURN(Change c, Load(tx, number));
@@ -364,7 +377,7 @@ Result<Evidence> ChangeService::AddEvidence(const Principal& who, const AuditCon
       return Conflict(fmt::format("{} is {}; its evidence is final", c.Key(), Name(c.state)));
     }
     e.change_id = c.id;
-    if (in.content) CL_RETURN_IF_ERROR(tx.Changes().PutBlob({e.sha256, e.content_type, *in.content, e.created_at}));
+    if (content) CL_RETURN_IF_ERROR(tx.Changes().PutBlob({e.sha256, e.content_type, *content, e.created_at}));
     CL_RETURN_IF_ERROR(tx.Changes().InsertEvidence(e));
     AuditRecord rec{"evidence.add", "evidence", e.id};
     rec.after = EvidenceAuditState(e, c.Key());

@@ -14,6 +14,7 @@
 
 #include "core/change_rules.h"
 #include "core/deps.h"
+#include "core/evidence_snapshots.h"
 #include "core/people_notifications.h"
 #include "core/policy_service.h"
 #include "core/principal.h"
@@ -80,8 +81,10 @@ struct ChangeDetail {
 
 class ChangeService {
  public:
-  ChangeService(const Deps& deps, PolicyService& policies, NotifySettings notify = {})
-      : d_(deps), policies_(policies), notify_(notify) {}
+  // `snapshots` (may be null): keeps what evidence links show.
+  ChangeService(const Deps& deps, PolicyService& policies, NotifySettings notify = {},
+                const EvidenceSnapshotter* snapshots = nullptr)
+      : d_(deps), policies_(policies), notify_(notify), snapshots_(snapshots) {}
 
   Result<Change> Create(const Principal& who, const AuditContext& ctx, const nlohmann::json& fields);
   Result<Change> Edit(const Principal& who, const AuditContext& ctx, int64_t number, const nlohmann::json& patch,
@@ -143,6 +146,7 @@ class ChangeService {
   const Deps& d_;
   PolicyService& policies_;
   NotifySettings notify_;
+  const EvidenceSnapshotter* snapshots_;
 };
 
 // The requestor or a change manager: may edit a change's content and submit,

@@ -132,10 +132,11 @@ Result<std::unique_ptr<LocalApp>> LocalApp::Open(const LocalAppOptions& o) {
   app->policies_ = std::make_unique<PolicyService>(*app->deps_, ParsePolicy);
   if (std::string problem = o.smtp.Problem(); !problem.empty()) return InvalidArgument(problem);
   if (o.smtp.enabled()) app->mailer_ = std::make_unique<SmtpMailer>(o.smtp);
-  app->changes_ =
-      std::make_unique<ChangeService>(*app->deps_, *app->policies_, NotifySettings{.email = o.smtp.enabled()});
-  app->inbox_ = std::make_unique<NotificationInbox>(*app->deps_);
   app->outbound_ = std::make_unique<OutboundHttp>(o.webhook_allowed_networks);
+  if (o.snapshots.enabled()) app->snapshots_ = std::make_unique<SourceSnapshots>(o.snapshots, *app->outbound_);
+  app->changes_ = std::make_unique<ChangeService>(*app->deps_, *app->policies_,
+                                                  NotifySettings{.email = o.smtp.enabled()}, app->snapshots_.get());
+  app->inbox_ = std::make_unique<NotificationInbox>(*app->deps_);
   app->webhooks_ = std::make_unique<WebhookService>(*app->deps_, app->outbound_.get());
   app->gate_ = std::make_unique<DeployGate>(*app->deps_, *app->policies_);
   app->integrations_ = std::make_unique<IntegrationService>(*app->deps_, *app->gate_);

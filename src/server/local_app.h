@@ -27,6 +27,7 @@
 #include "server/outbound_http.h"
 #include "server/signing_key.h"
 #include "server/smtp_mailer.h"
+#include "server/source_snapshots.h"
 #include "server/system.h"
 
 namespace cl {
@@ -71,6 +72,9 @@ struct LocalAppOptions {
   // The relay notification e-mails go through (serve --smtp-url); unset: none
   // are sent, each is listed in the app with its e-mail marked skipped.
   SmtpOptions smtp;
+  // API tokens through which evidence links to pull requests and pipelines
+  // are kept as snapshots (serve --github-api-token-file, ...).
+  SourceSnapshotOptions snapshots;
 };
 
 // The built-in default change policy (policy/default-policy.yaml).
@@ -131,6 +135,7 @@ class LocalApp {
   std::unique_ptr<PolicyService> policies_;
   std::unique_ptr<ChangeService> changes_;
   std::unique_ptr<OutboundHttp> outbound_;
+  std::unique_ptr<SourceSnapshots> snapshots_;
   std::unique_ptr<WebhookService> webhooks_;
   std::unique_ptr<NotificationInbox> inbox_;
   std::unique_ptr<SmtpMailer> mailer_;

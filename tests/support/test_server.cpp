@@ -29,6 +29,7 @@ TestServer::TestServer(TestServerOptions options) {
   lo.policy_yaml = options.policy_yaml;
   lo.policy_origin = "test";
   lo.smtp = options.smtp;
+  lo.snapshots = options.snapshots;
   for (const std::string& n : options.webhook_allowed_networks)
     lo.webhook_allowed_networks.push_back(ParseIpNetwork(n).value());
   auto app = LocalApp::Open(lo);

@@ -30,7 +30,8 @@ struct TestServerOptions {
   // The SMTP relay notification e-mails go to; when set, the e-mail
   // dispatcher runs (polls every 20 ms).
   SmtpOptions smtp;
-  std::string github_secret;  // GitHub/GitLab webhook receivers' secrets
+  SourceSnapshotOptions snapshots;  // evidence links kept as snapshots
+  std::string github_secret;        // GitHub/GitLab webhook receivers' secrets
   std::string gitlab_token;
 };
 

@@ -85,6 +85,8 @@ export interface Evidence {
   status: "valid" | "not_verifiable" | "superseded";
   status_reason: string;
   outcome: "none" | "success" | "failure" | "unknown";
+  retained: "snapshot" | "file" | "link_only" | "record";
+  snapshot_at: string | null;
   satisfies: boolean;
 }
 

@@ -134,6 +134,8 @@ nlohmann::json EvidenceJson(const Evidence& e) {
           {"status", Name(e.status)},
           {"status_reason", e.status_reason},
           {"outcome", Name(e.outcome)},
+          {"retained", e.Retained()},
+          {"snapshot_at", TimeOrNull(e.snapshot_at)},
           {"satisfies", e.Satisfies()}};
 }
 
@@ -232,6 +234,13 @@ Schema EvidenceSchema() {
                             "(unknown: recorded without one); other kinds none.")
                  .Enum(Names(kAllEvidenceOutcomes)),
              true)
+      .Field("retained",
+             Schema::String("What was kept: snapshot (what the link showed, fetched at snapshot_at through the "
+                            "configured GitHub or GitLab token), file (uploaded), link_only (only the URL), record "
+                            "(neither).")
+                 .Enum({"snapshot", "file", "link_only", "record"}),
+             true)
+      .Field("snapshot_at", TimeSchema("When the snapshot was fetched.").Nullable(), true)
       .Field("satisfies",
              Schema::Boolean("Whether it meets a requirement for its kind: valid and, for runs and tests, "
                              "successful."),

@@ -19,7 +19,7 @@ constexpr auto kApproval =
                 "material_sha256", "retrospective", "compensating", "created_at", "voided_at", "voided_reason");
 constexpr auto kEvidence =
     MakeColumns("id", "change_id", "kind", "url", "sha256", "filename", "content_type", "size", "note", "added_by_id",
-                "added_by", "created_at", "status", "status_reason", "outcome");
+                "added_by", "created_at", "status", "status_reason", "outcome", "snapshot_at");
 constexpr auto kReview =
     MakeColumns("id", "change_id", "kind", "reviewer_id", "reviewer", "outcome", "notes", "created_at");
 constexpr auto kBlob = MakeColumns("sha256", "content_type", "data", "created_at");
@@ -119,10 +119,11 @@ Status SqlChangeRepo::VoidApproval(std::string_view id, Timestamp at, std::strin
 Status SqlChangeRepo::InsertEvidence(const Evidence& e) {
   return c_.Run(
       "INSERT INTO evidence (id, change_id, kind, url, sha256, filename, content_type, size, note, "
-      "added_by_id, added_by, created_at, status, status_reason, outcome) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "added_by_id, added_by, created_at, status, status_reason, outcome, snapshot_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {e.id, e.change_id, Name(e.kind), e.url, e.sha256, e.filename, e.content_type, e.size, e.note, e.added_by_id,
-       e.added_by, e.created_at.micros, Name(e.status), e.status_reason, Name(e.outcome)});
+       e.added_by, e.created_at.micros, Name(e.status), e.status_reason, Name(e.outcome),
+       e.snapshot_at ? Value(e.snapshot_at->micros) : Value(Null{})});
 }
 
 Result<std::vector<Evidence>> SqlChangeRepo::EvidenceOf(std::string_view change_id) {
@@ -147,6 +148,7 @@ Result<std::vector<Evidence>> SqlChangeRepo::EvidenceOf(std::string_view change_
                  e.status_reason = r.String(kEvidence["status_reason"]);
                  // An unreadable outcome satisfies nothing (fails closed).
                  e.outcome = ParseEvidenceOutcome(r.Text(kEvidence["outcome"])).value_or(EvidenceOutcome::kUnknown);
+                 e.snapshot_at = ReadTime(r, kEvidence["snapshot_at"]);
                  out.push_back(std::move(e));
                  return true;
                }));

@@ -2479,10 +2479,20 @@ export interface operations {
                              * @enum {string}
                              */
                             outcome: "none" | "success" | "failure" | "unknown";
+                            /**
+                             * @description What was kept: snapshot (what the link showed, fetched at snapshot_at through the configured GitHub or GitLab token), file (uploaded), link_only (only the URL), record (neither).
+                             * @enum {string}
+                             */
+                            retained: "snapshot" | "file" | "link_only" | "record";
                             /** @description Whether it meets a requirement for its kind: valid and, for runs and tests, successful. */
                             satisfies: boolean;
                             sha256: string | null;
                             size: number;
+                            /**
+                             * Format: date-time
+                             * @description When the snapshot was fetched.
+                             */
+                            snapshot_at: string | null;
                             /** @enum {string} */
                             status: "valid" | "not_verifiable" | "superseded";
                             status_reason: string;
@@ -3632,10 +3642,20 @@ export interface operations {
                          * @enum {string}
                          */
                         outcome: "none" | "success" | "failure" | "unknown";
+                        /**
+                         * @description What was kept: snapshot (what the link showed, fetched at snapshot_at through the configured GitHub or GitLab token), file (uploaded), link_only (only the URL), record (neither).
+                         * @enum {string}
+                         */
+                        retained: "snapshot" | "file" | "link_only" | "record";
                         /** @description Whether it meets a requirement for its kind: valid and, for runs and tests, successful. */
                         satisfies: boolean;
                         sha256: string | null;
                         size: number;
+                        /**
+                         * Format: date-time
+                         * @description When the snapshot was fetched.
+                         */
+                        snapshot_at: string | null;
                         /** @enum {string} */
                         status: "valid" | "not_verifiable" | "superseded";
                         status_reason: string;
@@ -3773,10 +3793,20 @@ export interface operations {
                          * @enum {string}
                          */
                         outcome: "none" | "success" | "failure" | "unknown";
+                        /**
+                         * @description What was kept: snapshot (what the link showed, fetched at snapshot_at through the configured GitHub or GitLab token), file (uploaded), link_only (only the URL), record (neither).
+                         * @enum {string}
+                         */
+                        retained: "snapshot" | "file" | "link_only" | "record";
                         /** @description Whether it meets a requirement for its kind: valid and, for runs and tests, successful. */
                         satisfies: boolean;
                         sha256: string | null;
                         size: number;
+                        /**
+                         * Format: date-time
+                         * @description When the snapshot was fetched.
+                         */
+                        snapshot_at: string | null;
                         /** @enum {string} */
                         status: "valid" | "not_verifiable" | "superseded";
                         status_reason: string;
@@ -5623,10 +5653,20 @@ export interface operations {
                              * @enum {string}
                              */
                             outcome: "none" | "success" | "failure" | "unknown";
+                            /**
+                             * @description What was kept: snapshot (what the link showed, fetched at snapshot_at through the configured GitHub or GitLab token), file (uploaded), link_only (only the URL), record (neither).
+                             * @enum {string}
+                             */
+                            retained: "snapshot" | "file" | "link_only" | "record";
                             /** @description Whether it meets a requirement for its kind: valid and, for runs and tests, successful. */
                             satisfies: boolean;
                             sha256: string | null;
                             size: number;
+                            /**
+                             * Format: date-time
+                             * @description When the snapshot was fetched.
+                             */
+                            snapshot_at: string | null;
                             /** @enum {string} */
                             status: "valid" | "not_verifiable" | "superseded";
                             status_reason: string;

@@ -54,8 +54,14 @@ export function EvidenceSection({ c, onDone }: { c: ChangeDetail; onDone: (m: st
               )}{" "}
               {e.file_url && (
                 <a href={e.file_url} download={e.filename}>
-                  {e.filename || "file"} ({e.size} bytes)
+                  {e.retained === "snapshot" ? "snapshot" : e.filename || "file"} ({e.size} bytes)
                 </a>
+              )}{" "}
+              {e.retained === "snapshot" && <span class="badge">snapshot fetched {formatTime(e.snapshot_at)}</span>}
+              {e.retained === "link_only" && (
+                <span class="badge" title="Only the link was kept: what it shows may change or disappear">
+                  link only
+                </span>
               )}
               <span class="muted small">
                 {" "}

@@ -1,9 +1,10 @@
--- Notifications to people (docs/notifications.md): each row is one message
+-- Notifications to people (docs/change-control.md, "Notifications"): each row is one message
 -- to one person about one object, listed in their in-app notifications and,
 -- unless skipped (with why), e-mailed with retries; the row keeps who was
 -- told what, when, and whether it arrived. Preferences say what each user
 -- wants e-mailed. Chat webhooks (Slack, Microsoft Teams) are webhooks with a
--- message format.
+-- message format. Evidence given as a link to a pull request, merge request
+-- or pipeline keeps a snapshot of what the link showed, and when.
 
 CREATE TABLE notifications (
   id              TEXT PRIMARY KEY,
@@ -35,3 +36,5 @@ CREATE TABLE notification_preferences (
 ) STRICT;
 
 ALTER TABLE webhooks ADD COLUMN format TEXT NOT NULL DEFAULT 'changeledger';
+
+ALTER TABLE evidence ADD COLUMN snapshot_at INTEGER;
