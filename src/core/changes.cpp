@@ -64,6 +64,14 @@ Result<Change> ChangeService::Load(Tx& tx, int64_t number) {
   return std::move(*found);
 }
 
+Status ChangeService::Notify(Tx& tx, const AuditContext& ctx, ChangeState from, const Change& after,
+                             const std::string& note) {
+  const ActivePolicy active = policies_.Current();
+  if (!active.policy) return Status::Ok();
+  return QueueChangeNotifications(tx, d_.ids, after.updated_at, notify_, *active.policy, from, after, ctx.actor.name,
+                                  note);
+}
+
 Status ChangeService::Record(Tx& tx, const AuditContext& ctx, const Change& before, const Change& after,
                              std::string_view action, const std::string& note) {
   if (before.state != after.state) {
@@ -79,10 +87,7 @@ Status ChangeService::Record(Tx& tx, const AuditContext& ctx, const Change& befo
     CL_RETURN_IF_ERROR(tx.Changes().InsertTransition(t));
     CL_RETURN_IF_ERROR(
         QueueChangeEvent(tx, d_.ids, after.updated_at, after, fmt::format("change.{}", Name(after.state))));
-    if (const ActivePolicy active = policies_.Current(); active.policy) {
-      CL_RETURN_IF_ERROR(QueueChangeNotifications(tx, d_.ids, after.updated_at, notify_, *active.policy, before.state,
-                                                  after, ctx.actor.name, note));
-    }
+    CL_RETURN_IF_ERROR(Notify(tx, ctx, before.state, after, note));
   }
   AuditRecord rec{fmt::format("change.{}", action), "change", after.Key()};
   rec.before = ChangeAuditState(before);
@@ -209,6 +214,9 @@ Result<Change> ChangeService::ApplyEdit(Tx& tx, const Principal& who, const Audi
       {c.id, c.content_version, c.material_hash, content_json, who.user_id, who.username, c.updated_at}));
   const std::string note = voided > 0 ? fmt::format("{} approval(s) voided by a material edit", voided) : "";
   CL_RETURN_IF_ERROR(Record(tx, ctx, before, c, action, note));
+  // Approvals voided on a change still waiting for them: the approvers are
+  // asked again (a move back to submitted asks them through Record).
+  if (voided > 0 && s == ChangeState::kSubmitted) CL_RETURN_IF_ERROR(Notify(tx, ctx, s, c, note));
   return c;
 }
 

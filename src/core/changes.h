@@ -142,6 +142,8 @@ class ChangeService {
                            const nlohmann::json& patch, std::string_view action);
   Status Record(Tx& tx, const AuditContext& ctx, const Change& before, const Change& after, std::string_view action,
                 const std::string& note);
+  // Queues the notifications to people of `after` having moved from `from`.
+  Status Notify(Tx& tx, const AuditContext& ctx, ChangeState from, const Change& after, const std::string& note);
 
   const Deps& d_;
   PolicyService& policies_;

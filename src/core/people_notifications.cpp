@@ -223,10 +223,24 @@ Status QueueChangeNotifications(Tx& tx, IdGenerator& ids, Timestamp now, const N
                                 const Policy& policy, ChangeState from, const Change& c, std::string_view actor,
                                 std::string_view note) {
   std::vector<Approval> approvals;
-  if (c.state == ChangeState::kSubmitted) {
+  std::vector<User> users;
+  const bool emergency_raised = c.content.type == ChangeType::kEmergency && from == ChangeState::kDraft;
+  if (c.state == ChangeState::kSubmitted || emergency_raised) {
+    // Approver roles: whoever holds them, so every account is a candidate.
     CL_ASSIGN_OR_RETURN(approvals, tx.Changes().Approvals(c.id));
+    CL_ASSIGN_OR_RETURN(users, EnabledUsers(tx));
+  } else {
+    // Otherwise only the requestor and the stakeholders named: read just them.
+    std::vector<std::string> names = c.content.stakeholders;
+    names.push_back(c.requestor);
+    for (const std::string& name : names) {
+      if (name.find('@') != std::string::npos) continue;
+      CL_ASSIGN_OR_RETURN(std::optional<User> u, tx.Users().FindByUsername(name));
+      if (u && std::none_of(users.begin(), users.end(), [&](const User& x) { return x.id == u->id; })) {
+        users.push_back(std::move(*u));
+      }
+    }
   }
-  CL_ASSIGN_OR_RETURN(std::vector<User> users, EnabledUsers(tx));
   const std::vector<Recipient> to = RecipientsOf(policy, from, c, approvals, users, actor);
   return Queue(tx, ids, Settings{settings, now}, c, to, note);
 }

@@ -93,7 +93,8 @@ std::optional<UrlSnapshot> SourceSnapshots::Fetch(const std::string& url) const 
   r.keep_body = kMaxSnapshotBytes;
   OutboundHttp::Outcome got = client_.Send(r);
   if (!got.error.empty()) {
-    log::Warn("evidence link kept as a link only: its snapshot failed", {{"api_url", req.api_url}, {"error", got.error}});
+    log::Warn("evidence link kept as a link only: its snapshot failed",
+              {{"api_url", req.api_url}, {"error", got.error}});
     return std::nullopt;
   }
   return UrlSnapshot{std::move(got.body), req.api_url};

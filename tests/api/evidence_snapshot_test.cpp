@@ -39,7 +39,8 @@ class FakeGithubApi final : public http::HttpHandler {
     if (r.path == "/api/v3/repos/acme/payments/pulls/7" && r.Header("Authorization") == "Bearer ghp_test") {
       resp.status = 200;
       resp.content_type = "application/json";
-      resp.body = R"({"number":7,"state":"closed","merged":true,"title":"Raise the worker pool","user":{"login":"alice"}})";
+      resp.body =
+          R"({"number":7,"state":"closed","merged":true,"title":"Raise the worker pool","user":{"login":"alice"}})";
     } else {
       resp.status = 404;
     }

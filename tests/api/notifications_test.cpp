@@ -119,6 +119,23 @@ TEST_F(NotifyTest, ARejectionTellsTheRequestorWhy) {
   EXPECT_TRUE(Has(alice["items"][0]["body"], "No rollback tested for the schema change")) << alice.dump(2);
 }
 
+TEST_F(NotifyTest, AMaterialEditAsksTheApproversAgain) {
+  const std::string key = Create(NormalChange("staging", /*iam=*/true));  // service owner and security
+  ASSERT_EQ(Act(key, "submit", p().alice).status, 200);
+  EXPECT_EQ(Told(key, "approval_requested"), Names({"bob", "sam"}));
+  ASSERT_EQ(Decide(key, p().sam).status, 201);
+  manual_clock_.Advance(60 * kMicrosPerSecond);
+  const std::string etag = "\"" + std::to_string(Get(key)["row_version"].get<int64_t>()) + "\"";
+  Reply edit = http().Send(
+      "PATCH", "/api/v1/changes/" + key, nlohmann::json{{"implementation_plan", "Two steps, not one"}}.dump(),
+      {{"Authorization", "Bearer " + p().alice.token}, {"If-Match", etag}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(edit.status, 200) << edit.body;
+  // sam's approval was voided: both are asked to review the new version.
+  EXPECT_EQ(Told(key, "approval_requested"), Names({"bob", "bob", "sam", "sam"}));
+  const nlohmann::json sam = Inbox(p().sam);
+  EXPECT_TRUE(Has(sam["items"][0]["body"], "1 approval(s) voided by a material edit")) << sam.dump(2);
+}
+
 TEST_F(NotifyTest, AnEmergencyTellsTheCabAndTheEscalationRolesAtOnce) {
   nlohmann::json in = NormalChange("production", false);
   in["type"] = "emergency";
